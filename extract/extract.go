@@ -1,0 +1,128 @@
+// Package extract defines what a source of rows is and keeps the registry of
+// source types (csv, excel, api, kafka, …). Plugins live in subpackages and
+// register themselves in init; package all imports every built-in plugin.
+//
+// Lifecycle, as the engine drives it (one goroutine, never concurrently):
+//
+//	New (factory)  parse and check the config; touch nothing. `xcetl validate` stops here.
+//	Open           open files/connections; return the schema of every batch to come.
+//	Next           return the next batch, or io.EOF at the end; called until io.EOF or an error.
+//	Ack            (optional Acker) the target committed everything up to a position.
+//	Close          always called once after a successful Open.
+package extract
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+)
+
+// Extractor reads rows from one source.
+type Extractor interface {
+	// Open prepares reading and returns the schema shared by every batch.
+	// For sources with a header it reads the header.
+	Open(ctx context.Context) (*xcetl.Schema, error)
+	// Next returns up to max rows. It returns io.EOF (and a nil batch) when
+	// the source is exhausted. Rows that cannot be read (ragged, undecodable)
+	// are put into the batch's Rejects, not returned as an error; an error
+	// ends the run. Every batch's Origin and Raw are filled for every row.
+	Next(ctx context.Context, max int) (*xcetl.Batch, error)
+	// Close releases files and connections.
+	Close() error
+}
+
+// Acker is implemented by sources that need to know what was committed
+// (Kafka offsets, resumable cursors). Ack is called in batch order after the
+// target committed the batch ending at pos.
+type Acker interface {
+	Ack(ctx context.Context, pos xcetl.Position) error
+}
+
+// Progresser is implemented by sources that know how far along they are
+// (bytes of files read out of the total), for the progress bar. It may be
+// called from another goroutine while Next runs.
+type Progresser interface {
+	Progress() (done, total int64)
+}
+
+// Describer is implemented by sources that can describe themselves in one
+// line for `xcetl explain` (without secrets).
+type Describer interface {
+	Describe() string
+}
+
+// Env is what a factory gets besides its config.
+type Env struct {
+	// BaseDir is the directory of the pipeline file; relative paths in the
+	// config are relative to it.
+	BaseDir string
+	Logger  *slog.Logger
+}
+
+// Factory builds an extractor from its config node (the whole `source:`
+// mapping, including `type`). It must check everything it can without
+// touching the source and return all problems as xcetl.SpecErrors.
+type Factory func(n *config.Node, env Env) (Extractor, error)
+
+var (
+	mu        sync.RWMutex
+	factories = map[string]Factory{}
+)
+
+// Register makes a source type available. It panics if name is taken or f is
+// nil, like database/sql.Register.
+func Register(name string, f Factory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if f == nil {
+		panic("extract: Register factory is nil")
+	}
+	if _, dup := factories[name]; dup {
+		panic("extract: Register called twice for " + name)
+	}
+	factories[name] = f
+}
+
+// Lookup returns the factory registered under name.
+func Lookup(name string) (Factory, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	f, ok := factories[name]
+	return f, ok
+}
+
+// Names returns the registered source types, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(factories))
+	for n := range factories {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds the extractor described by n (a `source:` mapping).
+func New(n *config.Node, env Env) (Extractor, error) {
+	tn := n.Get("type")
+	if tn == nil || tn.Kind != config.Scalar || tn.Value == "" {
+		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", Names())}
+	}
+	f, ok := Lookup(tn.Value)
+	if !ok {
+		return nil, xcetl.SpecErrors{tn.Errorf("unknown source type %q%s; known: %v", tn.Value, xcetl.DidYouMean(tn.Value, Names()), Names())}
+	}
+	return f(n, env)
+}
+
+// Errorf is a convenience for plugin errors that are not about the config:
+// it prefixes the source type.
+func Errorf(typ, format string, args ...any) error {
+	return fmt.Errorf(typ+" source: "+format, args...)
+}

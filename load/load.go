@@ -1,0 +1,154 @@
+// Package load defines what a target is and keeps the registry of target
+// types. The built-in SQL loader (sql.go) serves every registered dialect
+// (postgres, opengauss, kingbase, sqlite, dm8); other loaders can be
+// registered by name.
+//
+// Lifecycle, as the engine drives it:
+//
+//	New (factory)  parse and check the target config; touch nothing. `xcetl validate` stops here.
+//	Explain        (optional Explainer) the statements a run would execute, secrets redacted; no connection.
+//	Open           once: connect, check or create the table for the schema, begin the run.
+//	Prepare        once per batch, CONCURRENTLY on several goroutines: last checks on rows
+//	               (may b.Reject), encode the batch for the bulk path into b.Payload.
+//	Write          once per batch, in order, on one goroutine: load the batch.
+//	Commit         once at the end of a successful run; Rollback instead on failure or cancel.
+//	Close          always, once, after Open (even if Open failed part-way).
+package load
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+)
+
+// Loader writes batches to one target.
+type Loader interface {
+	Open(ctx context.Context, schema *xcetl.Schema) error
+	// Prepare must be safe to call concurrently for different batches.
+	Prepare(b *xcetl.Batch) error
+	// Write loads b. committed reports whether b is now durable in the
+	// target (commit: batch); with commit: run it is durable only after
+	// Commit.
+	Write(ctx context.Context, b *xcetl.Batch) (committed bool, err error)
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+	Close(ctx context.Context) error
+}
+
+// Statement is one SQL statement a run executes, for `xcetl explain`.
+type Statement struct {
+	// When says when it runs: "once at start", "per batch", "at end", ….
+	When string
+	SQL  string
+}
+
+// Explainer is implemented by loaders that can list, without connecting,
+// the statements a run would execute for a schema.
+type Explainer interface {
+	Explain(schema *xcetl.Schema) ([]Statement, error)
+}
+
+// Describer is implemented by loaders that describe their target in one
+// line (DSN redacted).
+type Describer interface {
+	Describe() string
+}
+
+// Env is what a factory gets besides its config.
+type Env struct {
+	BaseDir string
+	Logger  *slog.Logger
+	// Pipeline is the pipeline's name (for staging tables, locks, state).
+	Pipeline string
+}
+
+// Factory builds a loader from the whole `target:` mapping. It must check
+// everything it can without connecting and return all problems as
+// xcetl.SpecErrors.
+type Factory func(n *config.Node, env Env) (Loader, error)
+
+var (
+	mu        sync.RWMutex
+	factories = map[string]Factory{}
+	fallback  Factory
+	fallNames func() []string
+)
+
+// Register makes a target type available under name. It panics if name is
+// taken or f is nil.
+func Register(name string, f Factory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if f == nil {
+		panic("load: Register factory is nil")
+	}
+	if _, dup := factories[name]; dup {
+		panic("load: Register called twice for " + name)
+	}
+	factories[name] = f
+}
+
+// SetDefault installs the factory used for target types with no registered
+// loader (the SQL loader, which knows every dialect), and the function that
+// lists the types it serves.
+func SetDefault(f Factory, names func() []string) {
+	mu.Lock()
+	defer mu.Unlock()
+	fallback, fallNames = f, names
+}
+
+// Names returns every target type that New accepts, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	set := map[string]bool{}
+	for n := range factories {
+		set[n] = true
+	}
+	if fallNames != nil {
+		for _, n := range fallNames() {
+			set[n] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds the loader for a `target:` mapping.
+func New(n *config.Node, env Env) (Loader, error) {
+	tn := n.Get("type")
+	if tn == nil || tn.Kind != config.Scalar || tn.Value == "" {
+		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", Names())}
+	}
+	mu.RLock()
+	f, ok := factories[tn.Value]
+	fb := fallback
+	mu.RUnlock()
+	if ok {
+		return f(n, env)
+	}
+	known := false
+	for _, name := range Names() {
+		if name == tn.Value {
+			known = true
+		}
+	}
+	if !known || fb == nil {
+		return nil, xcetl.SpecErrors{tn.Errorf("unknown target type %q%s; known: %v", tn.Value, xcetl.DidYouMean(tn.Value, Names()), Names())}
+	}
+	return fb(n, env)
+}
+
+// Errorf prefixes errors of a loader with the target table.
+func Errorf(table, format string, args ...any) error {
+	return fmt.Errorf("load "+table+": "+format, args...)
+}

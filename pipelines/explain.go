@@ -1,0 +1,130 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/extract"
+	"github.com/xcetl/xcetl/load"
+	"github.com/xcetl/xcetl/transform"
+)
+
+// Explain writes the resolved plan to w: the source, every transform with
+// the schema it produces, the target and every SQL statement the run would
+// execute. It reads the source's header (to know the columns) but never
+// writes anything and never connects to the target. Secrets are redacted:
+// values that came from ${VAR} are shown as the reference, DSNs without
+// passwords.
+func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
+	s := p.Spec
+	fmt.Fprintf(w, "pipeline %s (%s)\n", s.Name, s.File)
+	if s.Description != "" {
+		fmt.Fprintf(w, "  %s\n", s.Description)
+	}
+	fmt.Fprintf(w, "\nsource\n  %s\n", describe(p.source, s.Source))
+
+	schema, serr := p.source.Open(ctx)
+	if serr == nil {
+		_ = p.source.Close()
+		fmt.Fprintf(w, "  columns: %s\n", formatSchema(schema))
+	} else {
+		fmt.Fprintf(w, "  columns: unknown — the source could not be read: %s\n", p.Scrub(serr.Error()))
+	}
+
+	if len(p.transforms) > 0 {
+		fmt.Fprintf(w, "\ntransforms\n")
+	}
+	for i, t := range p.transforms {
+		fmt.Fprintf(w, "  %d. %s\n", i+1, describe(t, s.Transforms[i]))
+		if schema != nil {
+			out, err := t.Bind(schema)
+			if err != nil {
+				fmt.Fprintf(w, "     error: %s\n", p.Scrub(err.Error()))
+				schema = nil
+				continue
+			}
+			if out != schema {
+				fmt.Fprintf(w, "     → %s\n", formatSchema(out))
+			}
+			schema = out
+		}
+	}
+
+	fmt.Fprintf(w, "\ntarget\n  %s\n", describe(p.target, s.Target))
+	fmt.Fprintf(w, "  batch size %d rows\n", p.batchSize)
+	if ex, ok := p.target.(load.Explainer); ok {
+		if schema == nil {
+			fmt.Fprintf(w, "  SQL: depends on the columns, which are unknown (see above)\n")
+		} else {
+			stmts, err := ex.Explain(schema)
+			if err != nil {
+				fmt.Fprintf(w, "  SQL: %s\n", p.Scrub(err.Error()))
+			}
+			fmt.Fprintf(w, "\nSQL\n")
+			for _, st := range stmts {
+				fmt.Fprintf(w, "  -- %s\n", st.When)
+				for _, line := range strings.Split(strings.TrimSpace(st.SQL), "\n") {
+					fmt.Fprintf(w, "  %s\n", p.Scrub(line))
+				}
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nerrors\n  max_rejects %s\n", s.Errors)
+	if s.Errors.RejectFile != "" {
+		fmt.Fprintf(w, "  reject_file %s\n", s.Errors.RejectFile)
+	}
+	return nil
+}
+
+// describe prefers the plugin's own description, else the config as written
+// (raw text, so ${SECRET} references stay references).
+func describe(plugin any, n *config.Node) string {
+	switch d := plugin.(type) {
+	case extract.Describer:
+		return d.Describe()
+	case transform.Describer:
+		return d.Describe()
+	case load.Describer:
+		return d.Describe()
+	}
+	return rawText(n)
+}
+
+func rawText(n *config.Node) string {
+	if n == nil {
+		return ""
+	}
+	switch n.Kind {
+	case config.Scalar:
+		return n.Raw
+	case config.List:
+		parts := make([]string, len(n.Items))
+		for i, it := range n.Items {
+			parts[i] = rawText(it)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case config.Map:
+		parts := make([]string, len(n.Entries))
+		for i, e := range n.Entries {
+			v := rawText(e.Value)
+			if secretKeys[strings.ToLower(e.Key)] && e.Value.Kind == config.Scalar && e.Value.Raw == e.Value.Value {
+				v = "[redacted]"
+			}
+			parts[i] = e.Key + ": " + v
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return "null"
+}
+
+func formatSchema(s *xcetl.Schema) string {
+	parts := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		parts[i] = c.Name + " " + c.Type.String()
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,104 @@
+// Package transform defines what a transform is and keeps the registry of
+// transform names (rename, cast, filter, …). Plugins live in subpackages and
+// register in init; package all imports every built-in one.
+//
+// Lifecycle:
+//
+//	New (factory)  parse and check the config (no schema yet). `xcetl validate` stops here.
+//	Bind           once, before any batch: check against the input schema, return the output schema.
+//	Apply          once per batch, called CONCURRENTLY from several goroutines on different
+//	               batches; must not keep per-batch state in the transform itself.
+package transform
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+)
+
+// Transform changes batches of rows.
+type Transform interface {
+	// Bind checks the transform against the schema of its input and returns
+	// the schema of its output (which may be in itself if nothing changes).
+	// Errors name the transform's position in the pipeline file.
+	Bind(in *xcetl.Schema) (*xcetl.Schema, error)
+	// Apply transforms b in place: it sets b.Schema to the output schema,
+	// rewrites values, and marks rows with b.Reject / b.Filter. Rows already
+	// marked (b.Marked) are skipped. Returning an error fails the run; a bad
+	// value is a reject, not an error.
+	Apply(ctx context.Context, b *xcetl.Batch) error
+}
+
+// Describer is implemented by transforms that describe themselves for
+// `xcetl explain` (without secrets).
+type Describer interface {
+	Describe() string
+}
+
+// Env is what a factory gets besides its config.
+type Env struct {
+	BaseDir string
+	Logger  *slog.Logger
+}
+
+// Factory builds a transform from the value under its name, e.g. for
+// `- cast: {id: int}` the node is the mapping `{id: int}`. It returns all
+// config problems as xcetl.SpecErrors.
+type Factory func(n *config.Node, env Env) (Transform, error)
+
+var (
+	mu        sync.RWMutex
+	factories = map[string]Factory{}
+)
+
+// Register makes a transform available under name. It panics if name is
+// taken or f is nil.
+func Register(name string, f Factory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if f == nil {
+		panic("transform: Register factory is nil")
+	}
+	if _, dup := factories[name]; dup {
+		panic("transform: Register called twice for " + name)
+	}
+	factories[name] = f
+}
+
+// Lookup returns the factory registered under name.
+func Lookup(name string) (Factory, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	f, ok := factories[name]
+	return f, ok
+}
+
+// Names returns the registered transform names, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(factories))
+	for n := range factories {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds the transform of one `transforms:` list item (a mapping with
+// exactly one key, the transform's name).
+func New(item *config.Node, env Env) (Transform, error) {
+	e, serr := config.OneKey(item)
+	if serr != nil {
+		return nil, xcetl.SpecErrors{serr}
+	}
+	f, ok := Lookup(e.Key)
+	if !ok {
+		return nil, xcetl.SpecErrors{{Pos: e.KeyPos, Path: item.Path, Msg: "unknown transform \"" + e.Key + "\"" + xcetl.DidYouMean(e.Key, Names())}}
+	}
+	return f(e.Value, env)
+}

@@ -1,0 +1,97 @@
+package xcetl
+
+import (
+	"encoding/hex"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Decimal is an exact decimal number in canonical text form: an optional
+// "-", digits, and, when the scale is positive, "." followed by exactly
+// scale digits (e.g. "-12.50"). It is produced by cast and kept as text so
+// that no precision is lost on the way to the database.
+type Decimal string
+
+// Float returns the decimal as a float64 (for expressions); precision beyond
+// float64's is lost.
+func (d Decimal) Float() float64 {
+	f, err := strconv.ParseFloat(string(d), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return f
+}
+
+// Layouts used to render dates and timestamps as text. They are what every
+// target of the PostgreSQL family, SQLite and DM8 accept on input.
+const (
+	DateLayout        = "2006-01-02"
+	TimestampLayout   = "2006-01-02 15:04:05.999999"
+	TimestampTZLayout = "2006-01-02 15:04:05.999999-07:00"
+)
+
+// AppendText appends the text form of v, as a column of kind k, to dst.
+// nil appends nothing (callers decide how NULL is written). Dates render as
+// 2006-01-02, timestamps without zone as 2006-01-02 15:04:05[.ffffff],
+// timestamps with zone with their offset, bytes as lowercase hex without
+// prefix, bools as true/false.
+func AppendText(dst []byte, v any, k Kind) []byte {
+	switch x := v.(type) {
+	case nil:
+		return dst
+	case string:
+		return append(dst, x...)
+	case int64:
+		return strconv.AppendInt(dst, x, 10)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10)
+	case float64:
+		return strconv.AppendFloat(dst, x, 'g', -1, 64)
+	case Decimal:
+		return append(dst, x...)
+	case bool:
+		return strconv.AppendBool(dst, x)
+	case time.Time:
+		switch k {
+		case KindDate:
+			return x.AppendFormat(dst, DateLayout)
+		case KindTimestampTZ:
+			return x.AppendFormat(dst, TimestampTZLayout)
+		default:
+			return x.AppendFormat(dst, TimestampLayout)
+		}
+	case []byte:
+		return hex.AppendEncode(dst, x)
+	}
+	return append(dst, "?"...)
+}
+
+// FormatValue returns the text form of v (see AppendText); nil gives "".
+func FormatValue(v any, k Kind) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return string(AppendText(nil, v, k))
+}
+
+// KindOf returns the kind a Go value naturally has (time.Time → timestamp).
+func KindOf(v any) Kind {
+	switch v.(type) {
+	case string:
+		return KindString
+	case int64, int:
+		return KindInt
+	case float64:
+		return KindFloat
+	case Decimal:
+		return KindDecimal
+	case bool:
+		return KindBool
+	case time.Time:
+		return KindTimestamp
+	case []byte:
+		return KindBytes
+	}
+	return KindInvalid
+}

@@ -1,0 +1,640 @@
+// Command bench measures xcetl against hand-written PostgreSQL loads of the same CSV.
+//
+// It generates a deterministic CSV of resident records, then times, as child processes, psql
+// \copy against `xcetl run` (append) and two hand-written upsert baselines against `xcetl run`
+// (upsert), alternating contenders round by round, checking every load for completeness, and
+// prints medians, throughput, peak RSS and PASS/FAIL against the project's targets. See
+// bench/README.md.
+//
+//	go run ./internal/pgtest/cmd/withpg -- go run ./bench -rows 1000000 -rounds 3
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/internal/pgtest"
+)
+
+// Targets from the issue: the loader must not be the reason to fall back to hand-written SQL.
+const (
+	appendRatioTarget = 0.9   // t(\copy)/t(xcetl append)
+	upsertRatioTarget = 0.8   // t(faster baseline)/t(xcetl upsert)
+	rssTargetMiB      = 150.0 // peak RSS of xcetl
+	flatTolerance     = 0.15  // RSS at 5× rows vs RSS at rows
+)
+
+type options struct {
+	rows      int
+	rounds    int
+	xcetl     string
+	psql      string
+	dir       string
+	dsn       string
+	only      string
+	prefill   string
+	flat      bool
+	skipXcetl bool
+	keep      bool
+	timeout   time.Duration
+}
+
+// Results is what bench/out/results.json holds.
+type Results struct {
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt time.Time  `json:"finished_at"`
+	Rows       int        `json:"rows"`
+	Rounds     int        `json:"rounds"`
+	Env        Env        `json:"env"`
+	Scenarios  []Scenario `json:"scenarios"`
+	Targets    []Target   `json:"targets"`
+	Error      string     `json:"error,omitempty"`
+}
+
+// Env describes the machine a result was measured on: numbers are meaningless without it.
+type Env struct {
+	GoVersion  string `json:"go_version"`
+	GOOS       string `json:"goos"`
+	GOARCH     string `json:"goarch"`
+	CPUs       int    `json:"cpus"`
+	PostgreSQL string `json:"postgresql"`
+	Xcetl      string `json:"xcetl,omitempty"`
+}
+
+// Scenario is one kind of load (append, upsert, append at 5× rows) with its contenders.
+type Scenario struct {
+	Name       string       `json:"name"`
+	Note       string       `json:"note,omitempty"`
+	Rows       int          `json:"rows"`
+	File       string       `json:"file"`
+	FileBytes  int64        `json:"file_bytes"`
+	Contenders []*Contender `json:"contenders"`
+}
+
+// Contender is one way of doing a scenario's load and its measurements.
+type Contender struct {
+	Name          string  `json:"name"`
+	Baseline      bool    `json:"baseline"`
+	Runs          []Run   `json:"runs"`
+	MedianSeconds float64 `json:"median_seconds"`
+	RowsPerSec    float64 `json:"rows_per_sec"`
+	MBPerSec      float64 `json:"mb_per_sec"`
+	PeakRSSMiB    float64 `json:"peak_rss_mib"`
+	// Ratio is t(reference baseline)/t(this contender): above 1 means faster than the baseline.
+	Ratio float64 `json:"ratio"`
+
+	prepare func(ctx context.Context) error
+	argv    func(round int) (argv []string, reportPath string)
+	verify  func(ctx context.Context) error
+}
+
+// Target is one PASS/FAIL line.
+type Target struct {
+	Name      string  `json:"name"`
+	Value     float64 `json:"value"`
+	Op        string  `json:"op"`
+	Threshold float64 `json:"threshold"`
+	Pass      bool    `json:"pass"`
+	Detail    string  `json:"detail"`
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.rows, "rows", 1_000_000, "data rows in the generated CSV")
+	flag.IntVar(&o.rounds, "rounds", 3, "timed runs per contender, alternating; the median is reported")
+	flag.StringVar(&o.xcetl, "xcetl", "bin/xcetl", "xcetl binary to measure")
+	flag.StringVar(&o.psql, "psql", "psql", "psql binary for the baselines")
+	flag.StringVar(&o.dir, "dir", "bench/out", "directory for generated data, pipelines, logs, results.json")
+	flag.StringVar(&o.dsn, "dsn", "", "PostgreSQL DSN (default $XCETL_TEST_PG_DSN; if unset a throwaway server is started)")
+	flag.StringVar(&o.only, "only", "all", "scenarios: append | upsert | all")
+	flag.StringVar(&o.prefill, "prefill", "full", "upsert target before each run: full (every row an update) | half (odd ids present: half updates, half inserts)")
+	flag.BoolVar(&o.flat, "flat", false, "also run the xcetl append at 5× rows to show peak RSS does not grow with input size")
+	flag.BoolVar(&o.skipXcetl, "skip-xcetl", false, "run only the psql baselines (to check the harness without an xcetl binary)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the bench tables after the run for inspection")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "limit for a single contender run")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, err := runBench(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// runBench runs the selected scenarios and writes results.json. A missed target is not an
+// error (the bench is a measurement); a failed or incomplete load is.
+func runBench(ctx context.Context, o options, out io.Writer) (res *Results, err error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	res = &Results{StartedAt: time.Now().UTC(), Rows: o.rows, Rounds: o.rounds, Env: Env{
+		GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(),
+	}}
+	if err := os.MkdirAll(filepath.Join(o.dir, "logs"), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", o.dir, err)
+	}
+	dir, err := filepath.Abs(o.dir)
+	if err != nil {
+		return nil, err
+	}
+	o.dir = dir
+	defer func() {
+		res.FinishedAt = time.Now().UTC()
+		if err != nil {
+			res.Error = err.Error()
+		}
+		if werr := writeResults(filepath.Join(o.dir, "results.json"), res); werr != nil && err == nil {
+			err = werr
+		}
+	}()
+
+	if !o.skipXcetl {
+		if _, err := os.Stat(o.xcetl); err != nil {
+			return res, fmt.Errorf("xcetl binary: %w (run `make build`, or pass -xcetl PATH, or -skip-xcetl)", err)
+		}
+		if o.xcetl, err = filepath.Abs(o.xcetl); err != nil {
+			return res, err
+		}
+		res.Env.Xcetl = versionLine(ctx, o.xcetl, "version")
+	}
+
+	dsn := o.dsn
+	if dsn == "" {
+		dsn = os.Getenv(pgtest.EnvDSN)
+	}
+	if dsn == "" {
+		fmt.Fprintln(out, "starting a throwaway PostgreSQL (set XCETL_TEST_PG_DSN to use another server)")
+		srv, err := pgtest.Start()
+		if err != nil {
+			return res, err
+		}
+		defer func() {
+			if serr := srv.Stop(); serr != nil && err == nil {
+				err = serr
+			}
+		}()
+		dsn = srv.DSN
+	}
+	b := &bench{o: o, out: out, res: res, scrub: &xcetl.Scrubber{}}
+	b.scrub.AddDSN(dsn)
+	b.dsn = dsn
+	b.env = append(os.Environ(), pgtest.EnvDSN+"="+dsn)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return res, fmt.Errorf("connect to %s: %s", xcetl.RedactDSN(dsn), b.scrub.Scrub(err.Error()))
+	}
+	defer conn.Close(context.Background())
+	b.db = &db{conn: conn, scrub: b.scrub}
+	_ = conn.QueryRow(ctx, "SELECT version()").Scan(&res.Env.PostgreSQL)
+	defer func() {
+		if !o.keep {
+			_ = b.db.exec(context.Background(), "DROP TABLE IF EXISTS bench_copy, bench_xcetl, bench_seed, bench_up_conflict, bench_up_merge, bench_up_xcetl")
+		}
+	}()
+
+	fmt.Fprintf(out, "xcetl bench: %d rows, %d rounds, %d CPUs, %s\n", o.rows, o.rounds, res.Env.CPUs, res.Env.PostgreSQL)
+	if res.Env.Xcetl != "" {
+		fmt.Fprintf(out, "xcetl: %s\n", res.Env.Xcetl)
+	}
+	data, err := b.data(o.rows)
+	if err != nil {
+		return res, err
+	}
+
+	if o.only == "append" || o.only == "all" {
+		if err := b.appendScenario(ctx, data, o.rows, o.rounds, "append", !o.skipXcetl, true); err != nil {
+			return res, err
+		}
+		if o.flat && !o.skipXcetl {
+			flatData, err := b.data(5 * o.rows)
+			if err != nil {
+				return res, err
+			}
+			if err := b.appendScenario(ctx, flatData, 5*o.rows, 1, "append-flat", true, false); err != nil {
+				return res, err
+			}
+		}
+	}
+	if o.only == "upsert" || o.only == "all" {
+		if err := b.upsertScenario(ctx, data); err != nil {
+			return res, err
+		}
+	}
+	res.Targets = evaluate(res)
+	printTargets(out, res.Targets)
+	fmt.Fprintf(out, "results: %s\n", filepath.Join(o.dir, "results.json"))
+	return res, nil
+}
+
+func (o *options) validate() error {
+	var errs []error
+	if o.rows < 2 {
+		errs = append(errs, fmt.Errorf("-rows %d: need at least 2", o.rows))
+	}
+	if o.rounds < 1 {
+		errs = append(errs, fmt.Errorf("-rounds %d: need at least 1", o.rounds))
+	}
+	switch o.only {
+	case "append", "upsert", "all":
+	default:
+		errs = append(errs, fmt.Errorf("-only %q: want append, upsert or all", o.only))
+	}
+	switch o.prefill {
+	case "full", "half":
+	default:
+		errs = append(errs, fmt.Errorf("-prefill %q: want full or half", o.prefill))
+	}
+	return errors.Join(errs...)
+}
+
+type bench struct {
+	o      options
+	out    io.Writer
+	res    *Results
+	db     *db
+	dsn    string
+	env    []string
+	scrub  *xcetl.Scrubber
+	cpWarn bool
+}
+
+type dataFile struct {
+	path  string
+	bytes int64
+}
+
+func (b *bench) data(rows int) (dataFile, error) {
+	start := time.Now()
+	path, generated, err := ensureData(b.o.dir, rows)
+	if err != nil {
+		return dataFile{}, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return dataFile{}, err
+	}
+	how := "cached"
+	if generated {
+		how = fmt.Sprintf("generated in %.1fs", time.Since(start).Seconds())
+	}
+	fmt.Fprintf(b.out, "data: %s, %d rows, %.1f MB, %.0f bytes/row (%s)\n", path, rows, float64(st.Size())/1e6,
+		float64(st.Size())/float64(rows), how)
+	return dataFile{path: path, bytes: st.Size()}, nil
+}
+
+func (b *bench) psqlArgv(extra ...string) []string {
+	return append([]string{b.o.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", b.dsn}, extra...)
+}
+
+func (b *bench) xcetlArgv(pipeline, reportPath string) []string {
+	return []string{b.o.xcetl, "run", pipeline, "--report", reportPath, "--progress", "never"}
+}
+
+// appendScenario: psql \copy versus xcetl append into identical, freshly truncated tables.
+// withCopy is false for the flat-RSS run, where only xcetl's memory matters.
+func (b *bench) appendScenario(ctx context.Context, data dataFile, rows, rounds int, name string, withXcetl, withCopy bool) error {
+	sc := &Scenario{Name: name, Rows: rows, File: data.path, FileBytes: data.bytes,
+		Note: "into an empty table without indexes, truncated before every run"}
+	if err := b.db.exec(ctx, "DROP TABLE IF EXISTS bench_copy, bench_xcetl",
+		createTableSQL("bench_copy", false), createTableSQL("bench_xcetl", false)); err != nil {
+		return broken("%s: create tables: %v", name, err)
+	}
+	if withCopy {
+		sc.Contenders = append(sc.Contenders, &Contender{
+			Name: `psql \copy`, Baseline: true,
+			prepare: func(ctx context.Context) error { return b.db.exec(ctx, "TRUNCATE bench_copy") },
+			argv: func(int) ([]string, string) {
+				return b.psqlArgv("-c", copyCommand("bench_copy", data.path)), ""
+			},
+			verify: func(ctx context.Context) error { return b.db.expectCount(ctx, "bench_copy", rows) },
+		})
+	}
+	if withXcetl {
+		pipeline := filepath.Join(b.o.dir, name+".yaml")
+		if err := writeFile(pipeline, pipelineYAML("bench_"+strings.ReplaceAll(name, "-", "_"),
+			filepath.Base(data.path), "bench_xcetl", "append")); err != nil {
+			return broken("%v", err)
+		}
+		sc.Contenders = append(sc.Contenders, b.xcetlContender("xcetl append", name, pipeline, "bench_xcetl", rows,
+			func(ctx context.Context) error { return b.db.exec(ctx, "TRUNCATE bench_xcetl") }, nil))
+	}
+	if err := b.runScenario(ctx, sc, rounds); err != nil {
+		return err
+	}
+	if withCopy && withXcetl {
+		// Both tables now hold one full load: they must be identical, value for value.
+		if err := b.db.sameRows(ctx, "bench_xcetl", "bench_copy"); err != nil {
+			return broken("%s: xcetl loaded different data than psql: %v", name, err)
+		}
+		fmt.Fprintln(b.out, "check: bench_xcetl and bench_copy hold identical rows")
+	}
+	return nil
+}
+
+// upsertScenario: two hand-written baselines (COPY to a temp table, then INSERT … ON CONFLICT or
+// MERGE) versus xcetl upsert, each into a table prefilled before every run with the same rows but
+// changed score and registered_at, so the result shows whether every row was really updated.
+func (b *bench) upsertScenario(ctx context.Context, data dataFile) error {
+	rows := b.o.rows
+	filter, note := "", "target prefilled with all rows (every row is an update); primary key on id"
+	if b.o.prefill == "half" {
+		filter, note = " WHERE id % 2 = 1", "target prefilled with the odd ids (half updates, half inserts); primary key on id"
+	}
+	sc := &Scenario{Name: "upsert", Note: note, Rows: rows, File: data.path, FileBytes: data.bytes}
+
+	// bench_seed holds the CSV as PostgreSQL itself parses it: the truth every result is compared to.
+	if err := b.db.exec(ctx, "DROP TABLE IF EXISTS bench_seed, bench_up_conflict, bench_up_merge, bench_up_xcetl",
+		createTableSQL("bench_seed", true), createTableSQL("bench_up_conflict", true),
+		createTableSQL("bench_up_merge", true), createTableSQL("bench_up_xcetl", true)); err != nil {
+		return broken("upsert: create tables: %v", err)
+	}
+	if _, err := runChild(ctx, b.psqlArgv("-c", copyCommand("bench_seed", data.path)), b.env,
+		filepath.Join(b.o.dir, "logs", "upsert-seed.log"), b.scrub); err != nil {
+		return broken("upsert: load seed table: %v", err)
+	}
+	if err := b.db.exec(ctx, "VACUUM ANALYZE bench_seed"); err != nil {
+		return broken("upsert: %v", err)
+	}
+
+	prefill := func(table string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			return b.db.exec(ctx, "TRUNCATE "+table,
+				fmt.Sprintf(`INSERT INTO %s SELECT id, name, gender, id_card, phone, birth_date, address, community,
+					score + 1, registered_at + interval '1 day' FROM bench_seed%s`, table, filter),
+				"VACUUM ANALYZE "+table)
+		}
+	}
+	verify := func(table string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			if err := b.db.expectCount(ctx, table, rows); err != nil {
+				return err
+			}
+			n, err := b.db.count(ctx, fmt.Sprintf(`SELECT count(*) FROM %s t JOIN bench_seed s USING (id)
+				WHERE t.score IS DISTINCT FROM s.score OR t.registered_at IS DISTINCT FROM s.registered_at`, table))
+			if err != nil {
+				return err
+			}
+			if n != 0 {
+				return fmt.Errorf("%d rows of %s were not updated to the CSV's values", n, table)
+			}
+			return nil
+		}
+	}
+	for _, m := range []struct{ method, name, table string }{
+		{"conflict", "psql COPY+ON CONFLICT", "bench_up_conflict"},
+		{"merge", "psql COPY+MERGE", "bench_up_merge"},
+	} {
+		script := filepath.Join(b.o.dir, "upsert-"+m.method+".sql")
+		if err := writeFile(script, upsertScript(m.method, m.table, data.path)); err != nil {
+			return broken("%v", err)
+		}
+		sc.Contenders = append(sc.Contenders, &Contender{
+			Name: m.name, Baseline: true,
+			prepare: prefill(m.table),
+			argv:    func(int) ([]string, string) { return b.psqlArgv("-f", script), "" },
+			verify:  verify(m.table),
+		})
+	}
+	if !b.o.skipXcetl {
+		pipeline := filepath.Join(b.o.dir, "upsert.yaml")
+		if err := writeFile(pipeline, pipelineYAML("bench_upsert", filepath.Base(data.path), "bench_up_xcetl", "upsert")); err != nil {
+			return broken("%v", err)
+		}
+		sc.Contenders = append(sc.Contenders, b.xcetlContender("xcetl upsert", "upsert", pipeline, "bench_up_xcetl", rows,
+			prefill("bench_up_xcetl"), verify("bench_up_xcetl")))
+	}
+	if err := b.runScenario(ctx, sc, b.o.rounds); err != nil {
+		return err
+	}
+	if !b.o.skipXcetl {
+		if err := b.db.sameRows(ctx, "bench_up_xcetl", "bench_seed"); err != nil {
+			return broken("upsert: xcetl's result differs from the CSV as loaded by psql: %v", err)
+		}
+		fmt.Fprintln(b.out, "check: bench_up_xcetl holds exactly the CSV's rows")
+	}
+	return nil
+}
+
+// xcetlContender runs `xcetl run PIPELINE` and checks its report as well as the table.
+func (b *bench) xcetlContender(name, scenario, pipeline, table string, rows int, prepare, verify func(context.Context) error) *Contender {
+	return &Contender{
+		Name: name, prepare: prepare,
+		argv: func(round int) ([]string, string) {
+			report := filepath.Join(b.o.dir, "logs", fmt.Sprintf("%s-xcetl-r%d.report.json", scenario, round))
+			_ = os.Remove(report) // a stale report must not pass for this run's
+			return b.xcetlArgv(pipeline, report), report
+		},
+		verify: func(ctx context.Context) error {
+			if err := b.db.expectCount(ctx, table, rows); err != nil {
+				return err
+			}
+			if verify != nil {
+				return verify(ctx)
+			}
+			return nil
+		},
+	}
+}
+
+// runScenario times the contenders round by round, rotating the starting contender each round so
+// none always runs first (cold caches) or last (after the others' autovacuum).
+func (b *bench) runScenario(ctx context.Context, sc *Scenario, rounds int) error {
+	fmt.Fprintf(b.out, "\n== %s: %d rows, %.1f MB, %d round(s); %s\n", sc.Name, sc.Rows, float64(sc.FileBytes)/1e6, rounds, sc.Note)
+	n := len(sc.Contenders)
+	for round := 1; round <= rounds; round++ {
+		for k := 0; k < n; k++ {
+			c := sc.Contenders[(k+round-1)%n]
+			if err := c.prepare(ctx); err != nil {
+				return broken("%s round %d: prepare %s: %v", sc.Name, round, c.Name, err)
+			}
+			b.db.checkpoint(ctx, &b.cpWarn)
+			argv, reportPath := c.argv(round)
+			logPath := filepath.Join(b.o.dir, "logs", fmt.Sprintf("%s-%s-r%d.log", sc.Name, slug(c.Name), round))
+			runCtx, cancel := context.WithTimeout(ctx, b.o.timeout)
+			r, err := runChild(runCtx, argv, b.env, logPath, b.scrub)
+			cancel()
+			if err != nil {
+				return broken("%s round %d: %s failed: %v", sc.Name, round, c.Name, err)
+			}
+			if reportPath != "" {
+				if err := checkReport(reportPath, sc.Rows); err != nil {
+					return broken("%s round %d: %v", sc.Name, round, err)
+				}
+			}
+			if err := c.verify(ctx); err != nil {
+				return broken("%s round %d: %s: %v", sc.Name, round, c.Name, err)
+			}
+			c.Runs = append(c.Runs, Run{Round: round, Seconds: r.seconds, MaxRSSKB: r.maxRSSKB})
+			fmt.Fprintf(b.out, "  round %d  %-22s %8.2f s  %7.1f MiB\n", round, c.Name, r.seconds, float64(r.maxRSSKB)/1024)
+		}
+	}
+	summarize(sc)
+	printScenario(b.out, sc)
+	b.res.Scenarios = append(b.res.Scenarios, *sc)
+	return nil
+}
+
+// summarize computes medians and ratios. The reference is the fastest baseline, so for upsert
+// xcetl is compared with the better of the two hand-written statements.
+func summarize(sc *Scenario) {
+	best := 0.0
+	for _, c := range sc.Contenders {
+		secs := make([]float64, len(c.Runs))
+		var peak int64
+		for i, r := range c.Runs {
+			secs[i] = r.Seconds
+			peak = max(peak, r.MaxRSSKB)
+		}
+		c.MedianSeconds = median(secs)
+		c.PeakRSSMiB = float64(peak) / 1024
+		if c.MedianSeconds > 0 {
+			c.RowsPerSec = float64(sc.Rows) / c.MedianSeconds
+			c.MBPerSec = float64(sc.FileBytes) / 1e6 / c.MedianSeconds
+		}
+		if c.Baseline && c.MedianSeconds > 0 && (best == 0 || c.MedianSeconds < best) {
+			best = c.MedianSeconds
+		}
+	}
+	for _, c := range sc.Contenders {
+		if best > 0 && c.MedianSeconds > 0 {
+			c.Ratio = best / c.MedianSeconds
+		}
+	}
+}
+
+func printScenario(w io.Writer, sc *Scenario) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "contender\tmedian s\trows/s\tMB/s\tpeak RSS MiB\tratio\t")
+	for _, c := range sc.Contenders {
+		ratio := "-"
+		if c.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2f", c.Ratio)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%.1f\t%.1f\t%s\t\n", c.Name, c.MedianSeconds, c.RowsPerSec, c.MBPerSec, c.PeakRSSMiB, ratio)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "ratio = t(fastest baseline) / t(contender); above 1 is faster than the baseline. psql's RSS is the client only.")
+}
+
+func findContender(res *Results, scenario, prefix string) *Contender {
+	for i := range res.Scenarios {
+		if res.Scenarios[i].Name != scenario {
+			continue
+		}
+		for _, c := range res.Scenarios[i].Contenders {
+			if strings.HasPrefix(c.Name, prefix) {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// evaluate turns the measurements into the issue's targets.
+func evaluate(res *Results) []Target {
+	var ts []Target
+	if c := findContender(res, "append", "xcetl"); c != nil && c.Ratio > 0 {
+		ts = append(ts, Target{Name: "append speed", Value: c.Ratio, Op: ">=", Threshold: appendRatioTarget,
+			Detail: `t(psql \copy) / t(xcetl append)`})
+		ts = append(ts, Target{Name: "append memory", Value: c.PeakRSSMiB, Op: "<", Threshold: rssTargetMiB,
+			Detail: "xcetl append peak RSS, MiB"})
+	}
+	if c := findContender(res, "upsert", "xcetl"); c != nil && c.Ratio > 0 {
+		ts = append(ts, Target{Name: "upsert speed", Value: c.Ratio, Op: ">=", Threshold: upsertRatioTarget,
+			Detail: "t(faster of COPY+ON CONFLICT, COPY+MERGE) / t(xcetl upsert)"})
+		ts = append(ts, Target{Name: "upsert memory", Value: c.PeakRSSMiB, Op: "<", Threshold: rssTargetMiB,
+			Detail: "xcetl upsert peak RSS, MiB"})
+	}
+	small, big := findContender(res, "append", "xcetl"), findContender(res, "append-flat", "xcetl")
+	if small != nil && big != nil && small.PeakRSSMiB > 0 {
+		growth := big.PeakRSSMiB/small.PeakRSSMiB - 1
+		ts = append(ts, Target{Name: "flat memory", Value: growth, Op: "abs<=", Threshold: flatTolerance,
+			Detail: fmt.Sprintf("peak RSS %.1f MiB at %d rows vs %.1f MiB at %d rows", big.PeakRSSMiB, findScenario(res, "append-flat").Rows,
+				small.PeakRSSMiB, findScenario(res, "append").Rows)})
+	}
+	for i := range ts {
+		t := &ts[i]
+		switch t.Op {
+		case ">=":
+			t.Pass = t.Value >= t.Threshold
+		case "<":
+			t.Pass = t.Value < t.Threshold
+		case "abs<=":
+			t.Pass = t.Value <= t.Threshold && t.Value >= -t.Threshold
+		}
+	}
+	return ts
+}
+
+func findScenario(res *Results, name string) *Scenario {
+	for i := range res.Scenarios {
+		if res.Scenarios[i].Name == name {
+			return &res.Scenarios[i]
+		}
+	}
+	return &Scenario{}
+}
+
+func printTargets(w io.Writer, ts []Target) {
+	fmt.Fprintln(w)
+	if len(ts) == 0 {
+		fmt.Fprintln(w, "no targets evaluated (xcetl was not measured)")
+		return
+	}
+	for _, t := range ts {
+		verdict := "FAIL"
+		if t.Pass {
+			verdict = "PASS"
+		}
+		switch t.Op {
+		case "abs<=":
+			fmt.Fprintf(w, "%s %-14s %+.1f%% (target within ±%.0f%%): %s\n", verdict, t.Name, 100*t.Value, 100*t.Threshold, t.Detail)
+		default:
+			fmt.Fprintf(w, "%s %-14s %.2f (target %s %.2f): %s\n", verdict, t.Name, t.Value, t.Op, t.Threshold, t.Detail)
+		}
+	}
+}
+
+func writeResults(path string, res *Results) error {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}

@@ -12,8 +12,10 @@ package transform
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/xcetl/xcetl"
@@ -101,4 +103,41 @@ func New(item *config.Node, env Env) (Transform, error) {
 		return nil, xcetl.SpecErrors{{Pos: e.KeyPos, Path: item.Path, Msg: "unknown transform \"" + e.Key + "\"" + xcetl.DidYouMean(e.Key, Names())}}
 	}
 	return f(e.Value, env)
+}
+
+// UnknownColumn is the error for a column name that is not in the input
+// schema, with a "did you mean" suggestion and the available names. Other
+// transforms use it so that every such message reads the same.
+func UnknownColumn(pos xcetl.Pos, path, name string, in *xcetl.Schema) *xcetl.SpecError {
+	names := in.Names()
+	list := names
+	more := ""
+	if len(list) > 20 {
+		list = list[:20]
+		more = fmt.Sprintf(", … (%d more)", len(names)-20)
+	}
+	return &xcetl.SpecError{Pos: pos, Path: path,
+		Msg: fmt.Sprintf("unknown column %q%s; input columns: %s%s", name, xcetl.DidYouMean(name, names), strings.Join(list, ", "), more)}
+}
+
+// CheckSchema returns an error when a batch arrives with a schema other
+// than the one a transform was bound to (a source that changed its columns
+// mid-run). It costs a pointer comparison in the normal case.
+func CheckSchema(transformName string, got, bound *xcetl.Schema) error {
+	if got == bound {
+		return nil
+	}
+	if bound == nil {
+		return fmt.Errorf("%s: Apply called before Bind", transformName)
+	}
+	if got == nil || len(got.Columns) != len(bound.Columns) {
+		return fmt.Errorf("%s: batch columns differ from the columns the transform was checked against", transformName)
+	}
+	for i := range got.Columns {
+		if got.Columns[i].Name != bound.Columns[i].Name || got.Columns[i].Type.Kind != bound.Columns[i].Type.Kind {
+			return fmt.Errorf("%s: batch column %d is %q (%s), expected %q (%s)", transformName, i+1,
+				got.Columns[i].Name, got.Columns[i].Type.Kind, bound.Columns[i].Name, bound.Columns[i].Type.Kind)
+		}
+	}
+	return nil
 }

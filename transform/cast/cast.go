@@ -201,4 +201,3 @@ func (t *Transform) Describe() string {
 	}
 	return "cast " + strings.Join(parts, ", ")
 }
-

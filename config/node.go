@@ -114,7 +114,14 @@ const maxNodes = 100000
 // unset variables, duplicate keys) are returned as xcetl.SpecErrors, all of
 // them, in file order; the tree is returned even when some scalars had
 // problems so that callers can go on checking.
-func Parse(file string, src []byte, lookup Lookup) (*Node, error) {
+func Parse(file string, src []byte, lookup Lookup) (root *Node, err error) {
+	defer func() {
+		// The YAML library must not take the process down on a strange
+		// file: report it as a problem of the file.
+		if r := recover(); r != nil {
+			root, err = nil, xcetl.SpecErrors{{Pos: xcetl.Pos{File: file}, Msg: fmt.Sprintf("YAML syntax: cannot parse the file (%v)", r)}}
+		}
+	}()
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, syntaxError(file, err)
@@ -126,7 +133,7 @@ func Parse(file string, src []byte, lookup Lookup) (*Node, error) {
 		return nil, xcetl.SpecErrors{{Pos: posOf(file, f.Docs[1]), Msg: "only one YAML document is allowed per pipeline file"}}
 	}
 	c := &converter{file: file, lookup: lookup, anchors: map[string]ast.Node{}}
-	root := c.convert(f.Docs[0].Body, "")
+	root = c.convert(f.Docs[0].Body, "")
 	return root, c.errs.Err()
 }
 
@@ -154,10 +161,24 @@ type converter struct {
 
 func posOf(file string, n ast.Node) xcetl.Pos {
 	p := xcetl.Pos{File: file}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
+	if tk := tokenOf(n); tk != nil && tk.Position != nil {
 		p.Line, p.Col = tk.Position.Line, tk.Position.Column
 	}
 	return p
+}
+
+// tokenOf returns n's token; some nodes of the YAML library panic when they
+// have none (a document without a "---" start).
+func tokenOf(n ast.Node) (tk *token.Token) {
+	defer func() {
+		if recover() != nil {
+			tk = nil
+		}
+	}()
+	if n == nil {
+		return nil
+	}
+	return n.GetToken()
 }
 
 func joinPath(base, key string) string {
@@ -190,14 +211,14 @@ func (c *converter) convert(n ast.Node, path string) *Node {
 	case *ast.DocumentNode:
 		return c.convert(v.Body, path)
 	case *ast.AnchorNode:
-		if name := v.Name; name != nil {
-			c.anchors[name.GetToken().Value] = v.Value
+		if tk := tokenOf(v.Name); tk != nil {
+			c.anchors[tk.Value] = v.Value
 		}
 		return c.convert(v.Value, path)
 	case *ast.AliasNode:
 		name := ""
-		if v.Value != nil {
-			name = v.Value.GetToken().Value
+		if tk := tokenOf(v.Value); tk != nil {
+			name = tk.Value
 		}
 		target, ok := c.anchors[name]
 		if !ok {
@@ -228,7 +249,7 @@ func (c *converter) convert(n ast.Node, path string) *Node {
 		// Keep the text ("null", "NULL", "~"): in a list of strings such as
 		// null_values, people mean the word.
 		text := ""
-		if tk := v.GetToken(); tk != nil {
+		if tk := tokenOf(v); tk != nil {
 			text = tk.Value
 		}
 		return &Node{Kind: Null, Pos: pos, Path: path, Raw: text, Value: text}
@@ -237,7 +258,7 @@ func (c *converter) convert(n ast.Node, path string) *Node {
 		return &Node{Kind: Scalar, Pos: pos, Path: path, Raw: raw, Value: c.interpolate(raw, pos, path), Quoted: true}
 	case *ast.StringNode:
 		quoted := false
-		if tk := v.GetToken(); tk != nil {
+		if tk := tokenOf(v); tk != nil {
 			quoted = tk.Type == token.DoubleQuoteType || tk.Type == token.SingleQuoteType
 		}
 		return &Node{Kind: Scalar, Pos: pos, Path: path, Raw: v.Value, Value: c.interpolate(v.Value, pos, path), Quoted: quoted}
@@ -247,7 +268,10 @@ func (c *converter) convert(n ast.Node, path string) *Node {
 	}
 	// Numbers, bools, infinities: keep the source text.
 	if _, ok := n.(ast.ScalarNode); ok {
-		raw := n.GetToken().Value
+		raw := ""
+		if tk := tokenOf(n); tk != nil {
+			raw = tk.Value
+		}
 		return &Node{Kind: Scalar, Pos: pos, Path: path, Raw: raw, Value: c.interpolate(raw, pos, path)}
 	}
 	c.fail(pos, path, "unsupported YAML construct %s", n.Type())
@@ -285,7 +309,7 @@ func keyText(k ast.MapKeyNode) string {
 			return keyText(v.Value.(ast.MapKeyNode))
 		}
 	}
-	if tk := k.GetToken(); tk != nil {
+	if tk := tokenOf(k); tk != nil {
 		return tk.Value
 	}
 	return strings.TrimSpace(k.String())

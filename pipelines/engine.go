@@ -261,11 +261,33 @@ func (p *Pipeline) stream(ctx context.Context, cancel context.CancelCauseFunc, r
 	if err != nil {
 		cancel(err)
 	}
-	wg.Wait()
+	if !waitTimeout(&wg, readerGrace) {
+		// A source blocked in a read that ignores the context (a FIFO,
+		// stdin): go on with the rollback; Close will unblock it.
+		p.logger.Warn("the source did not stop within the grace period; closing it", "pipeline", p.Spec.Name, "grace", readerGrace)
+	}
 	if err == nil && ctx.Err() != nil {
 		err = interrupted(ctx, ctx.Err())
 	}
 	return pending, err
+}
+
+// readerGrace is how long a cancelled run waits for the source and workers
+// to notice before it goes on to roll back.
+const readerGrace = 3 * time.Second
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // trimToLimit drops rows past the limit (sources count rows and rejects
@@ -348,7 +370,16 @@ func fillRaw(b *xcetl.Batch) {
 func (p *Pipeline) sink(ctx context.Context, order <-chan *job, target load.Loader, rejects *rejectWriter, c *counters) (xcetl.Position, error) {
 	acker, _ := p.source.(extract.Acker)
 	var pending xcetl.Position
-	for j := range order {
+	for {
+		var j *job
+		select {
+		case j = <-order:
+		case <-ctx.Done():
+			return nil, interrupted(ctx, ctx.Err())
+		}
+		if j == nil {
+			break
+		}
 		select {
 		case <-j.done:
 		case <-ctx.Done():

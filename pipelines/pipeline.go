@@ -38,10 +38,34 @@ func WithLogger(l *slog.Logger) Option { return func(p *Pipeline) { p.logger = l
 // Load reads, parses and checks the pipeline file at path: ParseFile + New.
 func Load(path string, popts Options, opts ...Option) (*Pipeline, error) {
 	spec, err := ParseFile(path, popts)
-	if err != nil {
+	if spec == nil {
 		return nil, err
 	}
-	return New(spec, opts...)
+	// Go on checking the plugins even when the top level had problems, so
+	// that every problem of the file is reported at once.
+	p, nerr := New(spec, opts...)
+	if err == nil {
+		return p, nerr
+	}
+	all, _ := err.(xcetl.SpecErrors)
+	if more, ok := nerr.(xcetl.SpecErrors); ok {
+		all = append(all, more...)
+	}
+	return nil, sortErrs(dedupe(all))
+}
+
+// dedupe drops repeated problems (an unset variable is reported by the
+// parser and again by a plugin that decodes the same value).
+func dedupe(errs xcetl.SpecErrors) xcetl.SpecErrors {
+	seen := map[string]bool{}
+	out := errs[:0]
+	for _, e := range errs {
+		if k := e.Error(); !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // New builds the source, transforms and target of spec, checking every

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 
 	"github.com/xcetl/xcetl"
@@ -43,6 +44,18 @@ func (r *rejectWriter) clearOld() error {
 }
 
 func (r *rejectWriter) write(b *xcetl.Batch) error {
+	// Rejects arrive grouped by who refused them (the source, then each
+	// transform); people read them in file order.
+	sort.SliceStable(b.Rejects, func(i, j int) bool {
+		a, c := b.Rejects[i].Origin, b.Rejects[j].Origin
+		if a.File != c.File {
+			return a.File < c.File
+		}
+		if a.Record != c.Record {
+			return a.Record < c.Record
+		}
+		return a.Line < c.Line
+	})
 	for _, rj := range b.Rejects {
 		if len(r.first) < maxFirstRejects {
 			r.first = append(r.first, describeReject(rj))

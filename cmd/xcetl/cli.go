@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/xcetl/xcetl"
+	_ "github.com/xcetl/xcetl/all"
+	"github.com/xcetl/xcetl/pipelines"
+)
+
+// Exit codes (PIPELINE-SPEC.md).
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitInvalid = 2
+	exitLocked  = 3
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+type globals struct {
+	logFormat string
+	logLevel  string
+	sets      []string
+	stderr    io.Writer
+	stdout    io.Writer
+	stdin     io.Reader
+}
+
+// Main runs the CLI with args and returns the process exit code. It never
+// calls os.Exit, so tests can drive it.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr, stdin: stdin}
+	root := &cobra.Command{
+		Use:           "xcetl",
+		Short:         "xcetl loads CSV and more into DM8, KingbaseES, openGauss, PostgreSQL and SQLite",
+		Long:          "xcetl (信创 ETL) runs YAML pipelines: extract → transform → load.\nDocumentation: docs/pipeline.md",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text|json")
+	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug|info|warn|error (default: warn for text, info for json)")
+	pf.StringArrayVar(&g.sets, "set", nil, "KEY=VALUE for ${KEY} in the pipeline file (repeatable; wins over the environment)")
+
+	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), versionCmd(g))
+
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "xcetl: "+strings.ReplaceAll(ee.err.Error(), "\n", "\n  "))
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown command or flag, wrong argument count.
+	fmt.Fprintln(stderr, "xcetl: "+err.Error())
+	fmt.Fprintln(stderr, "run 'xcetl --help' for usage")
+	return exitInvalid
+}
+
+func (g *globals) options() (pipelines.Options, error) {
+	vars := map[string]string{}
+	for _, s := range g.sets {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return pipelines.Options{}, &exitError{exitInvalid, fmt.Errorf("--set %q: expected KEY=VALUE", s)}
+		}
+		vars[k] = v
+	}
+	return pipelines.Options{Vars: vars}, nil
+}
+
+func (g *globals) logger() (*slog.Logger, error) {
+	level := slog.LevelWarn
+	if g.logFormat == "json" {
+		level = slog.LevelInfo
+	}
+	switch strings.ToLower(g.logLevel) {
+	case "":
+	case "debug":
+		level = slog.LevelDebug
+	case "info":
+		level = slog.LevelInfo
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return nil, &exitError{exitInvalid, fmt.Errorf("--log-level %q: use debug, info, warn or error", g.logLevel)}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch g.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(g.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
+	}
+	return nil, &exitError{exitInvalid, fmt.Errorf("--log-format %q: use text or json", g.logFormat)}
+}
+
+// load parses and checks a pipeline file; problems exit with code 2.
+func (g *globals) load(path string) (*pipelines.Pipeline, *slog.Logger, error) {
+	log, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	opts, err := g.options()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := pipelines.Load(path, opts, pipelines.WithLogger(log))
+	if err != nil {
+		return nil, log, &exitError{codeOf(err), err}
+	}
+	return p, log, nil
+}
+
+func codeOf(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, xcetl.ErrLocked):
+		return exitLocked
+	case errors.Is(err, xcetl.ErrInvalid):
+		return exitInvalid
+	}
+	return exitFailed
+}
+
+func runCmd(g *globals) *cobra.Command {
+	var (
+		reportPath   string
+		dryRun       bool
+		limit        int64
+		exitWhenIdle time.Duration
+		progress     string
+	)
+	c := &cobra.Command{
+		Use:   "run FILE",
+		Short: "run the pipeline in FILE",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch progress {
+			case "auto", "always", "never":
+			default:
+				return &exitError{exitInvalid, fmt.Errorf("--progress %q: use auto, always or never", progress)}
+			}
+			if limit < 0 {
+				return &exitError{exitInvalid, fmt.Errorf("--limit %d: must be 0 (no limit) or more", limit)}
+			}
+			_ = exitWhenIdle // streaming sources only; batch sources end by themselves
+			p, _, err := g.load(args[0])
+			if err != nil {
+				writeFailedReport(reportPath, args[0], err)
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				// After the first signal, restore the default handling so a
+				// second Ctrl-C kills at once.
+				<-ctx.Done()
+				stop()
+			}()
+			ro := pipelines.RunOptions{DryRun: dryRun, Limit: limit}
+			if progress == "always" || (progress == "auto" && isTerminal(g.stderr)) {
+				ro.Progress = g.stderr
+			}
+			rep, runErr := p.Run(ctx, ro)
+			rep.Summary(g.stderr)
+			if reportPath != "" {
+				if err := rep.WriteFile(reportPath); err != nil {
+					fmt.Fprintln(g.stderr, "xcetl: "+err.Error())
+					if runErr == nil {
+						return &exitError{exitFailed, nil}
+					}
+				}
+			}
+			if runErr != nil {
+				// The summary already shows the error.
+				return &exitError{codeOf(runErr), nil}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&reportPath, "report", "", "write the JSON report to this file")
+	f.BoolVar(&dryRun, "dry-run", false, "extract and transform, write nothing to the target")
+	f.Int64Var(&limit, "limit", 0, "stop after N source rows (0: no limit)")
+	f.DurationVar(&exitWhenIdle, "exit-when-idle", 0, "streaming sources: drain, then exit 0 once no event arrived for this long")
+	f.StringVar(&progress, "progress", "auto", "progress display on stderr: auto|always|never")
+	return c
+}
+
+// writeFailedReport writes a report for a run that could not start (invalid
+// file), so that monitoring that reads reports sees the failure.
+func writeFailedReport(path, file string, err error) {
+	if path == "" {
+		return
+	}
+	now := time.Now()
+	rep := &pipelines.Report{Pipeline: strings.TrimSuffix(strings.TrimSuffix(baseName(file), ".yaml"), ".yml"),
+		Status: "failed", StartedAt: now, FinishedAt: now, Error: err.Error()}
+	_ = rep.WriteFile(path)
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func validateCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE",
+		Short: "check FILE without touching any source or target; print every problem",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, _, err := g.load(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s))\n", args[0], p.Spec.Name, len(p.Spec.Transforms))
+			return nil
+		},
+	}
+}
+
+func explainCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "explain FILE",
+		Short: "print the resolved plan and every SQL statement the run would execute (secrets redacted)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, _, err := g.load(args[0])
+			if err != nil {
+				return err
+			}
+			return p.Explain(cmd.Context(), g.stdout)
+		},
+	}
+}
+
+func versionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print version, commit, Go version and platform",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(g.stdout, "xcetl %s (commit %s, %s, %s/%s)\n", xcetl.Version, xcetl.Commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

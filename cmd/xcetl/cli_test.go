@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestExitCodesAndMessages(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.yaml", `version: 1
+name: good
+source: {type: csv, path: in.csv}
+transforms:
+  - cast: {id: int}
+target: {type: sqlite, dsn: out.db, table: t}
+`)
+	bad := writeFile(t, dir, "bad.yaml", `version: 1
+name: bad
+source: {type: csv, pth: in.csv}
+transforms:
+  - cats: {id: int}
+target: {type: sqlite, dsn: "${NOT_SET_ANYWHERE_XCETL}", table: t, mode: upsrt}
+`)
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		inOut    string
+		inErr    []string
+		notInErr string
+	}{
+		{name: "version", args: []string{"version"}, code: 0, inOut: "xcetl "},
+		{name: "validate ok", args: []string{"validate", good}, code: 0, inOut: "ok (pipeline good"},
+		{name: "validate bad", args: []string{"validate", bad}, code: 2, inErr: []string{
+			`bad.yaml:3:21: source.pth: unknown key "pth" (did you mean "path"?)`,
+			`bad.yaml:5:5: transforms[0]: unknown transform "cats" (did you mean "cast"?)`,
+			`bad.yaml:6:`, `${NOT_SET_ANYWHERE_XCETL} is not set`,
+			`upsrt`,
+		}},
+		{name: "validate with set", args: []string{"validate", "--set", "NOT_SET_ANYWHERE_XCETL=x.db", bad}, code: 2, notInErr: "is not set"},
+		{name: "missing file", args: []string{"validate", filepath.Join(dir, "nope.yaml")}, code: 2, inErr: []string{"nope.yaml"}},
+		{name: "run missing file", args: []string{"run", filepath.Join(dir, "nope.yaml")}, code: 2},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, inErr: []string{"unknown command"}},
+		{name: "unknown flag", args: []string{"run", "--frob", good}, code: 2, inErr: []string{"unknown flag"}},
+		{name: "bad progress", args: []string{"run", "--progress", "sometimes", good}, code: 2, inErr: []string{"--progress"}},
+		{name: "bad set", args: []string{"validate", "--set", "novalue", good}, code: 2, inErr: []string{"KEY=VALUE"}},
+		{name: "bad log format", args: []string{"validate", "--log-format", "xml", good}, code: 2, inErr: []string{"--log-format"}},
+		{name: "run source missing", args: []string{"run", good, "--progress", "never"}, code: 1, inErr: []string{"in.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errs)
+			}
+			if tt.inOut != "" && !strings.Contains(out, tt.inOut) {
+				t.Errorf("stdout %q lacks %q", out, tt.inOut)
+			}
+			for _, w := range tt.inErr {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+			if tt.notInErr != "" && strings.Contains(errs, tt.notInErr) {
+				t.Errorf("stderr has %q:\n%s", tt.notInErr, errs)
+			}
+		})
+	}
+}
+
+func TestInvalidRunWritesFailedReport(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yaml", "version: 1\nname: bad\n")
+	rep := filepath.Join(dir, "r.json")
+	code, _, _ := runCLI(t, "run", bad, "--report", rep)
+	if code != 2 {
+		t.Fatalf("exit %d", code)
+	}
+	data, err := os.ReadFile(rep)
+	if err != nil || !strings.Contains(string(data), `"status": "failed"`) || !strings.Contains(string(data), `missing required key`) {
+		t.Fatalf("report %s, %v", data, err)
+	}
+}

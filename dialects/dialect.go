@@ -1,0 +1,566 @@
+// Package dialects holds every difference between the databases xcetl
+// loads into, behind one interface, and the registry of dialects by target
+// type name ("postgres", "opengauss", "kingbase", "sqlite", …).
+//
+// The SQL loader (package load) is written once against Dialect, Conn and
+// Writer; it never asks which database it talks to. Everything that differs
+// — identifier folding and quoting, type mapping, DDL, the bulk path, the
+// upsert statement, how replace is made atomic, catalog queries, drivers and
+// DSNs — lives in a dialect package. Nothing outside dialects/ switches on a
+// dialect name.
+//
+// # Writing a dialect
+//
+// A dialect is a package that registers a value implementing Dialect in an
+// init function:
+//
+//	func init() { dialects.Register(myDialect{}) }
+//
+// and is linked into the binary by a blank import (in cmd/ or an all
+// package). A dialect for a PostgreSQL-derived database should not start
+// from scratch: configure dialects/pgfamily (see dialects/kingbase for a
+// complete example in about a hundred lines).
+//
+// What the loader does with a dialect, in order — implement each step so:
+//
+//  1. Static checks, without connecting (`xcetl validate` and `xcetl
+//     explain` stop here): ParseTable on the configured table, Fold and
+//     CheckIdent on every name it will create, CheckOption on every
+//     dialect-specific target key, ColumnType and CreateTable for
+//     `create: if_missing`, and Explain for the statements of a run. These
+//     must not block or touch the network.
+//  2. Open connects (Conn). Detect server modes that change SQL here (for
+//     example KingbaseES's database_mode) and remember them in the Conn.
+//     Connection errors must not contain the password: scrub them with
+//     xcetl.Scrubber.
+//  3. Describe reports an existing table's columns and keys, or (nil, nil)
+//     when the table does not exist. The loader resolves names itself: it
+//     calls Describe with the name as written and, if that finds nothing
+//     and the name was not quoted, again with the folded name.
+//  4. Begin, for `commit: run`, opens the one transaction of the whole run;
+//     CREATE TABLE (from CreateTable, run through Exec) and NewWriter happen
+//     inside it. If DDL commits implicitly on your database, implement
+//     DDLAutoCommitter so that the loader creates the table before Begin
+//     and drops it again on Rollback.
+//  5. NewWriter runs the statements Explain lists as "once at start" (a
+//     staging table, replace's clearing of the table) and returns the
+//     Writer for the run. replace must clear the table inside the run's
+//     transaction, so that a failed run leaves it unchanged; if your
+//     database cannot (DM8's TRUNCATE commits), clear with DELETE.
+//  6. Writer.Encode is called once per batch, concurrently on several
+//     goroutines, after the loader has rejected rows with a NULL key and,
+//     for upsert, picked the last row of each key: encode the rows it names
+//     for your bulk path (COPY text, flat driver arguments, …). Do the
+//     expensive work here, not in Write; do not keep references to the
+//     batch's buffers beyond the payload. Values your database cannot
+//     store at all are the RowChecker's business: return ErrCheckRows.
+//  7. Writer.Write loads one encoded payload, in batch order, on one
+//     goroutine, inside the run's transaction (commit: run) or inside a
+//     transaction the loader opened for this batch (commit: batch). Errors
+//     about one row should be a *RowError so that the loader can name the
+//     source file and line. The payload is the Writer's again after Write
+//     returns (buffers may be recycled).
+//  8. Commit or Rollback, then Close, which must release the connection
+//     even when the context is done.
+//
+// Run dialecttest.Run against a real server in an integration test: it is
+// the contract the loader relies on. Add golden SQL files (dialecttest.
+// Golden) for every statement the dialect emits, including those no test
+// server can run.
+package dialects
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/xcetl/xcetl"
+)
+
+// Dialect is the static knowledge about one database: how to name, type and
+// write things. Its methods other than Open must not connect anywhere; they
+// must be safe for concurrent use.
+type Dialect interface {
+	// Name is the target type that selects the dialect in a pipeline
+	// (`target.type`), e.g. "postgres".
+	Name() string
+
+	// Fold returns the name the database stores for an unquoted
+	// identifier: ASCII lower case for the PostgreSQL family, upper case
+	// for DM8, unchanged for SQLite. Tables and columns that xcetl creates
+	// get folded names (always quoted), so that users can write them
+	// unquoted in their own SQL.
+	Fold(ident string) string
+	// Quote returns ident as a quoted identifier, always quoted and with
+	// the quote character doubled inside, so that reserved words, Chinese
+	// and mixed-case names are safe.
+	Quote(ident string) string
+	// CheckIdent reports why ident cannot be created as given (too long,
+	// empty, forbidden bytes) instead of letting the database truncate or
+	// mangle it silently.
+	CheckIdent(ident string) error
+	// ParseTable parses `target.table`, written `[schema.]table` with
+	// optional double quotes around either part (a quoted part is used
+	// exactly, never folded). Most dialects use SplitTable.
+	ParseTable(s string) (Table, error)
+	// Placeholder returns the bind placeholder for the n-th (1-based)
+	// argument of a statement given to Conn.Exec or Conn.Query: "$1", "?".
+	Placeholder(n int) string
+
+	// ColumnType returns the column type CREATE TABLE uses for t.
+	ColumnType(t xcetl.Type) (string, error)
+	// CreateTable returns the CREATE TABLE statement for a new table whose
+	// column names are final (already folded). key becomes the primary
+	// key, and its columns NOT NULL.
+	CreateTable(t Table, cols []Column, key []string) (string, error)
+
+	// OptionNames lists the dialect-specific target keys (e.g.
+	// "copy_format") that this dialect accepts besides the common ones.
+	OptionNames() []string
+	// CheckOption validates one dialect-specific option value.
+	CheckOption(key, value string) error
+
+	// Explain returns, without connecting, the statements a Writer for t
+	// runs and when: "once at start", "per batch", …. When the real
+	// statement depends on something only a connection can tell (a server
+	// mode), assume the most common case and say so in When.
+	Explain(t Target) ([]Statement, error)
+
+	// Open connects to the database. dsn is the secret DSN as configured.
+	Open(ctx context.Context, dsn string, env Env) (Conn, error)
+}
+
+// Conn is one connection used by one run, from one goroutine at a time.
+type Conn interface {
+	// Describe returns what the catalog says about table t, or (nil, nil)
+	// if it does not exist. t.Schema "" means the connection's default
+	// schema. Names are matched exactly as given: the caller folds.
+	Describe(ctx context.Context, t Table) (*TableInfo, error)
+
+	// Begin, Commit and Rollback control the transaction of a run (commit:
+	// run) or of a batch (commit: batch). Rollback must succeed, or at
+	// least leave no partial work behind, even if ctx is done or the
+	// connection broke.
+	Begin(ctx context.Context) error
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+
+	// Exec runs one statement; args bind to Placeholder(1), ….
+	Exec(ctx context.Context, sql string, args ...any) error
+	// Query runs one statement and returns every row. Values are nil,
+	// string, int64, float64 or []byte; the PostgreSQL family returns the
+	// server's text form (string) of every non-NULL value.
+	Query(ctx context.Context, sql string, args ...any) ([][]any, error)
+
+	// NewWriter runs the statements Explain(t) lists as "once at start"
+	// and returns the writer for the run.
+	NewWriter(ctx context.Context, t Target) (Writer, error)
+
+	// Close releases the connection. It is called exactly once, also after
+	// a failed Open of the loader.
+	Close(ctx context.Context) error
+}
+
+// Writer loads the batches of one run into one table.
+type Writer interface {
+	// Encode turns the rows of b named by rows (indexes into b.Rows, in
+	// order; nil means every row) into the payload for Write. It is called
+	// concurrently for different batches and must not change shared state.
+	// Row i of the payload is the i-th row named.
+	Encode(b *xcetl.Batch, rows []int) (payload any, err error)
+	// Write loads a payload made by Encode. It is called in batch order on
+	// one goroutine. A *RowError's Row is the payload's row index.
+	Write(ctx context.Context, payload any) error
+}
+
+// RowChecker is implemented by writers that must refuse some values (the
+// PostgreSQL family refuses strings with NUL bytes, which no text column
+// can hold, and invalid UTF-8). Checking every value costs a pass over the
+// batch, so the check is lazy: Encode notices such a value while encoding
+// and returns ErrCheckRows; the loader then calls CheckRows, which calls
+// b.Reject for each row it refuses, compacts the batch and calls Encode
+// again. Like Encode, CheckRows runs concurrently for different batches.
+type RowChecker interface {
+	CheckRows(b *xcetl.Batch)
+}
+
+// ErrCheckRows is returned by Writer.Encode of a RowChecker when some row
+// holds a value the database cannot store.
+var ErrCheckRows = errors.New("some values cannot be stored; check the rows")
+
+// EmptyStringNuller is implemented by connections to databases that may
+// store an empty string as NULL (openGauss in A compatibility mode,
+// KingbaseES in Oracle mode with ora_input_emptystr_isnull). The reason is
+// "" when the server keeps the empty string and NULL apart; otherwise it says why, and the
+// loader rejects the empty string in NOT NULL columns with it instead of letting the
+// whole batch fail.
+type EmptyStringNuller interface {
+	EmptyStringIsNull() (reason string)
+}
+
+// DDLAutoCommitter is implemented by connections to databases whose DDL
+// commits the open transaction (DM8). The loader then creates a missing
+// table before beginning the run's transaction and drops it on Rollback.
+type DDLAutoCommitter interface {
+	DDLCommits() bool
+}
+
+// Mode is how a run changes the target table.
+type Mode uint8
+
+// The modes. CDC is not here yet: it needs a streaming source.
+const (
+	// Append inserts every row.
+	Append Mode = iota + 1
+	// Upsert inserts rows whose key is new and updates the others.
+	Upsert
+	// Replace makes the table hold exactly the rows of the run.
+	Replace
+)
+
+func (m Mode) String() string {
+	switch m {
+	case Append:
+		return "append"
+	case Upsert:
+		return "upsert"
+	case Replace:
+		return "replace"
+	}
+	return fmt.Sprintf("mode(%d)", uint8(m))
+}
+
+// Table names a table.
+type Table struct {
+	// Schema is "" for the connection's default schema.
+	Schema string
+	Name   string
+	// SchemaQuoted and NameQuoted record that the part was written in
+	// double quotes: it is then used exactly and never folded.
+	SchemaQuoted, NameQuoted bool
+}
+
+// String renders the table for messages, as the user would write it.
+func (t Table) String() string {
+	part := func(s string, quoted bool) string {
+		if quoted || strings.ContainsAny(s, `."`) {
+			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+		}
+		return s
+	}
+	if t.Schema == "" {
+		return part(t.Name, t.NameQuoted)
+	}
+	return part(t.Schema, t.SchemaQuoted) + "." + part(t.Name, t.NameQuoted)
+}
+
+// Column is a column written by a run.
+type Column struct {
+	// Name is the table's own column name, exactly as stored.
+	Name string
+	// Type is the pipeline's type of the values (what Encode receives and
+	// what CREATE TABLE maps).
+	Type xcetl.Type
+	// Nullable is the table column's nullability.
+	Nullable bool
+}
+
+// CatalogColumn is a column as the database's catalog describes it.
+type CatalogColumn struct {
+	Name string
+	// Type is the database's type name, for messages.
+	Type     string
+	Nullable bool
+}
+
+// TableInfo is what the catalog says about an existing table.
+type TableInfo struct {
+	Table      Table
+	Columns    []CatalogColumn
+	PrimaryKey []string
+	// Unique lists the columns of each unique constraint besides the
+	// primary key.
+	Unique [][]string
+}
+
+// Target is what a run writes: resolved names, ready for SQL.
+type Target struct {
+	Table Table
+	// Columns are the columns written, in the order of the pipeline's
+	// schema: Columns[j] receives the values of column j of every batch.
+	Columns []Column
+	// Key names the key columns (table names) for upsert.
+	Key  []string
+	Mode Mode
+	// Options holds the dialect-specific options that were set.
+	Options Options
+	// Pipeline is the pipeline's name, to name staging tables.
+	Pipeline string
+}
+
+// Options are dialect-specific target keys and their values.
+type Options map[string]string
+
+// Statement is one SQL statement of a run, for `xcetl explain` and golden
+// tests.
+type Statement struct {
+	// When says when it runs: "once at start", "per batch", ….
+	When string
+	SQL  string
+}
+
+// Env is what Open gets besides the DSN.
+type Env struct {
+	// BaseDir is the pipeline file's directory; relative file DSNs
+	// (SQLite) are relative to it.
+	BaseDir string
+	// Logger receives notes such as detected server modes. Never nil when
+	// called by the loader.
+	Logger *slog.Logger
+	// Options holds the dialect-specific options that were set.
+	Options Options
+}
+
+// RowError is an error about one row of a payload, so that the loader can
+// say which source row failed.
+type RowError struct {
+	// Row is the 0-based row of the payload.
+	Row int
+	// Column is the table column at fault, "" if unknown.
+	Column string
+	Err    error
+}
+
+func (e *RowError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("row %d: column %q: %v", e.Row+1, e.Column, e.Err)
+	}
+	return fmt.Sprintf("row %d: %v", e.Row+1, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]Dialect{}
+)
+
+// Register makes d available under d.Name(). It panics if d is nil or the
+// name is taken, as database/sql.Register does: two dialects under one name
+// is a programming error.
+func Register(d Dialect) {
+	if d == nil {
+		panic("dialects: Register dialect is nil")
+	}
+	name := d.Name()
+	mu.Lock()
+	defer mu.Unlock()
+	if name == "" {
+		panic("dialects: Register dialect with an empty name")
+	}
+	if _, dup := registry[name]; dup {
+		panic("dialects: Register called twice for " + name)
+	}
+	registry[name] = d
+}
+
+// Lookup returns the dialect registered under name.
+func Lookup(name string) (Dialect, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	d, ok := registry[name]
+	return d, ok
+}
+
+// Names returns the registered dialect names, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// QualifiedName renders t for SQL with d's quoting: "schema"."table" or
+// "table".
+func QualifiedName(d Dialect, t Table) string {
+	if t.Schema == "" {
+		return d.Quote(t.Name)
+	}
+	return d.Quote(t.Schema) + "." + d.Quote(t.Name)
+}
+
+// QuoteList renders names for SQL with d's quoting, separated by ", ", each
+// prefixed with prefix (e.g. `s.`).
+func QuoteList(d Dialect, prefix string, names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix)
+		b.WriteString(d.Quote(n))
+	}
+	return b.String()
+}
+
+// QuoteDouble quotes an identifier the SQL standard way: in double quotes,
+// with double quotes doubled.
+func QuoteDouble(ident string) string {
+	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+}
+
+// FoldLower folds ASCII letters to lower case and leaves every other
+// character alone (PostgreSQL's rule: Chinese names are never changed).
+func FoldLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + ('a' - 'A')
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// FoldUpper folds ASCII letters to upper case and leaves every other
+// character alone (DM8's and Oracle's rule).
+func FoldUpper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'a' && c <= 'z' {
+					b[j] = c - ('a' - 'A')
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// CreateTableSQL renders CREATE TABLE with d's quoting and types; key
+// columns are NOT NULL and form the primary key. Dialects whose DDL is standard
+// use it for Dialect.CreateTable.
+func CreateTableSQL(d Dialect, t Table, cols []Column, key []string) (string, error) {
+	if len(cols) == 0 {
+		return "", fmt.Errorf("create table %s: no columns", t)
+	}
+	isKey := map[string]bool{}
+	for _, k := range key {
+		isKey[k] = true
+	}
+	var b strings.Builder
+	b.WriteString("CREATE TABLE ")
+	b.WriteString(QualifiedName(d, t))
+	b.WriteString(" (\n")
+	for i, c := range cols {
+		typ, err := d.ColumnType(c.Type)
+		if err != nil {
+			return "", fmt.Errorf("create table %s: column %q: %w", t, c.Name, err)
+		}
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString("  ")
+		b.WriteString(d.Quote(c.Name))
+		b.WriteByte(' ')
+		b.WriteString(typ)
+		if isKey[c.Name] || !c.Nullable {
+			b.WriteString(" NOT NULL")
+		}
+	}
+	if len(key) > 0 {
+		b.WriteString(",\n  PRIMARY KEY (")
+		b.WriteString(QuoteList(d, "", key))
+		b.WriteString(")")
+	}
+	b.WriteString("\n)")
+	return b.String(), nil
+}
+
+// ErrBadTable is wrapped by ParseTable errors.
+var ErrBadTable = errors.New("bad table name")
+
+// SplitTable parses `[schema.]table` where either part may be written in
+// double quotes (`"My Schema"."订单"`; `""` inside quotes is one quote). An
+// unquoted part is taken as written (the loader folds it when needed) and
+// must not contain spaces or quotes.
+func SplitTable(s string) (Table, error) {
+	var parts []string
+	var quoted []bool
+	rest := strings.TrimSpace(s)
+	if rest == "" {
+		return Table{}, fmt.Errorf("%w: empty", ErrBadTable)
+	}
+	for {
+		var part string
+		var q bool
+		if strings.HasPrefix(rest, `"`) {
+			q = true
+			var b strings.Builder
+			i := 1
+			closed := false
+			for i < len(rest) {
+				if rest[i] == '"' {
+					if i+1 < len(rest) && rest[i+1] == '"' {
+						b.WriteByte('"')
+						i += 2
+						continue
+					}
+					closed = true
+					i++
+					break
+				}
+				b.WriteByte(rest[i])
+				i++
+			}
+			if !closed {
+				return Table{}, fmt.Errorf("%w %q: unterminated quote", ErrBadTable, s)
+			}
+			part, rest = b.String(), rest[i:]
+		} else {
+			end := strings.IndexByte(rest, '.')
+			if end < 0 {
+				end = len(rest)
+			}
+			part, rest = rest[:end], rest[end:]
+			if strings.ContainsAny(part, "\" \t\r\n") {
+				return Table{}, fmt.Errorf("%w %q: quote a name containing spaces or quotes (\"my table\")", ErrBadTable, s)
+			}
+		}
+		if part == "" {
+			return Table{}, fmt.Errorf("%w %q: empty name part", ErrBadTable, s)
+		}
+		parts, quoted = append(parts, part), append(quoted, q)
+		if rest == "" {
+			break
+		}
+		if rest[0] != '.' {
+			return Table{}, fmt.Errorf("%w %q: unexpected %q after a quoted name", ErrBadTable, s, rest)
+		}
+		rest = rest[1:]
+		if rest == "" {
+			return Table{}, fmt.Errorf("%w %q: empty name part", ErrBadTable, s)
+		}
+	}
+	switch len(parts) {
+	case 1:
+		return Table{Name: parts[0], NameQuoted: quoted[0]}, nil
+	case 2:
+		return Table{Schema: parts[0], SchemaQuoted: quoted[0], Name: parts[1], NameQuoted: quoted[1]}, nil
+	}
+	return Table{}, fmt.Errorf("%w %q: expected [schema.]table (quote a name that contains a dot)", ErrBadTable, s)
+}

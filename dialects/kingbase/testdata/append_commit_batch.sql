@@ -1,0 +1,22 @@
+-- kingbase postgres://system:***@kb.example/test table residents, mode append, commit per batch
+-- target:
+--   table: residents
+--   commit: batch
+
+-- once at start, if the table does not exist (an existing table is used as it is, its columns matched by name)
+CREATE TABLE "residents" (
+  "id" bigint NOT NULL,
+  "姓名" text,
+  "user" text,
+  "order" numeric(10,2),
+  "mixedcase" timestamp
+);
+
+-- per batch (commit: batch — each batch is its own transaction)
+BEGIN;
+
+-- per batch (rows streamed in COPY text format, encoded by xcetl)
+COPY "residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
+
+-- per batch, last (ROLLBACK instead if the batch fails)
+COMMIT;

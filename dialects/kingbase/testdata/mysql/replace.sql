@@ -1,0 +1,17 @@
+-- kingbase postgres://system:***@kb.example/test table "My Schema"."订单", mode replace, commit per run
+-- target:
+--   table: '"My Schema"."订单"'
+--   mode: replace
+--   create: never
+
+-- once at start (commit: run — the whole run is one transaction)
+BEGIN;
+
+-- once at start (replace: empties the table inside the run's transaction)
+TRUNCATE TABLE "My Schema"."订单";
+
+-- per batch (rows streamed in COPY text format, encoded by xcetl)
+COPY "My Schema"."订单" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
+
+-- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)
+COMMIT;

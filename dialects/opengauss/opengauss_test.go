@@ -1,0 +1,161 @@
+package opengauss_test
+
+import (
+	"context"
+	"encoding/binary"
+	"flag"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xcetl/xcetl/dialects"
+	"github.com/xcetl/xcetl/dialects/dialecttest"
+	"github.com/xcetl/xcetl/dialects/opengauss"
+	"github.com/xcetl/xcetl/dialects/pgfamily"
+	"github.com/xcetl/xcetl/internal/pgtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden SQL files under testdata/")
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestGolden(t *testing.T) {
+	dialecttest.Golden(t, opengauss.Dialect, dialecttest.GoldenOptions{
+		DSN:    "postgres://gaussdb:S3cret-pw@og.example:5432/postgres",
+		Update: *update,
+	})
+}
+
+// TestConformanceIntegration runs the suite against PostgreSQL 15 as a
+// stand-in for openGauss: the MERGE from a staging table and text COPY
+// it uses are valid there. Nothing here proves openGauss itself.
+func TestConformanceIntegration(t *testing.T) {
+	dialecttest.Run(t, opengauss.Dialect, pgtest.NewDatabase(t))
+}
+
+func TestBinaryCopyRefused(t *testing.T) {
+	err := opengauss.Dialect.CheckOption("copy_format", "binary")
+	if err == nil || !strings.Contains(err.Error(), "use text") {
+		t.Fatalf("CheckOption(copy_format, binary) = %v, want a refusal that says to use text", err)
+	}
+	if err := opengauss.Dialect.CheckOption("copy_format", "text"); err != nil {
+		t.Fatalf("copy_format text: %v", err)
+	}
+}
+
+// fakeOpenGauss accepts one connection, reads the startup message and
+// answers as openGauss does for a user whose password is stored with
+// SHA256: an 'R' message with auth code 10 followed by openGauss's payload
+// (password_stored_method, 64-byte random code, 8-byte token, iteration
+// count) instead of PostgreSQL's list of SASL mechanisms.
+func fakeOpenGauss(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				var hdr [8]byte
+				if _, err := io.ReadFull(c, hdr[:]); err != nil {
+					return
+				}
+				n := binary.BigEndian.Uint32(hdr[:4])
+				if code := binary.BigEndian.Uint32(hdr[4:]); code == 80877103 { // SSLRequest: refuse
+					_, _ = c.Write([]byte{'N'})
+					if _, err := io.ReadFull(c, hdr[:]); err != nil {
+						return
+					}
+					n = binary.BigEndian.Uint32(hdr[:4])
+				}
+				if _, err := io.CopyN(io.Discard, c, int64(n)-8); err != nil {
+					return
+				}
+				payload := binary.BigEndian.AppendUint32(nil, 10)   // openGauss SHA256 (PostgreSQL: SASL)
+				payload = binary.BigEndian.AppendUint32(payload, 2) // password_stored_method: sha256
+				payload = append(payload, []byte(strings.Repeat("a1b2c3d4", 8))...)
+				payload = append(payload, []byte("e5f6a7b8")...)
+				payload = binary.BigEndian.AppendUint32(payload, 10000)
+				msg := []byte{'R'}
+				msg = binary.BigEndian.AppendUint32(msg, uint32(4+len(payload)))
+				_, _ = c.Write(append(msg, payload...))
+				_, _ = io.Copy(io.Discard, c)
+			}(c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestSHA256AuthExplained(t *testing.T) {
+	addr := fakeOpenGauss(t)
+	host, port, _ := net.SplitHostPort(addr)
+	password := "Gauss-S3cret-pw"
+	dsn := "postgres://omm:" + password + "@" + host + ":" + port + "/postgres?sslmode=disable&connect_timeout=5"
+	_, err := opengauss.Dialect.Open(context.Background(), dsn, dialects.Env{})
+	if err == nil {
+		t.Fatal("connecting to the fake openGauss succeeded")
+	}
+	msg := err.Error()
+	for _, want := range []string{"SASL", "openGauss", "password_encryption_type=1", "ALTER USER", "md5", "pg_hba.conf"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, password) || strings.Contains(msg, "S3cret") {
+		t.Errorf("error shows the password:\n%s", msg)
+	}
+}
+
+func TestConnectErrorHidesPassword(t *testing.T) {
+	t.Run("unescaped @ in the password", func(t *testing.T) {
+		addr := fakeOpenGauss(t)
+		_, err := opengauss.Dialect.Open(context.Background(), "postgres://omm:Gauss@S3cret-pw@"+addr+"/db?connect_timeout=2", dialects.Env{})
+		if err == nil {
+			t.Fatal("connected")
+		}
+		if strings.Contains(err.Error(), "S3cret") {
+			t.Errorf("error shows part of the password: %v", err)
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: connection refused
+	dsn := "postgres://omm:Very$ecretPass@" + addr + "/db?connect_timeout=2"
+	_, err = opengauss.Dialect.Open(context.Background(), dsn, dialects.Env{})
+	if err == nil {
+		t.Fatal("connected to a closed port")
+	}
+	if strings.Contains(err.Error(), "Very$ecretPass") {
+		t.Errorf("error shows the password: %v", err)
+	}
+	if strings.Contains(err.Error(), "SASL") || strings.Contains(err.Error(), "ALTER USER") {
+		t.Errorf("a refused connection got the SHA256 explanation: %v", err)
+	}
+}
+
+// TestDetectOnPostgreSQLIntegration: PostgreSQL has no sql_compatibility,
+// so the dialect keeps the empty string apart from NULL and uses MERGE.
+func TestDetectOnPostgreSQLIntegration(t *testing.T) {
+	c, err := opengauss.Dialect.Open(context.Background(), pgtest.DSN(t), dialects.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	v := c.(interface{ Variant() pgfamily.Variant }).Variant()
+	if v.Upsert != pgfamily.Merge || v.EmptyIsNull != "" {
+		t.Errorf("variant %+v, want MERGE with '' kept", v)
+	}
+}

@@ -1,0 +1,386 @@
+package pgfamily
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+// conn is one pgx connection for one run.
+type conn struct {
+	d     *Dialect
+	pg    *pgx.Conn
+	v     Variant
+	scrub *xcetl.Scrubber
+	log   *slog.Logger
+	inTx  bool
+}
+
+// Open implements dialects.Dialect.
+func (d *Dialect) Open(ctx context.Context, dsn string, env dialects.Env) (dialects.Conn, error) {
+	sc := newScrubber(dsn)
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	full := ApplyDSNDefaults(dsn, d.cfg.DefaultPort, d.cfg.DefaultDatabase)
+	cfg, err := pgx.ParseConfig(full)
+	if err != nil {
+		return nil, scrubbed(sc, fmt.Errorf("%s: bad dsn: %w", d.cfg.Name, err))
+	}
+	sc.Add(cfg.Password)
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "xcetl"
+	}
+	pg, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		err = fmt.Errorf("%s: connect to %s: %w", d.cfg.Name, xcetl.RedactDSN(full), err)
+		if d.cfg.ConnectHint != nil {
+			if hint := d.cfg.ConnectHint(err); hint != "" {
+				err = &hintError{err: err, hint: hint}
+			}
+		}
+		return nil, scrubbed(sc, err)
+	}
+	c := &conn{d: d, pg: pg, scrub: sc, log: log}
+	if err := c.detect(ctx); err != nil {
+		_ = pg.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if c.v.Label != "" {
+		log.Info("detected server mode", "dialect", d.cfg.Name, "mode", c.v.Label, "upsert", c.v.Upsert.String())
+	}
+	if c.v.EmptyIsNull != "" {
+		log.Warn("the server stores empty strings as NULL: rows with '' in a NOT NULL column are rejected", "dialect", d.cfg.Name, "why", c.v.EmptyIsNull)
+	}
+	return c, nil
+}
+
+// detect reads the server settings that change SQL. It runs before any
+// transaction, so a failed probe cannot abort one.
+func (c *conn) detect(ctx context.Context) error {
+	c.v = Variant{Upsert: c.d.cfg.Upsert}
+	if c.d.cfg.Detect != nil {
+		v, err := c.d.cfg.Detect(func(name string) (string, bool, error) { return c.setting(ctx, name) })
+		if err != nil {
+			return c.wrap(fmt.Errorf("%s: detect server mode: %w", c.d.cfg.Name, err))
+		}
+		c.v = v
+		if c.v.Upsert == 0 {
+			c.v.Upsert = c.d.cfg.Upsert
+		}
+	}
+	if f := c.d.forced; f != nil {
+		empty := c.v.EmptyIsNull
+		c.v = *f
+		if c.v.EmptyIsNull == "" {
+			c.v.EmptyIsNull = empty
+		}
+	}
+	return nil
+}
+
+// setting reads a GUC. current_setting(name) with one argument exists on
+// every member of the family (PostgreSQL 9.2 lineage included); an unknown
+// name is SQLSTATE 42704 and means "no such setting".
+func (c *conn) setting(ctx context.Context, name string) (string, bool, error) {
+	var v *string
+	err := c.pg.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "42704" {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("read setting %s: %w", name, err)
+	}
+	if v == nil {
+		return "", false, nil
+	}
+	return *v, true, nil
+}
+
+// EmptyStringIsNull implements dialects.EmptyStringNuller.
+func (c *conn) EmptyStringIsNull() string { return c.v.EmptyIsNull }
+
+// Variant returns what the connection detected (for tests and logs).
+func (c *conn) Variant() Variant { return c.v }
+
+func (c *conn) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return scrubbed(c.scrub, err)
+}
+
+// Describe implements dialects.Conn.
+func (c *conn) Describe(ctx context.Context, t dialects.Table) (*dialects.TableInfo, error) {
+	rows, err := c.Query(ctx, `SELECT table_schema, table_type FROM information_schema.tables
+WHERE table_schema = COALESCE(NULLIF($1::text, ''), current_schema()) AND table_name = $2::text`, t.Schema, t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("look up table %s: %w", t, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	schema, _ := rows[0][0].(string)
+	if typ, _ := rows[0][1].(string); typ != "BASE TABLE" {
+		return nil, fmt.Errorf("%s is a %s, not a table", t, strings.ToLower(typ))
+	}
+	info := &dialects.TableInfo{Table: dialects.Table{Schema: schema, Name: t.Name, SchemaQuoted: true, NameQuoted: true}}
+	rows, err = c.Query(ctx, `SELECT column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale, udt_name
+FROM information_schema.columns
+WHERE table_schema = $1::text AND table_name = $2::text
+ORDER BY ordinal_position`, schema, t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s: %w", t, err)
+	}
+	for _, r := range rows {
+		col := dialects.CatalogColumn{Name: str(r[0]), Type: str(r[1]), Nullable: str(r[2]) == "YES"}
+		switch {
+		case col.Type == "USER-DEFINED" || col.Type == "ARRAY":
+			col.Type = str(r[6])
+		case r[3] != nil:
+			col.Type += "(" + str(r[3]) + ")"
+		case col.Type == "numeric" && r[4] != nil:
+			col.Type += "(" + str(r[4]) + "," + str(r[5]) + ")"
+		}
+		info.Columns = append(info.Columns, col)
+	}
+	rows, err = c.Query(ctx, `SELECT tc.constraint_name, tc.constraint_type, kcu.column_name
+FROM information_schema.table_constraints tc
+JOIN information_schema.key_column_usage kcu
+  ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name
+ AND kcu.table_schema = tc.table_schema AND kcu.table_name = tc.table_name
+WHERE tc.table_schema = $1::text AND tc.table_name = $2::text AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE')
+ORDER BY tc.constraint_type, tc.constraint_name, kcu.ordinal_position`, schema, t.Name)
+	if err != nil {
+		return nil, fmt.Errorf("read keys of %s: %w", t, err)
+	}
+	var cur string
+	for _, r := range rows {
+		name, typ, col := str(r[0]), str(r[1]), str(r[2])
+		if typ == "PRIMARY KEY" {
+			info.PrimaryKey = append(info.PrimaryKey, col)
+			continue
+		}
+		if name != cur || len(info.Unique) == 0 {
+			info.Unique = append(info.Unique, nil)
+			cur = name
+		}
+		info.Unique[len(info.Unique)-1] = append(info.Unique[len(info.Unique)-1], col)
+	}
+	return info, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// Begin implements dialects.Conn.
+func (c *conn) Begin(ctx context.Context) error {
+	if err := c.Exec(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	c.inTx = true
+	return nil
+}
+
+// Commit implements dialects.Conn.
+func (c *conn) Commit(ctx context.Context) error {
+	c.inTx = false
+	// COMMIT of a failed transaction "succeeds" as a ROLLBACK: check the tag.
+	tag, err := c.pg.Exec(ctx, "COMMIT")
+	if err != nil {
+		return c.wrap(fmt.Errorf("commit: %w", err))
+	}
+	if tag.String() == "ROLLBACK" {
+		return errors.New("commit: the transaction had failed and was rolled back")
+	}
+	return nil
+}
+
+// Rollback implements dialects.Conn. A broken connection counts as rolled
+// back: the server discards the open transaction of a lost session.
+func (c *conn) Rollback(ctx context.Context) error {
+	c.inTx = false
+	if c.pg.IsClosed() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if _, err := c.pg.Exec(ctx, "ROLLBACK"); err != nil {
+		if c.pg.IsClosed() {
+			return nil
+		}
+		return c.wrap(fmt.Errorf("rollback: %w", err))
+	}
+	return nil
+}
+
+// Exec implements dialects.Conn.
+func (c *conn) Exec(ctx context.Context, sql string, args ...any) error {
+	if _, err := c.pg.Exec(ctx, sql, args...); err != nil {
+		return c.wrap(describeError(err))
+	}
+	return nil
+}
+
+// Query implements dialects.Conn: every value comes back in the server's
+// text form.
+func (c *conn) Query(ctx context.Context, sql string, args ...any) ([][]any, error) {
+	qa := append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, args...)
+	rows, err := c.pg.Query(ctx, sql, qa...)
+	if err != nil {
+		return nil, c.wrap(describeError(err))
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		raw := rows.RawValues()
+		r := make([]any, len(raw))
+		for i, v := range raw {
+			if v != nil {
+				r[i] = string(v)
+			}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, c.wrap(describeError(err))
+	}
+	return out, nil
+}
+
+// Close implements dialects.Conn.
+func (c *conn) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return c.wrap(c.pg.Close(ctx))
+}
+
+// ApplyDSNDefaults adds port and database to a DSN (URL or key=value form)
+// that omits them, unless PGPORT / PGDATABASE are set (the user's
+// environment wins, as with every libpq client). A zero port or empty
+// database leaves that part alone.
+func ApplyDSNDefaults(dsn string, port int, database string) string {
+	if port == 0 || os.Getenv("PGPORT") != "" {
+		port = 0
+	}
+	if database == "" || os.Getenv("PGDATABASE") != "" {
+		database = ""
+	}
+	if port == 0 && database == "" {
+		return dsn
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsn // pgx reports the parse error
+		}
+		if port != 0 && u.Host != "" && !strings.Contains(u.Host, ",") && u.Port() == "" && u.Query().Get("port") == "" {
+			if strings.HasPrefix(u.Host, "[") || !strings.Contains(u.Host, ":") {
+				u.Host += ":" + strconv.Itoa(port)
+			}
+		}
+		if database != "" && strings.Trim(u.Path, "/") == "" && u.Query().Get("dbname") == "" {
+			u.Path = "/" + database
+		}
+		return u.String()
+	}
+	has := func(key string) bool {
+		return regexp.MustCompile(`(^|\s)` + key + `\s*=`).MatchString(dsn)
+	}
+	out := dsn
+	if port != 0 && !has("port") {
+		out += " port=" + strconv.Itoa(port)
+	}
+	if database != "" && !has("dbname") {
+		out += " dbname=" + database
+	}
+	return strings.TrimSpace(out)
+}
+
+// newScrubber hides the DSN's password in messages — also the pieces of a
+// password that a DSN with unescaped '@', ':' or '/' splits into host or
+// user names in the driver's errors.
+func newScrubber(dsn string) *xcetl.Scrubber {
+	sc := &xcetl.Scrubber{}
+	sc.AddDSN(dsn)
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at > 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				sc.Add(pw)
+				for _, piece := range strings.FieldsFunc(pw, func(r rune) bool { return strings.ContainsRune("@:/?#", r) }) {
+					sc.Add(piece)
+				}
+			}
+		}
+	}
+	return sc
+}
+
+// hintError adds an explanation to a connection error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() + "\n" + e.hint }
+func (e *hintError) Unwrap() error { return e.err }
+
+// scrubError hides secrets in a wrapped error's text while keeping the
+// chain for errors.Is / errors.As.
+type scrubError struct {
+	msg string
+	err error
+}
+
+func (e *scrubError) Error() string { return e.msg }
+func (e *scrubError) Unwrap() error { return e.err }
+
+func scrubbed(sc *xcetl.Scrubber, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &scrubError{msg: sc.Scrub(err.Error()), err: err}
+}
+
+// describeError renders a server error with its detail and hint, which
+// pgconn.PgError.Error leaves out.
+func describeError(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	msg := pe.Message
+	if pe.Detail != "" {
+		msg += "; " + pe.Detail
+	}
+	if pe.Hint != "" {
+		msg += "; hint: " + pe.Hint
+	}
+	return &serverError{msg: msg + " (SQLSTATE " + pe.Code + ")", err: err}
+}
+
+type serverError struct {
+	msg string
+	err error
+}
+
+func (e *serverError) Error() string { return e.msg }
+func (e *serverError) Unwrap() error { return e.err }

@@ -1,0 +1,444 @@
+// Package pgfamily is the shared implementation of the PostgreSQL-family
+// dialects (postgres, opengauss, kingbase), on pgx v5. A database derived
+// from PostgreSQL is a Config: its name, default port and database, which
+// upsert statement it takes (fixed, or detected from a server setting at
+// connect), whether binary COPY is verified on it, and hints for its
+// connection quirks. See dialects/kingbase for a complete example.
+//
+// What every member of the family shares:
+//   - identifiers fold to ASCII lower case, are always double-quoted, and
+//     may be at most 63 bytes (longer names are refused, never truncated);
+//   - the bulk path is COPY … FROM STDIN in text format, encoded by xcetl
+//     in Writer.Encode (concurrently) and streamed by Write through
+//     pgconn.CopyFrom; postgres may use binary COPY (pgx.CopyFrom) instead;
+//   - upsert COPYs each batch into a temporary staging table created once
+//     per run (CREATE TEMP TABLE … AS SELECT … WITH NO DATA), then runs one
+//     statement (INSERT … ON CONFLICT, MERGE or ON DUPLICATE KEY) and
+//     truncates the stage;
+//   - replace truncates the table inside the run's transaction (TRUNCATE
+//     is transactional on the family, so a failed run rolls it back);
+//   - introspection reads information_schema, schema-qualified, with the
+//     default schema current_schema().
+package pgfamily
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+// MaxIdentBytes is the longest identifier the family stores (NAMEDATALEN-1);
+// the server silently truncates longer ones, which would make a created
+// column's name differ from the pipeline's.
+const MaxIdentBytes = 63
+
+// UpsertStyle is the statement that applies a staged batch.
+type UpsertStyle uint8
+
+// The upsert statements of the family.
+const (
+	// OnConflict is INSERT … SELECT … ON CONFLICT (key) DO UPDATE SET c =
+	// EXCLUDED.c (PostgreSQL, KingbaseES in pg mode).
+	OnConflict UpsertStyle = iota + 1
+	// Merge is MERGE INTO t USING stage s ON (…) WHEN MATCHED THEN UPDATE …
+	// WHEN NOT MATCHED THEN INSERT … (openGauss, KingbaseES in oracle mode;
+	// also valid on PostgreSQL 15).
+	Merge
+	// OnDuplicateKey is INSERT … SELECT … ON DUPLICATE KEY UPDATE c =
+	// VALUES(c) (KingbaseES in mysql mode; golden SQL only).
+	OnDuplicateKey
+)
+
+func (u UpsertStyle) String() string {
+	switch u {
+	case OnConflict:
+		return "ON CONFLICT"
+	case Merge:
+		return "MERGE"
+	case OnDuplicateKey:
+		return "ON DUPLICATE KEY UPDATE"
+	}
+	return "upsert(" + strconv.Itoa(int(u)) + ")"
+}
+
+// Variant is what a connected server turned out to be, as far as SQL is
+// concerned.
+type Variant struct {
+	Upsert UpsertStyle
+	// Label names the detected mode for logs and explain, e.g.
+	// "database_mode=oracle"; "" when there is nothing to detect.
+	Label string
+	// EmptyIsNull is "" when the server keeps '' and NULL apart, else the
+	// reason it does not (see dialects.EmptyStringNuller).
+	EmptyIsNull string
+}
+
+// Settings reads a server setting (GUC): ok is false when the server has
+// no such setting.
+type Settings func(name string) (value string, ok bool, err error)
+
+// Config describes one database of the family.
+type Config struct {
+	// Name is the target type, e.g. "opengauss".
+	Name string
+	// Product is the database's name in messages, e.g. "openGauss".
+	Product string
+	// DefaultPort and DefaultDatabase fill a DSN that omits them (and
+	// PGPORT / PGDATABASE are unset); 0 / "" keep the driver's defaults.
+	DefaultPort     int
+	DefaultDatabase string
+	// BinaryCopy allows `copy_format: binary` (only where PostgreSQL's
+	// binary COPY format is verified).
+	BinaryCopy bool
+	// Upsert is the statement used when Detect is nil, and the one Explain
+	// assumes otherwise.
+	Upsert UpsertStyle
+	// Detect reads server settings at connect and returns the variant to
+	// use. nil: Variant{Upsert: Upsert}.
+	Detect func(s Settings) (Variant, error)
+	// ExplainAssumption is added to the "when" of statements that depend
+	// on Detect, e.g. "assuming database_mode=pg; detected at connect".
+	ExplainAssumption string
+	// TextForVarchar maps string(n) to text instead of varchar(n), for
+	// servers where varchar(n) may count bytes rather than characters
+	// (openGauss outside PG compatibility), so that Chinese text never
+	// overflows a length meant in characters.
+	TextForVarchar bool
+	// ConnectHint returns an explanation to add to a connection error, or
+	// "" (openGauss's SHA256 authentication).
+	ConnectHint func(err error) string
+}
+
+// Dialect is a PostgreSQL-family dialect built from a Config.
+type Dialect struct {
+	cfg Config
+	// forced, when set, replaces detection (tests, and users who know
+	// their server's mode better than its settings).
+	forced *Variant
+}
+
+// New returns the dialect for cfg. It panics on an incomplete Config (a
+// programming error in the dialect package).
+func New(cfg Config) *Dialect {
+	if cfg.Name == "" || cfg.Upsert == 0 {
+		panic("pgfamily.New: Config needs Name and Upsert")
+	}
+	if cfg.Product == "" {
+		cfg.Product = cfg.Name
+	}
+	return &Dialect{cfg: cfg}
+}
+
+// WithVariant returns a copy of d that uses v instead of detecting it at
+// connect; the the empty string vs NULL behaviour is still detected when v leaves
+// EmptyIsNull empty and Detect sets it.
+func (d *Dialect) WithVariant(v Variant) *Dialect {
+	c := *d
+	c.forced = &v
+	return &c
+}
+
+// Name implements dialects.Dialect.
+func (d *Dialect) Name() string { return d.cfg.Name }
+
+// Fold implements dialects.Dialect: unquoted names fold to ASCII lower case.
+func (d *Dialect) Fold(ident string) string { return dialects.FoldLower(ident) }
+
+// Quote implements dialects.Dialect.
+func (d *Dialect) Quote(ident string) string { return dialects.QuoteDouble(ident) }
+
+// Placeholder implements dialects.Dialect.
+func (d *Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// CheckIdent implements dialects.Dialect.
+func (d *Dialect) CheckIdent(ident string) error {
+	switch {
+	case ident == "":
+		return fmt.Errorf("empty identifier")
+	case strings.IndexByte(ident, 0) >= 0:
+		return fmt.Errorf("identifier %q contains a NUL byte", ident)
+	case !utf8.ValidString(ident):
+		return fmt.Errorf("identifier %q is not valid UTF-8", ident)
+	case len(ident) > MaxIdentBytes:
+		return fmt.Errorf("identifier %q is %d bytes long; %s allows at most %d bytes (a Chinese character takes 3) and would truncate it silently: choose a shorter name", ident, len(ident), d.cfg.Product, MaxIdentBytes)
+	}
+	return nil
+}
+
+// ParseTable implements dialects.Dialect.
+func (d *Dialect) ParseTable(s string) (dialects.Table, error) {
+	t, err := dialects.SplitTable(s)
+	if err != nil {
+		return t, err
+	}
+	if t.Schema != "" {
+		if err := d.CheckIdent(t.Schema); err != nil {
+			return t, fmt.Errorf("schema: %w", err)
+		}
+	}
+	if err := d.CheckIdent(t.Name); err != nil {
+		return t, fmt.Errorf("table: %w", err)
+	}
+	return t, nil
+}
+
+// ColumnType implements dialects.Dialect.
+func (d *Dialect) ColumnType(t xcetl.Type) (string, error) {
+	switch t.Kind {
+	case xcetl.KindString:
+		if t.Precision > 0 && !d.cfg.TextForVarchar {
+			return "varchar(" + strconv.Itoa(t.Precision) + ")", nil
+		}
+		return "text", nil
+	case xcetl.KindInt:
+		return "bigint", nil
+	case xcetl.KindFloat:
+		return "double precision", nil
+	case xcetl.KindDecimal:
+		if t.Precision < 1 {
+			return "numeric", nil
+		}
+		return "numeric(" + strconv.Itoa(t.Precision) + "," + strconv.Itoa(t.Scale) + ")", nil
+	case xcetl.KindBool:
+		return "boolean", nil
+	case xcetl.KindDate:
+		return "date", nil
+	case xcetl.KindTimestamp:
+		return "timestamp", nil
+	case xcetl.KindTimestampTZ:
+		return "timestamp with time zone", nil
+	case xcetl.KindBytes:
+		return "bytea", nil
+	}
+	return "", fmt.Errorf("%s has no column type for %s", d.cfg.Name, t)
+}
+
+// CreateTable implements dialects.Dialect.
+func (d *Dialect) CreateTable(t dialects.Table, cols []dialects.Column, key []string) (string, error) {
+	return dialects.CreateTableSQL(d, t, cols, key)
+}
+
+// Option names.
+const optCopyFormat = "copy_format"
+
+// OptionNames implements dialects.Dialect.
+func (d *Dialect) OptionNames() []string { return []string{optCopyFormat} }
+
+// CheckOption implements dialects.Dialect.
+func (d *Dialect) CheckOption(key, value string) error {
+	switch key {
+	case optCopyFormat:
+		switch value {
+		case "", "text":
+			return nil
+		case "binary":
+			if d.cfg.BinaryCopy {
+				return nil
+			}
+			return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (the default)", d.cfg.Name, d.cfg.Product)
+		}
+		return fmt.Errorf("copy_format must be text or binary, not %q", value)
+	}
+	return fmt.Errorf("%s has no option %q", d.cfg.Name, key)
+}
+
+// variant returns the variant Explain assumes.
+func (d *Dialect) explainVariant() Variant {
+	if d.forced != nil {
+		return *d.forced
+	}
+	return Variant{Upsert: d.cfg.Upsert}
+}
+
+// Explain implements dialects.Dialect.
+func (d *Dialect) Explain(t dialects.Target) ([]dialects.Statement, error) {
+	v := d.explainVariant()
+	p, err := d.plan(t, v)
+	if err != nil {
+		return nil, err
+	}
+	note := ""
+	if d.forced == nil && d.cfg.Detect != nil && d.cfg.ExplainAssumption != "" {
+		note = " (" + d.cfg.ExplainAssumption + ")"
+	}
+	return p.statements(note), nil
+}
+
+// plan holds every statement of a run's writer.
+type plan struct {
+	table      string // quoted target
+	stage      string // quoted staging table, "" without staging
+	clear      string // replace: once at start
+	stageDDL   string // once at start
+	copy       string // per batch (into target or stage)
+	upsert     string // per batch
+	truncStage string // per batch
+	binary     bool
+	cols       []string
+	target     dialects.Table
+}
+
+func (p *plan) statements(upsertNote string) []dialects.Statement {
+	var out []dialects.Statement
+	if p.clear != "" {
+		out = append(out, dialects.Statement{When: "once at start (replace: empties the table inside the run's transaction)", SQL: p.clear})
+	}
+	if p.stageDDL != "" {
+		out = append(out, dialects.Statement{When: "once at start (staging table for upsert, private to the session)", SQL: p.stageDDL})
+	}
+	how := "per batch (rows streamed in COPY text format, encoded by xcetl)"
+	if p.binary {
+		how = "per batch (rows streamed in COPY binary format by pgx)"
+	}
+	out = append(out, dialects.Statement{When: how, SQL: p.copy})
+	if p.upsert != "" {
+		out = append(out, dialects.Statement{When: "per batch, after the COPY" + upsertNote, SQL: p.upsert})
+		out = append(out, dialects.Statement{When: "per batch, after the upsert", SQL: p.truncStage})
+	}
+	return out
+}
+
+// StageName returns the staging table's name for a target table: it lives
+// in the session's temporary schema, so it only has to be unique within a
+// session and short enough for the 63-byte limit.
+func StageName(table string) string {
+	name := "xcetl_stage_" + table
+	for len(name) > MaxIdentBytes {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}
+
+func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
+	if len(t.Columns) == 0 {
+		return nil, fmt.Errorf("%s: table %s: no columns to write", d.cfg.Name, t.Table)
+	}
+	p := &plan{table: dialects.QualifiedName(d, t.Table), target: t.Table}
+	p.cols = make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		p.cols[i] = c.Name
+	}
+	p.binary = t.Options[optCopyFormat] == "binary"
+	if p.binary && !d.cfg.BinaryCopy {
+		return nil, d.CheckOption(optCopyFormat, "binary")
+	}
+	colList := dialects.QuoteList(d, "", p.cols)
+	copyInto := p.table
+	switch t.Mode {
+	case dialects.Append:
+	case dialects.Replace:
+		p.clear = "TRUNCATE TABLE " + p.table
+	case dialects.Upsert:
+		if len(t.Key) == 0 {
+			return nil, fmt.Errorf("%s: upsert into %s needs a key", d.cfg.Name, t.Table)
+		}
+		p.stage = d.Quote(StageName(t.Table.Name))
+		copyInto = p.stage
+		p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + " FROM " + p.table + " WITH NO DATA"
+		p.truncStage = "TRUNCATE TABLE " + p.stage
+		up, err := upsertSQL(d, v.Upsert, p.table, p.stage, p.cols, t.Key)
+		if err != nil {
+			return nil, err
+		}
+		p.upsert = up
+	default:
+		return nil, fmt.Errorf("%s: mode %s is not supported", d.cfg.Name, t.Mode)
+	}
+	if p.binary {
+		p.copy = "COPY " + copyInto + " (" + colList + ") FROM STDIN BINARY"
+	} else {
+		p.copy = "COPY " + copyInto + " (" + colList + ") FROM STDIN"
+	}
+	return p, nil
+}
+
+// upsertSQL renders the statement that applies the staged rows. Key
+// columns are never updated; with nothing but key columns there is nothing
+// to update and the statement only inserts new keys.
+func upsertSQL(d dialects.Dialect, style UpsertStyle, table, stage string, cols, key []string) (string, error) {
+	isKey := map[string]bool{}
+	for _, k := range key {
+		isKey[k] = true
+	}
+	for _, k := range key {
+		found := false
+		for _, c := range cols {
+			found = found || c == k
+		}
+		if !found {
+			return "", fmt.Errorf("key column %q is not among the columns written", k)
+		}
+	}
+	var rest []string
+	for _, c := range cols {
+		if !isKey[c] {
+			rest = append(rest, c)
+		}
+	}
+	colList := dialects.QuoteList(d, "", cols)
+	var b strings.Builder
+	switch style {
+	case OnConflict:
+		b.WriteString("INSERT INTO " + table + " (" + colList + ")\nSELECT " + colList + " FROM " + stage + "\nON CONFLICT (" + dialects.QuoteList(d, "", key) + ") ")
+		if len(rest) == 0 {
+			b.WriteString("DO NOTHING")
+			break
+		}
+		b.WriteString("DO UPDATE SET ")
+		for i, c := range rest {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(d.Quote(c) + " = EXCLUDED." + d.Quote(c))
+		}
+	case Merge:
+		// No AS before the aliases: Oracle-compatible grammars refuse it.
+		b.WriteString("MERGE INTO " + table + " t\nUSING " + stage + " s\nON (")
+		for i, k := range key {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.WriteString("t." + d.Quote(k) + " = s." + d.Quote(k))
+		}
+		b.WriteString(")")
+		if len(rest) > 0 {
+			b.WriteString("\nWHEN MATCHED THEN UPDATE SET ")
+			for i, c := range rest {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(d.Quote(c) + " = s." + d.Quote(c))
+			}
+		}
+		b.WriteString("\nWHEN NOT MATCHED THEN INSERT (" + colList + ") VALUES (" + dialects.QuoteList(d, "s.", cols) + ")")
+	case OnDuplicateKey:
+		if len(rest) == 0 {
+			// ON DUPLICATE KEY UPDATE needs something to set and must not
+			// touch key columns: insert only the keys not yet present.
+			b.WriteString("INSERT INTO " + table + " (" + colList + ")\nSELECT " + dialects.QuoteList(d, "s.", cols) + " FROM " + stage + " s\nWHERE NOT EXISTS (SELECT 1 FROM " + table + " t WHERE ")
+			for i, k := range key {
+				if i > 0 {
+					b.WriteString(" AND ")
+				}
+				b.WriteString("t." + d.Quote(k) + " = s." + d.Quote(k))
+			}
+			b.WriteString(")")
+			break
+		}
+		b.WriteString("INSERT INTO " + table + " (" + colList + ")\nSELECT " + colList + " FROM " + stage + "\nON DUPLICATE KEY UPDATE ")
+		for i, c := range rest {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(d.Quote(c) + " = VALUES(" + d.Quote(c) + ")")
+		}
+	default:
+		return "", fmt.Errorf("unknown upsert style %d", style)
+	}
+	return b.String(), nil
+}

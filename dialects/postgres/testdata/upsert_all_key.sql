@@ -1,0 +1,32 @@
+-- postgres postgres://loader:***@db.example:5432/app table pairs, mode upsert by key (a, b), commit per run
+-- target:
+--   table: pairs
+--   mode: upsert
+--   key: [a, b]
+
+-- once at start (commit: run — the whole run is one transaction)
+BEGIN;
+
+-- once at start, if the table does not exist (an existing table is used as it is, its columns matched by name)
+CREATE TABLE "pairs" (
+  "a" bigint NOT NULL,
+  "b" text NOT NULL,
+  PRIMARY KEY ("a", "b")
+);
+
+-- once at start (staging table for upsert, private to the session)
+CREATE TEMP TABLE "xcetl_stage_pairs" AS SELECT "a", "b" FROM "pairs" WITH NO DATA;
+
+-- per batch (rows streamed in COPY text format, encoded by xcetl)
+COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN;
+
+-- per batch, after the COPY
+INSERT INTO "pairs" ("a", "b")
+SELECT "a", "b" FROM "xcetl_stage_pairs"
+ON CONFLICT ("a", "b") DO NOTHING;
+
+-- per batch, after the upsert
+TRUNCATE TABLE "xcetl_stage_pairs";
+
+-- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)
+COMMIT;

@@ -1,0 +1,606 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+// The SQL loader serves every registered dialect: it is the default for
+// target types without a loader of their own.
+func init() { SetDefault(newSQLTarget, dialects.Names) }
+
+func newSQLTarget(n *config.Node, env Env) (Loader, error) {
+	tn := n.Get("type")
+	if tn == nil {
+		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", dialects.Names())}
+	}
+	d, ok := dialects.Lookup(tn.Value)
+	if !ok {
+		return nil, xcetl.SpecErrors{tn.Errorf("unknown target type %q%s; known: %v", tn.Value, xcetl.DidYouMean(tn.Value, dialects.Names()), dialects.Names())}
+	}
+	return NewSQL(d, n, env)
+}
+
+// SQL is the loader of every SQL dialect. It owns what is the same for all
+// databases — config, name resolution, the commit policy, rejects of rows
+// the target cannot take, picking the last row of each key — and leaves
+// everything that differs to its dialects.Dialect.
+type SQL struct {
+	d   dialects.Dialect
+	s   *settings
+	env Env
+	log *slog.Logger
+
+	// Set by Open.
+	schema    *xcetl.Schema
+	conn      dialects.Conn
+	w         dialects.Writer
+	target    dialects.Target
+	keyIdx    []int // key columns' positions in the schema
+	notNull   []int // positions of columns the table declares NOT NULL
+	emptyNull string
+	inTx      bool   // the run's transaction is open (commit: run)
+	dropTable string // DROP TABLE to run on Rollback (DDL that auto-commits)
+	batches   int
+}
+
+var (
+	_ Loader    = (*SQL)(nil)
+	_ Explainer = (*SQL)(nil)
+	_ Describer = (*SQL)(nil)
+)
+
+// NewSQL builds the SQL loader for dialect d from a `target:` mapping,
+// checking everything it can without connecting. Library users can pass a
+// dialect that is not registered (kingbase.WithMode, a dialect of their
+// own).
+func NewSQL(d dialects.Dialect, n *config.Node, env Env) (*SQL, error) {
+	s, err := parseSQLConfig(d, n)
+	if err != nil {
+		return nil, err
+	}
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &SQL{d: d, s: s, env: env, log: log}, nil
+}
+
+// BatchSize returns the configured batch size (the engine reads
+// target.batch_size itself; this is for library users).
+func (l *SQL) BatchSize() int { return l.s.batchSize }
+
+func (l *SQL) errorf(format string, args ...any) error {
+	return Errorf(l.s.table.String(), format, args...)
+}
+
+// Describe implements Describer.
+func (l *SQL) Describe() string {
+	commit := "run"
+	if l.s.perBatch {
+		commit = "batch"
+	}
+	desc := fmt.Sprintf("%s %s table %s, mode %s", l.d.Name(), xcetl.RedactDSN(l.s.dsn.Reveal()), l.s.table, l.s.mode)
+	if len(l.s.key) > 0 {
+		desc += " by key (" + strings.Join(l.s.key, ", ") + ")"
+	}
+	return desc + ", commit per " + commit
+}
+
+// checkSchema checks the pipeline's columns against the target settings.
+func (l *SQL) checkSchema(schema *xcetl.Schema) ([]int, error) {
+	if schema == nil || len(schema.Columns) == 0 {
+		return nil, l.errorf("the pipeline has no columns to load")
+	}
+	seen := map[string]bool{}
+	for _, c := range schema.Columns {
+		if seen[c.Name] {
+			return nil, l.errorf("the pipeline has two columns named %q", c.Name)
+		}
+		seen[c.Name] = true
+	}
+	var idx []int
+	for _, k := range l.s.key {
+		i := schema.Index(k)
+		if i < 0 {
+			return nil, l.errorf("key column %q is not a column of the pipeline%s; columns: %s", k, xcetl.DidYouMean(k, schema.Names()), strings.Join(schema.Names(), ", "))
+		}
+		idx = append(idx, i)
+	}
+	return idx, nil
+}
+
+// createTarget returns the target as xcetl would create it: folded names.
+func (l *SQL) createTarget(schema *xcetl.Schema) (dialects.Target, error) {
+	t := dialects.Target{Table: l.foldTable(), Mode: l.s.mode, Options: l.s.options, Pipeline: l.env.Pipeline}
+	byFolded := map[string]string{}
+	isKey := map[string]bool{}
+	for _, k := range l.s.key {
+		isKey[k] = true
+	}
+	for _, c := range schema.Columns {
+		name := l.d.Fold(c.Name)
+		if err := l.d.CheckIdent(name); err != nil {
+			return t, l.errorf("column %q: %w", c.Name, err)
+		}
+		if prev, dup := byFolded[name]; dup {
+			return t, l.errorf("columns %q and %q would both be created as %s", prev, c.Name, l.d.Quote(name))
+		}
+		byFolded[name] = c.Name
+		t.Columns = append(t.Columns, dialects.Column{Name: name, Type: c.Type, Nullable: c.Nullable && !isKey[c.Name]})
+	}
+	for _, k := range l.s.key {
+		t.Key = append(t.Key, l.d.Fold(k))
+	}
+	return t, nil
+}
+
+func (l *SQL) foldTable() dialects.Table {
+	t := l.s.table
+	if !t.SchemaQuoted {
+		t.Schema = l.d.Fold(t.Schema)
+	}
+	if !t.NameQuoted {
+		t.Name = l.d.Fold(t.Name)
+	}
+	return t
+}
+
+// Explain implements Explainer: the statements of a run, computed without
+// connecting, with the names a created table would have.
+func (l *SQL) Explain(schema *xcetl.Schema) ([]Statement, error) {
+	if _, err := l.checkSchema(schema); err != nil {
+		return nil, err
+	}
+	t, err := l.createTarget(schema)
+	if err != nil {
+		return nil, err
+	}
+	var out []Statement
+	if !l.s.perBatch {
+		out = append(out, Statement{When: "once at start (commit: run — the whole run is one transaction)", SQL: "BEGIN"})
+	}
+	if l.s.create {
+		ddl, err := l.d.CreateTable(t.Table, t.Columns, t.Key)
+		if err != nil {
+			return nil, l.errorf("%w", err)
+		}
+		out = append(out, Statement{When: "once at start, if the table does not exist (an existing table is used as it is, its columns matched by name)", SQL: ddl})
+	}
+	stmts, err := l.d.Explain(t)
+	if err != nil {
+		return nil, l.errorf("%w", err)
+	}
+	perBatchOpen := false
+	for _, s := range stmts {
+		if l.s.perBatch && !perBatchOpen && strings.HasPrefix(s.When, "per batch") {
+			out = append(out, Statement{When: "per batch (commit: batch — each batch is its own transaction)", SQL: "BEGIN"})
+			perBatchOpen = true
+		}
+		out = append(out, Statement{When: s.When, SQL: s.SQL})
+	}
+	if l.s.perBatch {
+		out = append(out, Statement{When: "per batch, last (ROLLBACK instead if the batch fails)", SQL: "COMMIT"})
+	} else {
+		out = append(out, Statement{When: "at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)", SQL: "COMMIT"})
+	}
+	return out, nil
+}
+
+// Open implements Loader.
+func (l *SQL) Open(ctx context.Context, schema *xcetl.Schema) error {
+	keyIdx, err := l.checkSchema(schema)
+	if err != nil {
+		return err
+	}
+	l.schema, l.keyIdx = schema, keyIdx
+	conn, err := l.d.Open(ctx, l.s.dsn.Reveal(), dialects.Env{BaseDir: l.env.BaseDir, Logger: l.log, Options: l.s.options})
+	if err != nil {
+		return l.errorf("%w", err)
+	}
+	l.conn = conn
+	if err := l.open(ctx); err != nil {
+		if l.inTx || l.dropTable != "" {
+			if rbErr := l.Rollback(ctx); rbErr != nil {
+				err = errors.Join(err, rbErr)
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+func (l *SQL) open(ctx context.Context) error {
+	info, table, err := l.resolveTable(ctx)
+	if err != nil {
+		return err
+	}
+	var create string
+	if info == nil {
+		if !l.s.create {
+			return l.errorf("table does not exist (create: never); create it or set create: if_missing")
+		}
+		l.target, err = l.createTarget(l.schema)
+		if err != nil {
+			return err
+		}
+		if create, err = l.d.CreateTable(l.target.Table, l.target.Columns, l.target.Key); err != nil {
+			return l.errorf("%w", err)
+		}
+	} else {
+		if l.target, err = l.matchTable(table, info); err != nil {
+			return err
+		}
+	}
+	ddlCommits := false
+	if a, ok := l.conn.(dialects.DDLAutoCommitter); ok {
+		ddlCommits = a.DDLCommits()
+	}
+	if create != "" && ddlCommits {
+		if err := l.conn.Exec(ctx, create); err != nil {
+			return l.errorf("create table: %w", err)
+		}
+		l.dropTable = "DROP TABLE " + dialects.QualifiedName(l.d, l.target.Table)
+	}
+	if !l.s.perBatch {
+		if err := l.conn.Begin(ctx); err != nil {
+			return l.errorf("begin: %w", err)
+		}
+		l.inTx = true
+	}
+	if create != "" && !ddlCommits {
+		if err := l.conn.Exec(ctx, create); err != nil {
+			return l.errorf("create table: %w", err)
+		}
+	}
+	if create != "" {
+		l.log.Info("created table", "table", l.target.Table.String(), "dialect", l.d.Name())
+	}
+	if l.w, err = l.conn.NewWriter(ctx, l.target); err != nil {
+		return l.errorf("%w", err)
+	}
+	if e, ok := l.conn.(dialects.EmptyStringNuller); ok {
+		l.emptyNull = e.EmptyStringIsNull()
+	}
+	l.notNull = l.notNull[:0]
+	for j, c := range l.target.Columns {
+		if !c.Nullable {
+			l.notNull = append(l.notNull, j)
+		}
+	}
+	return nil
+}
+
+// resolveTable finds the table under its name as written, then, for
+// unquoted parts, under the folded name. table is the name that was found,
+// or the name to create.
+func (l *SQL) resolveTable(ctx context.Context) (*dialects.TableInfo, dialects.Table, error) {
+	exact := l.s.table
+	info, err := l.conn.Describe(ctx, exact)
+	if err != nil {
+		return nil, exact, l.errorf("%w", err)
+	}
+	if info != nil {
+		return info, exact, nil
+	}
+	folded := l.foldTable()
+	if folded == exact {
+		return nil, folded, nil
+	}
+	info, err = l.conn.Describe(ctx, folded)
+	if err != nil {
+		return nil, folded, l.errorf("%w", err)
+	}
+	return info, folded, nil
+}
+
+// matchTable maps the pipeline's columns to an existing table's: exactly
+// first, then after folding the pipeline's name, then ignoring ASCII case
+// when that is unambiguous.
+func (l *SQL) matchTable(table dialects.Table, info *dialects.TableInfo) (dialects.Target, error) {
+	t := dialects.Target{Table: table, Mode: l.s.mode, Options: l.s.options, Pipeline: l.env.Pipeline}
+	names := make([]string, len(info.Columns))
+	for i, c := range info.Columns {
+		names[i] = c.Name
+	}
+	used := map[int]string{}
+	var missing []string
+	for _, pc := range l.schema.Columns {
+		i := matchColumn(l.d, pc.Name, info.Columns)
+		if i < 0 {
+			missing = append(missing, fmt.Sprintf("%q%s", pc.Name, xcetl.DidYouMean(pc.Name, names)))
+			continue
+		}
+		if prev, dup := used[i]; dup {
+			return t, l.errorf("pipeline columns %q and %q both match table column %q", prev, pc.Name, info.Columns[i].Name)
+		}
+		used[i] = pc.Name
+		t.Columns = append(t.Columns, dialects.Column{Name: info.Columns[i].Name, Type: pc.Type, Nullable: info.Columns[i].Nullable})
+	}
+	if len(missing) > 0 {
+		cols := make([]string, len(info.Columns))
+		for i, c := range info.Columns {
+			cols[i] = c.Name + " " + c.Type
+		}
+		what := "column"
+		if len(missing) > 1 {
+			what = "columns"
+		}
+		return t, l.errorf("the table has no column for pipeline %s %s; the table's columns: %s (rename or drop the pipeline column, or alter the table)", what, strings.Join(missing, ", "), strings.Join(cols, ", "))
+	}
+	for _, k := range l.keyIdx {
+		t.Key = append(t.Key, t.Columns[k].Name)
+	}
+	if l.s.mode == dialects.Upsert && !sameSet(t.Key, info.PrimaryKey) && !anySameSet(t.Key, info.Unique) {
+		l.log.Warn("the upsert key is neither the primary key nor a unique constraint of the table; the database may refuse the upsert or update several rows per key",
+			"table", table.String(), "key", strings.Join(t.Key, ","), "primary_key", strings.Join(info.PrimaryKey, ","))
+	}
+	return t, nil
+}
+
+func matchColumn(d dialects.Dialect, name string, cols []dialects.CatalogColumn) int {
+	for i, c := range cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	folded := d.Fold(name)
+	for i, c := range cols {
+		if c.Name == folded {
+			return i
+		}
+	}
+	found := -1
+	for i, c := range cols {
+		if strings.EqualFold(dialects.FoldLower(c.Name), dialects.FoldLower(name)) {
+			if found >= 0 {
+				return -1 // ambiguous: refuse to guess
+			}
+			found = i
+		}
+	}
+	return found
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[string]bool{}
+	for _, x := range a {
+		m[x] = true
+	}
+	for _, x := range b {
+		if !m[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func anySameSet(a []string, sets [][]string) bool {
+	for _, s := range sets {
+		if sameSet(a, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// payload is what Prepare leaves in b.Payload.
+type payload struct {
+	// rows maps payload rows to batch rows; nil means one to one.
+	rows []int
+	n    int
+	data any
+}
+
+// Prepare implements Loader. It may run concurrently for different
+// batches. It rejects rows the target cannot take (NULL key, NULL or — on
+// servers that store the empty string as NULL — the empty string in a NOT NULL column, and what the
+// dialect refuses), compacts the batch, and for upsert keeps only the last
+// row of each key in the payload (the others stay in the batch: they are
+// loaded, just overwritten within the batch).
+func (l *SQL) Prepare(b *xcetl.Batch) error {
+	if l.w == nil {
+		return l.errorf("prepare called before a successful open")
+	}
+	if b.Schema != l.schema && !sameColumns(b.Schema, l.schema) {
+		return l.errorf("batch columns (%s) differ from the columns the target was opened with (%s)", strings.Join(b.Schema.Names(), ", "), strings.Join(l.schema.Names(), ", "))
+	}
+	cols := l.schema.Columns
+	for i, row := range b.Rows {
+		if b.Marked(i) {
+			continue
+		}
+		if len(row) != len(cols) {
+			return l.errorf("row %d has %d values for %d columns", i+1, len(row), len(cols))
+		}
+		l.checkRow(b, i, row)
+	}
+	b.Compact()
+	rows, data, err := l.encode(b)
+	if errors.Is(err, dialects.ErrCheckRows) {
+		if rc, ok := l.w.(dialects.RowChecker); ok {
+			rc.CheckRows(b)
+			b.Compact()
+			rows, data, err = l.encode(b)
+		}
+	}
+	if err != nil {
+		return l.rowError("encode", b, rows, err)
+	}
+	n := len(b.Rows)
+	if rows != nil {
+		n = len(rows)
+	}
+	b.Payload = &payload{rows: rows, n: n, data: data}
+	return nil
+}
+
+// encode picks the rows to load (for upsert, the last of each key) and
+// encodes them.
+func (l *SQL) encode(b *xcetl.Batch) ([]int, any, error) {
+	var rows []int
+	if l.s.mode == dialects.Upsert {
+		rows = lastOfEachKey(b.Rows, l.keyIdx)
+	}
+	data, err := l.w.Encode(b, rows)
+	return rows, data, err
+}
+
+func (l *SQL) checkRow(b *xcetl.Batch, i int, row []any) {
+	cols := l.schema.Columns
+	for _, k := range l.keyIdx {
+		if row[k] == nil {
+			b.Reject(i, cols[k].Name, "key column "+cols[k].Name+" is NULL")
+			return
+		}
+	}
+	for _, j := range l.notNull {
+		switch v := row[j].(type) {
+		case nil:
+			b.Reject(i, cols[j].Name, fmt.Sprintf("column %s is NULL but table column %s is NOT NULL", cols[j].Name, l.d.Quote(l.target.Columns[j].Name)))
+			return
+		case string:
+			if v == "" && l.emptyNull != "" {
+				b.Reject(i, cols[j].Name, fmt.Sprintf("column %s is an empty string and table column %s is NOT NULL: %s", cols[j].Name, l.d.Quote(l.target.Columns[j].Name), l.emptyNull))
+				return
+			}
+		}
+	}
+}
+
+func sameColumns(a, b *xcetl.Schema) bool {
+	if a == nil || b == nil || len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for i := range a.Columns {
+		if a.Columns[i].Name != b.Columns[i].Name || a.Columns[i].Type != b.Columns[i].Type {
+			return false
+		}
+	}
+	return true
+}
+
+// Write implements Loader.
+func (l *SQL) Write(ctx context.Context, b *xcetl.Batch) (bool, error) {
+	if l.w == nil {
+		return false, l.errorf("write called before a successful open")
+	}
+	p, ok := b.Payload.(*payload)
+	if !ok {
+		if err := l.Prepare(b); err != nil {
+			return false, err
+		}
+		p = b.Payload.(*payload)
+	}
+	b.Payload = nil
+	l.batches++
+	if p.n == 0 {
+		return l.s.perBatch, nil
+	}
+	if !l.s.perBatch {
+		if err := l.w.Write(ctx, p.data); err != nil {
+			return false, l.rowError("batch "+strconv.Itoa(l.batches), b, p.rows, err)
+		}
+		return false, nil
+	}
+	if err := l.conn.Begin(ctx); err != nil {
+		return false, l.errorf("batch %d: begin: %w", l.batches, err)
+	}
+	if err := l.w.Write(ctx, p.data); err != nil {
+		err = l.rowError("batch "+strconv.Itoa(l.batches), b, p.rows, err)
+		if rbErr := l.conn.Rollback(ctx); rbErr != nil {
+			err = errors.Join(err, l.errorf("batch %d: %w", l.batches, rbErr))
+		}
+		return false, err
+	}
+	if err := l.conn.Commit(ctx); err != nil {
+		return false, l.errorf("batch %d: %w", l.batches, err)
+	}
+	return true, nil
+}
+
+// rowError names the source row of a dialect's RowError:
+// `load t: batch 3 row 4031 (file a.csv line 4033): column "x": …`.
+func (l *SQL) rowError(what string, b *xcetl.Batch, rows []int, err error) error {
+	var re *dialects.RowError
+	if !errors.As(err, &re) {
+		return l.errorf("%s: %w", what, err)
+	}
+	r := re.Row
+	if rows != nil && r >= 0 && r < len(rows) {
+		r = rows[r]
+	}
+	where := what
+	if r >= 0 && r < len(b.Rows) {
+		where += " row " + strconv.Itoa(r+1)
+		if r < len(b.Origin) {
+			if o := b.Origin[r].String(); o != "" {
+				where += " (" + o + ")"
+			}
+		}
+	}
+	if re.Column != "" {
+		return l.errorf("%s: column %q: %w", where, re.Column, re.Err)
+	}
+	return l.errorf("%s: %w", where, re.Err)
+}
+
+// Commit implements Loader.
+func (l *SQL) Commit(ctx context.Context) error {
+	if !l.inTx {
+		return nil
+	}
+	l.inTx = false
+	if err := l.conn.Commit(ctx); err != nil {
+		return l.errorf("%w", err)
+	}
+	l.dropTable = ""
+	return nil
+}
+
+// Rollback implements Loader: with commit: run the table is left exactly as
+// it was before the run; a table created by the run is gone.
+func (l *SQL) Rollback(ctx context.Context) error {
+	if l.conn == nil {
+		return nil
+	}
+	var err error
+	if l.inTx {
+		l.inTx = false
+		if e := l.conn.Rollback(ctx); e != nil {
+			err = l.errorf("%w", e)
+		}
+	}
+	if l.dropTable != "" {
+		drop := l.dropTable
+		l.dropTable = ""
+		if e := l.conn.Exec(context.WithoutCancel(ctx), drop); e != nil {
+			err = errors.Join(err, l.errorf("drop the table this run created: %w", e))
+		}
+	}
+	return err
+}
+
+// Close implements Loader.
+func (l *SQL) Close(ctx context.Context) error {
+	if l.conn == nil {
+		return nil
+	}
+	c := l.conn
+	l.conn, l.w = nil, nil
+	if err := c.Close(ctx); err != nil {
+		return l.errorf("close: %w", err)
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -161,6 +162,7 @@ func runCmd(g *globals) *cobra.Command {
 		limit        int64
 		exitWhenIdle time.Duration
 		progress     string
+		cpuProfile   string
 	)
 	c := &cobra.Command{
 		Use:   "run FILE",
@@ -180,6 +182,17 @@ func runCmd(g *globals) *cobra.Command {
 			if err != nil {
 				writeFailedReport(reportPath, args[0], err)
 				return err
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return &exitError{exitInvalid, fmt.Errorf("--cpuprofile: %w", err)}
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return &exitError{exitInvalid, fmt.Errorf("--cpuprofile: %w", err)}
+				}
+				defer pprof.StopCPUProfile()
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -216,6 +229,8 @@ func runCmd(g *globals) *cobra.Command {
 	f.Int64Var(&limit, "limit", 0, "stop after N source rows (0: no limit)")
 	f.DurationVar(&exitWhenIdle, "exit-when-idle", 0, "streaming sources: drain, then exit 0 once no event arrived for this long")
 	f.StringVar(&progress, "progress", "auto", "progress display on stderr: auto|always|never")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
+	_ = f.MarkHidden("cpuprofile")
 	return c
 }
 

@@ -96,14 +96,14 @@ func build(t *testing.T, dir, body string, vars map[string]string) *pipelines.Pi
 
 func TestRunKeepsOrderAndCounts(t *testing.T) {
 	tests := []struct {
-		name                                  string
-		rows, batch, reject, filter           int
-		maxRejects                            string
-		limit                                 int64
-		wantStatus                            string
-		wantRead, wantWritten, wantRejected   int64
-		wantFiltered                          int64
-		wantCommits, wantRollbacks            int
+		name                                string
+		rows, batch, reject, filter         int
+		maxRejects                          string
+		limit                               int64
+		wantStatus                          string
+		wantRead, wantWritten, wantRejected int64
+		wantFiltered                        int64
+		wantCommits, wantRollbacks          int
 	}{
 		{name: "clean", rows: 10000, batch: 7, wantStatus: "ok", wantRead: 10000, wantWritten: 10000, wantCommits: 1},
 		{name: "rejects within limit", rows: 1000, batch: 64, reject: 10, filter: 7, maxRejects: "100",

@@ -267,6 +267,11 @@ type Column struct {
 	Type xcetl.Type
 	// Nullable is the table column's nullability.
 	Nullable bool
+	// Base is the existing column's base type as the catalog names it
+	// (CatalogColumn.Base), or "" for a column xcetl creates from Type.
+	// Dialects use it to pick a wire encoding (binary COPY needs the exact
+	// type).
+	Base string
 }
 
 // CatalogColumn is a column as the database's catalog describes it.
@@ -275,6 +280,9 @@ type CatalogColumn struct {
 	// Type is the database's type name, for messages.
 	Type     string
 	Nullable bool
+	// Base is the type's internal name without modifiers (udt_name on the
+	// PostgreSQL family: int8, numeric, varchar, …), "" if unknown.
+	Base string
 }
 
 // TableInfo is what the catalog says about an existing table.

@@ -323,7 +323,7 @@ func (l *SQL) matchTable(table dialects.Table, info *dialects.TableInfo) (dialec
 			return t, l.errorf("pipeline columns %q and %q both match table column %q", prev, pc.Name, info.Columns[i].Name)
 		}
 		used[i] = pc.Name
-		t.Columns = append(t.Columns, dialects.Column{Name: info.Columns[i].Name, Type: pc.Type, Nullable: info.Columns[i].Nullable})
+		t.Columns = append(t.Columns, dialects.Column{Name: info.Columns[i].Name, Type: pc.Type, Nullable: info.Columns[i].Nullable, Base: info.Columns[i].Base})
 	}
 	if len(missing) > 0 {
 		cols := make([]string, len(info.Columns))

@@ -53,7 +53,7 @@ func TestSQLConfigValidation(t *testing.T) {
 		{"table name too long", "type: postgres\ndsn: x\ntable: " + strings.Repeat("t", 64), []string{"at most 63 bytes"}},
 		{"binary on opengauss", "type: opengauss\ndsn: x\ntable: t\ncopy_format: binary", []string{"copy_format binary is not available for opengauss"}},
 		{"binary on kingbase", "type: kingbase\ndsn: x\ntable: t\ncopy_format: binary", []string{"copy_format binary is not available for kingbase"}},
-		{"bad copy format", "type: postgres\ndsn: x\ntable: t\ncopy_format: csv", []string{"copy_format must be text or binary"}},
+		{"bad copy format", "type: postgres\ndsn: x\ntable: t\ncopy_format: csv", []string{"copy_format must be auto, text or binary"}},
 		{"option of another dialect", "type: sqlite\ndsn: x.db\ntable: t\ncopy_format: text", []string{"copy_format is an option of target type", "postgres", "not of sqlite"}},
 		{"all problems at once", "type: postgres\ndsn: x\ntable: t\nmode: upsert\ncreate: sometimes\ncommit: never\nbatch_size: -1",
 			[]string{"mode upsert needs key", `unknown create "sometimes"`, `unknown commit "never"`, "batch_size must be"}},

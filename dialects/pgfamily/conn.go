@@ -148,7 +148,7 @@ ORDER BY ordinal_position`, schema, t.Name)
 		return nil, fmt.Errorf("read columns of %s: %w", t, err)
 	}
 	for _, r := range rows {
-		col := dialects.CatalogColumn{Name: str(r[0]), Type: str(r[1]), Nullable: str(r[2]) == "YES"}
+		col := dialects.CatalogColumn{Name: str(r[0]), Type: str(r[1]), Nullable: str(r[2]) == "YES", Base: str(r[6])}
 		switch {
 		case col.Type == "USER-DEFINED" || col.Type == "ARRAY":
 			col.Type = str(r[6])

@@ -233,15 +233,15 @@ func (d *Dialect) CheckOption(key, value string) error {
 	switch key {
 	case optCopyFormat:
 		switch value {
-		case "", "text":
+		case "", "auto", "text":
 			return nil
 		case "binary":
 			if d.cfg.BinaryCopy {
 				return nil
 			}
-			return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (the default)", d.cfg.Name, d.cfg.Product)
+			return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (auto means text there)", d.cfg.Name, d.cfg.Product)
 		}
-		return fmt.Errorf("copy_format must be text or binary, not %q", value)
+		return fmt.Errorf("copy_format must be auto, text or binary, not %q", value)
 	}
 	return fmt.Errorf("%s has no option %q", d.cfg.Name, key)
 }
@@ -277,7 +277,9 @@ type plan struct {
 	copy       string // per batch (into target or stage)
 	upsert     string // per batch
 	truncStage string // per batch
-	binary     bool
+	binary     bool   // COPY in binary format
+	format     string // copy_format as configured ("" = auto)
+	textCopy   string // the COPY statement in text format
 	cols       []string
 	target     dialects.Table
 }
@@ -292,7 +294,10 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 	}
 	how := "per batch (rows streamed in COPY text format, encoded by xcetl)"
 	if p.binary {
-		how = "per batch (rows streamed in COPY binary format by pgx)"
+		how = "per batch (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)"
+		if p.format == "binary" {
+			how = "per batch (rows streamed in COPY binary format, encoded by xcetl)"
+		}
 	}
 	out = append(out, dialects.Statement{When: how, SQL: p.copy})
 	if p.upsert != "" {
@@ -323,9 +328,17 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	for i, c := range t.Columns {
 		p.cols[i] = c.Name
 	}
-	p.binary = t.Options[optCopyFormat] == "binary"
-	if p.binary && !d.cfg.BinaryCopy {
-		return nil, d.CheckOption(optCopyFormat, "binary")
+	p.format = t.Options[optCopyFormat]
+	switch p.format {
+	case "binary":
+		if !d.cfg.BinaryCopy {
+			return nil, d.CheckOption(optCopyFormat, "binary")
+		}
+		p.binary = true
+	case "", "auto":
+		// The server's cheapest input where the format is verified.
+		_, _, ok := binaryEncoders(t.Columns)
+		p.binary = d.cfg.BinaryCopy && ok
 	}
 	colList := dialects.QuoteList(d, "", p.cols)
 	copyInto := p.table
@@ -349,10 +362,10 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	default:
 		return nil, fmt.Errorf("%s: mode %s is not supported", d.cfg.Name, t.Mode)
 	}
+	p.textCopy = "COPY " + copyInto + " (" + colList + ") FROM STDIN"
+	p.copy = p.textCopy
 	if p.binary {
-		p.copy = "COPY " + copyInto + " (" + colList + ") FROM STDIN BINARY"
-	} else {
-		p.copy = "COPY " + copyInto + " (" + colList + ") FROM STDIN"
+		p.copy = p.textCopy + " WITH (FORMAT binary)"
 	}
 	return p, nil
 }

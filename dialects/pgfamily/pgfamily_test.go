@@ -279,7 +279,7 @@ func BenchmarkEncodeText(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		bufPool.Put(p.(*textPayload).buf)
+		bufPool.Put(p.(*copyPayload).buf)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
 }

@@ -3,8 +3,10 @@ package pgfamily
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,9 +14,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
@@ -26,22 +26,18 @@ type writer struct {
 	p     *plan
 	kinds []xcetl.Kind
 	names []string
-	// copyIdent is the COPY destination for binary COPY.
-	copyIdent pgx.Identifier
+	// encs holds one binary encoder per column when the run uses binary
+	// COPY (nil for text).
+	encs []binEncoder
 	// hint is the size of the last payload, so that the next buffer is
 	// allocated once at about the right size.
 	hint atomic.Int64
 }
 
-// textPayload is a batch in COPY text format.
-type textPayload struct {
+// copyPayload is a batch encoded in the run's COPY format.
+type copyPayload struct {
 	buf  *[]byte
 	rows int
-}
-
-// binaryPayload is a batch ready for pgx's binary COPY.
-type binaryPayload struct {
-	rows [][]any
 }
 
 var bufPool = sync.Pool{New: func() any { return new([]byte) }}
@@ -57,12 +53,19 @@ func (c *conn) NewWriter(ctx context.Context, t dialects.Target) (dialects.Write
 		w.kinds = append(w.kinds, col.Type.Kind)
 		w.names = append(w.names, col.Name)
 	}
-	if p.stage != "" {
-		w.copyIdent = pgx.Identifier{StageName(t.Table.Name)}
-	} else if t.Table.Schema != "" {
-		w.copyIdent = pgx.Identifier{t.Table.Schema, t.Table.Name}
-	} else {
-		w.copyIdent = pgx.Identifier{t.Table.Name}
+	if p.binary {
+		encs, bad, ok := binaryEncoders(t.Columns)
+		switch {
+		case ok:
+			w.encs = encs
+		case p.format == "binary":
+			return nil, fmt.Errorf("copy_format binary: column %s has no binary encoding in xcetl; use copy_format: text", bad)
+		default:
+			// auto: the server parses text for this table.
+			p.binary = false
+			p.copy = p.textCopy
+			c.log.Info("copy: text format, a column has no binary encoding", "column", bad)
+		}
 	}
 	if p.clear != "" {
 		if err := c.Exec(ctx, p.clear); err != nil {
@@ -109,7 +112,7 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 	if rows != nil {
 		n = len(rows)
 	}
-	if w.p.binary {
+	if w.encs != nil {
 		return w.encodeBinary(b, rows, n)
 	}
 	bp := bufPool.Get().(*[]byte)
@@ -151,44 +154,59 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 	}
 	w.hint.Store(int64(len(buf)))
 	*bp = buf
-	return &textPayload{buf: bp, rows: n}, nil
+	return &copyPayload{buf: bp, rows: n}, nil
 }
 
 func (w *writer) encodeBinary(b *xcetl.Batch, rows []int, n int) (any, error) {
-	out := make([][]any, n)
-	for i := range out {
+	bp := bufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	if want := int(w.hint.Load()); cap(buf) < want {
+		buf = make([]byte, 0, want+want/8)
+	}
+	buf = append(buf, binaryHeader...)
+	fields := uint16(len(w.encs))
+	var err error
+	for i := 0; i < n; i++ {
 		r := i
 		if rows != nil {
 			r = rows[i]
 		}
-		src := b.Rows[r]
-		if len(src) != len(w.kinds) {
-			return nil, &dialects.RowError{Row: i, Err: fmt.Errorf("has %d values for %d columns", len(src), len(w.kinds))}
+		row := b.Rows[r]
+		if len(row) != len(w.encs) {
+			return nil, &dialects.RowError{Row: i, Err: fmt.Errorf("has %d values for %d columns", len(row), len(w.encs))}
 		}
-		row := make([]any, len(src))
-		for j, v := range src {
+		buf = binary.BigEndian.AppendUint16(buf, fields)
+		for j, v := range row {
+			if v == nil {
+				buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1: NULL
+				continue
+			}
 			if s, ok := v.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+				*bp = buf
+				bufPool.Put(bp)
 				return nil, dialects.ErrCheckRows
 			}
-			if d, ok := v.(xcetl.Decimal); ok {
-				var num pgtype.Numeric
-				if err := num.Scan(string(d)); err != nil {
-					return nil, &dialects.RowError{Row: i, Column: w.names[j], Err: fmt.Errorf("decimal %q: %w", string(d), err)}
-				}
-				v = num
+			at := len(buf)
+			buf = append(buf, 0, 0, 0, 0)
+			if buf, err = w.encs[j](buf, v); err != nil {
+				*bp = buf
+				bufPool.Put(bp)
+				return nil, &dialects.RowError{Row: i, Column: w.names[j], Err: err}
 			}
-			row[j] = v
+			binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 		}
-		out[i] = row
 	}
-	return &binaryPayload{rows: out}, nil
+	buf = binary.BigEndian.AppendUint16(buf, math.MaxUint16) // -1: end of data
+	w.hint.Store(int64(len(buf)))
+	*bp = buf
+	return &copyPayload{buf: bp, rows: n}, nil
 }
 
 // Write implements dialects.Writer.
 func (w *writer) Write(ctx context.Context, payload any) error {
 	var err error
 	switch p := payload.(type) {
-	case *textPayload:
+	case *copyPayload:
 		if p.rows > 0 {
 			_, err = w.c.pg.PgConn().CopyFrom(ctx, bytes.NewReader(*p.buf), w.p.copy)
 		}
@@ -197,11 +215,6 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 		if p.rows == 0 {
 			return nil
 		}
-	case *binaryPayload:
-		if len(p.rows) == 0 {
-			return nil
-		}
-		_, err = w.c.pg.CopyFrom(ctx, w.copyIdent, w.names, pgx.CopyFromRows(p.rows))
 	default:
 		return fmt.Errorf("payload of type %T was not made by this writer", payload)
 	}

@@ -107,3 +107,50 @@ func BenchmarkGBDecoder(b *testing.B) {
 		})
 	}
 }
+
+func TestCleanReader(t *testing.T) {
+	gbBad := []byte("a,b\n1,\xef\xbf\xbd\n") // U+FFFD as a GB decoder writes it
+	tests := []struct {
+		name        string
+		in          []byte
+		replacement bool
+		dirty       bool
+	}{
+		{"ascii", []byte("a,b\n1,2\n"), false, false},
+		{"chinese utf-8", []byte("编号,姓名\n1,张三\n"), false, false},
+		{"invalid utf-8", []byte("编号,姓名\n1,\xff张三\n"), false, true},
+		{"truncated at end", []byte("a\n\xe5\xbc"), false, true},
+		{"fffd in utf-8 is text", []byte("a\n\xef\xbf\xbd\n"), false, false},
+		{"fffd from a gb decoder", gbBad, true, true},
+		{"clean gb output", []byte("编号\n1\n"), true, false},
+	}
+	for _, tt := range tests {
+		// Every way of cutting the input into reads must give the same
+		// answer: characters split across reads are carried over.
+		for chunk := 1; chunk <= len(tt.in); chunk++ {
+			c := &cleanReader{r: &chunkReader{b: tt.in, n: chunk}, replacement: tt.replacement}
+			if _, err := io.ReadAll(c); err != nil {
+				t.Fatal(err)
+			}
+			if c.dirty != tt.dirty {
+				t.Errorf("%s, reads of %d bytes: dirty = %v, want %v", tt.name, chunk, c.dirty, tt.dirty)
+			}
+		}
+	}
+}
+
+// chunkReader returns at most n bytes per Read.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.n, len(c.b))
+	copy(p, c.b[:k])
+	c.b = c.b[k:]
+	return k, nil
+}

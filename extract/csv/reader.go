@@ -79,6 +79,7 @@ type reader struct {
 
 	prev     []any    // per schema column, the last value boxed
 	prevText []string // and its text
+	clean    *cleanReader
 }
 
 var (
@@ -251,7 +252,8 @@ func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader,
 	if e.st.quote != '"' {
 		src = &swapReader{r: src, q: e.st.quote}
 	}
-	br := bufio.NewReaderSize(src, readBuffer)
+	clean := &cleanReader{r: src, replacement: enc != EncodingUTF8}
+	br := bufio.NewReaderSize(clean, readBuffer)
 	// A byte order mark is noise in any encoding (GB18030 can encode one
 	// too); after decoding it is always U+FEFF in UTF-8.
 	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
@@ -288,7 +290,7 @@ func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader,
 	// delimiters (TAB), so those are trimmed after splitting only.
 	cr.TrimLeadingSpace = e.st.trimSpace && !unicode.IsSpace(e.st.delim)
 
-	r := &reader{f: fh, file: f, enc: enc, cr: cr, lineOff: skipped}
+	r := &reader{f: fh, file: f, enc: enc, cr: cr, lineOff: skipped, clean: clean}
 	if !e.st.header {
 		r.header = e.st.columns
 		r.names = e.st.columns
@@ -469,12 +471,15 @@ func (e *Extractor) read(ctx context.Context, r *reader, max int) (*xcetl.Batch,
 				Reason: "row has " + plural(len(rec), "field") + ", " + what + " " + strconv.Itoa(r.width)})
 			continue
 		}
-		if f := firstUndecodable(r.enc, rec); f >= 0 {
-			j := r.column(f)
-			b.Rejects = append(b.Rejects, xcetl.Reject{Origin: org, Raw: r.reorder(rec, make([]string, len(rec))), Field: j + 1,
-				Column: e.schema.Columns[j].Name,
-				Reason: "undecodable bytes for encoding " + r.enc + " in field " + strconv.Itoa(f+1) + e.autoHint()})
-			continue
+		// Until a bad byte has been read, records need no check.
+		if r.clean.dirty {
+			if f := firstUndecodable(r.enc, rec); f >= 0 {
+				j := r.column(f)
+				b.Rejects = append(b.Rejects, xcetl.Reject{Origin: org, Raw: r.reorder(rec, make([]string, len(rec))), Field: j + 1,
+					Column: e.schema.Columns[j].Name,
+					Reason: "undecodable bytes for encoding " + r.enc + " in field " + strconv.Itoa(f+1) + e.autoHint()})
+				continue
+			}
 		}
 		if len(back) < n {
 			if r.prev == nil {

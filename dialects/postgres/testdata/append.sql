@@ -15,8 +15,8 @@ CREATE TABLE "public"."residents" (
   "mixedcase" timestamp
 );
 
--- per batch (rows streamed in COPY text format, encoded by xcetl)
-COPY "public"."residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
+-- per batch (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
+COPY "public"."residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN WITH (FORMAT binary);
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)
 COMMIT;

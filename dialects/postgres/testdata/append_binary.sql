@@ -15,8 +15,8 @@ CREATE TABLE "residents" (
   "mixedcase" timestamp
 );
 
--- per batch (rows streamed in COPY binary format by pgx)
-COPY "residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN BINARY;
+-- per batch (rows streamed in COPY binary format, encoded by xcetl)
+COPY "residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN WITH (FORMAT binary);
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)
 COMMIT;

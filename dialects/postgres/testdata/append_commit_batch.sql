@@ -15,8 +15,8 @@ CREATE TABLE "residents" (
 -- per batch (commit: batch — each batch is its own transaction)
 BEGIN;
 
--- per batch (rows streamed in COPY text format, encoded by xcetl)
-COPY "residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
+-- per batch (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
+COPY "residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN WITH (FORMAT binary);
 
 -- per batch, last (ROLLBACK instead if the batch fails)
 COMMIT;

@@ -17,8 +17,8 @@ CREATE TABLE "pairs" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_pairs" AS SELECT "a", "b" FROM "pairs" WITH NO DATA;
 
--- per batch (rows streamed in COPY text format, encoded by xcetl)
-COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN;
+-- per batch (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
+COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN WITH (FORMAT binary);
 
 -- per batch, after the COPY
 INSERT INTO "pairs" ("a", "b")

@@ -21,8 +21,8 @@ CREATE TABLE "residents" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_residents" AS SELECT "id", "姓名", "user", "order", "mixedcase" FROM "residents" WITH NO DATA;
 
--- per batch (rows streamed in COPY binary format by pgx)
-COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN BINARY;
+-- per batch (rows streamed in COPY binary format, encoded by xcetl)
+COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN WITH (FORMAT binary);
 
 -- per batch, after the COPY
 INSERT INTO "residents" ("id", "姓名", "user", "order", "mixedcase")

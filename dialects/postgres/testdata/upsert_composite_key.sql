@@ -20,8 +20,8 @@ CREATE TABLE "residents" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_residents" AS SELECT "id", "姓名", "user", "order", "mixedcase" FROM "residents" WITH NO DATA;
 
--- per batch (rows streamed in COPY text format, encoded by xcetl)
-COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
+-- per batch (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
+COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN WITH (FORMAT binary);
 
 -- per batch, after the COPY
 INSERT INTO "residents" ("id", "姓名", "user", "order", "mixedcase")

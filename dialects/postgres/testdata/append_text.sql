@@ -1,0 +1,22 @@
+-- postgres postgres://loader:***@db.example:5432/app table residents, mode append, commit per run
+-- target:
+--   table: residents
+--   copy_format: text
+
+-- once at start (commit: run — the whole run is one transaction)
+BEGIN;
+
+-- once at start, if the table does not exist (an existing table is used as it is, its columns matched by name)
+CREATE TABLE "residents" (
+  "id" bigint NOT NULL,
+  "姓名" text,
+  "user" text,
+  "order" numeric(10,2),
+  "mixedcase" timestamp
+);
+
+-- per batch (rows streamed in COPY text format, encoded by xcetl)
+COPY "residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
+
+-- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)
+COMMIT;

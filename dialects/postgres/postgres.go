@@ -3,9 +3,11 @@
 // CONFLICT for upsert, and a transactional TRUNCATE for replace. It is the
 // reference member of dialects/pgfamily, verified against PostgreSQL 15.
 //
-// `copy_format: binary` switches the bulk path to PostgreSQL's binary COPY
-// (pgx.CopyFrom); text, encoded by xcetl on the engine's workers, is the
-// default because it measured faster (see docs/dialects.md).
+// Rows go in as binary COPY, encoded by xcetl on the engine's workers,
+// wherever every column has a binary encoding (copy_format: auto, the
+// default), because the server then skips parsing text and the load
+// measured fastest; `copy_format: text` forces text COPY (see
+// docs/dialects.md).
 package postgres
 
 import (

@@ -74,11 +74,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
-	"sync"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/internal/registry"
 )
 
 // Dialect is the static knowledge about one database: how to name, type and
@@ -352,10 +351,7 @@ func (e *RowError) Error() string {
 
 func (e *RowError) Unwrap() error { return e.Err }
 
-var (
-	mu       sync.RWMutex
-	registry = map[string]Dialect{}
-)
+var dialectsByName = registry.New[Dialect]("dialects")
 
 // Register makes d available under d.Name(). It panics if d is nil or the
 // name is taken, as database/sql.Register does: two dialects under one name
@@ -364,37 +360,14 @@ func Register(d Dialect) {
 	if d == nil {
 		panic("dialects: Register dialect is nil")
 	}
-	name := d.Name()
-	mu.Lock()
-	defer mu.Unlock()
-	if name == "" {
-		panic("dialects: Register dialect with an empty name")
-	}
-	if _, dup := registry[name]; dup {
-		panic("dialects: Register called twice for " + name)
-	}
-	registry[name] = d
+	dialectsByName.Register(d.Name(), d)
 }
 
 // Lookup returns the dialect registered under name.
-func Lookup(name string) (Dialect, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	d, ok := registry[name]
-	return d, ok
-}
+func Lookup(name string) (Dialect, bool) { return dialectsByName.Lookup(name) }
 
 // Names returns the registered dialect names, sorted.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]string, 0, len(registry))
-	for n := range registry {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func Names() []string { return dialectsByName.Names() }
 
 // QualifiedName renders t for SQL with d's quoting: "schema"."table" or
 // "table".

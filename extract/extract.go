@@ -15,11 +15,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
-	"sync"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/registry"
 )
 
 // Extractor reads rows from one source.
@@ -69,44 +68,22 @@ type Env struct {
 // touching the source and return all problems as xcetl.SpecErrors.
 type Factory func(n *config.Node, env Env) (Extractor, error)
 
-var (
-	mu        sync.RWMutex
-	factories = map[string]Factory{}
-)
+var factories = registry.New[Factory]("extract")
 
 // Register makes a source type available. It panics if name is taken or f is
 // nil, like database/sql.Register.
 func Register(name string, f Factory) {
-	mu.Lock()
-	defer mu.Unlock()
 	if f == nil {
 		panic("extract: Register factory is nil")
 	}
-	if _, dup := factories[name]; dup {
-		panic("extract: Register called twice for " + name)
-	}
-	factories[name] = f
+	factories.Register(name, f)
 }
 
 // Lookup returns the factory registered under name.
-func Lookup(name string) (Factory, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	f, ok := factories[name]
-	return f, ok
-}
+func Lookup(name string) (Factory, bool) { return factories.Lookup(name) }
 
 // Names returns the registered source types, sorted.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]string, 0, len(factories))
-	for n := range factories {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func Names() []string { return factories.Names() }
 
 // New builds the extractor described by n (a `source:` mapping).
 func New(n *config.Node, env Env) (Extractor, error) {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/registry"
 )
 
 // Loader writes batches to one target.
@@ -73,8 +74,9 @@ type Env struct {
 type Factory func(n *config.Node, env Env) (Loader, error)
 
 var (
-	mu        sync.RWMutex
-	factories = map[string]Factory{}
+	factories = registry.New[Factory]("load")
+
+	mu        sync.RWMutex // guards the default below
 	fallback  Factory
 	fallNames func() []string
 )
@@ -82,15 +84,10 @@ var (
 // Register makes a target type available under name. It panics if name is
 // taken or f is nil.
 func Register(name string, f Factory) {
-	mu.Lock()
-	defer mu.Unlock()
 	if f == nil {
 		panic("load: Register factory is nil")
 	}
-	if _, dup := factories[name]; dup {
-		panic("load: Register called twice for " + name)
-	}
-	factories[name] = f
+	factories.Register(name, f)
 }
 
 // SetDefault installs the factory used for target types with no registered
@@ -105,13 +102,14 @@ func SetDefault(f Factory, names func() []string) {
 // Names returns every target type that New accepts, sorted.
 func Names() []string {
 	mu.RLock()
-	defer mu.RUnlock()
+	extra := fallNames
+	mu.RUnlock()
 	set := map[string]bool{}
-	for n := range factories {
+	for _, n := range factories.Names() {
 		set[n] = true
 	}
-	if fallNames != nil {
-		for _, n := range fallNames() {
+	if extra != nil {
+		for _, n := range extra() {
 			set[n] = true
 		}
 	}
@@ -129,8 +127,8 @@ func New(n *config.Node, env Env) (Loader, error) {
 	if tn == nil || tn.Kind != config.Scalar || tn.Value == "" {
 		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", Names())}
 	}
+	f, ok := factories.Lookup(tn.Value)
 	mu.RLock()
-	f, ok := factories[tn.Value]
 	fb := fallback
 	mu.RUnlock()
 	if ok {

@@ -14,12 +14,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
-	"sync"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/registry"
 )
 
 // Transform changes batches of rows.
@@ -52,44 +51,22 @@ type Env struct {
 // config problems as xcetl.SpecErrors.
 type Factory func(n *config.Node, env Env) (Transform, error)
 
-var (
-	mu        sync.RWMutex
-	factories = map[string]Factory{}
-)
+var factories = registry.New[Factory]("transform")
 
 // Register makes a transform available under name. It panics if name is
 // taken or f is nil.
 func Register(name string, f Factory) {
-	mu.Lock()
-	defer mu.Unlock()
 	if f == nil {
 		panic("transform: Register factory is nil")
 	}
-	if _, dup := factories[name]; dup {
-		panic("transform: Register called twice for " + name)
-	}
-	factories[name] = f
+	factories.Register(name, f)
 }
 
 // Lookup returns the factory registered under name.
-func Lookup(name string) (Factory, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	f, ok := factories[name]
-	return f, ok
-}
+func Lookup(name string) (Factory, bool) { return factories.Lookup(name) }
 
 // Names returns the registered transform names, sorted.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]string, 0, len(factories))
-	for n := range factories {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func Names() []string { return factories.Names() }
 
 // New builds the transform of one `transforms:` list item (a mapping with
 // exactly one key, the transform's name).

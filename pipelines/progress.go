@@ -3,6 +3,7 @@ package pipelines
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +42,7 @@ func (p *Pipeline) startProgress(w io.Writer, c *counters) (stop func()) {
 				bar := strings.Repeat("█", n) + strings.Repeat("░", width-n)
 				eta := ""
 				if frac > 0.01 && frac < 1 {
-					eta = fmt.Sprintf("  ETA %s", (time.Duration(el/frac*(1-frac)) * time.Second).Round(time.Second))
+					eta = fmt.Sprintf("  ETA %s", time.Duration(math.Ceil(el/frac*(1-frac)))*time.Second)
 				}
 				line = fmt.Sprintf("%s %3.0f%%  %s%s", bar, frac*100, line, eta)
 			}

@@ -1,6 +1,7 @@
 package xcetl
 
 import (
+	"context"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,31 @@ func (o Op) String() string {
 // been read. A source is told a position was committed only after the target
 // committed every row before it.
 type Position []byte
+
+// Checkpoint is one piece of source state that a target keeps for the
+// pipeline, written in the same database transaction as the rows of the
+// batch that carries it. Because the state commits (or rolls back) together
+// with the data, a source that resumes from it after a crash neither loses
+// nor repeats rows: Kafka offsets per partition, the byte offset reached in
+// a file, a file manifest entry, an API watermark.
+type Checkpoint struct {
+	// Key names the stream the state belongs to, unique within the
+	// pipeline and stable across runs: "kafka/<topic>/<partition>",
+	// "csv/position", "file/<path>". A later checkpoint with the same key
+	// replaces the earlier one.
+	Key string
+	// Value is opaque to everybody but the source that made it.
+	Value []byte
+}
+
+// StateReader gives a source the checkpoints that earlier runs of the same
+// pipeline committed to the target.
+type StateReader interface {
+	// ReadCheckpoints returns every committed checkpoint whose key starts
+	// with prefix ("" for all), by key. A pipeline that never committed
+	// one gets an empty map.
+	ReadCheckpoints(ctx context.Context, prefix string) (map[string][]byte, error)
+}
 
 // Origin says where a row came from, for reject reports and error messages.
 type Origin struct {
@@ -117,6 +143,10 @@ type Batch struct {
 	// Last is the source position after this batch; acknowledged to the
 	// source once the target committed the batch.
 	Last Position
+	// Checkpoints is source state the target must store in the same
+	// transaction as this batch's rows (see Checkpoint). Nil for sources
+	// that keep no state.
+	Checkpoints []Checkpoint
 
 	// Rejects collects rows removed from the batch by transforms or the
 	// loader, in the order they were rejected.

@@ -7,6 +7,8 @@
 //	New (factory)  parse and check the config; touch nothing. `xcetl validate` stops here.
 //	Open           open files/connections; return the schema of every batch to come.
 //	Next           return the next batch, or io.EOF at the end; called until io.EOF or an error.
+//	Resume         (optional Resumer) once, after Open and before the first Next, when the
+//	               target keeps state: continue where the committed data ends.
 //	Ack            (optional Acker) the target committed everything up to a position.
 //	Close          always called once after a successful Open.
 package extract
@@ -40,6 +42,23 @@ type Extractor interface {
 // target committed the batch ending at pos.
 type Acker interface {
 	Ack(ctx context.Context, pos xcetl.Position) error
+}
+
+// Resumer is implemented by sources that continue from state committed by
+// earlier runs (Kafka offsets, the position reached in a file, a manifest of
+// loaded files, a watermark). Such a source attaches xcetl.Checkpoints to its
+// batches; the target stores them in the transaction that commits the
+// batch's rows, and on the next run the engine calls Resume once, after
+// Open and before the first Next, with the target as state. Without a
+// target that keeps state (a dry run, a target with no state store) Resume
+// is not called and the source starts from the beginning.
+type Resumer interface {
+	// Resumes reports whether this source, as configured, keeps state
+	// (a CSV source may resume only with commit: batch, say). When false,
+	// Resume is never called and the target prepares no state table.
+	Resumes() bool
+	// Resume positions the source after what the target committed.
+	Resume(ctx context.Context, state xcetl.StateReader) error
 }
 
 // Progresser is implemented by sources that know how far along they are

@@ -11,6 +11,7 @@
 //	Prepare        once per batch, CONCURRENTLY on several goroutines: last checks on rows
 //	               (may b.Reject), encode the batch for the bulk path into b.Payload.
 //	Write          once per batch, in order, on one goroutine: load the batch.
+//	ReadCheckpoints (optional StateKeeper) after Open, before the first Write: state of earlier runs.
 //	Commit         once at the end of a successful run; Rollback instead on failure or cancel.
 //	Close          always, once, after Open (even if Open failed part-way).
 package load
@@ -41,6 +42,16 @@ type Loader interface {
 	Close(ctx context.Context) error
 }
 
+// StateKeeper is implemented by loaders that keep pipeline state in the
+// target. Write must store every xcetl.Checkpoint of a batch in the same
+// transaction as the batch's rows (with commit: run, the run's transaction),
+// so that the state never runs ahead of, or behind, the committed data.
+// ReadCheckpoints is called after Open, before the first Write, and returns
+// what earlier runs of the same pipeline committed.
+type StateKeeper interface {
+	xcetl.StateReader
+}
+
 // Statement is one SQL statement a run executes, for `xcetl explain`.
 type Statement struct {
 	// When says when it runs: "once at start", "per batch", "at end", ….
@@ -66,6 +77,9 @@ type Env struct {
 	Logger  *slog.Logger
 	// Pipeline is the pipeline's name (for staging tables, locks, state).
 	Pipeline string
+	// State is true when the source keeps state in the target
+	// (extract.Resumer): a StateKeeper prepares its state table at Open.
+	State bool
 }
 
 // Factory builds a loader from the whole `target:` mapping. It must check

@@ -164,7 +164,10 @@ func (l *SQL) Explain(schema *xcetl.Schema) ([]Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Statement
+	out, err := l.explainState()
+	if err != nil {
+		return nil, err
+	}
 	if !l.s.perBatch {
 		out = append(out, Statement{When: "once at start (commit: run — the whole run is one transaction)", SQL: "BEGIN"})
 	}
@@ -249,6 +252,11 @@ func (l *SQL) open(ctx context.Context) error {
 			return l.errorf("create table: %w", err)
 		}
 		l.dropTable = "DROP TABLE " + dialects.QualifiedName(l.d, l.target.Table)
+	}
+	if l.env.State {
+		if err := l.ensureStateTable(ctx); err != nil {
+			return err
+		}
 	}
 	if !l.s.perBatch {
 		if err := l.conn.Begin(ctx); err != nil {
@@ -505,20 +513,25 @@ func (l *SQL) Write(ctx context.Context, b *xcetl.Batch) (bool, error) {
 	}
 	b.Payload = nil
 	l.batches++
-	if p.n == 0 {
+	if p.n == 0 && len(b.Checkpoints) == 0 {
 		return l.s.perBatch, nil
 	}
-	if !l.s.perBatch {
-		if err := l.w.Write(ctx, p.data); err != nil {
-			return false, l.rowError("batch "+strconv.Itoa(l.batches), b, p.rows, err)
+	write := func() error {
+		if p.n > 0 {
+			if err := l.w.Write(ctx, p.data); err != nil {
+				return l.rowError("batch "+strconv.Itoa(l.batches), b, p.rows, err)
+			}
 		}
-		return false, nil
+		// The source's state goes into the same transaction as the rows.
+		return l.saveCheckpoints(ctx, b.Checkpoints)
+	}
+	if !l.s.perBatch {
+		return false, write()
 	}
 	if err := l.conn.Begin(ctx); err != nil {
 		return false, l.errorf("batch %d: begin: %w", l.batches, err)
 	}
-	if err := l.w.Write(ctx, p.data); err != nil {
-		err = l.rowError("batch "+strconv.Itoa(l.batches), b, p.rows, err)
+	if err := write(); err != nil {
 		if rbErr := l.conn.Rollback(ctx); rbErr != nil {
 			err = errors.Join(err, l.errorf("batch %d: %w", l.batches, rbErr))
 		}

@@ -141,6 +141,10 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 		defer p.closeTarget(target)
 	}
 
+	if err := p.resume(ctx, target); err != nil {
+		return interrupted(ctx, err)
+	}
+
 	stopProgress := p.startProgress(ro.Progress, c)
 	defer stopProgress()
 
@@ -173,6 +177,25 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 		if err := acker.Ack(ctx, pending); err != nil {
 			return fmt.Errorf("acknowledge source position: %w", err)
 		}
+	}
+	return nil
+}
+
+// resume hands the source the state earlier runs committed to the target,
+// when the source keeps state and the target stores it. A dry run or a
+// target without a state store starts the source from the beginning.
+func (p *Pipeline) resume(ctx context.Context, target load.Loader) error {
+	r, ok := p.source.(extract.Resumer)
+	if !ok || !r.Resumes() || target == nil {
+		return nil
+	}
+	sk, ok := target.(load.StateKeeper)
+	if !ok {
+		p.logger.Warn("the target keeps no state: the source starts from the beginning", "pipeline", p.Spec.Name)
+		return nil
+	}
+	if err := r.Resume(ctx, sk); err != nil {
+		return fmt.Errorf("resume from the state in the target: %w", err)
 	}
 	return nil
 }
@@ -296,6 +319,9 @@ func trimToLimit(b *xcetl.Batch, rem int64) {
 	if int64(len(b.Rows)+len(b.Rejects)) <= rem {
 		return
 	}
+	// The batch's checkpoints describe its end, which is not loaded now:
+	// drop them so that a resumed run reads the cut rows again.
+	b.Checkpoints, b.Last = nil, nil
 	keep := max(int(rem)-len(b.Rejects), 0)
 	b.Rows = b.Rows[:keep]
 	if b.Origin != nil {
@@ -413,7 +439,10 @@ func (p *Pipeline) sink(ctx context.Context, order <-chan *job, target load.Load
 			c.read.Add(n)
 			continue
 		}
-		if n > 0 {
+		// A batch whose rows were all rejected or filtered still carries
+		// its checkpoints: the target must store them, or a resumed run
+		// would read those rows again.
+		if n > 0 || len(b.Checkpoints) > 0 {
 			committed, err := target.Write(ctx, b)
 			if err != nil {
 				return nil, interrupted(ctx, err)

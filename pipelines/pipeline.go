@@ -103,7 +103,9 @@ func New(spec *Spec, opts ...Option) (*Pipeline, error) {
 		p.transforms = append(p.transforms, t)
 	}
 	if spec.Target != nil && spec.Target.Kind == config.Map {
-		p.target, err = load.New(spec.Target, load.Env{BaseDir: spec.Dir, Logger: p.logger, Pipeline: spec.Name})
+		r, resumes := p.source.(extract.Resumer)
+		resumes = resumes && r.Resumes()
+		p.target, err = load.New(spec.Target, load.Env{BaseDir: spec.Dir, Logger: p.logger, Pipeline: spec.Name, State: resumes})
 		collect(err)
 		if bs := spec.Target.Get("batch_size"); bs != nil && bs.Kind == config.Scalar {
 			if n, err := strconv.Atoi(strings.ReplaceAll(bs.Value, "_", "")); err == nil && n > 0 {

@@ -207,3 +207,34 @@ func (s *Schema) Clone() *Schema {
 	copy(c.Columns, s.Columns)
 	return c
 }
+
+// StatKind says how a Stat behaves over time, as Prometheus sees it.
+type StatKind uint8
+
+// The stat kinds.
+const (
+	// Counter only grows during a run (events applied, duplicates skipped).
+	Counter StatKind = iota
+	// Gauge goes up and down (consumer lag, apply latency).
+	Gauge
+)
+
+// Stat is one measurement a plugin reports beyond the engine's row counts:
+// CDC events skipped as duplicates, Kafka consumer lag, API pages fetched.
+type Stat struct {
+	// Name is snake_case without a prefix (the report and the metrics add
+	// their own): "events_skipped", "consumer_lag".
+	Name string
+	// Help is one line for the metrics' HELP text.
+	Help  string
+	Kind  StatKind
+	Value float64
+}
+
+// Statser is implemented by sources, transforms and loaders that report
+// stats. The engine collects them into the report at the end of a run, and
+// a metrics endpoint may call Stats at any time while the run goes on, from
+// another goroutine: implementations must be safe for that (atomics).
+type Statser interface {
+	Stats() []Stat
+}

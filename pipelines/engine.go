@@ -76,6 +76,12 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 	rep.RowsRead, rep.RowsWritten = c.read.Load(), c.written.Load()
 	rep.RowsRejected, rep.RowsFiltered = c.rejected.Load(), c.filtered.Load()
 	rep.RowsCommitted, rep.Batches = c.committed.Load(), c.batches.Load()
+	for _, st := range p.Stats() {
+		if rep.Stats == nil {
+			rep.Stats = map[string]float64{}
+		}
+		rep.Stats[st.Name] += st.Value
+	}
 	rep.FinishedAt = time.Now()
 	rep.DurationMS = rep.FinishedAt.Sub(rep.StartedAt).Milliseconds()
 	rep.Status = "ok"
@@ -92,6 +98,23 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 			"rows_filtered", rep.RowsFiltered, "duration_ms", rep.DurationMS)
 	}
 	return rep, err
+}
+
+// Stats returns what the pipeline's source, transforms and target report
+// (xcetl.Statser), in that order. It is safe to call while Run goes on.
+func (p *Pipeline) Stats() []xcetl.Stat {
+	var out []xcetl.Stat
+	add := func(x any) {
+		if s, ok := x.(xcetl.Statser); ok {
+			out = append(out, s.Stats()...)
+		}
+	}
+	add(p.source)
+	for _, t := range p.transforms {
+		add(t)
+	}
+	add(p.target)
+	return out
 }
 
 func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *counters) (err error) {

@@ -138,6 +138,11 @@ errors: {max_rejects: %q, reject_file: out/rejects.csv}
 					t.Fatalf("counts read %d written %d rejected %d filtered %d", rep.RowsRead, rep.RowsWritten, rep.RowsRejected, rep.RowsFiltered)
 				}
 			}
+			// The source's own stat reaches the report: one batch per
+			// Next that returned rows.
+			if want := float64((tt.rows + tt.batch - 1) / tt.batch); tt.wantStatus == "ok" && tt.limit == 0 && rep.Stats["gen_batches"] != want {
+				t.Errorf("stats %v, want gen_batches %v", rep.Stats, want)
+			}
 			if rep.RowsRead != rep.RowsWritten+rep.RowsRejected+rep.RowsFiltered {
 				t.Fatalf("invariant broken: %+v", rep)
 			}

@@ -37,6 +37,9 @@ type Report struct {
 	// FirstRejects holds up to 5 reject reasons with their locations, so a
 	// cron mail shows what went wrong without opening the reject file.
 	FirstRejects []string `json:"first_rejects,omitempty"`
+	// Stats holds what the source, transforms and target report beyond the
+	// row counts (xcetl.Statser), by name: events_skipped, consumer_lag, ….
+	Stats map[string]float64 `json:"stats,omitempty"`
 }
 
 // MarshalJSON renders times as RFC 3339.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xcetl/xcetl"
@@ -27,9 +28,15 @@ type genConfig struct {
 }
 
 type genSource struct {
-	cfg    genConfig
-	next   int
-	schema *xcetl.Schema
+	cfg     genConfig
+	next    int
+	schema  *xcetl.Schema
+	batches atomic.Int64
+}
+
+// Stats implements xcetl.Statser.
+func (s *genSource) Stats() []xcetl.Stat {
+	return []xcetl.Stat{{Name: "gen_batches", Help: "batches made", Kind: xcetl.Counter, Value: float64(s.batches.Load())}}
 }
 
 func (s *genSource) Open(ctx context.Context) (*xcetl.Schema, error) {
@@ -51,6 +58,7 @@ func (s *genSource) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 			return nil, ctx.Err()
 		}
 	}
+	s.batches.Add(1)
 	b := &xcetl.Batch{Schema: s.schema, RawHeader: []string{"n", "text"}}
 	for i := 0; i < max && s.next < s.cfg.Rows; i++ {
 		s.next++

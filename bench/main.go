@@ -121,7 +121,7 @@ func main() {
 	flag.StringVar(&o.psql, "psql", "psql", "psql binary for the baselines")
 	flag.StringVar(&o.dir, "dir", "bench/out", "directory for generated data, pipelines, logs, results.json")
 	flag.StringVar(&o.dsn, "dsn", "", "PostgreSQL DSN (default $XCETL_TEST_PG_DSN; if unset a throwaway server is started)")
-	flag.StringVar(&o.only, "only", "all", "scenarios: append | upsert | all")
+	flag.StringVar(&o.only, "only", "all", "scenarios: append | upsert | all | encrypt (xcetl with and without SM4-CBC of two columns; not part of all)")
 	flag.StringVar(&o.prefill, "prefill", "full", "upsert target before each run: full (every row an update) | half (odd ids present: half updates, half inserts)")
 	flag.BoolVar(&o.flat, "flat", false, "also run the xcetl append at 5× rows to show peak RSS does not grow with input size")
 	flag.BoolVar(&o.skipXcetl, "skip-xcetl", false, "run only the psql baselines (to check the harness without an xcetl binary)")
@@ -208,7 +208,7 @@ func runBench(ctx context.Context, o options, out io.Writer) (res *Results, err 
 	_ = conn.QueryRow(ctx, "SELECT version()").Scan(&res.Env.PostgreSQL)
 	defer func() {
 		if !o.keep {
-			_ = b.db.exec(context.Background(), "DROP TABLE IF EXISTS bench_copy, bench_xcetl, bench_seed, bench_up_conflict, bench_up_merge, bench_up_xcetl")
+			_ = b.db.exec(context.Background(), "DROP TABLE IF EXISTS bench_copy, bench_xcetl, bench_seed, bench_up_conflict, bench_up_merge, bench_up_xcetl, bench_enc_plain, bench_enc_sm4")
 		}
 	}()
 
@@ -240,6 +240,11 @@ func runBench(ctx context.Context, o options, out io.Writer) (res *Results, err 
 			return res, err
 		}
 	}
+	if o.only == "encrypt" && !o.skipXcetl {
+		if err := b.encryptScenario(ctx, data); err != nil {
+			return res, err
+		}
+	}
 	res.Targets = evaluate(res)
 	printTargets(out, res.Targets)
 	fmt.Fprintf(out, "results: %s\n", filepath.Join(o.dir, "results.json"))
@@ -255,9 +260,9 @@ func (o *options) validate() error {
 		errs = append(errs, fmt.Errorf("-rounds %d: need at least 1", o.rounds))
 	}
 	switch o.only {
-	case "append", "upsert", "all":
+	case "append", "upsert", "all", "encrypt":
 	default:
-		errs = append(errs, fmt.Errorf("-only %q: want append, upsert or all", o.only))
+		errs = append(errs, fmt.Errorf("-only %q: want append, upsert, all or encrypt", o.only))
 	}
 	switch o.prefill {
 	case "full", "half":
@@ -572,6 +577,7 @@ func evaluate(res *Results) []Target {
 			Detail: fmt.Sprintf("peak RSS %.1f MiB at %d rows vs %.1f MiB at %d rows", big.PeakRSSMiB, findScenario(res, "append-flat").Rows,
 				small.PeakRSSMiB, findScenario(res, "append").Rows)})
 	}
+	ts = append(ts, encryptTargets(res)...)
 	for i := range ts {
 		t := &ts[i]
 		switch t.Op {

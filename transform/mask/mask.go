@@ -1,0 +1,288 @@
+// Package mask implements the `mask` transform, which hides part of a
+// personal value for display and test copies (`mask: {phone: mobile,
+// id_card: idcard, name: name}`). Everything is counted in characters
+// (runes), never bytes, so 王小明 masks as 王** and not as broken UTF-8.
+package mask
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/transform"
+)
+
+func init() {
+	transform.Register("mask", newTransform)
+}
+
+// Rule turns one value into its masked form. It is given a non-empty
+// string and returns the masked string.
+type Rule interface {
+	Mask(s string) string
+	String() string
+}
+
+// Keep is the generic rule: the first Left and last Right characters stay,
+// every other character becomes Char. A value with no more than Left+Right
+// characters is masked whole: a rule that would show everything shows
+// nothing instead.
+type Keep struct {
+	Left, Right int
+	Char        rune
+}
+
+// Mask implements Rule.
+func (k Keep) Mask(s string) string {
+	r := []rune(s)
+	n := len(r)
+	left, right := k.Left, k.Right
+	if n <= left+right {
+		left, right = 0, 0
+	}
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for i, c := range r {
+		if i < left || i >= n-right {
+			sb.WriteRune(c)
+		} else {
+			sb.WriteRune(k.Char)
+		}
+	}
+	return sb.String()
+}
+
+func (k Keep) String() string {
+	return fmt.Sprintf("keep %d + %d, mask with %q", k.Left, k.Right, k.Char)
+}
+
+// Name keeps the surname (a compound surname such as 欧阳 or 诸葛 whole)
+// and masks the given name, one '*' per character. A one-character value
+// is masked whole.
+type Name struct{}
+
+// Mask implements Rule.
+func (Name) Mask(s string) string {
+	r := []rune(s)
+	keep := 1
+	if len(r) >= 3 && compound[string(r[:2])] {
+		keep = 2
+	}
+	if len(r) <= 1 {
+		keep = 0
+	}
+	return string(r[:keep]) + strings.Repeat("*", len(r)-keep)
+}
+
+func (Name) String() string { return "name (keep the surname)" }
+
+// Address keeps the first 6 characters and writes "****" for the rest. An
+// address of 6 characters or fewer keeps half of them (rounded down), so
+// that the mask always hides something.
+type Address struct{}
+
+// Mask implements Rule.
+func (Address) Mask(s string) string {
+	n := utf8.RuneCountInString(s)
+	keep := 6
+	if n <= 6 {
+		keep = n / 2
+	}
+	i := 0
+	for k := 0; k < keep; k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i] + "****"
+}
+
+func (Address) String() string { return "address (first 6 characters, then ****)" }
+
+// compound lists the compound surnames (复姓) kept whole by the name rule.
+var compound = map[string]bool{}
+
+func init() {
+	for _, s := range strings.Fields(`欧阳 太史 端木 上官 司马 东方 独孤 南宫 万俟 闻人 夏侯 诸葛 尉迟 公羊
+		赫连 澹台 皇甫 宗政 濮阳 公冶 太叔 申屠 公孙 慕容 仲孙 钟离 长孙 宇文 司徒 鲜于 司空 闾丘 子车
+		亓官 司寇 巫马 公西 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 拓跋 夹谷 轩辕 令狐 段干 百里 呼延 东郭
+		南门 羊舌 微生 公户 公玉 公仪 梁丘 公仲 公上 公门 公山 公坚 左丘 公伯 西门 公祖 第五 公乘 贯丘
+		公皙 南荣 东里 东宫 仲长 子书 子桑 即墨 达奚 褚师 单于 淳于 完颜`) {
+		compound[s] = true
+	}
+}
+
+// Named returns the built-in rule called name: idcard, mobile, name,
+// bankcard or address.
+func Named(name string) (Rule, bool) {
+	switch name {
+	case "idcard":
+		return Keep{6, 4, '*'}, true
+	case "mobile":
+		return Keep{3, 4, '*'}, true
+	case "bankcard":
+		return Keep{0, 4, '*'}, true
+	case "name":
+		return Name{}, true
+	case "address":
+		return Address{}, true
+	}
+	return nil, false
+}
+
+var ruleNames = []string{"idcard", "mobile", "name", "bankcard", "address"}
+
+// keepConfig is the generic form `{keep_left: L, keep_right: R, char: "*"}`.
+type keepConfig struct {
+	KeepLeft  int    `yaml:"keep_left"`
+	KeepRight int    `yaml:"keep_right"`
+	Char      string `yaml:"char"`
+}
+
+type spec struct {
+	name string
+	pos  xcetl.Pos
+	path string
+	rule Rule
+}
+
+type bound struct {
+	idx  int
+	rule Rule
+}
+
+// Transform is the `mask` transform. NULL and empty values stay as they
+// are; other values are masked as text and the columns become strings.
+// Apply is safe for concurrent use once Bind has returned.
+type Transform struct {
+	specs   []spec
+	in, out *xcetl.Schema
+	bound   []bound
+}
+
+func nodeErr(n *config.Node, msg string) *xcetl.SpecError {
+	if n == nil {
+		return &xcetl.SpecError{Msg: msg}
+	}
+	return n.Errorf("%s", msg)
+}
+
+func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) {
+	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
+		return nil, xcetl.SpecErrors{nodeErr(n, "mask takes a mapping of column: rule, e.g. {phone: mobile, id_card: idcard, name: name}")}
+	}
+	var errs xcetl.SpecErrors
+	t := &Transform{}
+	for _, e := range n.Entries {
+		v := e.Value
+		s := spec{name: e.Key, pos: e.KeyPos, path: v.Path}
+		switch v.Kind {
+		case config.Scalar:
+			r, ok := Named(v.Value)
+			if !ok {
+				errs = append(errs, v.Errorf("unknown mask rule %q%s; rules: %s, or {keep_left: L, keep_right: R, char: \"*\"}",
+					v.Value, xcetl.DidYouMean(v.Value, ruleNames), strings.Join(ruleNames, ", ")))
+				continue
+			}
+			s.rule = r
+		case config.Map:
+			var kc keepConfig
+			if de := config.Decode(v, &kc); len(de) > 0 {
+				errs = append(errs, de...)
+				continue
+			}
+			k := Keep{Left: kc.KeepLeft, Right: kc.KeepRight, Char: '*'}
+			if k.Left < 0 || k.Right < 0 {
+				errs = append(errs, v.Errorf("keep_left and keep_right must be 0 or more"))
+				continue
+			}
+			if kc.Char != "" {
+				if utf8.RuneCountInString(kc.Char) != 1 {
+					errs = append(errs, v.Get("char").Errorf("char must be one character, got %q", kc.Char))
+					continue
+				}
+				k.Char, _ = utf8.DecodeRuneInString(kc.Char)
+			}
+			s.rule = k
+		default:
+			errs = append(errs, v.Errorf("expected a mask rule (%s) or {keep_left: L, keep_right: R, char: \"*\"}, got a %s", strings.Join(ruleNames, ", "), v.Kind))
+			continue
+		}
+		t.specs = append(t.specs, s)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return t, nil
+}
+
+// Bind finds the masked columns; they become strings.
+func (t *Transform) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
+	var errs xcetl.SpecErrors
+	out := in.Clone()
+	bs := make([]bound, 0, len(t.specs))
+	for _, s := range t.specs {
+		i := in.Index(s.name)
+		if i < 0 {
+			errs = append(errs, transform.UnknownColumn(s.pos, s.path, s.name, in))
+			continue
+		}
+		if out.Columns[i].Type.Kind != xcetl.KindString {
+			out.Columns[i].Type = xcetl.Type{Kind: xcetl.KindString}
+		}
+		bs = append(bs, bound{i, s.rule})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	t.in, t.out, t.bound = in, out, bs
+	return out, nil
+}
+
+// Apply masks the columns of every unmarked row in place.
+func (t *Transform) Apply(ctx context.Context, b *xcetl.Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := transform.CheckSchema("mask", b.Schema, t.in); err != nil {
+		return err
+	}
+	width := len(t.in.Columns)
+	for i, row := range b.Rows {
+		if len(row) != width {
+			return fmt.Errorf("mask: row %d has %d values for %d columns", i, len(row), width)
+		}
+		if b.Marked(i) {
+			continue
+		}
+		for _, bd := range t.bound {
+			var s string
+			switch v := row[bd.idx].(type) {
+			case nil:
+				continue
+			case string:
+				s = v
+			default:
+				s = xcetl.FormatValue(v, t.in.Columns[bd.idx].Type.Kind)
+			}
+			if s == "" {
+				row[bd.idx] = s
+				continue
+			}
+			row[bd.idx] = bd.rule.Mask(s)
+		}
+	}
+	b.Schema = t.out
+	return nil
+}
+
+// Describe lists each column's rule for `xcetl explain`.
+func (t *Transform) Describe() string {
+	parts := make([]string, len(t.specs))
+	for i, s := range t.specs {
+		parts[i] = s.name + ": " + s.rule.String()
+	}
+	return "mask " + strings.Join(parts, ", ")
+}

@@ -63,6 +63,39 @@
 //  8. Commit or Rollback, then Close, which must release the connection
 //     even when the context is done.
 //
+// # Mode cdc and delete by key
+//
+// In mode cdc (Target.Mode == CDC) each row carries its own operation in
+// b.Ops (nil Ops means every row is an insert): xcetl.OpInsert and
+// xcetl.OpUpdate mean "upsert this row by the key", xcetl.OpDelete means
+// "delete the row with this key" (only the key values of a delete row are
+// meaningful; the others may be NULL). Before Encode the loader has:
+//   - turned an update that changes the key (b.Before[i] != nil) into a
+//     delete of the old key followed by an upsert of the new one;
+//   - collapsed the events of one key to the last one, so that every key
+//     appears at most once among the rows Encode is given (which is what
+//     lets a writer apply deletes and upserts of one batch in any order,
+//     or with set-based statements);
+//   - rejected rows with a NULL key, and checked NOT NULL columns only for
+//     rows that are not deletes.
+//
+// The Writer applies a payload inside the transaction the loader opened:
+// the PostgreSQL family COPYs the rows with an op column into its staging
+// table, then runs DELETE … WHERE EXISTS (stage, op 'd') and the upsert
+// statement restricted to the other rows; DM8 runs a parameterised
+// DELETE by key and its MERGE; SQLite runs DELETE by key and INSERT … ON
+// CONFLICT. Explain lists these statements like any others. A dialect that
+// cannot delete by key returns an error from Explain and NewWriter for
+// mode cdc.
+//
+// # Drivers behind build tags
+//
+// A dialect whose driver cannot be part of the default build (DM8's driver
+// is not on the public module proxy) still registers, so that `xcetl
+// validate` and `xcetl explain` work, and implements DriverChecker: the
+// loader calls it before the run reads any source and fails with the
+// instruction to rebuild.
+//
 // Run dialecttest.Run against a real server in an integration test: it is
 // the contract the loader relies on. Add golden SQL files (dialecttest.
 // Golden) for every statement the dialect emits, including those no test
@@ -201,6 +234,23 @@ type EmptyStringNuller interface {
 	EmptyStringIsNull() (reason string)
 }
 
+// DriverChecker is implemented by dialects whose database driver may be
+// missing from the binary (it is linked in by a build tag). CheckDriver
+// returns nil when the driver is there, else an error that says exactly how
+// to build a binary that has it. It must not connect.
+type DriverChecker interface {
+	CheckDriver() error
+}
+
+// TableCreator is implemented by connections whose CREATE TABLE depends on
+// a server mode detected at connect (openGauss sizes varchar(n) in bytes
+// outside PG compatibility). The loader then uses it instead of
+// Dialect.CreateTable for the table it creates; Explain, which does not
+// connect, still shows Dialect.CreateTable.
+type TableCreator interface {
+	CreateTable(t Table, cols []Column, key []string) (string, error)
+}
+
 // DDLAutoCommitter is implemented by connections to databases whose DDL
 // commits the open transaction (DM8). The loader then creates a missing
 // table before beginning the run's transaction and drops it on Rollback.
@@ -211,7 +261,7 @@ type DDLAutoCommitter interface {
 // Mode is how a run changes the target table.
 type Mode uint8
 
-// The modes. CDC is not here yet: it needs a streaming source.
+// The modes.
 const (
 	// Append inserts every row.
 	Append Mode = iota + 1
@@ -219,6 +269,10 @@ const (
 	Upsert
 	// Replace makes the table hold exactly the rows of the run.
 	Replace
+	// CDC applies each row by its operation (b.Ops): inserts and updates
+	// are upserts by the key, deletes delete the row with the key. See
+	// "Mode cdc and delete by key" above.
+	CDC
 )
 
 func (m Mode) String() string {
@@ -229,6 +283,8 @@ func (m Mode) String() string {
 		return "upsert"
 	case Replace:
 		return "replace"
+	case CDC:
+		return "cdc"
 	}
 	return fmt.Sprintf("mode(%d)", uint8(m))
 }
@@ -300,7 +356,7 @@ type Target struct {
 	// Columns are the columns written, in the order of the pipeline's
 	// schema: Columns[j] receives the values of column j of every batch.
 	Columns []Column
-	// Key names the key columns (table names) for upsert.
+	// Key names the key columns (table names) for upsert and cdc.
 	Key  []string
 	Mode Mode
 	// Options holds the dialect-specific options that were set.

@@ -65,6 +65,14 @@ type Explainer interface {
 	Explain(schema *xcetl.Schema) ([]Statement, error)
 }
 
+// Preflighter is implemented by loaders that can tell, without connecting,
+// that a run cannot succeed in this binary (a database driver that is
+// linked in only by a build tag). The engine calls Preflight before it
+// opens the source, so such a run fails at once, having read nothing.
+type Preflighter interface {
+	Preflight() error
+}
+
 // Describer is implemented by loaders that describe their target in one
 // line (DSN redacted).
 type Describer interface {

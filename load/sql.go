@@ -53,10 +53,23 @@ type SQL struct {
 }
 
 var (
-	_ Loader    = (*SQL)(nil)
-	_ Explainer = (*SQL)(nil)
-	_ Describer = (*SQL)(nil)
+	_ Loader      = (*SQL)(nil)
+	_ Explainer   = (*SQL)(nil)
+	_ Describer   = (*SQL)(nil)
+	_ Preflighter = (*SQL)(nil)
 )
+
+// Preflight implements Preflighter: a dialect whose driver is not linked
+// into this binary (dialects.DriverChecker) fails here, before the run
+// reads anything.
+func (l *SQL) Preflight() error {
+	if dc, ok := l.d.(dialects.DriverChecker); ok {
+		if err := dc.CheckDriver(); err != nil {
+			return l.errorf("%w", err)
+		}
+	}
+	return nil
+}
 
 // NewSQL builds the SQL loader for dialect d from a `target:` mapping,
 // checking everything it can without connecting. Library users can pass a
@@ -205,6 +218,9 @@ func (l *SQL) Open(ctx context.Context, schema *xcetl.Schema) error {
 		return err
 	}
 	l.schema, l.keyIdx = schema, keyIdx
+	if err := l.Preflight(); err != nil {
+		return err
+	}
 	conn, err := l.d.Open(ctx, l.s.dsn.Reveal(), dialects.Env{BaseDir: l.env.BaseDir, Logger: l.log, Options: l.s.options})
 	if err != nil {
 		return l.errorf("%w", err)
@@ -235,7 +251,12 @@ func (l *SQL) open(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if create, err = l.d.CreateTable(l.target.Table, l.target.Columns, l.target.Key); err != nil {
+		if tc, ok := l.conn.(dialects.TableCreator); ok {
+			create, err = tc.CreateTable(l.target.Table, l.target.Columns, l.target.Key)
+		} else {
+			create, err = l.d.CreateTable(l.target.Table, l.target.Columns, l.target.Key)
+		}
+		if err != nil {
 			return l.errorf("%w", err)
 		}
 	} else {
@@ -347,7 +368,7 @@ func (l *SQL) matchTable(table dialects.Table, info *dialects.TableInfo) (dialec
 	for _, k := range l.keyIdx {
 		t.Key = append(t.Key, t.Columns[k].Name)
 	}
-	if l.s.mode == dialects.Upsert && !sameSet(t.Key, info.PrimaryKey) && !anySameSet(t.Key, info.Unique) {
+	if (l.s.mode == dialects.Upsert || l.s.mode == dialects.CDC) && !sameSet(t.Key, info.PrimaryKey) && !anySameSet(t.Key, info.Unique) {
 		l.log.Warn("the upsert key is neither the primary key nor a unique constraint of the table; the database may refuse the upsert or update several rows per key",
 			"table", table.String(), "key", strings.Join(t.Key, ","), "primary_key", strings.Join(info.PrimaryKey, ","))
 	}
@@ -425,6 +446,16 @@ func (l *SQL) Prepare(b *xcetl.Batch) error {
 		return l.errorf("batch columns (%s) differ from the columns the target was opened with (%s)", strings.Join(b.Schema.Names(), ", "), strings.Join(l.schema.Names(), ", "))
 	}
 	cols := l.schema.Columns
+	if b.Ops != nil && len(b.Ops) != len(b.Rows) {
+		return l.errorf("batch has %d operations for %d rows", len(b.Ops), len(b.Rows))
+	}
+	if b.Ops != nil && l.s.mode != dialects.CDC {
+		for _, op := range b.Ops {
+			if op != xcetl.OpInsert {
+				return l.errorf("the source sends %s events; load them with mode: cdc (mode %s only inserts)", op, l.s.mode)
+			}
+		}
+	}
 	for i, row := range b.Rows {
 		if b.Marked(i) {
 			continue
@@ -435,6 +466,9 @@ func (l *SQL) Prepare(b *xcetl.Batch) error {
 		l.checkRow(b, i, row)
 	}
 	b.Compact()
+	if l.s.mode == dialects.CDC {
+		return l.prepareCDC(b)
+	}
 	rows, data, err := l.encode(b)
 	if errors.Is(err, dialects.ErrCheckRows) {
 		if rc, ok := l.w.(dialects.RowChecker); ok {
@@ -472,6 +506,9 @@ func (l *SQL) checkRow(b *xcetl.Batch, i int, row []any) {
 			b.Reject(i, cols[k].Name, "key column "+cols[k].Name+" is NULL")
 			return
 		}
+	}
+	if b.Ops != nil && b.Ops[i] == xcetl.OpDelete {
+		return // a delete needs its key only
 	}
 	for _, j := range l.notNull {
 		switch v := row[j].(type) {

@@ -113,7 +113,7 @@ func parseSQLConfig(d dialects.Dialect, n *config.Node) (*settings, error) {
 	case "replace":
 		s.mode = dialects.Replace
 	case "cdc":
-		errs = append(errs, at("mode").Errorf("mode cdc needs a streaming source (type: kafka), not available yet"))
+		s.mode = dialects.CDC
 	default:
 		errs = append(errs, at("mode").Errorf("unknown mode %q%s; modes: %s", c.Mode, xcetl.DidYouMean(c.Mode, modeNames), strings.Join(modeNames, ", ")))
 	}

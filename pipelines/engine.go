@@ -121,6 +121,13 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 
+	if pf, ok := p.target.(load.Preflighter); ok && !ro.DryRun {
+		// Before the source is read: a target that cannot work in this
+		// binary (a driver behind a build tag) fails at once.
+		if err := pf.Preflight(); err != nil {
+			return err
+		}
+	}
 	schema, err := p.source.Open(ctx)
 	if err != nil {
 		return interrupted(ctx, err)

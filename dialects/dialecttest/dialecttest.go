@@ -60,6 +60,8 @@ func Run(t *testing.T, d dialects.Dialect, dsn string, options ...string) {
 	t.Run("ExistingTableColumnMismatch", s.columnMismatch)
 	t.Run("CreateNever", s.createNever)
 	t.Run("WriteErrorNamesSourceRow", s.writeErrorOrigin)
+	t.Run("CDC", s.cdc)
+	t.Run("WideBatchOverParameterLimit", s.wideBatch)
 }
 
 type suite struct {
@@ -618,9 +620,10 @@ func (s *suite) commitPerBatch(t *testing.T) {
 
 func (s *suite) identifiers(t *testing.T) {
 	schema := schemaOf(col("列名", "int", false), col("姓名", "string", true), col("user", "string", true),
-		col("order", "int", true), col("select", "bool", true), col("MixedCase", "string", true), col(`we"ird`, "string", true))
+		col("order", "int", true), col("select", "bool", true), col("MixedCase", "string", true), col(`we"ird`, "string", true),
+		col("level", "int", true), col("type", "string", true), col("top", "int", true))
 	table := "ct_订单_Order"
-	rows := [][]any{{int64(1), "张三", "u1", int64(7), true, "m", "q"}}
+	rows := [][]any{{int64(1), "张三", "u1", int64(7), true, "m", "q", int64(2), "t", int64(3)}}
 	s.mustRun(t, s.loader(t, table, "mode: upsert", "key: [列名]"), schema, batch(schema, rows...))
 	s.check(t, s.created(table), schema, expect(schema, rows...))
 	info, err := s.conn(t).Describe(context.Background(), s.created(table))
@@ -631,16 +634,18 @@ func (s *suite) identifiers(t *testing.T) {
 	for _, c := range info.Columns {
 		names = append(names, c.Name)
 	}
-	want := []string{"列名", "姓名", "user", "order", "select", s.d.Fold("MixedCase"), `we"ird`}
+	want := []string{"列名", "姓名", s.d.Fold("user"), s.d.Fold("order"), s.d.Fold("select"), s.d.Fold("MixedCase"), `we"ird`, s.d.Fold("level"), s.d.Fold("type"), s.d.Fold("top")}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Errorf("created columns %q, want %q (folded, quoted)", names, want)
 	}
 	// A second run spelling names in another case finds the same table and
 	// columns through folding.
 	schema2 := schemaOf(col("列名", "int", false), col("姓名", "string", true), col("USER", "string", true),
-		col("Order", "int", true), col("SELECT", "bool", true), col("MIXEDCASE", "string", true), col(`we"ird`, "string", true))
-	s.mustRun(t, s.loader(t, strings.ToUpper(table), "mode: upsert", "key: [列名]"), schema2, batch(schema2, []any{int64(1), "李四", "u2", int64(8), false, "n", "r"}))
-	s.check(t, s.created(table), schema, expect(schema, []any{int64(1), "李四", "u2", int64(8), false, "n", "r"}))
+		col("Order", "int", true), col("SELECT", "bool", true), col("MIXEDCASE", "string", true), col(`we"ird`, "string", true),
+		col("Level", "int", true), col("TYPE", "string", true), col("Top", "int", true))
+	second := []any{int64(1), "李四", "u2", int64(8), false, "n", "r", int64(4), "t2", int64(5)}
+	s.mustRun(t, s.loader(t, strings.ToUpper(table), "mode: upsert", "key: [列名]"), schema2, batch(schema2, second))
+	s.check(t, s.created(table), schema, expect(schema, second))
 	// A quoted table name is used exactly.
 	quoted := `"ct_Quoted Table"`
 	s.mustRun(t, s.loader(t, quoted), schema, batch(schema, rows...))
@@ -775,6 +780,105 @@ func (s *suite) writeErrorOrigin(t *testing.T) {
 	}
 }
 
+// cdc checks mode cdc: inserts, updates and deletes by key in one batch,
+// several events per key (the last wins), deletes of missing keys, deletes
+// with NULLs in NOT NULL columns, updates that change the key, and that
+// replaying a batch gives the same table.
+func (s *suite) cdc(t *testing.T) {
+	schema := schemaOf(col("id", "int", false), col("name", "string", false), col("score", "decimal(38,2)", true))
+	table := "ct_cdc"
+	cfg := []string{"mode: cdc", "key: [id]"}
+	events := func(ops []xcetl.Op, before [][]any, rows ...[]any) *xcetl.Batch {
+		b := batch(schema, rows...)
+		b.Ops = ops
+		b.Before = before
+		return b
+	}
+	ins, upd, del := xcetl.OpInsert, xcetl.OpUpdate, xcetl.OpDelete
+	first := events([]xcetl.Op{ins, ins, ins, upd, del, ins, del, upd},
+		nil,
+		[]any{int64(1), "a", xcetl.Decimal("1.00")},
+		[]any{int64(2), "b", nil},
+		[]any{int64(3), "c", nil},
+		[]any{int64(2), "b2", xcetl.Decimal("99999999999999999999999999999999999.99")},
+		[]any{int64(3), nil, nil}, // a delete carries the key only
+		[]any{int64(4), "d", nil},
+		[]any{int64(99), nil, nil}, // deleting a missing key is no error
+		[]any{int64(6), "upsert of a new key", nil},
+	)
+	res := s.mustRun(t, s.loader(t, table, cfg...), schema, first)
+	if len(res.rejects) != 0 {
+		t.Errorf("rejects = %+v, want none (deletes need no values besides the key)", res.rejects)
+	}
+	s.check(t, s.created(table), schema, expect(schema,
+		[]any{int64(1), "a", xcetl.Decimal("1.00")},
+		[]any{int64(2), "b2", xcetl.Decimal("99999999999999999999999999999999999.99")},
+		[]any{int64(4), "d", nil},
+		[]any{int64(6), "upsert of a new key", nil},
+	))
+	// Key 4 becomes 5; key 1 is deleted and inserted again (last event
+	// wins); key 6 is inserted again after being deleted; a NULL key is
+	// rejected.
+	second := func() *xcetl.Batch {
+		return events([]xcetl.Op{upd, del, ins, del, ins, ins},
+			[][]any{{int64(4)}, nil, nil, nil, nil, nil},
+			[]any{int64(5), "d5", nil},
+			[]any{int64(1), nil, nil},
+			[]any{int64(1), "a again", nil},
+			[]any{int64(6), nil, nil},
+			[]any{nil, "no key", nil},
+			[]any{int64(7), "g", xcetl.Decimal("-0.01")},
+		)
+	}
+	want := expect(schema,
+		[]any{int64(1), "a again", nil},
+		[]any{int64(2), "b2", xcetl.Decimal("99999999999999999999999999999999999.99")},
+		[]any{int64(5), "d5", nil},
+		[]any{int64(7), "g", xcetl.Decimal("-0.01")},
+	)
+	for _, run := range []string{"first", "replayed"} {
+		res = s.mustRun(t, s.loader(t, table, cfg...), schema, second())
+		if len(res.rejects) != 1 || res.rejects[0].Column != "id" {
+			t.Errorf("%s run: rejects = %+v, want the NULL key", run, res.rejects)
+		}
+		s.check(t, s.created(table), schema, want)
+	}
+	// commit: batch applies each batch in its own transaction.
+	s.mustRun(t, s.loader(t, table, append(cfg, "commit: batch")...), schema,
+		events([]xcetl.Op{del}, nil, []any{int64(2), nil, nil}),
+		events([]xcetl.Op{upd}, nil, []any{int64(7), "g2", nil}))
+	s.check(t, s.created(table), schema, expect(schema,
+		[]any{int64(1), "a again", nil}, []any{int64(5), "d5", nil}, []any{int64(7), "g2", nil}))
+}
+
+// wideBatch loads one batch whose values outnumber the 65,535 bind
+// parameters a PostgreSQL-protocol statement may have (70 columns × 1,000
+// rows): dialects that bind values must size their statements.
+func (s *suite) wideBatch(t *testing.T) {
+	const ncols, nrows = 70, 1000
+	cols := []xcetl.Column{col("id", "int", false)}
+	for j := 1; j < ncols; j++ {
+		cols = append(cols, col(fmt.Sprintf("c%02d", j), "int", true))
+	}
+	schema := schemaOf(cols...)
+	rows := make([][]any, nrows)
+	for i := range rows {
+		rows[i] = make([]any, ncols)
+		rows[i][0] = int64(i)
+		for j := 1; j < ncols; j++ {
+			rows[i][j] = int64(i*ncols + j)
+		}
+	}
+	for _, mode := range []string{"append", "upsert"} {
+		t.Run(mode, func(t *testing.T) {
+			table := "ct_wide_" + mode
+			b := batch(schema, rows...)
+			s.mustRun(t, s.loader(t, table, "mode: "+mode, "key: [id]", "batch_size: 1000"), schema, b)
+			s.check(t, s.created(table), schema, expect(schema, rows...))
+		})
+	}
+}
+
 // Case is one target configuration rendered by Golden.
 type Case struct {
 	// Name names the golden file: testdata/<Name>.sql.
@@ -800,6 +904,8 @@ func DefaultCases() []Case {
 		{Name: "upsert_all_key", Target: "table: pairs\nmode: upsert\nkey: [a, b]", Columns: schemaOf(col("a", "int", false), col("b", "string", false))},
 		{Name: "upsert_commit_batch", Target: "table: residents\nmode: upsert\nkey: [id]\ncommit: batch"},
 		{Name: "replace", Target: "table: '\"My Schema\".\"订单\"'\nmode: replace\ncreate: never"},
+		{Name: "cdc", Target: "table: residents\nmode: cdc\nkey: [id]"},
+		{Name: "cdc_composite_key", Target: "table: residents\nmode: cdc\nkey: [id, 姓名]\ncommit: batch"},
 	}
 }
 

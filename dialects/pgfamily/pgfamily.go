@@ -276,7 +276,9 @@ type plan struct {
 	stageDDL   string // once at start
 	copy       string // per batch (into target or stage)
 	upsert     string // per batch
+	delete     string // per batch, cdc: delete the keys staged with op 'd'
 	truncStage string // per batch
+	cdc        bool   // the stage has the op column
 	binary     bool   // COPY in binary format
 	format     string // copy_format as configured ("" = auto)
 	textCopy   string // the COPY statement in text format
@@ -300,6 +302,9 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 		}
 	}
 	out = append(out, dialects.Statement{When: how, SQL: p.copy})
+	if p.delete != "" {
+		out = append(out, dialects.Statement{When: "per batch, after the COPY (cdc: rows whose last event is a delete)", SQL: p.delete})
+	}
 	if p.upsert != "" {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY" + upsertNote, SQL: p.upsert})
 		out = append(out, dialects.Statement{When: "per batch, after the upsert", SQL: p.truncStage})
@@ -346,15 +351,29 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	case dialects.Append:
 	case dialects.Replace:
 		p.clear = "TRUNCATE TABLE " + p.table
-	case dialects.Upsert:
+	case dialects.Upsert, dialects.CDC:
 		if len(t.Key) == 0 {
-			return nil, fmt.Errorf("%s: upsert into %s needs a key", d.cfg.Name, t.Table)
+			return nil, fmt.Errorf("%s: %s into %s needs a key", d.cfg.Name, t.Mode, t.Table)
 		}
 		p.stage = d.Quote(StageName(t.Table.Name))
 		copyInto = p.stage
 		p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + " FROM " + p.table + " WITH NO DATA"
 		p.truncStage = "TRUNCATE TABLE " + p.stage
-		up, err := upsertSQL(d, v.Upsert, p.table, p.stage, p.cols, t.Key)
+		filter := ""
+		if t.Mode == dialects.CDC {
+			for _, c := range p.cols {
+				if c == OpColumn {
+					return nil, fmt.Errorf("%s: table %s has a column named %s, which mode cdc needs for its staging table", d.cfg.Name, t.Table, OpColumn)
+				}
+			}
+			p.cdc = true
+			op := d.Quote(OpColumn)
+			p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + ", CAST(NULL AS char(1)) AS " + op + " FROM " + p.table + " WITH NO DATA"
+			p.delete = deleteStagedSQL(d, p.table, p.stage, t.Key)
+			filter = op + " <> 'd'"
+			colList += ", " + op
+		}
+		up, err := upsertSQL(d, v.Upsert, p.table, p.stage, filter, p.cols, t.Key)
 		if err != nil {
 			return nil, err
 		}
@@ -370,10 +389,28 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	return p, nil
 }
 
-// upsertSQL renders the statement that applies the staged rows. Key
-// columns are never updated; with nothing but key columns there is nothing
-// to update and the statement only inserts new keys.
-func upsertSQL(d dialects.Dialect, style UpsertStyle, table, stage string, cols, key []string) (string, error) {
+// OpColumn is the staging table's column that holds each row's operation
+// in mode cdc: 'd' for a delete, 'u' for an upsert.
+const OpColumn = "xcetl_op"
+
+// deleteStagedSQL deletes the rows whose key is staged with op 'd'. EXISTS
+// rather than DELETE … USING: every member of the family (and their
+// Oracle/MySQL modes) has it.
+func deleteStagedSQL(d dialects.Dialect, table, stage string, key []string) string {
+	var b strings.Builder
+	b.WriteString("DELETE FROM " + table + " t\nWHERE EXISTS (SELECT 1 FROM " + stage + " s WHERE s." + d.Quote(OpColumn) + " = 'd'")
+	for _, k := range key {
+		b.WriteString(" AND t." + d.Quote(k) + " = s." + d.Quote(k))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// upsertSQL renders the statement that applies the staged rows (those
+// matching filter, when it is not empty). Key columns are never updated;
+// with nothing but key columns there is nothing to update and the
+// statement only inserts new keys.
+func upsertSQL(d dialects.Dialect, style UpsertStyle, table, stage, filter string, cols, key []string) (string, error) {
 	isKey := map[string]bool{}
 	for _, k := range key {
 		isKey[k] = true
@@ -394,10 +431,14 @@ func upsertSQL(d dialects.Dialect, style UpsertStyle, table, stage string, cols,
 		}
 	}
 	colList := dialects.QuoteList(d, "", cols)
+	where, and := "", ""
+	if filter != "" {
+		where, and = " WHERE "+filter, " AND s."+filter
+	}
 	var b strings.Builder
 	switch style {
 	case OnConflict:
-		b.WriteString("INSERT INTO " + table + " (" + colList + ")\nSELECT " + colList + " FROM " + stage + "\nON CONFLICT (" + dialects.QuoteList(d, "", key) + ") ")
+		b.WriteString("INSERT INTO " + table + " (" + colList + ")\nSELECT " + colList + " FROM " + stage + where + "\nON CONFLICT (" + dialects.QuoteList(d, "", key) + ") ")
 		if len(rest) == 0 {
 			b.WriteString("DO NOTHING")
 			break
@@ -411,7 +452,11 @@ func upsertSQL(d dialects.Dialect, style UpsertStyle, table, stage string, cols,
 		}
 	case Merge:
 		// No AS before the aliases: Oracle-compatible grammars refuse it.
-		b.WriteString("MERGE INTO " + table + " t\nUSING " + stage + " s\nON (")
+		using := stage
+		if filter != "" {
+			using = "(SELECT " + colList + " FROM " + stage + where + ")"
+		}
+		b.WriteString("MERGE INTO " + table + " t\nUSING " + using + " s\nON (")
 		for i, k := range key {
 			if i > 0 {
 				b.WriteString(" AND ")
@@ -440,10 +485,10 @@ func upsertSQL(d dialects.Dialect, style UpsertStyle, table, stage string, cols,
 				}
 				b.WriteString("t." + d.Quote(k) + " = s." + d.Quote(k))
 			}
-			b.WriteString(")")
+			b.WriteString(")" + and)
 			break
 		}
-		b.WriteString("INSERT INTO " + table + " (" + colList + ")\nSELECT " + colList + " FROM " + stage + "\nON DUPLICATE KEY UPDATE ")
+		b.WriteString("INSERT INTO " + table + " (" + colList + ")\nSELECT " + colList + " FROM " + stage + where + "\nON DUPLICATE KEY UPDATE ")
 		for i, c := range rest {
 			if i > 0 {
 				b.WriteString(", ")

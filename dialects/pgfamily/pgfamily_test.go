@@ -203,7 +203,7 @@ func TestUpsertSQL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.style.String()+" "+strings.Join(tt.key, ","), func(t *testing.T) {
-			got, err := upsertSQL(testDialect, tt.style, `"t"`, `"s"`, tt.cols, tt.key)
+			got, err := upsertSQL(testDialect, tt.style, `"t"`, `"s"`, "", tt.cols, tt.key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +219,7 @@ func TestUpsertSQL(t *testing.T) {
 			}
 		})
 	}
-	if _, err := upsertSQL(testDialect, OnConflict, `"t"`, `"s"`, cols, []string{"nope"}); err == nil {
+	if _, err := upsertSQL(testDialect, OnConflict, `"t"`, `"s"`, "", cols, []string{"nope"}); err == nil {
 		t.Error("a key that is not written was accepted")
 	}
 }

@@ -145,6 +145,9 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 				return nil, &dialects.RowError{Row: i, Column: w.names[j], Err: err}
 			}
 		}
+		if w.p.cdc {
+			buf = append(buf, '\t', opCode(b, r))
+		}
 		buf = append(buf, '\n')
 	}
 	if !storable {
@@ -165,6 +168,9 @@ func (w *writer) encodeBinary(b *xcetl.Batch, rows []int, n int) (any, error) {
 	}
 	buf = append(buf, binaryHeader...)
 	fields := uint16(len(w.encs))
+	if w.p.cdc {
+		fields++
+	}
 	var err error
 	for i := 0; i < n; i++ {
 		r := i
@@ -195,6 +201,10 @@ func (w *writer) encodeBinary(b *xcetl.Batch, rows []int, n int) (any, error) {
 			}
 			binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 		}
+		if w.p.cdc {
+			buf = binary.BigEndian.AppendUint32(buf, 1)
+			buf = append(buf, opCode(b, r))
+		}
 	}
 	buf = binary.BigEndian.AppendUint16(buf, math.MaxUint16) // -1: end of data
 	w.hint.Store(int64(len(buf)))
@@ -221,6 +231,11 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 	if err != nil {
 		return w.c.wrap(copyError(err))
 	}
+	if w.p.delete != "" {
+		if err := w.c.Exec(ctx, w.p.delete); err != nil {
+			return fmt.Errorf("apply staged deletes: %w", err)
+		}
+	}
 	if w.p.upsert != "" {
 		if err := w.c.Exec(ctx, w.p.upsert); err != nil {
 			return fmt.Errorf("apply staged rows (%s): %w", w.c.v.Upsert, err)
@@ -230,6 +245,14 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 		}
 	}
 	return nil
+}
+
+// opCode is the staging table's op value of batch row r in mode cdc.
+func opCode(b *xcetl.Batch, r int) byte {
+	if b.Ops != nil && b.Ops[r] == xcetl.OpDelete {
+		return 'd'
+	}
+	return 'u'
 }
 
 // copyWhere finds the row and column of a COPY error in the server's

@@ -141,6 +141,10 @@ type plan struct {
 	suffix  string // ON CONFLICT … or ""
 	perStmt int
 	ncols   int
+	// cdc: DELETE … WHERE (key) IN (VALUES (?, …), …), prefix and tuple.
+	delPrefix, delTuple string
+	keyIdx              []int // key columns' positions among the columns
+	perDel              int
 }
 
 func (d dialect) plan(t dialects.Target) (*plan, error) {
@@ -163,9 +167,28 @@ func (d dialect) plan(t dialects.Target) (*plan, error) {
 	case dialects.Append:
 	case dialects.Replace:
 		p.clear = "DELETE FROM " + table
-	case dialects.Upsert:
+	case dialects.Upsert, dialects.CDC:
 		if len(t.Key) == 0 {
-			return nil, fmt.Errorf("sqlite: upsert into %s needs a key", t.Table)
+			return nil, fmt.Errorf("sqlite: %s into %s needs a key", t.Mode, t.Table)
+		}
+		if t.Mode == dialects.CDC {
+			for _, k := range t.Key {
+				for j, n := range names {
+					if n == k {
+						p.keyIdx = append(p.keyIdx, j)
+					}
+				}
+			}
+			if len(p.keyIdx) != len(t.Key) {
+				return nil, fmt.Errorf("sqlite: key %v is not among the columns written", t.Key)
+			}
+			keys := dialects.QuoteList(d, "", t.Key)
+			if len(t.Key) > 1 {
+				keys = "(" + keys + ")"
+			}
+			p.delPrefix = "DELETE FROM " + table + " WHERE " + keys + " IN (VALUES "
+			p.delTuple = "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.Key)), ", ") + ")"
+			p.perDel = min(rowsPerInsert, MaxParams/len(t.Key))
 		}
 		isKey := map[string]bool{}
 		for _, k := range t.Key {
@@ -187,6 +210,20 @@ func (d dialect) plan(t dialects.Target) (*plan, error) {
 		return nil, fmt.Errorf("sqlite: mode %s is not supported", t.Mode)
 	}
 	return p, nil
+}
+
+// del renders the DELETE by key of rows keys (mode cdc).
+func (p *plan) del(rows int) string {
+	var b strings.Builder
+	b.WriteString(p.delPrefix)
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.delTuple)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 func (p *plan) insert(rows int) string {
@@ -212,6 +249,12 @@ func (d dialect) Explain(t dialects.Target) ([]dialects.Statement, error) {
 	var out []dialects.Statement
 	if p.clear != "" {
 		out = append(out, dialects.Statement{When: "once at start (replace: empties the table inside the run's transaction)", SQL: p.clear})
+	}
+	if p.delPrefix != "" {
+		out = append(out, dialects.Statement{
+			When: fmt.Sprintf("per batch (cdc: rows whose last event is a delete), for every %d keys; shown for 2 keys", p.perDel),
+			SQL:  p.del(2),
+		})
 	}
 	out = append(out, dialects.Statement{
 		When: fmt.Sprintf("per batch, prepared once and run for every %d rows (a shorter statement for the rest); shown for 2 rows", p.perStmt),
@@ -496,6 +539,10 @@ type writer struct {
 type argsPayload struct {
 	args []any
 	rows int
+	// cdc: the key arguments of the rows to delete, and the payload rows
+	// of both lists (for error messages).
+	delArgs       []any
+	upRow, delRow []int
 }
 
 // Encode implements dialects.Writer: values become what SQLite stores.
@@ -505,6 +552,8 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 		n = len(rows)
 	}
 	args := make([]any, 0, n*len(w.kinds))
+	p := &argsPayload{}
+	cdc := w.p.delPrefix != ""
 	for i := 0; i < n; i++ {
 		r := i
 		if rows != nil {
@@ -514,6 +563,20 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 		if len(row) != len(w.kinds) {
 			return nil, &dialects.RowError{Row: i, Err: fmt.Errorf("has %d values for %d columns", len(row), len(w.kinds))}
 		}
+		if cdc && b.Ops != nil && b.Ops[r] == xcetl.OpDelete {
+			for _, j := range w.p.keyIdx {
+				a, err := Value(row[j], w.kinds[j])
+				if err != nil {
+					return nil, &dialects.RowError{Row: i, Column: w.names[j], Err: err}
+				}
+				p.delArgs = append(p.delArgs, a)
+			}
+			p.delRow = append(p.delRow, i)
+			continue
+		}
+		if cdc {
+			p.upRow = append(p.upRow, i)
+		}
 		for j, v := range row {
 			a, err := Value(v, w.kinds[j])
 			if err != nil {
@@ -522,7 +585,8 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 			args = append(args, a)
 		}
 	}
-	return &argsPayload{args: args, rows: n}, nil
+	p.args, p.rows = args, len(args)/len(w.kinds)
+	return p, nil
 }
 
 // Value converts a batch value of kind k into what SQLite stores.
@@ -578,6 +642,37 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 	if !ok {
 		return fmt.Errorf("payload of type %T was not made by this writer", payload)
 	}
+	if err := w.deleteKeys(ctx, p); err != nil {
+		return err
+	}
+	if err := w.insert(ctx, p); err != nil {
+		var re *dialects.RowError
+		if p.upRow != nil && errors.As(err, &re) && re.Row < len(p.upRow) {
+			re.Row = p.upRow[re.Row]
+		}
+		return err
+	}
+	return nil
+}
+
+// deleteKeys deletes the rows of a cdc payload whose last event is a
+// delete.
+func (w *writer) deleteKeys(ctx context.Context, p *argsPayload) error {
+	nk := len(w.p.keyIdx)
+	for start := 0; start < len(p.delRow); start += w.p.perDel {
+		n := min(w.p.perDel, len(p.delRow)-start)
+		if _, err := w.c.c.ExecContext(ctx, w.p.del(n), p.delArgs[start*nk:(start+n)*nk]...); err != nil {
+			if n == 1 {
+				return &dialects.RowError{Row: p.delRow[start], Err: err}
+			}
+			return fmt.Errorf("sqlite %s: delete by key: %w", w.c.file, err)
+		}
+	}
+	return nil
+}
+
+// insert runs the prepared multi-row INSERTs of a payload.
+func (w *writer) insert(ctx context.Context, p *argsPayload) error {
 	nc := w.p.ncols
 	for start := 0; start < p.rows; start += w.p.perStmt {
 		n := min(w.p.perStmt, p.rows-start)

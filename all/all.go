@@ -6,6 +6,7 @@ package all
 
 import (
 	// Dialects (and with them, the SQL loader for each).
+	_ "github.com/xcetl/xcetl/dialects/dm8"
 	_ "github.com/xcetl/xcetl/dialects/kingbase"
 	_ "github.com/xcetl/xcetl/dialects/opengauss"
 	_ "github.com/xcetl/xcetl/dialects/postgres"
@@ -13,10 +14,14 @@ import (
 	_ "github.com/xcetl/xcetl/load"
 
 	// Sources.
+	_ "github.com/xcetl/xcetl/extract/api"
 	_ "github.com/xcetl/xcetl/extract/csv"
 
 	// Transforms.
 	_ "github.com/xcetl/xcetl/transform/cast"
 	_ "github.com/xcetl/xcetl/transform/column"
 	_ "github.com/xcetl/xcetl/transform/expr"
+	_ "github.com/xcetl/xcetl/transform/mask"
+	_ "github.com/xcetl/xcetl/transform/sm" // encrypt, decrypt, hash
+	_ "github.com/xcetl/xcetl/transform/validate"
 )

@@ -76,7 +76,7 @@ func (l *SQL) Preflight() error {
 // dialect that is not registered (kingbase.WithMode, a dialect of their
 // own).
 func NewSQL(d dialects.Dialect, n *config.Node, env Env) (*SQL, error) {
-	s, err := parseSQLConfig(d, n)
+	s, err := parseSQLConfig(d, n, env.DB != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -181,10 +181,23 @@ func (l *SQL) Explain(schema *xcetl.Schema) ([]Statement, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A dialect whose DDL commits implicitly creates the table before the
+	// transaction (see open).
+	ddlCommits := false
+	if a, ok := l.d.(dialects.DDLAutoCommitter); ok {
+		ddlCommits = a.DDLCommits()
+	}
+	if l.s.create && ddlCommits {
+		ddl, err := l.d.CreateTable(t.Table, t.Columns, t.Key)
+		if err != nil {
+			return nil, l.errorf("%w", err)
+		}
+		out = append(out, Statement{When: "once at start, if the table does not exist, before BEGIN (DDL commits implicitly here; the table is dropped again if the run fails)", SQL: ddl})
+	}
 	if !l.s.perBatch {
 		out = append(out, Statement{When: "once at start (commit: run — the whole run is one transaction)", SQL: "BEGIN"})
 	}
-	if l.s.create {
+	if l.s.create && !ddlCommits {
 		ddl, err := l.d.CreateTable(t.Table, t.Columns, t.Key)
 		if err != nil {
 			return nil, l.errorf("%w", err)
@@ -221,7 +234,7 @@ func (l *SQL) Open(ctx context.Context, schema *xcetl.Schema) error {
 	if err := l.Preflight(); err != nil {
 		return err
 	}
-	conn, err := l.d.Open(ctx, l.s.dsn.Reveal(), dialects.Env{BaseDir: l.env.BaseDir, Logger: l.log, Options: l.s.options})
+	conn, err := l.connect(ctx)
 	if err != nil {
 		return l.errorf("%w", err)
 	}

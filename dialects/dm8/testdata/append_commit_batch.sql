@@ -1,0 +1,28 @@
+-- dm8 dm://SYSDBA:***@dm.example:5236?schema=XCETL table residents, mode append, commit per batch
+-- target:
+--   table: residents
+--   commit: batch
+
+-- once at start, if the table does not exist, before BEGIN (DDL commits implicitly here; the table is dropped again if the run fails)
+CREATE TABLE "RESIDENTS" (
+  "ID" BIGINT NOT NULL,
+  "姓名" VARCHAR(8188),
+  "USER" VARCHAR(8188),
+  "ORDER" DECIMAL(10,2),
+  "MIXEDCASE" TIMESTAMP(6)
+);
+
+-- once at start, only if the pipeline writes the table's IDENTITY column (found in the catalog at connect)
+SET IDENTITY_INSERT "RESIDENTS" ON;
+
+-- per batch (commit: batch — each batch is its own transaction)
+BEGIN;
+
+-- per batch, for every 200 rows (a shorter statement for the rest); shown for 2 rows
+INSERT INTO "RESIDENTS" ("ID", "姓名", "USER", "ORDER", "MIXEDCASE") VALUES (?, ?, ?, CAST(? AS VARCHAR(100)), TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS.FF6')), (?, ?, ?, CAST(? AS VARCHAR(100)), TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS.FF6'));
+
+-- when the session closes, after COMMIT or ROLLBACK, if it was set ON (DM8 also resets it when a session ends)
+SET IDENTITY_INSERT "RESIDENTS" OFF;
+
+-- per batch, last (ROLLBACK instead if the batch fails)
+COMMIT;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -36,6 +37,11 @@ func TestSpecTable(t *testing.T) {
 		{"name", "司马相如", "司马**"},
 		{"name", "上官婉儿", "上官**"},
 		{"name", "欧阳", "欧*"},
+		{"name", "宗政伟", "宗**"}, // ambiguous: treated as a one-character surname
+		{"name", "令狐冲", "令狐*"},
+		{"name", "夏侯惇", "夏侯*"},
+		{"name", "慕容复", "慕容*"},
+		{"name", "东方不败", "东方**"},
 		{"name", "张", "*"},
 		{"name", "Li Lei", "L*****"},
 		{"address", "朝阳区", "朝****"},
@@ -134,4 +140,33 @@ func TestNewErrors(t *testing.T) {
 	if _, err := tr.Bind(xcetl.NewStringSchema([]string{"phone"})); err == nil || !strings.Contains(err.Error(), `did you mean "phone"`) {
 		t.Fatalf("Bind: %v", err)
 	}
+}
+
+// FuzzMask: every rule takes any text without panicking; the keep rules
+// write exactly one character per input character, and what they keep is
+// the input's own characters.
+func FuzzMask(f *testing.F) {
+	for _, s := range []string{"欧阳娜娜", "13812345678", "北京市朝阳区建国路88号", "", "\xff", "a"} {
+		f.Add(s, uint8(3), uint8(4))
+	}
+	f.Fuzz(func(t *testing.T, s string, l, r uint8) {
+		if s == "" {
+			return
+		}
+		n := utf8.RuneCountInString(s)
+		k := Keep{Left: int(l % 20), Right: int(r % 20), Char: '*'}
+		out := k.Mask(s)
+		if utf8.RuneCountInString(out) != n {
+			t.Fatalf("Keep%v(%q) = %q: %d characters for %d", k, s, out, utf8.RuneCountInString(out), n)
+		}
+		if n > k.Left+k.Right && k.Left+k.Right > 0 && !strings.HasPrefix(out, string([]rune(s)[:k.Left])) {
+			t.Fatalf("Keep%v(%q) = %q does not keep the left", k, s, out)
+		}
+		if got := (Name{}).Mask(s); utf8.RuneCountInString(got) != n || !strings.HasSuffix(got, "*") {
+			t.Fatalf("name(%q) = %q", s, got)
+		}
+		if got := (Address{}).Mask(s); !strings.HasSuffix(got, "****") || utf8.RuneCountInString(got) > 10 {
+			t.Fatalf("address(%q) = %q", s, got)
+		}
+	})
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tjfoc/gmsm/sm4"
 )
@@ -204,14 +205,7 @@ func (c *Codec) Encrypt(dst, plain []byte) ([]byte, error) {
 func (c *Codec) Decrypt(dst, text []byte) ([]byte, error) {
 	w := c.pool.Get().(*worker)
 	defer c.pool.Put(w)
-	id, rest, ok := bytes.Cut(text, []byte{'$'})
-	if err := c.checkID(string(id), ok); err != nil {
-		return dst, err
-	}
-	if ok {
-		text = rest
-	}
-	return c.decrypt(w, dst, text)
+	return c.open(w, dst, text)
 }
 
 func (c *Codec) get() *worker  { return c.pool.Get().(*worker) }
@@ -227,7 +221,8 @@ type worker struct {
 	rnd    [4096]byte
 	rndOff int
 	buf    []byte // ciphertext before encoding
-	tmp    []byte // decoded input
+	tmp    []byte // decoded input; GCM plaintext
+	out    []byte // DecryptText's plaintext
 }
 
 type ivSetter interface{ SetIV([]byte) }
@@ -275,7 +270,10 @@ func (w *worker) setCBC(m cipher.BlockMode, iv []byte, dec bool) cipher.BlockMod
 	return cipher.NewCBCEncrypter(w.block, iv)
 }
 
-func pad(dst, src []byte) []byte {
+// pad appends src and its PKCS#7 padding (1 to 16 bytes, each the
+// padding's length) to dst. gmsm's own padding helper is not used: it
+// appends into the caller's slice.
+func pad[T string | []byte](dst []byte, src T) []byte {
 	n := sm4.BlockSize - len(src)%sm4.BlockSize
 	dst = append(dst, src...)
 	for i := 0; i < n; i++ {
@@ -299,7 +297,42 @@ func unpad(b []byte) ([]byte, bool) {
 	return b[:len(b)-n], bad == 0
 }
 
+// EncodedLen returns the length of the text Encrypt writes for a
+// plaintext of n bytes, key id prefix included.
+func (c *Codec) EncodedLen(n int) int {
+	var raw int
+	switch c.mode {
+	case CBC:
+		raw = sm4.BlockSize + (n/sm4.BlockSize+1)*sm4.BlockSize
+	case ECB:
+		raw = (n/sm4.BlockSize + 1) * sm4.BlockSize
+	case GCM:
+		raw = gcmNonceSize + n + gcmTagSize
+	}
+	enc := 2 * raw
+	if c.enc == Base64 {
+		enc = base64.StdEncoding.EncodedLen(raw)
+	}
+	if c.keyID != "" {
+		enc += len(c.keyID) + 1
+	}
+	return enc
+}
+
+// The GCM sizes of the format (Go's standard ones).
+const (
+	gcmNonceSize = 12
+	gcmTagSize   = 16
+)
+
 func (c *Codec) encrypt(w *worker, dst, plain []byte) ([]byte, error) {
+	return encryptTo(c, w, dst, plain)
+}
+
+// encryptTo appends the encoded ciphertext of plain to dst. It is generic
+// so that the transform encrypts a string column's values without first
+// copying each one into a byte slice.
+func encryptTo[T string | []byte](c *Codec, w *worker, dst []byte, plain T) ([]byte, error) {
 	buf := w.buf[:0]
 	switch c.mode {
 	case CBC:
@@ -322,7 +355,8 @@ func (c *Codec) encrypt(w *worker, dst, plain []byte) ([]byte, error) {
 			return dst, err
 		}
 		buf = append(buf, nonce...)
-		buf = w.gcm.Seal(buf, buf[:len(nonce)], plain, nil)
+		w.tmp = append(w.tmp[:0], plain...)
+		buf = w.gcm.Seal(buf, buf[:len(nonce)], w.tmp, nil)
 	}
 	w.buf = buf
 	if c.keyID != "" {
@@ -386,6 +420,9 @@ func (c *Codec) decrypt(w *worker, dst, text []byte) ([]byte, error) {
 	return append(dst, plain...), nil
 }
 
+// errNotText is the error for a plaintext that is not UTF-8.
+var errNotText = fmt.Errorf("%w: the result is not UTF-8 text (wrong key? for binary values use type: bytes)", ErrDecrypt)
+
 // DecryptText is Decrypt for values that must be text: a plaintext that is
 // not valid UTF-8 is refused. In CBC and ECB a wrong key passes the padding
 // check about once in 256 tries; the UTF-8 check catches nearly all of
@@ -393,26 +430,32 @@ func (c *Codec) decrypt(w *worker, dst, text []byte) ([]byte, error) {
 func (c *Codec) DecryptText(text string) (string, error) {
 	w := c.get()
 	defer c.put(w)
-	return c.decryptText(w, text)
+	out, err := c.open(w, w.out[:0], bytesOf(text))
+	if err != nil {
+		return "", err
+	}
+	w.out = out
+	if !utf8.Valid(out) {
+		return "", errNotText
+	}
+	return string(out), nil
 }
 
-func (c *Codec) decryptText(w *worker, text string) (string, error) {
-	id, rest, ok := strings.Cut(text, "$")
-	if err := c.checkID(id, ok); err != nil {
-		return "", err
+// open checks text's key id prefix and appends its plaintext to dst.
+func (c *Codec) open(w *worker, dst, text []byte) ([]byte, error) {
+	id, rest, ok := bytes.Cut(text, []byte{'$'})
+	if err := c.checkID(string(id), ok); err != nil {
+		return dst, err
 	}
 	if ok {
 		text = rest
 	}
-	out, err := c.decrypt(w, nil, []byte(text))
-	if err != nil {
-		return "", err
-	}
-	if !utf8.Valid(out) {
-		return "", fmt.Errorf("%w: the result is not UTF-8 text (wrong key?)", ErrDecrypt)
-	}
-	return string(out), nil
+	return c.decrypt(w, dst, text)
 }
+
+// bytesOf returns the bytes of s without copying them. The result must
+// only be read: strings are immutable.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // checkID checks a value's key id prefix (has says whether it has one): a
 // codec with a key id requires it; one without accepts any.

@@ -52,8 +52,24 @@ type Hash struct {
 	bound   []hashBound
 }
 
-// NewHMACSM3 returns an HMAC-SM3 hash with key.
-func NewHMACSM3(key []byte) hash.Hash { return hmac.New(sm3.New, key) }
+// NewHMACSM3 returns an HMAC-SM3 hash (RFC 2104 over GB/T 32905 SM3)
+// with key. It is not safe for concurrent use.
+func NewHMACSM3(key []byte) hash.Hash { return hmac.New(NewSM3, key) }
+
+// NewSM3 returns a plain SM3 hash. It is gmsm's, with Sum fixed: gmsm's
+// Sum(b) hashes b instead of appending the digest to it, which would give
+// a wrong HMAC whenever a caller passes a non-empty b.
+func NewSM3() hash.Hash { return &sm3Hash{Hash: sm3.New()} }
+
+type sm3Hash struct {
+	hash.Hash
+	buf [sm3Size]byte
+}
+
+const sm3Size = 32
+
+// Sum appends the digest to b, as hash.Hash requires.
+func (h *sm3Hash) Sum(b []byte) []byte { return append(b, h.Hash.Sum(h.buf[:0])...) }
 
 func newHash(n *config.Node, env transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map {
@@ -88,10 +104,17 @@ func newHash(n *config.Node, env transform.Env) (transform.Transform, error) {
 			h.pairs = append(h.pairs, hashPair{field{it.Value, it.Pos, it.Path}, it.Value})
 		}
 	default:
-		errs = append(errs, fn.Errorf("fields: expected {column: output_column, …} or a list of columns (hashed in place)"))
+		errs = append(errs, fn.Errorf("expected {column: output_column, …} or a list of columns (hashed in place)"))
 	}
 	if len(h.pairs) == 0 && len(errs) == 0 {
-		errs = append(errs, fn.Errorf("fields: name at least one column"))
+		errs = append(errs, fn.Errorf("name at least one column"))
+	}
+	outs := map[string]bool{}
+	for _, p := range h.pairs {
+		if outs[p.to] {
+			errs = append(errs, &xcetl.SpecError{Pos: p.from.pos, Path: p.from.path, Msg: fmt.Sprintf("column %q receives two hashes", p.to)})
+		}
+		outs[p.to] = true
 	}
 	switch strings.ToLower(cfg.Algorithm) {
 	case "", "hmac-sm3":
@@ -123,6 +146,7 @@ func newHash(n *config.Node, env transform.Env) (transform.Transform, error) {
 		key = []byte(s)
 	case !cfg.Key.IsZero():
 		key = []byte(cfg.Key.Reveal())
+		warnLiteral(env, "hash", keyNode)
 	case keyNode != nil:
 		return nil, xcetl.SpecErrors{keyNode.Errorf("hash: key is empty (is the environment variable set to an empty value?)")}
 	default:
@@ -136,7 +160,7 @@ func newHash(n *config.Node, env transform.Env) (transform.Transform, error) {
 		return nil, xcetl.SpecErrors{at.Errorf("hash: the HMAC key must be at least %d bytes, got %d", MinHMACKey, len(key))}
 	}
 	if h.plain {
-		h.pool.New = func() any { return sm3.New() }
+		h.pool.New = func() any { return NewSM3() }
 	} else {
 		h.pool.New = func() any { return NewHMACSM3(key) }
 	}
@@ -212,9 +236,12 @@ func (h *Hash) Apply(ctx context.Context, b *xcetl.Batch) error {
 					vals[k] = v
 					continue
 				}
-				text = append(text[:0], v...)
-				plain = text
+				plain = bytesOf(v) // only read, by the hash
 			case []byte:
+				if len(v) == 0 {
+					vals[k] = ""
+					continue
+				}
 				plain = v
 			default:
 				text = xcetl.AppendText(text[:0], v, h.in.Columns[bd.src].Type.Kind)

@@ -2,6 +2,7 @@ package sm
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,9 +20,16 @@ func TestReadmeExamples(t *testing.T) {
 		t.Setenv(v, stdKey)
 	}
 	t.Setenv("XCETL_HMAC_KEY", "0123456789abcdef0123")
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys", "k2025.hex"), []byte(key2+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	sources := [][]string{
 		{"id_card", "phone", "name"},
-		{"id_card", "phone"},
+		{"id_card", "phone", "photo"},
 		{"id_card", "phone"},
 	}
 	src, err := os.ReadFile("README.md")
@@ -45,7 +53,7 @@ func TestReadmeExamples(t *testing.T) {
 			t.Fatalf("example %d: %v", i+1, err)
 		}
 		for _, item := range root.Get("transforms").Items {
-			tr, err := transform.New(item, transform.Env{})
+			tr, err := transform.New(item, transform.Env{BaseDir: dir})
 			if err != nil {
 				t.Fatalf("example %d: %v", i+1, err)
 			}

@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tjfoc/gmsm/sm3"
 	"github.com/tjfoc/gmsm/sm4"
@@ -191,21 +195,65 @@ func TestDecryptDamaged(t *testing.T) {
 	}
 }
 
+// FuzzDecrypt feeds damaged and arbitrary values to every decrypt path: the
+// codec in each mode and encoding, with and without a key id, and the
+// decrypt transform with a keys: map. Each must reject with ErrDecrypt,
+// never panic, and a value that does decrypt must survive a round trip.
 func FuzzDecrypt(f *testing.F) {
-	k, _ := ParseKey(stdKey)
-	codecs := map[Mode]*Codec{}
+	k1, _ := ParseKey(stdKey)
+	k2, _ := ParseKey(key2)
+	var codecs []*Codec
 	for _, m := range []Mode{CBC, ECB, GCM} {
-		codecs[m], _ = NewCodec(k, m, Hex, "")
-		ct, _ := codecs[m].Encrypt(nil, []byte("11010119900307777X"))
-		f.Add(string(ct), uint8(0))
+		for _, e := range []Encoding{Hex, Base64} {
+			for _, id := range []string{"", "k2024"} {
+				c, err := NewCodec(k1, m, e, id)
+				if err != nil {
+					f.Fatal(err)
+				}
+				codecs = append(codecs, c)
+				for _, v := range []string{"11010119900307777X", "", "张三", strings.Repeat("x", 16)} {
+					ct, _ := c.Encrypt(nil, []byte(v))
+					f.Add(string(ct), uint8(len(codecs)-1))
+					if len(ct) > 3 {
+						f.Add(string(ct[:len(ct)-3]), uint8(len(codecs)-1))
+						damaged := bytes.Clone(ct)
+						damaged[len(damaged)/2] ^= 0x01
+						f.Add(string(damaged), uint8(len(codecs)-1))
+					}
+				}
+			}
+		}
 	}
 	f.Add("k2024$00", uint8(1))
+	f.Add("$", uint8(3))
+	f.Add("k2025$k2024$", uint8(200))
 	f.Add("", uint8(2))
-	f.Fuzz(func(t *testing.T, s string, m uint8) {
-		c := codecs[[]Mode{CBC, ECB, GCM}[int(m)%3]]
+	// The transform with keys: picks the codec by prefix.
+	dec := map[Mode]transform.Transform{}
+	schema := xcetl.NewStringSchema([]string{"v"})
+	for _, m := range []Mode{CBC, ECB, GCM} {
+		root, err := config.Parse("p.yaml", []byte("transforms:\n  - decrypt: {fields: [v], mode: "+string(m)+", keys: {k2024: \""+stdKey+"\", k2025: \""+key2+"\"}}\n"), nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if dec[m], err = transform.New(root.Get("transforms").Items[0], transform.Env{}); err != nil {
+			f.Fatal(err)
+		}
+		if _, err := dec[m].Bind(schema); err != nil {
+			f.Fatal(err)
+		}
+	}
+	c2, _ := NewCodec(k2, GCM, Hex, "k2025")
+	ct, _ := c2.Encrypt(nil, []byte("13812345678"))
+	f.Add(string(ct), uint8(5))
+	f.Fuzz(func(t *testing.T, s string, which uint8) {
+		c := codecs[int(which)%len(codecs)]
 		out, err := c.DecryptText(s)
 		if err != nil && !errors.Is(err, ErrDecrypt) {
 			t.Fatalf("error does not wrap ErrDecrypt: %v", err)
+		}
+		if err != nil && strings.Contains(err.Error(), s) && len(s) > 20 {
+			t.Fatalf("error quotes the value: %v", err)
 		}
 		if err == nil {
 			// A value that decrypts must encrypt back to one that decrypts to the same.
@@ -213,6 +261,22 @@ func FuzzDecrypt(f *testing.F) {
 			if back, err := c.DecryptText(string(ct)); err != nil || back != out {
 				t.Fatalf("round trip of %q failed: %v", out, err)
 			}
+		}
+		if raw, err := c.Decrypt(nil, []byte(s)); err != nil && !errors.Is(err, ErrDecrypt) || err == nil && !bytes.Equal(raw, []byte(out)) && utf8.Valid(raw) {
+			t.Fatalf("Decrypt = %q, %v", raw, err)
+		}
+		tr := dec[[]Mode{CBC, ECB, GCM}[int(which)%3]]
+		b := &xcetl.Batch{Schema: schema, Rows: [][]any{{s}}, Origin: make([]xcetl.Origin, 1)}
+		if err := tr.Apply(context.Background(), b); err != nil {
+			t.Fatalf("Apply error (must reject instead): %v", err)
+		}
+		if b.Marked(0) {
+			b.Compact()
+			if len(b.Rejects) != 1 || !strings.HasPrefix(b.Rejects[0].Reason, "decrypt v: cannot decrypt") {
+				t.Fatalf("rejects %+v", b.Rejects)
+			}
+		} else if s != "" && !strings.HasPrefix(s, "k2024$") && !strings.HasPrefix(s, "k2025$") {
+			t.Fatalf("%q decrypted without a known key id", s)
 		}
 	})
 }
@@ -537,5 +601,228 @@ func TestKeyIDRequired(t *testing.T) {
 	// A codec without a key id reads values with any prefix.
 	if pt, err := plain.DecryptText("k7$" + string(ct)); err != nil || pt != "x" {
 		t.Fatalf("%q %v", pt, err)
+	}
+}
+
+func TestSM3SumAppends(t *testing.T) {
+	// gmsm's own Sum(b) hashes b; ours must append the digest to b.
+	h := NewSM3()
+	h.Write([]byte("abc"))
+	got := h.Sum([]byte("prefix"))
+	if string(got[:6]) != "prefix" || hex.EncodeToString(got[6:]) != "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0" {
+		t.Fatalf("Sum(prefix) = %x", got)
+	}
+	// Sum does not change the state.
+	if again := h.Sum(nil); hex.EncodeToString(again) != "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0" {
+		t.Fatalf("second Sum = %x", again)
+	}
+	m := NewHMACSM3([]byte("0123456789abcdef0123"))
+	m.Write([]byte("abc"))
+	if got := m.Sum([]byte{1, 2}); hex.EncodeToString(got) != "0102318551056190ee6931827c201dffe27c8f87a2166de1ebc3d360b5b7d6450104" {
+		t.Fatalf("HMAC Sum(prefix) = %x", got)
+	}
+}
+
+func TestEncodedLen(t *testing.T) {
+	for _, mode := range []Mode{CBC, ECB, GCM} {
+		for _, enc := range []Encoding{Hex, Base64} {
+			for _, id := range []string{"", "k2024"} {
+				c, _ := NewCodec(mustKey(t, stdKey), mode, enc, id)
+				for n := 0; n <= 70; n++ {
+					ct, err := c.Encrypt(nil, bytes.Repeat([]byte{'a'}, n))
+					if err != nil || len(ct) != c.EncodedLen(n) {
+						t.Fatalf("%s/%s/%q: %d bytes give %d characters, EncodedLen says %d (%v)", mode, enc, id, n, len(ct), c.EncodedLen(n), err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestEncryptLargeBatch crosses the transform's 64 KiB output buffers and
+// checks that the strings of one batch do not change when the next batch
+// is encrypted (they point into buffers that must never be reused).
+func TestEncryptLargeBatch(t *testing.T) {
+	for _, mode := range []string{"cbc", "ecb", "gcm"} {
+		t.Run(mode, func(t *testing.T) {
+			enc := mustNew(t, "transforms:\n  - encrypt: {fields: [a, b], key: \"${K}\", mode: "+mode+", encoding: base64}\n", map[string]string{"K": stdKey})
+			c, _ := NewCodec(mustKey(t, stdKey), Mode(mode), Base64, "")
+			mk := func(seed int) *xcetl.Batch {
+				b := batchOf([]string{"a", "b"})
+				for i := range 3000 {
+					b.Rows = append(b.Rows, []any{fmt.Sprintf("%d-%d-%s", seed, i, strings.Repeat("x", i%50)), "长" + strconv.Itoa(i)})
+				}
+				return b
+			}
+			b1 := mk(1)
+			apply(t, enc, b1)
+			saved := make([]string, 0, 2*len(b1.Rows))
+			for _, r := range b1.Rows {
+				saved = append(saved, strings.Clone(r[0].(string)), strings.Clone(r[1].(string)))
+			}
+			b2 := mk(2)
+			if _, err := enc.Bind(b2.Schema); err != nil {
+				t.Fatal(err)
+			}
+			if err := enc.Apply(context.Background(), b2); err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range b1.Rows {
+				if r[0] != saved[2*i] || r[1] != saved[2*i+1] {
+					t.Fatalf("row %d of the first batch changed", i)
+				}
+				want := fmt.Sprintf("1-%d-%s", i, strings.Repeat("x", i%50))
+				if pt, err := c.DecryptText(r[0].(string)); err != nil || pt != want {
+					t.Fatalf("row %d: %q, %v", i, pt, err)
+				}
+				if pt, err := c.DecryptText(r[1].(string)); err != nil || pt != "长"+strconv.Itoa(i) {
+					t.Fatalf("row %d: %q, %v", i, pt, err)
+				}
+			}
+		})
+	}
+}
+
+func TestDecryptKeysForms(t *testing.T) {
+	dir := t.TempDir()
+	kf := filepath.Join(dir, "k2025.hex")
+	os.WriteFile(kf, []byte(key2+"\n"), 0o600)
+	vars := map[string]string{"K1": stdKey}
+	c1, _ := NewCodec(mustKey(t, stdKey), CBC, Hex, "k2024")
+	c2, _ := NewCodec(mustKey(t, key2), CBC, Hex, "k2025")
+	v1, _ := c1.Encrypt(nil, []byte("11010519491231002X"))
+	v2, _ := c2.Encrypt(nil, []byte("13812345678"))
+	root, err := config.Parse("p.yaml", []byte("transforms:\n  - decrypt: {fields: [a], keys: {k2024: \"${K1}\", k2025: {key_file: k2025.hex}}}\n"),
+		func(n string) (string, bool) { v, ok := vars[n]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := transform.New(root.Get("transforms").Items[0], transform.Env{BaseDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := batchOf([]string{"a"}, []any{string(v1)}, []any{string(v2)}, []any{"11010519491231002X"}, []any{"a b$c"}, []any{"k2024$" + string(v2[6:])})
+	apply(t, dec, b)
+	if b.Rows[0][0] != "11010519491231002X" || b.Rows[1][0] != "13812345678" {
+		t.Fatalf("rows %v", b.Rows)
+	}
+	b.Compact()
+	want := []string{
+		"decrypt a: cannot decrypt: the value has no key id prefix (expected one of k2024, k2025 followed by $)",
+		"decrypt a: cannot decrypt: the text before $ is not a key id (keys: has k2024, k2025)",
+		"decrypt a: cannot decrypt: ",
+	}
+	if len(b.Rejects) != 3 {
+		t.Fatalf("rejects %+v", b.Rejects)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(b.Rejects[i].Reason, w) {
+			t.Errorf("reject %d = %q, want %q…", i, b.Rejects[i].Reason, w)
+		}
+	}
+	if d := dec.(transform.Describer).Describe(); d != "decrypt a (sm4-cbc, hex, key ids k2024, k2025 [keys redacted])" {
+		t.Errorf("Describe = %q", d)
+	}
+
+	for name, src := range map[string]string{
+		"null key":      "transforms:\n  - decrypt: {fields: [a], keys: {k1: }}\n",
+		"list":          "transforms:\n  - decrypt: {fields: [a], keys: [a]}\n",
+		"typo in entry": "transforms:\n  - decrypt: {fields: [a], keys: {k1: {key_fil: x}}}\n",
+		"open file":     "transforms:\n  - decrypt: {fields: [a], keys: {k1: {key_file: " + kf + "}}}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name == "open file" {
+				os.Chmod(kf, 0o604)
+				defer os.Chmod(kf, 0o600)
+			}
+			_, err := newFromYAML(t, src, vars)
+			wants := map[string]string{
+				"null key":      `decrypt: key "k1": key is empty`,
+				"list":          "expected a mapping of key id to key",
+				"typo in entry": `unknown key "key_fil" (did you mean "key_file"?)`,
+				"open file":     `decrypt: key "k1": key file ` + kf + ` has mode 0604`,
+			}
+			if err == nil || !strings.Contains(err.Error(), wants[name]) || !errors.Is(err, xcetl.ErrInvalid) {
+				t.Fatalf("err = %v, want %q", err, wants[name])
+			}
+		})
+	}
+}
+
+func TestDecryptTypeBytes(t *testing.T) {
+	vars := map[string]string{"K": stdKey}
+	enc := mustNew(t, "transforms:\n  - encrypt: {fields: [photo], key: \"${K}\", mode: gcm}\n", vars)
+	in := &xcetl.Schema{Columns: []xcetl.Column{{Name: "photo", Type: xcetl.Type{Kind: xcetl.KindBytes}}}}
+	raw := []byte{0xff, 0xd8, 0xff, 0x00, 0x10}
+	b := &xcetl.Batch{Schema: in, Rows: [][]any{{bytes.Clone(raw)}, {[]byte{}}}, Origin: make([]xcetl.Origin, 2)}
+	if _, err := enc.Bind(in); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Apply(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	ct := b.Rows[0][0].(string)
+	// The default type (string) refuses a plaintext that is not text.
+	asText := mustNew(t, "transforms:\n  - decrypt: {fields: [photo], key: \"${K}\", mode: gcm}\n", vars)
+	bt := batchOf([]string{"photo"}, []any{ct})
+	apply(t, asText, bt)
+	bt.Compact()
+	if len(bt.Rejects) != 1 || !strings.Contains(bt.Rejects[0].Reason, "not UTF-8 text (wrong key? for binary values use type: bytes)") {
+		t.Fatalf("rejects %+v", bt.Rejects)
+	}
+	asBytes := mustNew(t, "transforms:\n  - decrypt: {fields: [photo], key: \"${K}\", mode: gcm, type: bytes}\n", vars)
+	bb := batchOf([]string{"photo"}, []any{ct}, []any{""})
+	out, err := asBytes.Bind(bb.Schema)
+	if err != nil || out.Columns[0].Type.Kind != xcetl.KindBytes {
+		t.Fatalf("Bind %v %v", out, err)
+	}
+	if err := asBytes.Apply(context.Background(), bb); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := bb.Rows[0][0].([]byte); !ok || !bytes.Equal(got, raw) || bb.Rows[1][0] != "" {
+		t.Fatalf("decrypted %#v", bb.Rows)
+	}
+	if _, err := newFromYAML(t, "transforms:\n  - decrypt: {fields: [a], key: \"${K}\", type: blob}\n", vars); err == nil || !strings.Contains(err.Error(), `unknown type "blob"`) {
+		t.Fatalf("type blob: %v", err)
+	}
+	if _, err := newFromYAML(t, "transforms:\n  - encrypt: {fields: [a], key: \"${K}\", type: bytes}\n", vars); err == nil || !strings.Contains(err.Error(), "type: is for decrypt") {
+		t.Fatalf("encrypt type: %v", err)
+	}
+}
+
+func TestHashDuplicateOutput(t *testing.T) {
+	_, err := newFromYAML(t, "transforms:\n  - hash: {fields: {a: h, b: h}, key: \"${H}\"}\n", map[string]string{"H": "0123456789abcdef0123"})
+	if err == nil || !strings.Contains(err.Error(), `column "h" receives two hashes`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestLiteralKeyWarning: a key written in the file works but is logged as
+// a warning that names the place, never the key.
+func TestLiteralKeyWarning(t *testing.T) {
+	var logs bytes.Buffer
+	env := transform.Env{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	for _, src := range []string{
+		"transforms:\n  - encrypt: {fields: [a], key: " + stdKey + "}\n",
+		"transforms:\n  - decrypt: {fields: [a], keys: {k1: " + stdKey + "}}\n",
+		"transforms:\n  - hash: {fields: [a], key: " + stdKey + "}\n",
+	} {
+		logs.Reset()
+		root, err := config.Parse("p.yaml", []byte(src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := transform.New(root.Get("transforms").Items[0], env); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(logs.String(), "the key is written in the pipeline file") || !strings.Contains(logs.String(), "p.yaml:2:") ||
+			strings.Contains(logs.String(), stdKey) {
+			t.Fatalf("%s: log = %q", src, logs.String())
+		}
+	}
+	logs.Reset()
+	root, _ := config.Parse("p.yaml", []byte("transforms:\n  - encrypt: {fields: [a], key: \"${K}\"}\n"), func(string) (string, bool) { return stdKey, true })
+	if _, err := transform.New(root.Get("transforms").Items[0], env); err != nil || logs.Len() != 0 {
+		t.Fatalf("${K}: %v, log %q", err, logs.String())
 	}
 }

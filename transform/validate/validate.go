@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -97,10 +98,29 @@ func init() {
 	}
 }
 
+// lengthProblem says what is wrong when s does not have n ASCII
+// characters: the count of characters, or which one is not ASCII (a
+// full-width digit looks right but is three bytes). what names the
+// expected characters.
+func lengthProblem(s string, n int, what string) string {
+	if len(s) == n {
+		return ""
+	}
+	if c := utf8.RuneCountInString(s); c != n {
+		return fmt.Sprintf("must be %d %s, got %d characters", n, what, c)
+	}
+	for i, r := range []rune(s) {
+		if r >= utf8.RuneSelf {
+			return fmt.Sprintf("character %d is not an ASCII %s (full-width?)", i+1, strings.TrimSuffix(what, "s"))
+		}
+	}
+	return fmt.Sprintf("must be %d %s", n, what) // unreachable
+}
+
 // Check implements Validator.
 func (IDCard) Check(s string) string {
-	if len(s) != 18 {
-		return fmt.Sprintf("must be 18 characters, got %d", len([]rune(s)))
+	if p := lengthProblem(s, 18, "characters"); p != "" {
+		return p
 	}
 	sum := 0
 	for i := 0; i < 17; i++ {
@@ -141,8 +161,8 @@ func (Mobile) Name() string { return "mobile" }
 
 // Check implements Validator.
 func (Mobile) Check(s string) string {
-	if len(s) != 11 {
-		return fmt.Sprintf("must be 11 digits, got %d characters", len([]rune(s)))
+	if p := lengthProblem(s, 11, "digits"); p != "" {
+		return p
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
@@ -169,8 +189,8 @@ var usccWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10
 
 // Check implements Validator.
 func (USCC) Check(s string) string {
-	if len(s) != 18 {
-		return fmt.Sprintf("must be 18 characters, got %d", len([]rune(s)))
+	if p := lengthProblem(s, 18, "characters"); p != "" {
+		return p
 	}
 	sum := 0
 	for i := 0; i < 18; i++ {

@@ -23,7 +23,18 @@ func TestValidators(t *testing.T) {
 		{"idcard", "110101199003077770", "wrong check digit"},
 		{"idcard", "11010119900230777X", "birth date (characters 7-14) is not a date"},
 		{"idcard", "11010129900307777X", "birth date"},
-		{"idcard", "110101199003077", "must be 18 characters, got 15"},
+		{"idcard", "110101199003077", "must be 18 characters, got 15 characters"},
+		{"idcard", "11010519491231002Ｘ", "character 18 is not an ASCII character (full-width?)"},
+		{"idcard", "１１０１０５１９４９１２３１００２Ｘ", "character 1 is not an ASCII character"},
+		{"idcard", "张三张三张三", "character 1 is not a digit"},
+		{"idcard", "110105194902300021", "birth date"}, // 30 February
+		{"idcard", "110105219912310025", "birth date"}, // year 2199: in the future
+		{"idcard", "810000199001010011", "wrong check digit"},
+		{"idcard", "810000199001010019", ""}, // Hong Kong residence permit prefix 81
+		{"mobile", "１3812345678", "character 1 is not an ASCII digit (full-width?)"},
+		{"mobile", "138 1234 5678", "must be 11 digits, got 13 characters"},
+		{"uscc", "91350100M000100Y43", ""}, // GB 32100-2015's own example
+		{"uscc", "91350100m000100Y43", "character 9 is not allowed"},
 		{"idcard", "1101011990030777AX", "character 17 is not a digit"},
 		{"idcard", "99010119900307777X", "unknown province code 99"},
 		{"idcard", "11010119900307777Y", "last character must be a digit or X"},
@@ -138,4 +149,20 @@ func TestNewErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzValidators: no input makes a validator panic, and a reason never
+// quotes the value.
+func FuzzValidators(f *testing.F) {
+	for _, s := range []string{"11010519491231002X", "13812345678", "91350100M000100Y43", "a@b.cn", "", "１", "\xff\xfe"} {
+		f.Add(s)
+	}
+	vs := []Validator{IDCard{}, Mobile{}, USCC{}, Email{}, NotNull{}}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, v := range vs {
+			if msg := v.Check(s); msg != "" && len(s) >= 4 && strings.Contains(msg, s) {
+				t.Fatalf("%s reason %q quotes the value", v.Name(), msg)
+			}
+		}
+	})
 }

@@ -18,6 +18,7 @@ package load
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -88,6 +89,10 @@ type Env struct {
 	// State is true when the source keeps state in the target
 	// (extract.Resumer): a StateKeeper prepares its state table at Open.
 	State bool
+	// DB, when not nil, is a connection pool owned by the program embedding
+	// xcetl: the SQL loader takes its connections from it (the dialect must
+	// implement dialects.DBOpener) and the target's dsn may be left out.
+	DB *sql.DB
 }
 
 // Factory builds a loader from the whole `target:` mapping. It must check

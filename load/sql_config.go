@@ -21,7 +21,7 @@ const (
 // dialect.
 type sqlConfig struct {
 	Type      string       `yaml:"type,required"`
-	DSN       xcetl.Secret `yaml:"dsn,required"`
+	DSN       xcetl.Secret `yaml:"dsn"`
 	Table     string       `yaml:"table,required"`
 	Mode      string       `yaml:"mode"`
 	Key       []string     `yaml:"key"`
@@ -50,7 +50,9 @@ var (
 
 // parseSQLConfig checks the whole target mapping n for dialect d and
 // returns every problem at once.
-func parseSQLConfig(d dialects.Dialect, n *config.Node) (*settings, error) {
+// haveDB is true when the program gave a *sql.DB (Env.DB): dsn is then
+// optional.
+func parseSQLConfig(d dialects.Dialect, n *config.Node, haveDB bool) (*settings, error) {
 	if n == nil || n.Kind != config.Map {
 		pos := &config.Node{}
 		if n != nil {
@@ -95,6 +97,9 @@ func parseSQLConfig(d dialects.Dialect, n *config.Node) (*settings, error) {
 	}
 
 	s := &settings{dsn: c.DSN, key: c.Key, options: opts, batchSize: DefaultBatchSize, create: true}
+	if n.Get("dsn") == nil && !haveDB {
+		errs = append(errs, n.Errorf("missing required key \"dsn\""))
+	}
 	if n.Get("dsn") != nil && c.DSN.IsZero() {
 		errs = append(errs, at("dsn").Errorf("dsn is empty (is the variable it comes from set?)"))
 	}

@@ -1,0 +1,54 @@
+//go:build unix
+
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/xcetl/xcetl/dialects"
+)
+
+// lockFile takes an exclusive flock on path without waiting and writes h
+// into the file.
+func lockFile(path, name string, h dialects.LockHolder) (dialects.Lock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock %s: %w", name, err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		data, _ := io.ReadAll(io.LimitReader(f, 4096))
+		f.Close()
+		return nil, &dialects.LockedError{Name: name, Holder: parseHolderText(string(data)), Where: "file lock " + path}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sqlite: lock %s: flock %s: %w", name, path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(holderText(h)), 0)
+	}
+	return &fileLock{f: f}, nil
+}
+
+// fileLock is a held flock.
+type fileLock struct{ f *os.File }
+
+// Check implements dialects.Lock: a file lock cannot be lost.
+func (l *fileLock) Check(context.Context) error { return nil }
+
+// Release implements dialects.Lock.
+func (l *fileLock) Release(context.Context) error {
+	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	return errors.Join(err, l.f.Close())
+}

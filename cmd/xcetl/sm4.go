@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -68,6 +70,13 @@ func sm4CryptCmd(g *globals, encrypt bool) *cobra.Command {
 						out, err = codec.Encrypt(out, text)
 					} else {
 						out, err = codec.Decrypt(out, text)
+						switch {
+						case err != nil:
+						case !utf8.Valid(out):
+							err = errors.New("the plaintext is not UTF-8 text (wrong key? a binary value decrypts with openssl, see docs/security.md)")
+						case bytes.ContainsAny(out, "\r\n"):
+							err = errors.New("the plaintext has a line break, which one-value-per-line output cannot show (decrypt it with openssl, see docs/security.md)")
+						}
 					}
 					if err != nil {
 						w.Flush()

@@ -30,11 +30,12 @@ func TestDetect(t *testing.T) {
 		{"oracle with empty string as NULL", map[string]string{"database_mode": "oracle", "ora_input_emptystr_isnull": "on"}, pgfamily.Merge, true, ""},
 		{"oracle with empty string kept", map[string]string{"database_mode": "oracle", "ora_input_emptystr_isnull": "off"}, pgfamily.Merge, false, ""},
 		{"mysql", map[string]string{"database_mode": "mysql"}, pgfamily.OnDuplicateKey, false, ""},
+		{"oracle case-insensitive", map[string]string{"database_mode": "oracle", "enable_ci": "on", "ora_input_emptystr_isnull": "on"}, pgfamily.Merge, true, ""},
 		{"unknown", map[string]string{"database_mode": "db2"}, 0, false, `"db2"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := detect(settings(tt.settings))
+			v, err := detect(settings(tt.settings), nil)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want one containing %s", err, tt.err)
@@ -44,13 +45,13 @@ func TestDetect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.Upsert != tt.upsert || (v.EmptyIsNull != "") != tt.emptyNull {
+			if v.Upsert != tt.upsert || (v.EmptyIsNull != "") != tt.emptyNull || strings.Contains(v.Label, "enable_ci") != (tt.settings["enable_ci"] == "on") {
 				t.Errorf("got %+v, want upsert %v, empty-is-null %v", v, tt.upsert, tt.emptyNull)
 			}
 		})
 	}
 	t.Run("error is reported", func(t *testing.T) {
-		_, err := detect(func(string) (string, bool, error) { return "", false, errors.New("boom") })
+		_, err := detect(func(string) (string, bool, error) { return "", false, errors.New("boom") }, nil)
 		if err == nil {
 			t.Fatal("no error")
 		}

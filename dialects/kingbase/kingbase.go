@@ -4,7 +4,8 @@
 // KingbaseES fixes a database_mode at initdb (pg, oracle or mysql) that
 // changes which upsert statement it accepts. The dialect reads it at
 // connect (`SELECT current_setting('database_mode')`; absent or empty
-// means pg) and uses INSERT … ON CONFLICT in pg mode, MERGE in oracle mode
+// means pg), together with enable_ci (case-insensitive instances, shown in
+// the logged mode), and uses INSERT … ON CONFLICT in pg mode, MERGE in oracle mode
 // and INSERT … ON DUPLICATE KEY UPDATE in mysql mode. In oracle mode with
 // ora_input_emptystr_isnull on, the server stores the empty string as NULL; the loader
 // then rejects the empty string in NOT NULL columns with that reason.
@@ -63,7 +64,7 @@ func WithMode(mode string) (*pgfamily.Dialect, error) {
 	return Dialect.WithVariant(pgfamily.Variant{Upsert: style, Label: "database_mode=" + strings.ToLower(mode) + " (forced)"}), nil
 }
 
-func detect(s pgfamily.Settings) (pgfamily.Variant, error) {
+func detect(s pgfamily.Settings, _ pgfamily.Query) (pgfamily.Variant, error) {
 	mode, _, err := s("database_mode")
 	if err != nil {
 		return pgfamily.Variant{}, err
@@ -83,6 +84,18 @@ func detect(s pgfamily.Settings) (pgfamily.Variant, error) {
 	}
 	if ok && isOn(emptyNull) {
 		v.EmptyIsNull = "KingbaseES stores '' as NULL (ora_input_emptystr_isnull is on)"
+	}
+	// enable_ci (fixed at initdb) makes identifiers and string comparisons
+	// case-insensitive. Names need nothing more: xcetl quotes every name
+	// and matches existing columns ignoring case when that is unambiguous.
+	// It is reported so that keys differing only in case are understood
+	// as one key by the server (unconfirmed on a real server).
+	ci, ok, err := s("enable_ci")
+	if err != nil {
+		return pgfamily.Variant{}, err
+	}
+	if ok && isOn(ci) {
+		v.Label += ", enable_ci=on (case-insensitive)"
 	}
 	return v, nil
 }

@@ -1,6 +1,8 @@
 package opengauss
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/xcetl/xcetl/dialects/pgfamily"
@@ -8,30 +10,56 @@ import (
 
 func TestDetect(t *testing.T) {
 	tests := []struct {
-		compat    string
-		present   bool
-		emptyNull bool
+		name          string
+		dat           string // datcompatibility; "-" = no such column
+		guc           string // sql_compatibility; "-" = no such setting
+		label         string
+		emptyNull     bool
+		varcharBytes  bool
+		strictNumeric bool
+		err           string
 	}{
-		{"", false, false},
-		{"A", true, true},
-		{"a", true, true},
-		{"B", true, false},
-		{"PG", true, false},
+		{"PostgreSQL", "-", "-", "", false, false, false, ""},
+		{"A", "A", "-", "datcompatibility=A", true, true, false, ""},
+		{"a lower case", "a", "-", "datcompatibility=A", true, true, false, ""},
+		{"B", "B", "-", "datcompatibility=B", false, true, true, ""},
+		{"C", "C", "-", "datcompatibility=C", false, true, false, ""},
+		{"PG", "PG", "-", "datcompatibility=PG", false, false, false, ""},
+		{"setting only", "-", "A", "sql_compatibility=A", true, true, false, ""},
+		{"column wins", "PG", "A", "datcompatibility=PG", false, false, false, ""},
+		{"unknown", "Z", "-", "", false, false, false, `"Z"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.compat, func(t *testing.T) {
-			v, err := detect(func(name string) (string, bool, error) {
+		t.Run(tt.name, func(t *testing.T) {
+			s := func(name string) (string, bool, error) {
 				if name != "sql_compatibility" {
 					t.Errorf("asked for setting %q", name)
 				}
-				return tt.compat, tt.present, nil
-			})
+				return tt.guc, tt.guc != "-", nil
+			}
+			q := func(sql string) (string, bool, error) {
+				if sql != CompatibilityQuery {
+					t.Errorf("query %q", sql)
+				}
+				return tt.dat, tt.dat != "-", nil
+			}
+			v, err := detect(s, q)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %s", err, tt.err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.Upsert != pgfamily.Merge || (v.EmptyIsNull != "") != tt.emptyNull {
-				t.Errorf("got %+v, want MERGE and empty-is-null %v", v, tt.emptyNull)
+			if v.Upsert != pgfamily.Merge || v.Label != tt.label || (v.EmptyIsNull != "") != tt.emptyNull ||
+				v.VarcharBytes != tt.varcharBytes || (v.StrictNumericText != "") != tt.strictNumeric {
+				t.Errorf("got %+v", v)
 			}
 		})
+	}
+	if _, err := detect(nil, func(string) (string, bool, error) { return "", false, errors.New("boom") }); err == nil {
+		t.Error("a failed query was ignored")
 	}
 }

@@ -7,11 +7,17 @@
 //     first conflicting unique index, which may be the wrong one);
 //   - the bulk path is text COPY only: PostgreSQL's binary COPY format is
 //     not verified on openGauss;
-//   - string(n) is created as text, because varchar(n) counts bytes outside
-//     PG compatibility and Chinese text would overflow it;
-//   - in A compatibility (the default) the empty string is stored as NULL: detected from
-//     sql_compatibility at connect, and the empty string in NOT NULL columns is rejected
-//     with that reason;
+//   - DBCOMPATIBILITY (A, B, C or PG) is read at connect from
+//     pg_database.datcompatibility (sql_compatibility as a fallback; a
+//     server with neither, such as PostgreSQL, is treated as PG);
+//   - string(n) is created as varchar(4n) in A, B and C compatibility,
+//     where varchar(n) counts bytes: room for n characters of up to 4
+//     bytes (Chinese text would overflow varchar(n)); varchar(n) in PG;
+//   - in A compatibility (the default) the empty string is stored as NULL:
+//     the empty string in a NOT NULL column is rejected with that reason;
+//   - in B compatibility the server stores text that is not a number as 0
+//     in numeric columns: xcetl checks such text itself and rejects the
+//     row (values cast by the pipeline are sent typed and need no check);
 //   - openGauss's SHA256 password method reuses PostgreSQL's SASL code, so
 //     pgx fails with a misleading SASL error: the error is explained.
 //
@@ -20,6 +26,7 @@
 package opengauss
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/xcetl/xcetl/dialects"
@@ -28,26 +35,53 @@ import (
 
 // Dialect is the opengauss dialect, registered under "opengauss".
 var Dialect = pgfamily.New(pgfamily.Config{
-	Name:           "opengauss",
-	Product:        "openGauss",
-	Upsert:         pgfamily.Merge,
-	TextForVarchar: true,
-	Detect:         detect,
-	ConnectHint:    ConnectHint,
+	Name:    "opengauss",
+	Product: "openGauss",
+	Upsert:  pgfamily.Merge,
+	// Explain assumes A compatibility, the default of CREATE DATABASE.
+	VarcharBytes:      true,
+	Detect:            detect,
+	ConnectHint:       ConnectHint,
+	ExplainAssumption: "the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect",
 })
 
 func init() { dialects.Register(Dialect) }
 
-func detect(s pgfamily.Settings) (pgfamily.Variant, error) {
+// CompatibilityQuery reads the database's DBCOMPATIBILITY (fixed by CREATE
+// DATABASE). PostgreSQL has no such column: the query then finds nothing,
+// and sql_compatibility (the same value as a setting) is tried.
+const CompatibilityQuery = "SELECT datcompatibility FROM pg_database WHERE datname = current_database()"
+
+func detect(s pgfamily.Settings, q pgfamily.Query) (pgfamily.Variant, error) {
 	v := pgfamily.Variant{Upsert: pgfamily.Merge}
-	compat, ok, err := s("sql_compatibility")
-	if err != nil || !ok {
-		return v, err
+	source := "datcompatibility"
+	compat, ok := "", false
+	var err error
+	if q != nil {
+		if compat, ok, err = q(CompatibilityQuery); err != nil {
+			return v, err
+		}
+	}
+	if !ok {
+		source = "sql_compatibility"
+		if compat, ok, err = s("sql_compatibility"); err != nil || !ok {
+			return v, err // not openGauss (PostgreSQL): PG semantics
+		}
 	}
 	compat = strings.ToUpper(strings.TrimSpace(compat))
-	v.Label = "sql_compatibility=" + compat
-	if compat == "A" || compat == "ORA" {
+	v.Label = source + "=" + compat
+	switch compat {
+	case "A", "ORA":
 		v.EmptyIsNull = "openGauss in A (Oracle) compatibility stores '' as NULL"
+		v.VarcharBytes = true
+	case "B", "MYSQL":
+		v.VarcharBytes = true
+		v.StrictNumericText = "openGauss in B (MySQL) compatibility would store it as 0"
+	case "C", "TD":
+		v.VarcharBytes = true
+	case "PG", "POSTGRES", "POSTGRESQL":
+	default:
+		return v, fmt.Errorf("%s is %q; xcetl knows A, B, C and PG", source, compat)
 	}
 	return v, nil
 }

@@ -3,13 +3,16 @@ package opengauss_test
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
 	"github.com/xcetl/xcetl/dialects/dialecttest"
 	"github.com/xcetl/xcetl/dialects/opengauss"
@@ -157,5 +160,62 @@ func TestDetectOnPostgreSQLIntegration(t *testing.T) {
 	v := c.(interface{ Variant() pgfamily.Variant }).Variant()
 	if v.Upsert != pgfamily.Merge || v.EmptyIsNull != "" {
 		t.Errorf("variant %+v, want MERGE with '' kept", v)
+	}
+}
+
+// TestCompatibilityModesIntegration runs what the A/B compatibility modes
+// change on PostgreSQL 15 with the mode forced (PostgreSQL has neither):
+// string(n) created as varchar(4n), and text that is not a number
+// rejected before it reaches a numeric column (B mode would store 0).
+func TestCompatibilityModesIntegration(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	d := opengauss.Dialect.WithVariant(pgfamily.Variant{Upsert: pgfamily.Merge, Label: "datcompatibility=B (forced)",
+		VarcharBytes: true, StrictNumericText: "openGauss in B (MySQL) compatibility would store it as 0"})
+	c, err := d.Open(ctx, dsn, dialects.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	ddl, err := c.(dialects.TableCreator).CreateTable(dialects.Table{Name: "og_b"}, []dialects.Column{
+		{Name: "id", Type: xcetl.Type{Kind: xcetl.KindInt}},
+		{Name: "name", Type: xcetl.Type{Kind: xcetl.KindString, Precision: 10}, Nullable: true},
+		{Name: "qty", Type: xcetl.Type{Kind: xcetl.KindInt}, Nullable: true},
+	}, []string{"id"})
+	if err != nil || !strings.Contains(ddl, `"name" varchar(40)`) {
+		t.Fatalf("create: %v\n%s", err, ddl)
+	}
+	if err := c.Exec(ctx, ddl); err != nil {
+		t.Fatal(err)
+	}
+	// The pipeline loads qty as text (no cast): xcetl must check it.
+	w, err := c.NewWriter(ctx, dialects.Target{Table: dialects.Table{Name: "og_b"}, Mode: dialects.Append, Columns: []dialects.Column{
+		{Name: "id", Type: xcetl.Type{Kind: xcetl.KindInt}, Base: "int8"},
+		{Name: "name", Type: xcetl.Type{Kind: xcetl.KindString}, Base: "varchar", Nullable: true},
+		{Name: "qty", Type: xcetl.Type{Kind: xcetl.KindString}, Base: "int8", Nullable: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := &xcetl.Schema{Columns: []xcetl.Column{{Name: "id", Type: xcetl.Type{Kind: xcetl.KindInt}}, {Name: "name", Type: xcetl.Type{Kind: xcetl.KindString}}, {Name: "qty", Type: xcetl.Type{Kind: xcetl.KindString}}}}
+	b := &xcetl.Batch{Schema: schema, Rows: [][]any{{int64(1), "一二三四五六七八九十", " 12 "}, {int64(2), "b", "12abc"}, {int64(3), "c", nil}}, Origin: make([]xcetl.Origin, 3)}
+	if _, err := w.Encode(b, nil); !errors.Is(err, dialects.ErrCheckRows) {
+		t.Fatalf("Encode = %v, want ErrCheckRows", err)
+	}
+	w.(dialects.RowChecker).CheckRows(b)
+	b.Compact()
+	if len(b.Rejects) != 1 || b.Rejects[0].Column != "qty" || !strings.Contains(b.Rejects[0].Reason, "would store it as 0") {
+		t.Fatalf("rejects %+v", b.Rejects)
+	}
+	p, err := w.Encode(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Query(ctx, `SELECT count(*), sum(qty) FROM og_b`)
+	if err != nil || fmt.Sprint(rows) != "[[2 12]]" {
+		t.Errorf("table holds %v, %v; want 2 rows, qty sum 12", rows, err)
 	}
 }

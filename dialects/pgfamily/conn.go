@@ -74,7 +74,8 @@ func (d *Dialect) Open(ctx context.Context, dsn string, env dialects.Env) (diale
 func (c *conn) detect(ctx context.Context) error {
 	c.v = Variant{Upsert: c.d.cfg.Upsert}
 	if c.d.cfg.Detect != nil {
-		v, err := c.d.cfg.Detect(func(name string) (string, bool, error) { return c.setting(ctx, name) })
+		v, err := c.d.cfg.Detect(func(name string) (string, bool, error) { return c.setting(ctx, name) },
+			func(q string) (string, bool, error) { return c.queryValue(ctx, q) })
 		if err != nil {
 			return c.wrap(fmt.Errorf("%s: detect server mode: %w", c.d.cfg.Name, err))
 		}
@@ -110,6 +111,34 @@ func (c *conn) setting(ctx context.Context, name string) (string, bool, error) {
 		return "", false, nil
 	}
 	return *v, true, nil
+}
+
+// queryValue runs a one-value detection query (see Query).
+func (c *conn) queryValue(ctx context.Context, q string) (string, bool, error) {
+	var v *string
+	err := c.pg.QueryRow(ctx, q).Scan(&v)
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pe) && (pe.Code == "42703" || pe.Code == "42P01")) {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("%s: %w", q, err)
+	}
+	if v == nil {
+		return "", false, nil
+	}
+	return *v, true, nil
+}
+
+// CreateTable implements dialects.TableCreator: string(n) is sized for the
+// detected varchar semantics.
+func (c *conn) CreateTable(t dialects.Table, cols []dialects.Column, key []string) (string, error) {
+	d := *c.d
+	d.cfg.VarcharBytes = c.v.VarcharBytes
+	if c.v.VarcharBytes {
+		d.cfg.TextForVarchar = false
+	}
+	return dialects.CreateTableSQL(&d, t, cols, key)
 }
 
 // EmptyStringIsNull implements dialects.EmptyStringNuller.

@@ -75,11 +75,24 @@ type Variant struct {
 	// EmptyIsNull is "" when the server keeps '' and NULL apart, else the
 	// reason it does not (see dialects.EmptyStringNuller).
 	EmptyIsNull string
+	// VarcharBytes says varchar(n) counts bytes, not characters (openGauss
+	// outside PG compatibility): string(n) is then created as
+	// varchar(4n), room for n characters of up to 4 bytes.
+	VarcharBytes bool
+	// StrictNumericText is the reason to check text loaded into numeric
+	// columns before the server sees it ("" = no need): openGauss in B
+	// compatibility stores bad integer text as 0 instead of failing.
+	StrictNumericText string
 }
 
 // Settings reads a server setting (GUC): ok is false when the server has
 // no such setting.
 type Settings func(name string) (value string, ok bool, err error)
+
+// Query runs a one-value query at connect: ok is false when it returns no
+// row, or names a column or table the server does not have (SQLSTATE
+// 42703, 42P01), so that detection works on every member of the family.
+type Query func(sql string) (value string, ok bool, err error)
 
 // Config describes one database of the family.
 type Config struct {
@@ -99,7 +112,7 @@ type Config struct {
 	Upsert UpsertStyle
 	// Detect reads server settings at connect and returns the variant to
 	// use. nil: Variant{Upsert: Upsert}.
-	Detect func(s Settings) (Variant, error)
+	Detect func(s Settings, q Query) (Variant, error)
 	// ExplainAssumption is added to the "when" of statements that depend
 	// on Detect, e.g. "assuming database_mode=pg; detected at connect".
 	ExplainAssumption string
@@ -108,6 +121,10 @@ type Config struct {
 	// (openGauss outside PG compatibility), so that Chinese text never
 	// overflows a length meant in characters.
 	TextForVarchar bool
+	// VarcharBytes is the static assumption (Explain, and Dialect.
+	// ColumnType) that varchar(n) counts bytes; a connection uses what it
+	// detected (Variant.VarcharBytes).
+	VarcharBytes bool
 	// ConnectHint returns an explanation to add to a connection error, or
 	// "" (openGauss's SHA256 authentication).
 	ConnectHint func(err error) string
@@ -190,6 +207,9 @@ func (d *Dialect) ParseTable(s string) (dialects.Table, error) {
 func (d *Dialect) ColumnType(t xcetl.Type) (string, error) {
 	switch t.Kind {
 	case xcetl.KindString:
+		if t.Precision > 0 && d.cfg.VarcharBytes {
+			return varcharBytes(t.Precision), nil
+		}
 		if t.Precision > 0 && !d.cfg.TextForVarchar {
 			return "varchar(" + strconv.Itoa(t.Precision) + ")", nil
 		}
@@ -215,6 +235,18 @@ func (d *Dialect) ColumnType(t xcetl.Type) (string, error) {
 		return "bytea", nil
 	}
 	return "", fmt.Errorf("%s has no column type for %s", d.cfg.Name, t)
+}
+
+// maxVarchar is the longest varchar the family accepts (10 MB).
+const maxVarchar = 10485760
+
+// varcharBytes sizes a varchar that counts bytes for n characters of up to
+// 4 bytes (UTF-8 and GB18030); longer ones are text.
+func varcharBytes(n int) string {
+	if n > maxVarchar/4 {
+		return "text"
+	}
+	return "varchar(" + strconv.Itoa(4*n) + ")"
 }
 
 // CreateTable implements dialects.Dialect.

@@ -32,6 +32,10 @@ type writer struct {
 	// hint is the size of the last payload, so that the next buffer is
 	// allocated once at about the right size.
 	hint atomic.Int64
+	// numeric marks text columns loaded into numeric table columns that
+	// must be checked before the server sees them ('i' integer, 'n' any
+	// number; nil: no check, see Variant.StrictNumericText).
+	numeric []byte
 }
 
 // copyPayload is a batch encoded in the run's COPY format.
@@ -52,6 +56,26 @@ func (c *conn) NewWriter(ctx context.Context, t dialects.Target) (dialects.Write
 	for _, col := range t.Columns {
 		w.kinds = append(w.kinds, col.Type.Kind)
 		w.names = append(w.names, col.Name)
+	}
+	if c.v.StrictNumericText != "" {
+		for j, col := range t.Columns {
+			if col.Type.Kind != xcetl.KindString {
+				continue
+			}
+			var kind byte
+			switch col.Base {
+			case "int2", "int4", "int8", "int1", "tinyint", "smallint", "integer", "bigint":
+				kind = 'i'
+			case "numeric", "float4", "float8", "decimal":
+				kind = 'n'
+			}
+			if kind != 0 {
+				if w.numeric == nil {
+					w.numeric = make([]byte, len(t.Columns))
+				}
+				w.numeric[j] = kind
+			}
+		}
 	}
 	if p.binary {
 		encs, bad, ok := binaryEncoders(t.Columns)
@@ -98,6 +122,10 @@ func (w *writer) CheckRows(b *xcetl.Batch) {
 				b.Reject(i, b.Schema.Columns[j].Name, "text contains a NUL byte (0x00), which "+w.c.d.cfg.Product+" cannot store")
 				break
 			}
+			if w.numeric != nil && w.numeric[j] != 0 && !numericText(s, w.numeric[j]) {
+				b.Reject(i, b.Schema.Columns[j].Name, fmt.Sprintf("%q is not a number for numeric column %s; %s", s, w.names[j], w.c.v.StrictNumericText))
+				break
+			}
 			if !utf8.ValidString(s) {
 				b.Reject(i, b.Schema.Columns[j].Name, "text is not valid UTF-8")
 				break
@@ -139,6 +167,9 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 				var good bool
 				buf, good = appendEscapedChecked(buf, s)
 				storable = storable && good
+				if w.numeric != nil && w.numeric[j] != 0 && !numericText(s, w.numeric[j]) {
+					storable = false
+				}
 				continue
 			}
 			if buf, err = AppendCopyText(buf, v, w.kinds[j]); err != nil {
@@ -245,6 +276,23 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 		}
 	}
 	return nil
+}
+
+// numericText reports whether s is an integer (kind 'i') or a number
+// (kind 'n') as PostgreSQL's input functions take it, surrounding spaces
+// allowed.
+func numericText(s string, kind byte) bool {
+	s = strings.TrimSpace(s)
+	if kind == 'i' {
+		_, err := strconv.ParseInt(s, 10, 64)
+		return err == nil
+	}
+	if _, err := strconv.ParseFloat(s, 64); err != nil {
+		var ne *strconv.NumError
+		// Out of float64's range is still a number for numeric.
+		return errors.As(err, &ne) && ne.Err == strconv.ErrRange
+	}
+	return !strings.ContainsAny(s, "xXpP_") && !strings.EqualFold(s, "inf") && !strings.EqualFold(s, "infinity") && !strings.EqualFold(s, "+inf") && !strings.EqualFold(s, "-inf")
 }
 
 // opCode is the staging table's op value of batch row r in mode cdc.

@@ -27,7 +27,7 @@ COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase", "xce
 DELETE FROM "residents" t
 WHERE EXISTS (SELECT 1 FROM "xcetl_stage_residents" s WHERE s."xcetl_op" = 'd' AND t."id" = s."id");
 
--- per batch, after the COPY
+-- per batch, after the COPY (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
 MERGE INTO "residents" t
 USING (SELECT "id", "姓名", "user", "order", "mixedcase" FROM "xcetl_stage_residents" WHERE "xcetl_op" <> 'd') s
 ON (t."id" = s."id")

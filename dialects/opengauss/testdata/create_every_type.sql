@@ -10,7 +10,7 @@ BEGIN;
 CREATE TABLE "every_type" (
   "id" bigint NOT NULL,
   "s" text,
-  "s10" text,
+  "s10" varchar(40),
   "f" double precision,
   "dec" numeric(38,10),
   "b" boolean,

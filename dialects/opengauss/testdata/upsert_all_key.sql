@@ -20,7 +20,7 @@ CREATE TEMP TABLE "xcetl_stage_pairs" AS SELECT "a", "b" FROM "pairs" WITH NO DA
 -- per batch (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN;
 
--- per batch, after the COPY
+-- per batch, after the COPY (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
 MERGE INTO "pairs" t
 USING "xcetl_stage_pairs" s
 ON (t."a" = s."a" AND t."b" = s."b")

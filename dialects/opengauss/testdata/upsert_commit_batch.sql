@@ -24,7 +24,7 @@ BEGIN;
 -- per batch (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
--- per batch, after the COPY
+-- per batch, after the COPY (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
 MERGE INTO "residents" t
 USING "xcetl_stage_residents" s
 ON (t."id" = s."id")

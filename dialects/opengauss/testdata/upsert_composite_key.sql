@@ -23,7 +23,7 @@ CREATE TEMP TABLE "xcetl_stage_residents" AS SELECT "id", "姓名", "user", "ord
 -- per batch (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
--- per batch, after the COPY
+-- per batch, after the COPY (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
 MERGE INTO "residents" t
 USING "xcetl_stage_residents" s
 ON (t."id" = s."id" AND t."姓名" = s."姓名")

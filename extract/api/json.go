@@ -350,6 +350,15 @@ func (s *pageScanner) value(i, depth, rec, cur int) (int, error) {
 			if i = ws(data, i); i >= len(data) || data[i] != ':' {
 				return i, errAt(data, i, "expected ':' after an object key")
 			}
+			// A key seen again replaces what its first occurrence led to,
+			// as in encoding/json.
+			if nr >= 0 {
+				clear(s.pi.prefix[nr:])
+				s.pi.recKind = kindNone
+			}
+			if nc >= 0 {
+				s.pi.curKind = kindNone
+			}
 			if i, err = s.value(ws(data, i+1), depth+1, nr, nc); err != nil {
 				return i, err
 			}

@@ -80,6 +80,11 @@ type Env struct {
 	// config are relative to it.
 	BaseDir string
 	Logger  *slog.Logger
+	// CommitPerBatch is true when the target commits every batch on its
+	// own (`target.commit: batch`): a Resumer can then checkpoint how far
+	// it has read, so that a killed run resumes after its last committed
+	// batch.
+	CommitPerBatch bool
 }
 
 // Factory builds an extractor from its config node (the whole `source:`

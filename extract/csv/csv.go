@@ -91,6 +91,8 @@ type spec struct {
 	NullValues []string `yaml:"null_values"`
 	Quote      *string  `yaml:"quote"`
 	TrimSpace  bool     `yaml:"trim_space"`
+	// Incremental "files" skips files loaded by earlier runs (resume.go).
+	Incremental string `yaml:"incremental"`
 }
 
 // settings is the checked configuration with defaults applied.
@@ -106,6 +108,8 @@ type settings struct {
 	nullEmpty  bool     // "" is a null value: the common case, checked without a loop
 	nullOthers []string // the other null values
 	trimSpace  bool
+	manifest   bool // incremental: files — skip files loaded before
+	position   bool // the target commits per batch: checkpoint the position reached
 }
 
 // New builds a csv source from its `source:` mapping. It checks the
@@ -124,6 +128,7 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		skipRows:  sp.SkipRows,
 		nullEmpty: true,
 		trimSpace: sp.TrimSpace,
+		position:  env.CommitPerBatch,
 	}
 	at := func(key string) *config.Node {
 		if v := n.Get(key); v != nil {
@@ -174,6 +179,17 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 	}
 	if sp.Header != nil {
 		st.header = *sp.Header
+	}
+	if in := n.Get("incremental"); in != nil {
+		switch {
+		case in.Kind == config.Map:
+			errs = append(errs, in.Errorf("incremental: {column: …} is for sources of rows (api); a csv source takes `incremental: files` (skip the files loaded by earlier runs)"))
+		case sp.Incremental == "files":
+			st.manifest = true
+		default:
+			errs = append(errs, in.Errorf("unknown incremental %q%s; a csv source takes `incremental: files` (skip the files loaded by earlier runs)",
+				sp.Incremental, xcetl.DidYouMean(sp.Incremental, []string{"files"})))
+		}
 	}
 	if sp.SkipRows < 0 {
 		errs = append(errs, at("skip_rows").Errorf("skip_rows must be 0 or more, got %d", sp.SkipRows))
@@ -281,6 +297,12 @@ func (e *Extractor) Describe() string {
 	}
 	if e.st.skipRows > 0 {
 		fmt.Fprintf(&b, ", skip_rows %d", e.st.skipRows)
+	}
+	if e.st.manifest {
+		b.WriteString(", incremental: files already loaded are skipped")
+	}
+	if e.st.position {
+		b.WriteString(", resumable: a killed run continues after its last committed batch")
 	}
 	b.WriteByte(')')
 	return b.String()

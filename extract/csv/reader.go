@@ -55,6 +55,11 @@ type Extractor struct {
 
 	done  atomic.Int64 // bytes consumed, for Progress
 	total atomic.Int64 // bytes of all files
+
+	// Set by Resume (resume.go).
+	resumed bool       // checkpoints are attached to batches
+	runID   string     // the logical run, kept across resumes of a killed run
+	plans   []filePlan // per file of files: where to start
 }
 
 // file is one file to read.
@@ -80,6 +85,13 @@ type reader struct {
 	prev     []any    // per schema column, the last value boxed
 	prevText []string // and its text
 	clean    *cleanReader
+
+	// For resumable runs (see resume.go): trk follows the raw and decoded
+	// bytes so that a batch's end can be checkpointed as a byte offset;
+	// decStart is how many decoded bytes were consumed before encoding/csv
+	// started (byte order mark, skip_rows).
+	trk      *tracker
+	decStart int64
 }
 
 var (
@@ -242,26 +254,19 @@ func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader,
 		e.log.Debug("csv: opening file", "file", f.name, "encoding", enc)
 	}
 
-	var src io.Reader = &countingReader{r: fh, n: counter}
-	switch enc {
-	case encodingGBK:
-		src = transform.NewReader(src, gbDecoder(false))
-	case EncodingGB18030:
-		src = transform.NewReader(src, gbDecoder(true))
-	}
-	if e.st.quote != '"' {
-		src = &swapReader{r: src, q: e.st.quote}
-	}
-	clean := &cleanReader{r: src, replacement: enc != EncodingUTF8}
-	br := bufio.NewReaderSize(clean, readBuffer)
+	trk := e.newTracker(enc, 0)
+	clean, br := e.chain(fh, counter, enc, trk)
+	var decStart int64
 	// A byte order mark is noise in any encoding (GB18030 can encode one
 	// too); after decoding it is always U+FEFF in UTF-8.
 	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
 		br.Discard(len(utf8BOM))
+		decStart += int64(len(utf8BOM))
 	}
 	skipped := 0
 	for skipped < e.st.skipRows {
 		line, err := br.ReadSlice('\n')
+		decStart += int64(len(line))
 		if err == bufio.ErrBufferFull {
 			continue // the same long line goes on
 		}
@@ -277,20 +282,8 @@ func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader,
 		skipped++
 	}
 
-	cr := stdcsv.NewReader(br)
-	cr.Comma = e.st.delim
-	if e.st.quote != '"' && e.st.delim == '"' {
-		cr.Comma = rune(e.st.quote) // the stream has the two swapped
-	}
-	cr.FieldsPerRecord = -1
-	// encoding/csv's record slice is reused: Next copies the fields into
-	// one array per batch instead of allocating a slice per record.
-	cr.ReuseRecord = true
-	// TrimLeadingSpace would eat empty fields between whitespace
-	// delimiters (TAB), so those are trimmed after splitting only.
-	cr.TrimLeadingSpace = e.st.trimSpace && !unicode.IsSpace(e.st.delim)
-
-	r := &reader{f: fh, file: f, enc: enc, cr: cr, lineOff: skipped, clean: clean}
+	cr := e.csvReader(br)
+	r := &reader{f: fh, file: f, enc: enc, cr: cr, lineOff: skipped, clean: clean, trk: trk, decStart: decStart}
 	if !e.st.header {
 		r.header = e.st.columns
 		r.names = e.st.columns
@@ -324,6 +317,48 @@ func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader,
 	r.names = normalizeHeader(rec)
 	r.width = len(rec)
 	return r, nil
+}
+
+// chain builds the stream encoding/csv reads from the open file fh: raw
+// bytes (counted for Progress, and followed by trk when not nil), decoded
+// from enc, quote characters swapped, checked for bad bytes, buffered.
+func (e *Extractor) chain(fh io.Reader, counter *atomic.Int64, enc string, trk *tracker) (*cleanReader, *bufio.Reader) {
+	var src io.Reader = &countingReader{r: fh, n: counter}
+	if trk != nil {
+		src = &rawTap{r: src, t: trk}
+	}
+	switch enc {
+	case encodingGBK:
+		src = transform.NewReader(src, gbDecoder(false))
+	case EncodingGB18030:
+		src = transform.NewReader(src, gbDecoder(true))
+	}
+	if e.st.quote != '"' {
+		src = &swapReader{r: src, q: e.st.quote}
+	}
+	clean := &cleanReader{r: src, replacement: enc != EncodingUTF8}
+	var buffered io.Reader = clean
+	if trk != nil && trk.gb {
+		buffered = &decTap{r: clean, t: trk}
+	}
+	return clean, bufio.NewReaderSize(buffered, readBuffer)
+}
+
+// csvReader configures encoding/csv on br.
+func (e *Extractor) csvReader(br *bufio.Reader) *stdcsv.Reader {
+	cr := stdcsv.NewReader(br)
+	cr.Comma = e.st.delim
+	if e.st.quote != '"' && e.st.delim == '"' {
+		cr.Comma = rune(e.st.quote) // the stream has the two swapped
+	}
+	cr.FieldsPerRecord = -1
+	// encoding/csv's record slice is reused: Next copies the fields into
+	// one array per batch instead of allocating a slice per record.
+	cr.ReuseRecord = true
+	// TrimLeadingSpace would eat empty fields between whitespace
+	// delimiters (TAB), so those are trimmed after splitting only.
+	cr.TrimLeadingSpace = e.st.trimSpace && !unicode.IsSpace(e.st.delim)
+	return cr
 }
 
 // bind maps a later file of a glob onto the first file's columns.
@@ -392,6 +427,11 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 					r.f.Close()
 				}
 			}
+			if err == nil && e.plans != nil {
+				if err = e.continueAt(r, &e.plans[e.next], &e.done); err != nil {
+					r.f.Close()
+				}
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -401,6 +441,11 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		b, eof, err := e.read(ctx, e.cur, max)
 		if err != nil {
 			return nil, err
+		}
+		if e.resumed {
+			if b, err = e.checkpoint(e.cur, b, eof); err != nil {
+				return nil, err
+			}
 		}
 		if eof {
 			e.cur.f.Close()

@@ -1,0 +1,283 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+)
+
+// Incremental loads: a source of rows that can ask for (or keep) only the
+// rows changed since the last run declares
+//
+//	incremental: {column: updated_at}
+//
+// and keeps a Watermark: the largest value of that column among the rows it
+// has handed on, stored as an xcetl.Checkpoint ("watermark/<column>") that
+// the target commits in the same transaction as the rows. The next run
+// reads the committed watermark (Resume) and asks the source for newer rows
+// only — as a request parameter for an API (`updated_since=…`), a WHERE
+// clause for a SQL source — and/or drops older rows itself (Keep). Because
+// the watermark commits with the data, a run that fails or is killed
+// leaves the watermark of the rows actually committed: nothing is skipped.
+//
+// How a source uses it:
+//
+//	New:     inc, errs := extract.DecodeIncremental(n.Get("incremental"))
+//	         w := extract.NewWatermark(inc)           // nil when not configured
+//	Resumes: return w != nil (the extract.Resumer method)
+//	Resume:  w.Resume(ctx, state); v, ok := w.Since() — put v in the request
+//	Next:    for each row: if !w.Keep(value) { drop it }
+//	         w.Observe(b) — after the batch is complete: attaches the checkpoint
+//
+// Values are compared as what they are: numbers as numbers (int64,
+// float64, xcetl.Decimal, or text that parses as a number), times as times
+// (time.Time, or text in RFC 3339, "2006-01-02 15:04:05[.fff]" or
+// "2006-01-02"), other text byte-wise. A column whose values mix kinds is
+// compared as text.
+
+// Incremental is the `incremental:` key of a source.
+type Incremental struct {
+	// Files is `incremental: files`: file sources skip the files loaded
+	// by earlier runs (a manifest of path, size and SM3).
+	Files bool
+	// Column is `incremental: {column: updated_at}`: sources of rows keep
+	// a watermark on this column.
+	Column string
+	// Initial is the watermark before the first run (`initial:`); ""
+	// loads everything the first time.
+	Initial string
+	// Inclusive keeps rows whose value equals the watermark (`inclusive:
+	// true`): use it with mode: upsert when several rows may share the
+	// last value and arrive in different runs; the rows at the watermark
+	// are then loaded again (upsert makes that harmless).
+	Inclusive bool
+}
+
+type incrementalSpec struct {
+	Column    string `yaml:"column,required"`
+	Initial   string `yaml:"initial"`
+	Inclusive bool   `yaml:"inclusive"`
+}
+
+// DecodeIncremental decodes an `incremental:` node (nil: not configured):
+// the scalar `files` or a mapping {column, initial, inclusive}. Sources
+// refuse the form they do not support with their own message.
+func DecodeIncremental(n *config.Node) (Incremental, xcetl.SpecErrors) {
+	var inc Incremental
+	if n == nil {
+		return inc, nil
+	}
+	switch n.Kind {
+	case config.Scalar:
+		if n.Value == "files" {
+			inc.Files = true
+			return inc, nil
+		}
+		return inc, xcetl.SpecErrors{n.Errorf("incremental must be `files` or a mapping such as {column: updated_at}, not %q", n.Value)}
+	case config.Map:
+		var sp incrementalSpec
+		errs := config.Decode(n, &sp)
+		if c := n.Get("column"); c != nil && strings.TrimSpace(sp.Column) == "" {
+			errs = append(errs, c.Errorf("column must name the column that grows with every change, e.g. updated_at"))
+		}
+		inc.Column, inc.Initial, inc.Inclusive = sp.Column, sp.Initial, sp.Inclusive
+		return inc, errs
+	}
+	return inc, xcetl.SpecErrors{n.Errorf("incremental must be `files` or a mapping such as {column: updated_at}")}
+}
+
+// WatermarkKeyPrefix starts the checkpoint keys of watermarks.
+const WatermarkKeyPrefix = "watermark/"
+
+// Watermark tracks the largest value of one column among the rows a source
+// handed on. It is safe for use by one goroutine (the source's) plus
+// concurrent calls of Value.
+type Watermark struct {
+	column    string
+	inclusive bool
+
+	mu        sync.Mutex
+	committed wmValue // read by Resume (or Initial)
+	max       wmValue // largest value seen so far in this run
+	seen      bool
+}
+
+// wmValue is a watermark value with the kind it is compared as.
+type wmValue struct {
+	Kind string `json:"kind"` // "number" | "time" | "text"
+	Text string `json:"value"`
+}
+
+// NewWatermark returns the watermark of inc, or nil when inc has no column.
+func NewWatermark(inc Incremental) *Watermark {
+	if inc.Column == "" {
+		return nil
+	}
+	w := &Watermark{column: inc.Column, inclusive: inc.Inclusive}
+	if inc.Initial != "" {
+		w.committed = classify(inc.Initial)
+	}
+	return w
+}
+
+// Column returns the column the watermark follows.
+func (w *Watermark) Column() string { return w.column }
+
+// Key returns the checkpoint key: "watermark/<column>".
+func (w *Watermark) Key() string { return WatermarkKeyPrefix + w.column }
+
+// Resume reads the committed watermark from state; without one, the
+// initial value (if any) stays.
+func (w *Watermark) Resume(ctx context.Context, state xcetl.StateReader) error {
+	cps, err := state.ReadCheckpoints(ctx, w.Key())
+	if err != nil {
+		return fmt.Errorf("read the watermark of %s: %w", w.column, err)
+	}
+	raw, ok := cps[w.Key()]
+	if !ok {
+		return nil
+	}
+	var v wmValue
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("the stored watermark of %s is unreadable (was xcetl_state edited by hand?): %w", w.column, err)
+	}
+	w.mu.Lock()
+	w.committed = v
+	w.mu.Unlock()
+	return nil
+}
+
+// Since returns the committed watermark as text, for the source's request
+// (an API parameter, a WHERE clause); ok is false before the first run
+// without an initial value.
+func (w *Watermark) Since() (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.committed.Text, w.committed.Kind != ""
+}
+
+// Keep reports whether a row whose column holds v is newer than the
+// committed watermark (or equal, with inclusive). NULL is kept: a row
+// without a value cannot be placed and is never silently dropped.
+func (w *Watermark) Keep(v any) bool {
+	w.mu.Lock()
+	c := w.committed
+	w.mu.Unlock()
+	if v == nil || c.Kind == "" {
+		return true
+	}
+	cmp := compareWM(valueOf(v), c)
+	return cmp > 0 || (w.inclusive && cmp == 0)
+}
+
+// Observe raises the watermark to the largest value of the column among
+// b's rows and attaches it to b as a checkpoint, so that it commits with
+// b's rows. It returns an error when b has no such column. Call it on the
+// batch as it will be handed on (after dropping the rows Keep refused).
+func (w *Watermark) Observe(b *xcetl.Batch) error {
+	j := b.Schema.Index(w.column)
+	if j < 0 {
+		return fmt.Errorf("incremental column %q is not a column of the source; columns: %s", w.column, strings.Join(b.Schema.Names(), ", "))
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, row := range b.Rows {
+		if row[j] == nil {
+			continue
+		}
+		v := valueOf(row[j])
+		if !w.seen || compareWM(v, w.max) > 0 {
+			w.max, w.seen = v, true
+		}
+	}
+	if !w.seen {
+		return nil
+	}
+	top := w.max
+	if w.committed.Kind != "" && compareWM(w.committed, top) > 0 {
+		top = w.committed // never move a watermark backwards
+	}
+	data, _ := json.Marshal(top)
+	b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: w.Key(), Value: data})
+	return nil
+}
+
+// Value returns the watermark this run has reached so far ("" if none).
+func (w *Watermark) Value() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen {
+		return w.max.Text
+	}
+	return w.committed.Text
+}
+
+func valueOf(v any) wmValue {
+	switch x := v.(type) {
+	case int64:
+		return wmValue{"number", strconv.FormatInt(x, 10)}
+	case int:
+		return wmValue{"number", strconv.Itoa(x)}
+	case float64:
+		return wmValue{"number", strconv.FormatFloat(x, 'g', -1, 64)}
+	case xcetl.Decimal:
+		return wmValue{"number", string(x)}
+	case time.Time:
+		return wmValue{"time", x.UTC().Format(time.RFC3339Nano)}
+	case string:
+		return classify(x)
+	case json.Number:
+		return wmValue{"number", x.String()}
+	}
+	return wmValue{"text", fmt.Sprint(v)}
+}
+
+// timeLayouts are the text forms read as times.
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02"}
+
+func classify(s string) wmValue {
+	t := strings.TrimSpace(s)
+	if _, ok := new(big.Rat).SetString(t); ok && t != "" && !strings.ContainsAny(t, "/") {
+		return wmValue{"number", t}
+	}
+	for _, l := range timeLayouts {
+		if tm, err := time.Parse(l, t); err == nil {
+			if l == timeLayouts[0] {
+				return wmValue{"time", tm.UTC().Format(time.RFC3339Nano)}
+			}
+			// Without an offset: compared as written (local wall time).
+			return wmValue{"time", tm.Format(time.RFC3339Nano)}
+		}
+	}
+	return wmValue{"text", s}
+}
+
+// compareWM compares two watermark values: as numbers or times when both
+// are, else as text.
+func compareWM(a, b wmValue) int {
+	if a.Kind == b.Kind {
+		switch a.Kind {
+		case "number":
+			x, ok1 := new(big.Rat).SetString(a.Text)
+			y, ok2 := new(big.Rat).SetString(b.Text)
+			if ok1 && ok2 {
+				return x.Cmp(y)
+			}
+		case "time":
+			x, err1 := time.Parse(time.RFC3339Nano, a.Text)
+			y, err2 := time.Parse(time.RFC3339Nano, b.Text)
+			if err1 == nil && err2 == nil {
+				return x.Compare(y)
+			}
+		}
+	}
+	return strings.Compare(a.Text, b.Text)
+}

@@ -444,8 +444,8 @@ func (c *Codec) DecryptText(text string) (string, error) {
 // open checks text's key id prefix and appends its plaintext to dst.
 func (c *Codec) open(w *worker, dst, text []byte) ([]byte, error) {
 	id, rest, ok := bytes.Cut(text, []byte{'$'})
-	if err := c.checkID(string(id), ok); err != nil {
-		return dst, err
+	if c.keyID != "" && (!ok || string(id) != c.keyID) { // no allocation: compared, not kept
+		return dst, c.checkID(string(id), ok)
 	}
 	if ok {
 		text = rest
@@ -465,6 +465,9 @@ func (c *Codec) checkID(id string, has bool) error {
 		return nil
 	case !has:
 		return fmt.Errorf("%w: the value has no key id prefix, expected %s$", ErrDecrypt, c.keyID)
+	case id != c.keyID && CheckKeyID(id) != nil:
+		// Not a key id at all: do not quote data in the message.
+		return fmt.Errorf("%w: the text before $ is not a key id, expected %s$", ErrDecrypt, c.keyID)
 	case id != c.keyID:
 		return fmt.Errorf("%w: key id %q, expected %q", ErrDecrypt, trunc([]byte(id)), c.keyID)
 	}

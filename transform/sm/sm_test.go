@@ -586,7 +586,9 @@ func mustNode(t testing.TB, flow string) *config.Node {
 	return root.Get("x")
 }
 
-func transformEnv() transform.Env { return transform.Env{} }
+func transformNew(item *config.Node) (transform.Transform, error) {
+	return transform.New(item, transform.Env{})
+}
 
 func TestKeyIDRequired(t *testing.T) {
 	plain, _ := NewCodec(mustKey(t, stdKey), CBC, Hex, "")

@@ -121,7 +121,7 @@ func main() {
 	flag.StringVar(&o.psql, "psql", "psql", "psql binary for the baselines")
 	flag.StringVar(&o.dir, "dir", "bench/out", "directory for generated data, pipelines, logs, results.json")
 	flag.StringVar(&o.dsn, "dsn", "", "PostgreSQL DSN (default $XCETL_TEST_PG_DSN; if unset a throwaway server is started)")
-	flag.StringVar(&o.only, "only", "all", "scenarios: append | upsert | all | encrypt (xcetl with and without SM4-CBC of two columns; not part of all)")
+	flag.StringVar(&o.only, "only", "all", "scenarios: append | upsert | all | encrypt (xcetl with and without SM4-CBC of two columns; not part of all) | api (xcetl from a local JSON API, 200,000 records in pages of 1,000; not part of all)")
 	flag.StringVar(&o.prefill, "prefill", "full", "upsert target before each run: full (every row an update) | half (odd ids present: half updates, half inserts)")
 	flag.BoolVar(&o.flat, "flat", false, "also run the xcetl append at 5× rows to show peak RSS does not grow with input size")
 	flag.BoolVar(&o.skipXcetl, "skip-xcetl", false, "run only the psql baselines (to check the harness without an xcetl binary)")
@@ -245,6 +245,11 @@ func runBench(ctx context.Context, o options, out io.Writer) (res *Results, err 
 			return res, err
 		}
 	}
+	if o.only == "api" && !o.skipXcetl {
+		if err := b.apiScenario(ctx); err != nil {
+			return res, err
+		}
+	}
 	res.Targets = evaluate(res)
 	printTargets(out, res.Targets)
 	fmt.Fprintf(out, "results: %s\n", filepath.Join(o.dir, "results.json"))
@@ -260,9 +265,9 @@ func (o *options) validate() error {
 		errs = append(errs, fmt.Errorf("-rounds %d: need at least 1", o.rounds))
 	}
 	switch o.only {
-	case "append", "upsert", "all", "encrypt":
+	case "append", "upsert", "all", "encrypt", "api":
 	default:
-		errs = append(errs, fmt.Errorf("-only %q: want append, upsert, all or encrypt", o.only))
+		errs = append(errs, fmt.Errorf("-only %q: want append, upsert, all, encrypt or api", o.only))
 	}
 	switch o.prefill {
 	case "full", "half":
@@ -578,6 +583,7 @@ func evaluate(res *Results) []Target {
 				small.PeakRSSMiB, findScenario(res, "append").Rows)})
 	}
 	ts = append(ts, encryptTargets(res)...)
+	ts = append(ts, apiTargets(res)...)
 	for i := range ts {
 		t := &ts[i]
 		switch t.Op {

@@ -26,7 +26,11 @@ func newSQLTarget(n *config.Node, env Env) (Loader, error) {
 	if !ok {
 		return nil, xcetl.SpecErrors{tn.Errorf("unknown target type %q%s; known: %v", tn.Value, xcetl.DidYouMean(tn.Value, dialects.Names()), dialects.Names())}
 	}
-	return NewSQL(d, n, env)
+	l, err := NewSQL(d, n, env)
+	if err == nil && l.s.mode == dialects.CDC {
+		return newCDC(l), nil // cdc.go: change events of any number of tables
+	}
+	return l, err
 }
 
 // SQL is the loader of every SQL dialect. It owns what is the same for all

@@ -28,6 +28,30 @@ type RunOptions struct {
 	// Workers is the number of goroutines running transforms (0 =
 	// GOMAXPROCS).
 	Workers int
+	// ExitWhenIdle ends the run of a streaming source (kafka) once no
+	// event arrived for this long: it drains, the run commits and succeeds.
+	// 0 runs until stopped. Batch sources end by themselves and ignore it.
+	ExitWhenIdle time.Duration
+}
+
+// idleExiter is implemented by streaming sources that can end a run after
+// a time without events (RunOptions.ExitWhenIdle).
+type idleExiter interface{ SetExitWhenIdle(d time.Duration) }
+
+// drainer is implemented by streaming sources that can end a run cleanly:
+// after Drain, Next hands out the batch in hand and then returns io.EOF.
+type drainer interface{ Drain() }
+
+// Drain asks a streaming source to end the run cleanly (the batch in hand
+// is committed and acknowledged, the run succeeds). It reports false when
+// the source cannot drain (batch sources): cancel the run's context
+// instead. Safe to call from any goroutine while Run goes on.
+func (p *Pipeline) Drain() bool {
+	d, ok := p.source.(drainer)
+	if ok {
+		d.Drain()
+	}
+	return ok
 }
 
 // ErrInterrupted is the cause of a run stopped by its context (Ctrl-C,
@@ -131,6 +155,9 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 	schema, err := p.source.Open(ctx)
 	if err != nil {
 		return interrupted(ctx, err)
+	}
+	if ie, ok := p.source.(idleExiter); ok && ro.ExitWhenIdle > 0 {
+		ie.SetExitWhenIdle(ro.ExitWhenIdle)
 	}
 	defer func() {
 		if cerr := p.source.Close(); cerr != nil && err == nil {

@@ -177,7 +177,9 @@ func runCmd(g *globals) *cobra.Command {
 			if limit < 0 {
 				return &exitError{exitInvalid, fmt.Errorf("--limit %d: must be 0 (no limit) or more", limit)}
 			}
-			_ = exitWhenIdle // streaming sources only; batch sources end by themselves
+			if exitWhenIdle < 0 {
+				return &exitError{exitInvalid, fmt.Errorf("--exit-when-idle %s: must be 0 (run until stopped) or more", exitWhenIdle)}
+			}
 			p, _, err := g.load(args[0])
 			if err != nil {
 				writeFailedReport(reportPath, args[0], err)
@@ -194,15 +196,34 @@ func runCmd(g *globals) *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
 			go func() {
-				// After the first signal, restore the default handling so a
-				// second Ctrl-C kills at once.
-				<-ctx.Done()
-				stop()
+				// A streaming source drains on the first signal: the batch in
+				// hand is committed with its offsets and the run succeeds.
+				// Otherwise, or on a second signal, the run is cancelled (and
+				// rolled back); then the default handling is restored so that
+				// one more Ctrl-C kills at once.
+				select {
+				case sig := <-sigs:
+					if p.Drain() {
+						fmt.Fprintf(g.stderr, "xcetl: %s: draining (committing the batch in hand); send it again to stop at once\n", sig)
+						select {
+						case <-sigs:
+						case <-ctx.Done():
+							return
+						}
+					}
+				case <-ctx.Done():
+					return
+				}
+				cancel()
+				signal.Stop(sigs)
 			}()
-			ro := pipelines.RunOptions{DryRun: dryRun, Limit: limit}
+			ro := pipelines.RunOptions{DryRun: dryRun, Limit: limit, ExitWhenIdle: exitWhenIdle}
 			if progress == "always" || (progress == "auto" && isTerminal(g.stderr)) {
 				ro.Progress = g.stderr
 			}

@@ -1,0 +1,654 @@
+// Package kafka is the `type: kafka` source: row-change events (Debezium or
+// Canal JSON) read with a Kafka consumer group, to be applied to the target
+// exactly once by the cdc loader (target mode: cdc).
+//
+// Exactly once is made of three parts. The source attaches to every batch
+// a checkpoint per Kafka partition ("kafka/<topic>/<partition>" = the next
+// offset to apply), which the target stores in the transaction that
+// applies the batch; at start the source skips what the target already
+// holds (Resume). Offsets are committed to Kafka only after the target
+// committed (Ack), so Kafka never runs ahead of the target. And events of
+// one key are collapsed in the batch and versioned (package
+// transform/cdc), so that the cdc loader can refuse a change older than
+// the one it applied last, whatever was replayed or redelivered.
+//
+// The source runs until it is stopped: SIGTERM or Ctrl-C drains (the
+// batch in hand is committed, the offsets with it), `--exit-when-idle D`
+// ends the run once no event arrived for D.
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/extract"
+	"github.com/xcetl/xcetl/transform/cdc"
+)
+
+func init() { extract.Register("kafka", New) }
+
+// Group membership timings.
+const (
+	sessionTimeout = 10 * time.Second
+	// joinGrace bounds how long --exit-when-idle waits for the group to
+	// assign partitions before it counts idle time anyway.
+	joinGrace = 3 * sessionTimeout
+)
+
+// CheckpointPrefix starts the key of every checkpoint this source keeps:
+// "kafka/<topic>/<partition>".
+const CheckpointPrefix = "kafka/"
+
+// rawHeader names the fields of a rejected event in the reject file.
+var rawHeader = []string{"kafka_topic", "kafka_partition", "kafka_offset", "kafka_key", "kafka_value"}
+
+// Source reads change events from Kafka.
+type Source struct {
+	st  *settings
+	log *slog.Logger
+	dec decoder
+
+	schema  *xcetl.Schema
+	exposed map[string]int // exposed column name → position in the schema
+	rowCol  int
+	verCol  int // -1 without per-key versions
+	handler cdc.Handler
+
+	reader *kafkago.Reader
+	msgs   chan fetched
+	stop   context.CancelFunc
+	pumpWG sync.WaitGroup
+
+	// Set by Resume: the next offset to apply per partition, as the target
+	// stores it. Messages below are skipped as already applied.
+	resume map[tp]int64
+	// seen records, per partition, the next offset after the last message
+	// handled in this run (messages before it are in some batch).
+	seen    map[tp]int64
+	checked map[tp]bool // the first message of the partition was checked for a gap
+	single  string      // single-table Canal: the one source table seen
+
+	pendingErr error     // returned by the next Next (DDL stop), after the batch before it
+	lastMsg    time.Time // arrival of the last message, for --exit-when-idle
+	opened     time.Time
+	joined     bool // the group assigned partitions (or joinGrace passed)
+	idle       atomic.Int64
+	draining   atomic.Bool
+	drainCh    chan struct{}
+	drainOnce  sync.Once
+
+	lagMu sync.Mutex
+	lag   map[tp]int64
+
+	messages, events, dups, tombstones, ddls, ignored, commitErrs atomic.Int64
+}
+
+type tp struct {
+	topic     string
+	partition int
+}
+
+func (p tp) key() string { return CheckpointPrefix + p.topic + "/" + strconv.Itoa(p.partition) }
+
+type fetched struct {
+	m   kafkago.Message
+	err error
+}
+
+var (
+	_ extract.Extractor = (*Source)(nil)
+	_ extract.Resumer   = (*Source)(nil)
+	_ extract.Acker     = (*Source)(nil)
+	_ extract.Describer = (*Source)(nil)
+	_ xcetl.Statser     = (*Source)(nil)
+)
+
+// New builds a kafka source from its `source:` mapping, checking the
+// configuration without connecting.
+func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
+	st, errs := parseSpec(n, baseEnv{dir: env.BaseDir})
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Source{st: st, log: log, drainCh: make(chan struct{})}
+	switch st.format {
+	case "debezium":
+		s.dec = newDebezium(st.key)
+	case "canal":
+		s.dec = &canal{key: st.key}
+	}
+	return s, nil
+}
+
+// Describe implements extract.Describer.
+func (s *Source) Describe() string {
+	d := fmt.Sprintf("kafka %s topics %s group %s, format %s", strings.Join(s.st.brokers, ","), strings.Join(s.st.topics, ","), s.st.group, s.st.format)
+	if s.st.sasl != nil {
+		d += ", sasl " + s.st.sasl.Mechanism + " user " + s.st.sasl.Username
+	}
+	if s.st.tls != nil && (s.st.tls.Enabled == nil || *s.st.tls.Enabled) {
+		d += ", tls"
+	}
+	if s.st.versions {
+		d += ", per-key versions"
+	}
+	return d
+}
+
+// SetExitWhenIdle makes Next end the run (io.EOF) once no message arrived
+// for d (0: never). Called before the run starts.
+func (s *Source) SetExitWhenIdle(d time.Duration) { s.idle.Store(int64(d)) }
+
+// Drain asks the source to end the run cleanly: Next hands out what it
+// holds, then returns io.EOF, so the engine commits it and acknowledges the
+// offsets. Safe to call from any goroutine, any number of times.
+func (s *Source) Drain() {
+	s.drainOnce.Do(func() {
+		s.draining.Store(true)
+		close(s.drainCh)
+	})
+}
+
+// Resumes implements extract.Resumer: the source always keeps its offsets
+// in the target.
+func (s *Source) Resumes() bool { return true }
+
+// Resume implements extract.Resumer: it reads the offsets the target has
+// applied; messages below them are skipped.
+func (s *Source) Resume(ctx context.Context, state xcetl.StateReader) error {
+	m, err := state.ReadCheckpoints(ctx, CheckpointPrefix)
+	if err != nil {
+		return err
+	}
+	for k, v := range m {
+		rest := strings.TrimPrefix(k, CheckpointPrefix)
+		i := strings.LastIndexByte(rest, '/')
+		if i < 0 {
+			return fmt.Errorf("kafka source: checkpoint %q: not kafka/<topic>/<partition>", k)
+		}
+		p, err := strconv.Atoi(rest[i+1:])
+		if err != nil {
+			return fmt.Errorf("kafka source: checkpoint %q: bad partition", k)
+		}
+		off, err := strconv.ParseInt(string(v), 10, 64)
+		if err != nil || off < 0 {
+			return fmt.Errorf("kafka source: checkpoint %q holds %q, not an offset", k, v)
+		}
+		s.resume[tp{rest[:i], p}] = off
+	}
+	if len(m) > 0 {
+		s.log.Info("resuming from the offsets the target holds", "partitions", len(m))
+	}
+	return nil
+}
+
+// Open implements extract.Extractor: it checks that the brokers answer and
+// the topics exist, joins the consumer group and returns the schema of the
+// change-event batches (see package transform/cdc).
+func (s *Source) Open(ctx context.Context) (*xcetl.Schema, error) {
+	mech, err := s.st.mechanism()
+	if err != nil {
+		return nil, extract.Errorf("kafka", "%w", err)
+	}
+	tlsc, err := s.st.tlsConfig()
+	if err != nil {
+		return nil, extract.Errorf("kafka", "%w", err)
+	}
+	dialer := &kafkago.Dialer{Timeout: 10 * time.Second, DualStack: true, ClientID: s.st.clientID, SASLMechanism: mech, TLS: tlsc}
+	if err := s.checkTopics(ctx, dialer); err != nil {
+		return nil, err
+	}
+	start := kafkago.FirstOffset
+	if !s.st.earliest {
+		start = kafkago.LastOffset
+	}
+	s.reader = kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers:           s.st.brokers,
+		GroupID:           s.st.group,
+		GroupTopics:       s.st.topics,
+		Dialer:            dialer,
+		StartOffset:       start,
+		CommitInterval:    0, // commit synchronously, in Ack, after the target committed
+		MinBytes:          1,
+		MaxBytes:          16 << 20,
+		MaxWait:           250 * time.Millisecond,
+		ReadBackoffMin:    50 * time.Millisecond,
+		ReadBackoffMax:    time.Second,
+		QueueCapacity:     1024,
+		ErrorLogger:       kafkago.LoggerFunc(func(f string, a ...any) { s.log.Warn("kafka: " + fmt.Sprintf(f, a...)) }),
+		HeartbeatInterval: 3 * time.Second,
+		// A crashed run's membership lapses after SessionTimeout; until
+		// then a restarted run waits to get its partitions.
+		SessionTimeout:   sessionTimeout,
+		RebalanceTimeout: sessionTimeout,
+	})
+	s.resume, s.seen, s.checked, s.lag = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}
+	pctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.msgs = make(chan fetched, 256)
+	s.pumpWG.Add(1)
+	go s.pump(pctx)
+	s.lastMsg, s.opened = time.Now(), time.Now()
+
+	cols := []xcetl.Column{
+		{Name: cdc.ColTable, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
+		{Name: cdc.ColKey, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
+	}
+	s.verCol = -1
+	if s.st.versions {
+		s.verCol = len(cols)
+		cols = append(cols, xcetl.Column{Name: cdc.ColVersion, Type: xcetl.Type{Kind: xcetl.KindBytes}, Source: -1})
+	}
+	s.exposed = map[string]int{}
+	for _, c := range s.st.columns {
+		s.exposed[c] = len(cols)
+		cols = append(cols, xcetl.Column{Name: c, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: true, Source: 4})
+	}
+	s.rowCol = len(cols)
+	cols = append(cols, xcetl.Column{Name: cdc.ColRow, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Source: 4})
+	s.schema = &xcetl.Schema{Columns: cols}
+	return s.schema, nil
+}
+
+// checkTopics fails early, with a clear message, when no broker answers or
+// a topic does not exist.
+func (s *Source) checkTopics(ctx context.Context, dialer *kafkago.Dialer) error {
+	var conn *kafkago.Conn
+	var errs []error
+	for _, b := range s.st.brokers {
+		c, err := dialer.DialContext(ctx, "tcp", b)
+		if err == nil {
+			conn = c
+			break
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", b, err))
+	}
+	if conn == nil {
+		return extract.Errorf("kafka", "no broker answers: %w", errors.Join(errs...))
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
+	parts, err := conn.ReadPartitions(s.st.topics...)
+	if err != nil {
+		return extract.Errorf("kafka", "read the partitions of %s: %w", strings.Join(s.st.topics, ", "), err)
+	}
+	have := map[string]bool{}
+	for _, p := range parts {
+		have[p.Topic] = true
+	}
+	for _, t := range s.st.topics {
+		if !have[t] {
+			return extract.Errorf("kafka", "topic %q does not exist on %s", t, strings.Join(s.st.brokers, ","))
+		}
+	}
+	return nil
+}
+
+// pump moves messages from the reader to s.msgs, so that Next can wait for
+// a message and a timer at once.
+func (s *Source) pump(ctx context.Context) {
+	defer s.pumpWG.Done()
+	for {
+		m, err := s.reader.FetchMessage(ctx)
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+		select {
+		case s.msgs <- fetched{m, err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// batchBuilder collects one batch.
+type batchBuilder struct {
+	events  []cdc.Event
+	msgs    []msgRef // events[i].Ref indexes msgs
+	rejects []xcetl.Reject
+	count   int // events and rejects, against max
+}
+
+type msgRef struct {
+	tp     tp
+	offset int64
+	raw    []string
+	time   time.Time
+}
+
+// Next implements extract.Extractor. A batch is cut when it holds max
+// events, when linger passed since its first message, or when the source
+// drains or goes idle; a batch may hold no rows but checkpoints only (every
+// message was a duplicate, a tombstone or a skipped DDL).
+func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
+	if s.pendingErr != nil {
+		err := s.pendingErr
+		s.pendingErr = nil
+		return nil, err
+	}
+	if s.draining.Load() {
+		return nil, io.EOF
+	}
+	var bb batchBuilder
+	moved := map[tp]int64{} // partitions advanced by this batch → next offset
+	var linger <-chan time.Time
+	var lingerT *time.Timer
+	defer func() {
+		if lingerT != nil {
+			lingerT.Stop()
+		}
+	}()
+	var idleT *time.Timer
+	defer func() {
+		if idleT != nil {
+			idleT.Stop()
+		}
+	}()
+	for bb.count < max {
+		var idleC <-chan time.Time
+		if d := time.Duration(s.idle.Load()); d > 0 && len(moved) == 0 {
+			wait := d - time.Since(s.lastMsg)
+			if !s.joined {
+				// The idle time counts from when the group gave this
+				// consumer its partitions: joining waits for the members
+				// of a crashed run to time out first.
+				if s.reader.Stats().Rebalances > 0 || time.Since(s.opened) > joinGrace {
+					s.joined = true
+					s.lastMsg = time.Now()
+					wait = d
+				} else {
+					wait = 100 * time.Millisecond
+				}
+			}
+			if wait <= 0 {
+				s.log.Info("no event for the idle time; ending the run", "exit_when_idle", d.String())
+				return nil, io.EOF
+			}
+			if idleT == nil {
+				idleT = time.NewTimer(wait)
+			} else {
+				idleT.Reset(wait)
+			}
+			idleC = idleT.C
+		}
+		var f fetched
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-linger:
+			return s.finish(&bb, moved)
+		case <-idleC:
+			continue // re-checked at the top
+		case <-s.drainCh:
+			// Hand out the batch in hand, then end; messages not taken yet
+			// are not acknowledged and come again in the next run.
+			if len(moved) > 0 || bb.count > 0 {
+				return s.finish(&bb, moved)
+			}
+			return nil, io.EOF
+		case f = <-s.msgs:
+		}
+		if f.err != nil {
+			return nil, extract.Errorf("kafka", "read: %w", f.err)
+		}
+		s.lastMsg, s.joined = time.Now(), true
+		if lingerT == nil {
+			lingerT = time.NewTimer(s.st.linger)
+			linger = lingerT.C
+		}
+		stop, err := s.handle(&f.m, &bb, moved)
+		if err != nil {
+			return nil, err
+		}
+		if stop {
+			break
+		}
+	}
+	return s.finish(&bb, moved)
+}
+
+// handle takes one message into the batch. stop reports that the batch
+// must end before this message (a DDL event with ddl: stop).
+func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64) (stop bool, err error) {
+	s.messages.Add(1)
+	p := tp{m.Topic, m.Partition}
+	s.lagMu.Lock()
+	if m.HighWaterMark > 0 {
+		s.lag[p] = max(m.HighWaterMark-m.Offset-1, 0)
+	}
+	s.lagMu.Unlock()
+	if next, ok := s.resume[p]; ok {
+		if !s.checked[p] {
+			s.checked[p] = true
+			if m.Offset > next {
+				return false, extract.Errorf("kafka", "topic %s partition %d: the target has applied the events before offset %d, but the consumer group %q continues at offset %d: events %d..%d would never be applied (was the target restored from a backup, or the group's offsets reset?). Reset the group's offset of this partition to %d (kafka-consumer-groups --reset-offsets --to-offset %d), or, to accept the gap, delete the checkpoint %q of this pipeline from the xcetl_state table",
+					m.Topic, m.Partition, next, s.st.group, m.Offset, next, m.Offset-1, next, next, p.key())
+			}
+		}
+		if m.Offset < next {
+			s.dups.Add(1)
+			moved[p] = next
+			return false, nil
+		}
+	}
+	s.checked[p] = true
+	msg := message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time}
+	d, derr := s.dec.decode(&msg)
+	// The message as read: what a reject report shows for its rows.
+	raw := []string{m.Topic, strconv.Itoa(m.Partition), strconv.FormatInt(m.Offset, 10), string(m.Key), string(m.Value)}
+	ref := msgRef{tp: p, offset: m.Offset, time: m.Time, raw: raw}
+	origin := xcetl.Origin{File: fmt.Sprintf("kafka:%s/%d@%d", m.Topic, m.Partition, m.Offset)}
+	switch {
+	case derr != nil:
+		bb.rejects = append(bb.rejects, xcetl.Reject{Origin: origin, Raw: raw, Reason: derr.Error()})
+		bb.count++
+	case d.tombstone:
+		s.tombstones.Add(1)
+	case d.ignored != "":
+		s.ignored.Add(1)
+	case d.ddl != nil:
+		s.ddls.Add(1)
+		stmt := d.ddl.SQL
+		if len(stmt) > 500 {
+			stmt = stmt[:500] + "…"
+		}
+		switch s.st.ddl {
+		case "stop":
+			err := extract.Errorf("kafka", "DDL event for table %s (%s): %s — xcetl never applies DDL: change the target table yourself, then run once with ddl: skip (or ddl: log) to go past this event; everything before it was applied", d.ddl.Table, msg.where(), stmt)
+			if bb.count == 0 && len(moved) == 0 {
+				return true, err
+			}
+			s.pendingErr = err
+			return true, nil
+		case "log":
+			s.log.Warn("DDL event skipped (ddl: log): apply it to the target yourself if needed", "table", d.ddl.Table, "where", msg.where(), "statement", stmt)
+		}
+	default:
+		if s.st.single && s.st.format == "canal" && len(d.events) > 0 {
+			if s.single == "" {
+				s.single = d.events[0].Source
+			} else if d.events[0].Source != s.single {
+				return false, extract.Errorf("kafka", "%s: topic %s carries changes of %s and of %s, but the pipeline maps it to one table; add table_map (e.g. table_map: {%q: %s}) so that each table goes to its own target table",
+					msg.where(), m.Topic, s.single, d.events[0].Source, d.events[0].Source, lastPart(d.events[0].Source))
+			}
+		}
+		idx := len(bb.msgs)
+		bb.msgs = append(bb.msgs, ref)
+		for _, e := range d.events {
+			e.Table = s.st.tableFor(m.Topic, e.Source)
+			e.Ref = idx
+			bb.events = append(bb.events, e)
+			bb.count++
+		}
+		s.events.Add(int64(len(d.events)))
+	}
+	moved[p] = m.Offset + 1
+	return false, nil
+}
+
+func lastPart(s string) string {
+	if i := strings.LastIndexByte(s, '.'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// finish turns the collected events into a batch.
+func (s *Source) finish(bb *batchBuilder, moved map[tp]int64) (*xcetl.Batch, error) {
+	if len(moved) == 0 && bb.count == 0 {
+		return nil, io.EOF
+	}
+	events := s.handler.Collapse(bb.events)
+	b := &xcetl.Batch{
+		Schema:    s.schema,
+		Rows:      make([][]any, 0, len(events)),
+		Ops:       make([]xcetl.Op, 0, len(events)),
+		Origin:    make([]xcetl.Origin, 0, len(events)),
+		Raw:       make([][]string, 0, len(events)),
+		RawHeader: rawHeader,
+		Rejects:   bb.rejects,
+	}
+	width := len(s.schema.Columns)
+	var rest []cdc.Field
+	for _, e := range events {
+		ref := &bb.msgs[e.Ref]
+		row := make([]any, width)
+		row[0] = e.Table
+		row[1] = cdc.KeyText(e.Key)
+		if s.verCol >= 0 {
+			row[s.verCol] = e.Version
+		}
+		rest = rest[:0]
+		for _, f := range e.Fields {
+			if j, ok := s.exposed[f.Name]; ok {
+				if f.Value != nil {
+					row[j] = xcetl.FormatValue(f.Value, f.Kind)
+				}
+				continue
+			}
+			rest = append(rest, f)
+		}
+		enc, err := cdc.AppendRow(nil, rest)
+		if err != nil {
+			return nil, extract.Errorf("kafka", "topic %s partition %d offset %d: %w", ref.tp.topic, ref.tp.partition, ref.offset, err)
+		}
+		row[s.rowCol] = enc
+		b.Rows = append(b.Rows, row)
+		b.Ops = append(b.Ops, e.Op)
+		b.Origin = append(b.Origin, xcetl.Origin{File: fmt.Sprintf("kafka:%s/%d@%d", ref.tp.topic, ref.tp.partition, ref.offset)})
+		b.Raw = append(b.Raw, ref.raw)
+	}
+	// Checkpoints: every partition this batch moved. Last: every partition
+	// seen in the run, so that acknowledging any batch commits them all.
+	keys := make([]tp, 0, len(moved))
+	for p, next := range moved {
+		keys = append(keys, p)
+		s.seen[p] = next
+	}
+	slices.SortFunc(keys, func(a, b tp) int { return strings.Compare(a.key(), b.key()) })
+	for _, p := range keys {
+		b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: p.key(), Value: []byte(strconv.FormatInt(moved[p], 10))})
+	}
+	b.Last = s.position()
+	return b, nil
+}
+
+// position encodes every partition's next offset: "topic\x00partition\x00next\n"….
+func (s *Source) position() xcetl.Position {
+	var out []byte
+	for p, next := range s.seen {
+		out = append(out, p.topic...)
+		out = append(out, 0)
+		out = strconv.AppendInt(out, int64(p.partition), 10)
+		out = append(out, 0)
+		out = strconv.AppendInt(out, next, 10)
+		out = append(out, '\n')
+	}
+	return out
+}
+
+// Ack implements extract.Acker: the target committed everything up to pos,
+// so the consumer group's offsets may move there. A failed commit is only
+// logged: the target holds the truth, and the next run skips what Kafka
+// redelivers.
+func (s *Source) Ack(ctx context.Context, pos xcetl.Position) error {
+	if s.reader == nil || len(pos) == 0 {
+		return nil
+	}
+	var msgs []kafkago.Message
+	for _, line := range strings.Split(strings.TrimSuffix(string(pos), "\n"), "\n") {
+		parts := strings.Split(line, "\x00")
+		if len(parts) != 3 {
+			return fmt.Errorf("kafka source: bad position %q", line)
+		}
+		p, err1 := strconv.Atoi(parts[1])
+		next, err2 := strconv.ParseInt(parts[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("kafka source: bad position %q", line)
+		}
+		// CommitMessages commits the message's offset + 1.
+		msgs = append(msgs, kafkago.Message{Topic: parts[0], Partition: p, Offset: next - 1})
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := s.reader.CommitMessages(cctx, msgs...); err != nil {
+		s.commitErrs.Add(1)
+		s.log.Warn("committing offsets to the consumer group failed; the target keeps them, so nothing is lost", "group", s.st.group, "error", err.Error())
+	}
+	return nil
+}
+
+// Close implements extract.Extractor: it leaves the consumer group.
+func (s *Source) Close() error {
+	if s.reader == nil {
+		return nil
+	}
+	s.stop()
+	err := s.reader.Close()
+	s.pumpWG.Wait()
+	s.reader = nil
+	if err != nil {
+		return extract.Errorf("kafka", "close: %w", err)
+	}
+	return nil
+}
+
+// Stats implements xcetl.Statser.
+func (s *Source) Stats() []xcetl.Stat {
+	s.lagMu.Lock()
+	var lag int64
+	for _, l := range s.lag {
+		lag += l
+	}
+	s.lagMu.Unlock()
+	return []xcetl.Stat{
+		{Name: "kafka_messages", Help: "Kafka messages read", Kind: xcetl.Counter, Value: float64(s.messages.Load())},
+		{Name: "cdc_events", Help: "change events decoded from the messages", Kind: xcetl.Counter, Value: float64(s.events.Load())},
+		{Name: "cdc_duplicates_skipped", Help: "messages skipped because the target had already applied their offset", Kind: xcetl.Counter, Value: float64(s.dups.Load())},
+		{Name: "cdc_events_collapsed", Help: "events superseded by a later event of the same key in the same batch", Kind: xcetl.Counter, Value: float64(s.handler.Stats.Collapsed.Load())},
+		{Name: "cdc_tombstones", Help: "Debezium tombstones (nothing to apply)", Kind: xcetl.Counter, Value: float64(s.tombstones.Load())},
+		{Name: "cdc_ddl_events", Help: "DDL events seen (never applied)", Kind: xcetl.Counter, Value: float64(s.ddls.Load())},
+		{Name: "kafka_consumer_lag", Help: "messages in the assigned partitions not read yet", Kind: xcetl.Gauge, Value: float64(lag)},
+		{Name: "kafka_commit_errors", Help: "failed commits of offsets to the consumer group (the target keeps them anyway)", Kind: xcetl.Counter, Value: float64(s.commitErrs.Load())},
+	}
+}

@@ -1,0 +1,165 @@
+package kafka_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xcetl/xcetl/pipelines"
+)
+
+// childEnv names the pipeline file a re-executed test binary runs (see
+// TestMain): the child is a whole xcetl process that the test can kill.
+var killRuns = 4
+
+const childEnv = "XCETL_KAFKA_TEST_CHILD"
+
+func childMain() int {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	p, err := pipelines.Load(os.Getenv(childEnv), pipelines.Options{}, pipelines.WithLogger(log))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	rep, err := p.Run(context.Background(), pipelines.RunOptions{ExitWhenIdle: 2 * time.Second})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "child: %s, applied %v\n", rep.Status, rep.Stats["cdc_events_applied"])
+	return 0
+}
+
+// TestKillIntegration kills the xcetl process (SIGKILL) while it applies
+// batches, several times, and restarts it: whatever batch the kill
+// interrupted, the table ends equal to the source. The history has 3
+// partitions, inserts, updates, deletes and key changes, and every event
+// is sent twice.
+func TestKillIntegration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	h := newHarness(t, 3, "src.public.residents")
+	h.exec(residentsDDL)
+	rnd := rand.New(rand.NewSource(7))
+	const keys, events = 400, 6000
+	state := map[int]map[string]any{} // the source table, as the events leave it
+	lsn := int64(1000)
+	var recs []rec
+	part := func(id int) int32 { return int32(id % 3) }
+	for range events {
+		lsn += 10
+		id := 1 + rnd.Intn(keys)
+		cur, exists := state[id]
+		switch r := rnd.Intn(100); {
+		case !exists:
+			row := person(id, fmt.Sprintf("居民%d-%d", id, lsn), float64(rnd.Intn(10000))/100)
+			state[id] = row
+			recs = append(recs, msg(part(id), dbzKey(id), dbz("c", nil, row, lsn)))
+		case r < 70:
+			row := person(id, fmt.Sprintf("居民%d-%d", id, lsn), float64(rnd.Intn(10000))/100)
+			state[id] = row
+			recs = append(recs, msg(part(id), dbzKey(id), dbz("u", cur, row, lsn)))
+		case r < 80:
+			// The key changes: Debezium sends a delete (+ tombstone) under
+			// the old key and a create under the new one.
+			nid := keys + 1 + rnd.Intn(keys)
+			if _, taken := state[nid]; taken {
+				continue
+			}
+			delete(state, id)
+			row := person(nid, cur["name"].(string), cur["score"])
+			state[nid] = row
+			recs = append(recs, msg(part(id), dbzKey(id), dbz("d", cur, nil, lsn)), tombstone(part(id), dbzKey(id)),
+				msg(part(nid), dbzKey(nid), dbz("c", nil, row, lsn+1)))
+			lsn++
+		default:
+			delete(state, id)
+			recs = append(recs, msg(part(id), dbzKey(id), dbz("d", cur, nil, lsn)), tombstone(part(id), dbzKey(id)))
+		}
+	}
+	h.produce("src.public.residents", twice(recs)...)
+	path := h.pipeline("residents_kill", `
+source: {type: kafka, brokers: ["`+h.addr+`"], topic: src.public.residents, group: kill, format: debezium, linger: 20ms}
+target: {type: postgres, dsn: "`+h.dsn+`", table: public.residents, mode: cdc, key: [id], batch_size: 150}
+`)
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kills := 0
+	for attempt := 0; ; attempt++ {
+		cmd := exec.Command(bin, "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"="+path)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if attempt < killRuns {
+			// Kill once some batches are committed, at a random moment.
+			deadline := time.Now().Add(60 * time.Second)
+			for time.Now().Before(deadline) && h.appliedOffsets() <= int64(attempt*500) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(time.Duration(rnd.Intn(150)) * time.Millisecond)
+			select {
+			case err := <-done:
+				t.Logf("child ended before the kill: %v\n%s", err, stderr.String())
+			default:
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				kills++
+				continue
+			}
+		} else if err := <-done; err != nil {
+			t.Fatalf("last run: %v\n%s", err, stderr.String())
+		}
+		break
+	}
+	if kills == 0 && killRuns > 0 {
+		t.Fatal("the child was never killed while it ran")
+	}
+	var want []string
+	for id, row := range state {
+		want = append(want, fmt.Sprintf("%d\t%s", id, row["name"]))
+	}
+	if got := h.query(`SELECT id, name FROM public.residents`); sortedLines(got) != sortedLines(strings.Join(want, "\n")) {
+		t.Fatalf("after %d kills the table differs from the source (%d rows, want %d)", kills, strings.Count(got, "\n")+1, len(want))
+	}
+	t.Logf("%d kills, %d rows as in the source", kills, len(want))
+}
+
+// appliedOffsets sums the offsets the target has committed.
+func (h *harness) appliedOffsets() int64 {
+	var n int64
+	rows, err := h.db.Query(context.Background(), `SELECT convert_from(decode(state_value, 'hex'), 'UTF8') FROM xcetl_state`)
+	if err != nil {
+		return 0
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if rows.Scan(&s) == nil {
+			var v int64
+			fmt.Sscan(s, &v)
+			n += v
+		}
+	}
+	return n
+}
+
+func TestKillModel(t *testing.T) {
+	killRuns = 0
+	defer func() { killRuns = 4 }()
+	TestKillIntegration(t)
+}

@@ -225,6 +225,9 @@ type worker struct {
 	out    []byte // DecryptText's plaintext
 }
 
+// ivSetter is implemented by crypto/cipher's CBC modes: SetIV changes the
+// IV of that one object (a worker's own), unlike gmsm's package-level
+// sm4.SetIV, which is never called.
 type ivSetter interface{ SetIV([]byte) }
 
 func newWorker(key []byte, mode Mode) (*worker, error) {
@@ -241,6 +244,9 @@ func newWorker(key []byte, mode Mode) (*worker, error) {
 	case GCM:
 		if w.gcm, err = cipher.NewGCM(b); err != nil {
 			return nil, err
+		}
+		if w.gcm.NonceSize() != gcmNonceSize || w.gcm.Overhead() != gcmTagSize {
+			return nil, fmt.Errorf("sm4-gcm: nonce %d and tag %d bytes, the format needs %d and %d", w.gcm.NonceSize(), w.gcm.Overhead(), gcmNonceSize, gcmTagSize)
 		}
 	}
 	return w, nil

@@ -47,9 +47,23 @@ type Hash struct {
 	pairs   []hashPair
 	plain   bool
 	keyFile string
-	pool    sync.Pool // of hash.Hash
+	pool    sync.Pool // of summer
 	in, out *xcetl.Schema
 	bound   []hashBound
+}
+
+// summer is one worker's hash state: sum appends the hash of msg to dst.
+type summer interface {
+	sum(dst, msg []byte) []byte
+}
+
+// plainSM3 is the summer of `algorithm: sm3`.
+type plainSM3 struct{ h hash.Hash }
+
+func (p *plainSM3) sum(dst, msg []byte) []byte {
+	p.h.Reset()
+	p.h.Write(msg)
+	return p.h.Sum(dst)
 }
 
 // NewHMACSM3 returns an HMAC-SM3 hash (RFC 2104 over GB/T 32905 SM3)
@@ -160,9 +174,9 @@ func newHash(n *config.Node, env transform.Env) (transform.Transform, error) {
 		return nil, xcetl.SpecErrors{at.Errorf("hash: the HMAC key must be at least %d bytes, got %d", MinHMACKey, len(key))}
 	}
 	if h.plain {
-		h.pool.New = func() any { return NewSM3() }
+		h.pool.New = func() any { return &plainSM3{h: NewSM3()} }
 	} else {
-		h.pool.New = func() any { return NewHMACSM3(key) }
+		h.pool.New = func() any { return newHMACSM3(key) }
 	}
 	return h, nil
 }
@@ -205,7 +219,7 @@ func (h *Hash) Apply(ctx context.Context, b *xcetl.Batch) error {
 		return err
 	}
 	width, outWidth := len(h.in.Columns), len(h.out.Columns)
-	hs := h.pool.Get().(hash.Hash)
+	hs := h.pool.Get().(summer)
 	defer h.pool.Put(hs)
 	var text, sum []byte
 	vals := make([]any, len(h.bound))
@@ -247,9 +261,7 @@ func (h *Hash) Apply(ctx context.Context, b *xcetl.Batch) error {
 				text = xcetl.AppendText(text[:0], v, h.in.Columns[bd.src].Type.Kind)
 				plain = text
 			}
-			hs.Reset()
-			hs.Write(plain)
-			sum = hs.Sum(sum[:0])
+			sum = hs.sum(sum[:0], plain)
 			vals[k] = hex.EncodeToString(sum)
 		}
 		for k, bd := range h.bound {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -338,6 +339,9 @@ func TestOpenSSLInterop(t *testing.T) {
 		h.Write([]byte(plain))
 		if want := hex.EncodeToString(h.Sum(nil)); !strings.HasSuffix(strings.TrimSpace(string(out)), want) {
 			t.Fatalf("openssl: %s, we: %s", out, want)
+		}
+		if fast := hex.EncodeToString(newHMACSM3([]byte(key)).sum(nil, []byte(plain))); !strings.HasSuffix(strings.TrimSpace(string(out)), fast) {
+			t.Fatalf("openssl: %s, the transform's HMAC: %s", out, fast)
 		}
 	})
 }
@@ -826,5 +830,30 @@ func TestLiteralKeyWarning(t *testing.T) {
 	root, _ := config.Parse("p.yaml", []byte("transforms:\n  - encrypt: {fields: [a], key: \"${K}\"}\n"), func(string) (string, bool) { return stdKey, true })
 	if _, err := transform.New(root.Get("transforms").Items[0], env); err != nil || logs.Len() != 0 {
 		t.Fatalf("${K}: %v, log %q", err, logs.String())
+	}
+}
+
+// TestFastHMACSM3 checks the transform's HMAC-SM3 against crypto/hmac over
+// SM3 for keys and messages of every length around the block size.
+func TestFastHMACSM3(t *testing.T) {
+	rnd := mrand.New(mrand.NewPCG(1, 2))
+	for _, kl := range []int{1, 16, 32, 63, 64, 65, 100} {
+		key := make([]byte, kl)
+		for i := range key {
+			key[i] = byte(rnd.IntN(256))
+		}
+		fast := newHMACSM3(key)
+		for ml := 0; ml <= 130; ml++ {
+			msg := make([]byte, ml)
+			for i := range msg {
+				msg[i] = byte(rnd.IntN(256))
+			}
+			ref := NewHMACSM3(key)
+			ref.Write(msg)
+			want := ref.Sum(nil)
+			if got := fast.sum([]byte("p"), msg); !bytes.Equal(got[1:], want) || got[0] != 'p' {
+				t.Fatalf("key %d, msg %d bytes: %x, want %x", kl, ml, got[1:], want)
+			}
+		}
 	}
 }

@@ -384,3 +384,6 @@ func (lk *leaseLock) Release(ctx context.Context) error {
 	}
 	return errors.Join(err, lk.c.Close(ctx))
 }
+
+// LockHolder describes the process holding (or asking for) a lock.
+type LockHolder = dialects.LockHolder

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -87,20 +88,42 @@ type counters struct {
 // transform names a column the source does not have), ErrInterrupted when
 // ctx was cancelled. Messages never contain the pipeline's secrets.
 func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
-	rep := &Report{Pipeline: p.Spec.Name, StartedAt: time.Now(), DryRun: ro.DryRun}
+	rep := &Report{Pipeline: p.Spec.Name, RunID: newRunID(), StartedAt: time.Now(), DryRun: ro.DryRun}
+	rep.Host, _ = os.Hostname()
+	if !p.running.CompareAndSwap(false, true) {
+		err := fmt.Errorf("pipeline %s is already running in this program; a Pipeline runs once at a time", p.Spec.Name)
+		rep.Status, rep.Error, rep.FinishedAt = "failed", err.Error(), time.Now()
+		return rep, err
+	}
+	defer p.running.Store(false)
+	if p.used {
+		// Plugins are good for one run: build fresh ones from the spec.
+		pl, errs := p.build()
+		if err := errs.Err(); err != nil {
+			rep.Status, rep.Error, rep.FinishedAt = "failed", p.Scrub(err.Error()), time.Now()
+			return rep, err
+		}
+		p.mu.Lock()
+		p.source, p.transforms, p.target = pl.source, pl.transforms, pl.target
+		p.mu.Unlock()
+	}
+	p.used = true
 	if d, ok := p.source.(extract.Describer); ok {
 		rep.Source = d.Describe()
 	}
 	if d, ok := p.target.(load.Describer); ok {
 		rep.Target = d.Describe()
 	}
-	p.logger.Info("run started", "pipeline", p.Spec.Name, "source", rep.Source, "target", rep.Target, "dry_run", ro.DryRun)
+	p.logger.Info("run started", "pipeline", p.Spec.Name, "run_id", rep.RunID, "source", rep.Source, "target", rep.Target, "dry_run", ro.DryRun)
 	var c counters
+	lr := &liveRun{c: &c, started: rep.StartedAt}
+	p.live.Store(lr)
 	err := p.run(ctx, ro, rep, &c)
 	rep.RowsRead, rep.RowsWritten = c.read.Load(), c.written.Load()
 	rep.RowsRejected, rep.RowsFiltered = c.rejected.Load(), c.filtered.Load()
 	rep.RowsCommitted, rep.Batches = c.committed.Load(), c.batches.Load()
-	for _, st := range p.Stats() {
+	stats := p.Stats()
+	for _, st := range stats {
 		if rep.Stats == nil {
 			rep.Stats = map[string]float64{}
 		}
@@ -121,12 +144,18 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 			"rows_read", rep.RowsRead, "rows_written", rep.RowsWritten, "rows_rejected", rep.RowsRejected,
 			"rows_filtered", rep.RowsFiltered, "duration_ms", rep.DurationMS)
 	}
+	if !ro.DryRun {
+		p.recordRun(ctx, rep, err)
+	}
+	lr.finish(rep, stats)
 	return rep, err
 }
 
 // Stats returns what the pipeline's source, transforms and target report
 // (xcetl.Statser), in that order. It is safe to call while Run goes on.
 func (p *Pipeline) Stats() []xcetl.Stat {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	var out []xcetl.Stat
 	add := func(x any) {
 		if s, ok := x.(xcetl.Statser); ok {
@@ -151,6 +180,13 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 		if err := pf.Preflight(); err != nil {
 			return err
 		}
+	}
+	if !ro.DryRun {
+		release, err := p.lock(ctx, cancel, rep)
+		if err != nil {
+			return interrupted(ctx, err)
+		}
+		defer release()
 	}
 	schema, err := p.source.Open(ctx)
 	if err != nil {

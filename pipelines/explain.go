@@ -20,6 +20,11 @@ import (
 // values that came from ${VAR} are shown as the reference, DSNs without
 // passwords.
 func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
+	if p.running.Load() {
+		return fmt.Errorf("pipeline %s is running; explain it before or after", p.Spec.Name)
+	}
+	// Explain opens the source: the next Run builds fresh plugins.
+	p.used = true
 	s := p.Spec
 	fmt.Fprintf(w, "pipeline %s (%s)\n", s.Name, s.File)
 	if s.Description != "" {
@@ -65,6 +70,24 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 				fmt.Fprintf(w, "  SQL: %s\n", p.Scrub(err.Error()))
 			}
 			fmt.Fprintf(w, "\nSQL\n")
+			for _, st := range stmts {
+				fmt.Fprintf(w, "  -- %s\n", st.When)
+				for _, line := range strings.Split(strings.TrimSpace(st.SQL), "\n") {
+					fmt.Fprintf(w, "  %s\n", p.Scrub(line))
+				}
+			}
+		}
+	}
+	if rs, ok := p.target.(load.RunStatementer); ok {
+		var stmts []load.Statement
+		for _, st := range rs.RunStatements() {
+			if p.noLock && strings.HasPrefix(st.When, "lock:") || p.noHistory && strings.HasPrefix(st.When, "run history:") {
+				continue
+			}
+			stmts = append(stmts, st)
+		}
+		if len(stmts) > 0 {
+			fmt.Fprintf(w, "\nrun control (not in a dry run)\n")
 			for _, st := range stmts {
 				fmt.Fprintf(w, "  -- %s\n", st.When)
 				for _, line := range strings.Split(strings.TrimSpace(st.SQL), "\n") {

@@ -1,9 +1,15 @@
 package pipelines
 
 import (
+	"database/sql"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -27,13 +33,24 @@ type Pipeline struct {
 	batchSize  int
 	logger     *slog.Logger
 	scrub      xcetl.Scrubber
+
+	// Set by options.
+	db           *sql.DB
+	registerer   prometheus.Registerer
+	extractors   map[string]extract.Factory
+	transformers map[string]transform.Factory
+	loaders      map[string]load.Factory
+	noLock       bool
+	noHistory    bool
+
+	// live is the run going on, or the last one (for metrics).
+	live atomic.Pointer[liveRun]
+	// plugins of the next run; fresh ones are built after every run.
+	plugins plugins
+	used    bool
+	running atomic.Bool
+	mu      sync.RWMutex // guards source, transforms, target against Stats
 }
-
-// Option configures a Pipeline.
-type Option func(*Pipeline)
-
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option { return func(p *Pipeline) { p.logger = l } }
 
 // Load reads, parses and checks the pipeline file at path: ParseFile + New.
 func Load(path string, popts Options, opts ...Option) (*Pipeline, error) {
@@ -76,37 +93,10 @@ func New(spec *Spec, opts ...Option) (*Pipeline, error) {
 	for _, o := range opts {
 		o(p)
 	}
-	var errs xcetl.SpecErrors
-	collect := func(err error) {
-		if err == nil {
-			return
-		}
-		if se, ok := err.(xcetl.SpecErrors); ok {
-			errs = append(errs, se...)
-			return
-		}
-		if se, ok := err.(*xcetl.SpecError); ok {
-			errs = append(errs, se)
-			return
-		}
-		errs = append(errs, &xcetl.SpecError{Pos: xcetl.Pos{File: spec.File}, Msg: err.Error()})
-	}
-	var err error
-	if spec.Source != nil && spec.Source.Kind == config.Map {
-		p.source, err = extract.New(spec.Source, extract.Env{BaseDir: spec.Dir, Logger: p.logger})
-		collect(err)
-	}
-	tenv := transform.Env{BaseDir: spec.Dir, Logger: p.logger}
-	for _, item := range spec.Transforms {
-		t, err := transform.New(item, tenv)
-		collect(err)
-		p.transforms = append(p.transforms, t)
-	}
-	if spec.Target != nil && spec.Target.Kind == config.Map {
-		r, resumes := p.source.(extract.Resumer)
-		resumes = resumes && r.Resumes()
-		p.target, err = load.New(spec.Target, load.Env{BaseDir: spec.Dir, Logger: p.logger, Pipeline: spec.Name, State: resumes})
-		collect(err)
+	pl, errs := p.build()
+	p.plugins = pl
+	p.source, p.transforms, p.target = pl.source, pl.transforms, pl.target
+	if spec.Target != nil {
 		if bs := spec.Target.Get("batch_size"); bs != nil && bs.Kind == config.Scalar {
 			if n, err := strconv.Atoi(strings.ReplaceAll(bs.Value, "_", "")); err == nil && n > 0 {
 				p.batchSize = n
@@ -117,7 +107,42 @@ func New(spec *Spec, opts ...Option) (*Pipeline, error) {
 	if len(errs) > 0 {
 		return nil, sortErrs(errs)
 	}
+	if p.registerer != nil {
+		if err := p.registerer.Register(p.Collector()); err != nil {
+			return nil, fmt.Errorf("pipeline %s: register its metrics: %w", spec.Name, err)
+		}
+	}
 	return p, nil
+}
+
+// typeOf returns the `type:` of a source or target mapping.
+func typeOf(n *config.Node) string {
+	if t := n.Get("type"); t != nil && t.Kind == config.Scalar {
+		return t.Value
+	}
+	return ""
+}
+
+// customTransform finds a transform given by WithTransform for a
+// `transforms:` item.
+func (p *Pipeline) customTransform(item *config.Node) (transform.Factory, *config.Node, bool) {
+	if len(p.transformers) == 0 || item == nil || item.Kind != config.Map || len(item.Entries) != 1 {
+		return nil, nil, false
+	}
+	e := item.Entries[0]
+	f, ok := p.transformers[e.Key]
+	return f, e.Value, ok
+}
+
+// commitsPerBatch reports whether the target commits each batch on its own
+// (`commit: batch`, a key of the pipeline contract), which lets a source
+// resume a killed run from its last committed batch.
+func commitsPerBatch(target *config.Node) bool {
+	if target == nil {
+		return false
+	}
+	c := target.Get("commit")
+	return c != nil && c.Kind == config.Scalar && c.Value == "batch"
 }
 
 // secretKeys are config keys whose values are secrets wherever they appear.
@@ -151,3 +176,68 @@ func (p *Pipeline) collectSecrets(n *config.Node) {
 
 // Scrub removes the pipeline's secrets from text.
 func (p *Pipeline) Scrub(text string) string { return p.scrub.Scrub(text) }
+
+// plugins are the source, transforms and target of one run.
+type plugins struct {
+	source     extract.Extractor
+	transforms []transform.Transform
+	target     load.Loader
+}
+
+// build makes the plugins of the pipeline from its spec. New calls it to
+// check the file; Run calls it again for every run after the first, since
+// plugins are good for one run.
+func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
+	spec := p.Spec
+	var (
+		pl   plugins
+		errs xcetl.SpecErrors
+		err  error
+	)
+	collect := func(err error) {
+		if err == nil {
+			return
+		}
+		if se, ok := err.(xcetl.SpecErrors); ok {
+			errs = append(errs, se...)
+			return
+		}
+		if se, ok := err.(*xcetl.SpecError); ok {
+			errs = append(errs, se)
+			return
+		}
+		errs = append(errs, &xcetl.SpecError{Pos: xcetl.Pos{File: spec.File}, Msg: err.Error()})
+	}
+	if spec.Source != nil && spec.Source.Kind == config.Map {
+		env := extract.Env{BaseDir: spec.Dir, Logger: p.logger, CommitPerBatch: commitsPerBatch(spec.Target)}
+		if f, ok := p.extractors[typeOf(spec.Source)]; ok {
+			pl.source, err = f(spec.Source, env)
+		} else {
+			pl.source, err = extract.New(spec.Source, env)
+		}
+		collect(err)
+	}
+	tenv := transform.Env{BaseDir: spec.Dir, Logger: p.logger}
+	for _, item := range spec.Transforms {
+		var t transform.Transform
+		if f, val, ok := p.customTransform(item); ok {
+			t, err = f(val, tenv)
+		} else {
+			t, err = transform.New(item, tenv)
+		}
+		collect(err)
+		pl.transforms = append(pl.transforms, t)
+	}
+	if spec.Target != nil && spec.Target.Kind == config.Map {
+		r, resumes := pl.source.(extract.Resumer)
+		resumes = resumes && r.Resumes()
+		env := load.Env{BaseDir: spec.Dir, Logger: p.logger, Pipeline: spec.Name, State: resumes, DB: p.db}
+		if f, ok := p.loaders[typeOf(spec.Target)]; ok {
+			pl.target, err = f(spec.Target, env)
+		} else {
+			pl.target, err = load.New(spec.Target, env)
+		}
+		collect(err)
+	}
+	return pl, errs
+}

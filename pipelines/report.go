@@ -18,7 +18,11 @@ import (
 // handed to the target; after a failed run with commit: run they were rolled
 // back (RowsCommitted says what stayed).
 type Report struct {
-	Pipeline      string    `json:"pipeline"`
+	Pipeline string `json:"pipeline"`
+	// RunID identifies the run in logs and in the xcetl_runs table; Host is
+	// the machine it ran on.
+	RunID         string    `json:"run_id,omitempty"`
+	Host          string    `json:"host,omitempty"`
 	Status        string    `json:"status"` // "ok" | "failed"
 	RowsRead      int64     `json:"rows_read"`
 	RowsWritten   int64     `json:"rows_written"`

@@ -163,6 +163,8 @@ func runCmd(g *globals) *cobra.Command {
 		exitWhenIdle time.Duration
 		progress     string
 		cpuProfile   string
+		metricsFile  string
+		metricsAddr  string
 	)
 	c := &cobra.Command{
 		Use:   "run FILE",
@@ -180,10 +182,17 @@ func runCmd(g *globals) *cobra.Command {
 			if exitWhenIdle < 0 {
 				return &exitError{exitInvalid, fmt.Errorf("--exit-when-idle %s: must be 0 (run until stopped) or more", exitWhenIdle)}
 			}
-			p, _, err := g.load(args[0])
+			p, log, err := g.load(args[0])
 			if err != nil {
-				writeFailedReport(reportPath, args[0], err)
+				writeFailedReport(reportPath, metricsFile, args[0], err)
 				return err
+			}
+			if metricsAddr != "" {
+				stopMetrics, err := serveMetrics(metricsAddr, p, log)
+				if err != nil {
+					return &exitError{exitInvalid, err}
+				}
+				defer stopMetrics()
 			}
 			if cpuProfile != "" {
 				f, err := os.Create(cpuProfile)
@@ -237,6 +246,14 @@ func runCmd(g *globals) *cobra.Command {
 					}
 				}
 			}
+			if metricsFile != "" {
+				if err := p.WriteMetricsFile(metricsFile); err != nil {
+					fmt.Fprintln(g.stderr, "xcetl: "+err.Error())
+					if runErr == nil {
+						return &exitError{exitFailed, nil}
+					}
+				}
+			}
 			if runErr != nil {
 				// The summary already shows the error.
 				return &exitError{codeOf(runErr), nil}
@@ -252,19 +269,27 @@ func runCmd(g *globals) *cobra.Command {
 	f.StringVar(&progress, "progress", "auto", "progress display on stderr: auto|always|never")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	_ = f.MarkHidden("cpuprofile")
+	f.StringVar(&metricsFile, "metrics-file", "", "write Prometheus metrics of the run to this file at the end (node_exporter textfile collector; written atomically)")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics on HOST:PORT/metrics while the run goes on")
 	return c
 }
 
-// writeFailedReport writes a report for a run that could not start (invalid
-// file), so that monitoring that reads reports sees the failure.
-func writeFailedReport(path, file string, err error) {
-	if path == "" {
+// writeFailedReport writes a report (and metrics) for a run that could not
+// start (invalid file), so that monitoring that reads reports sees the
+// failure.
+func writeFailedReport(path, metricsPath, file string, err error) {
+	if path == "" && metricsPath == "" {
 		return
 	}
 	now := time.Now()
 	rep := &pipelines.Report{Pipeline: strings.TrimSuffix(strings.TrimSuffix(baseName(file), ".yaml"), ".yml"),
 		Status: "failed", StartedAt: now, FinishedAt: now, Error: err.Error()}
-	_ = rep.WriteFile(path)
+	if path != "" {
+		_ = rep.WriteFile(path)
+	}
+	if metricsPath != "" {
+		_ = rep.WriteMetricsFile(metricsPath)
+	}
 }
 
 func baseName(p string) string {

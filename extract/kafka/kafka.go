@@ -199,21 +199,47 @@ func (s *Source) Resume(ctx context.Context, state xcetl.StateReader) error {
 	return nil
 }
 
-// Open implements extract.Extractor: it checks that the brokers answer and
-// the topics exist, joins the consumer group and returns the schema of the
-// change-event batches (see package transform/cdc).
+// Open implements extract.Extractor: it returns the schema of the
+// change-event batches (see package transform/cdc). It does not connect:
+// `xcetl explain` opens sources too, and must not join the consumer group
+// (that would make a running instance rebalance). The first Next connects.
 func (s *Source) Open(ctx context.Context) (*xcetl.Schema, error) {
+	s.resume, s.seen, s.checked, s.lag = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}
+	s.lastMsg, s.opened = time.Now(), time.Now()
+	cols := []xcetl.Column{
+		{Name: cdc.ColTable, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
+		{Name: cdc.ColKey, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
+	}
+	s.verCol = -1
+	if s.st.versions {
+		s.verCol = len(cols)
+		cols = append(cols, xcetl.Column{Name: cdc.ColVersion, Type: xcetl.Type{Kind: xcetl.KindBytes}, Source: -1})
+	}
+	s.exposed = map[string]int{}
+	for _, c := range s.st.columns {
+		s.exposed[c] = len(cols)
+		cols = append(cols, xcetl.Column{Name: c, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: true, Source: 4})
+	}
+	s.rowCol = len(cols)
+	cols = append(cols, xcetl.Column{Name: cdc.ColRow, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Source: 4})
+	s.schema = &xcetl.Schema{Columns: cols}
+	return s.schema, nil
+}
+
+// connect checks that the brokers answer and the topics exist, and joins
+// the consumer group.
+func (s *Source) connect(ctx context.Context) error {
 	mech, err := s.st.mechanism()
 	if err != nil {
-		return nil, extract.Errorf("kafka", "%w", err)
+		return extract.Errorf("kafka", "%w", err)
 	}
 	tlsc, err := s.st.tlsConfig()
 	if err != nil {
-		return nil, extract.Errorf("kafka", "%w", err)
+		return extract.Errorf("kafka", "%w", err)
 	}
 	dialer := &kafkago.Dialer{Timeout: 10 * time.Second, DualStack: true, ClientID: s.st.clientID, SASLMechanism: mech, TLS: tlsc}
 	if err := s.checkTopics(ctx, dialer); err != nil {
-		return nil, err
+		return err
 	}
 	start := kafkago.FirstOffset
 	if !s.st.earliest {
@@ -239,32 +265,13 @@ func (s *Source) Open(ctx context.Context) (*xcetl.Schema, error) {
 		SessionTimeout:   sessionTimeout,
 		RebalanceTimeout: sessionTimeout,
 	})
-	s.resume, s.seen, s.checked, s.lag = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}
 	pctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.msgs = make(chan fetched, 256)
 	s.pumpWG.Add(1)
 	go s.pump(pctx)
 	s.lastMsg, s.opened = time.Now(), time.Now()
-
-	cols := []xcetl.Column{
-		{Name: cdc.ColTable, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
-		{Name: cdc.ColKey, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
-	}
-	s.verCol = -1
-	if s.st.versions {
-		s.verCol = len(cols)
-		cols = append(cols, xcetl.Column{Name: cdc.ColVersion, Type: xcetl.Type{Kind: xcetl.KindBytes}, Source: -1})
-	}
-	s.exposed = map[string]int{}
-	for _, c := range s.st.columns {
-		s.exposed[c] = len(cols)
-		cols = append(cols, xcetl.Column{Name: c, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: true, Source: 4})
-	}
-	s.rowCol = len(cols)
-	cols = append(cols, xcetl.Column{Name: cdc.ColRow, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Source: 4})
-	s.schema = &xcetl.Schema{Columns: cols}
-	return s.schema, nil
+	return nil
 }
 
 // checkTopics fails early, with a clear message, when no broker answers or
@@ -348,6 +355,11 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	}
 	if s.draining.Load() {
 		return nil, io.EOF
+	}
+	if s.reader == nil {
+		if err := s.connect(ctx); err != nil {
+			return nil, err
+		}
 	}
 	var bb batchBuilder
 	moved := map[tp]int64{} // partitions advanced by this batch → next offset

@@ -1,0 +1,494 @@
+package excel
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// sheetRow is one row of a worksheet as stored: cells by 1-based column
+// (vals[c-1], kinds[c-1]); "" and ckEmpty for an empty cell.
+type sheetRow struct {
+	num   int
+	vals  []string
+	kinds []cellKind
+	bad   string // why a cell could not be read ("" if all were fine)
+}
+
+// rowCell is a cell of the row being read, before the row's text is made a
+// string.
+type rowCell struct {
+	col  int
+	kind cellKind
+	sst  bool   // the value is str (a shared string); else out[a:b]
+	str  string // shared string
+	a, b int
+}
+
+// sheetReader streams the rows of one worksheet part, holding one row at a
+// time.
+type sheetReader struct {
+	b      *book
+	rc     io.ReadCloser
+	sc     *xmlScanner
+	row    int // number of the last row returned
+	maxCol int // columns beyond this are not kept (0: all)
+	done   bool
+
+	text  []byte    // the current cell's value, decoded
+	out   []byte    // the current row's converted values, concatenated
+	cells []rowCell // the current row's non-empty cells
+}
+
+func (b *book) openSheet(si sheetInfo, maxCol int, count *atomic.Int64) (*sheetReader, error) {
+	zf := b.file(si.part)
+	if zf == nil {
+		return nil, fmt.Errorf("%s: sheet %q: part %s is missing from the workbook", b.name, si.Name, si.part)
+	}
+	rc, err := b.openPart(zf, unzipSizeLimit, count)
+	if err != nil {
+		return nil, err
+	}
+	return &sheetReader{b: b, rc: rc, sc: newScanner(rc), maxCol: maxCol}, nil
+}
+
+func (s *sheetReader) Close() error { return s.rc.Close() }
+
+func (s *sheetReader) xmlErr(err error) error {
+	if errors.Is(err, errTooBig) {
+		return err
+	}
+	return fmt.Errorf("%s: worksheet XML is damaged after row %d: %w", s.b.name, s.row, err)
+}
+
+// next returns the next stored row (rows with no cells may be left out by
+// the file itself), reusing r's slices. It returns io.EOF after the last.
+func (s *sheetReader) next(r *sheetRow) error {
+	if s.done {
+		return io.EOF
+	}
+	for {
+		err := s.sc.next()
+		if err == io.EOF {
+			s.done = true
+			return io.EOF
+		}
+		if err != nil {
+			return s.xmlErr(err)
+		}
+		switch s.sc.kind {
+		case tokStart, tokEmpty:
+			if string(s.sc.name) != "row" {
+				continue
+			}
+			num := s.row + 1
+			v, err := plainAttr(s.sc.attrs, "r")
+			if err != nil {
+				return s.xmlErr(err)
+			}
+			if v != nil {
+				n, ok := atoi(v)
+				if !ok || n < 1 {
+					return fmt.Errorf("%s: worksheet XML has a row numbered %q after row %d", s.b.name, clip(string(v)), s.row)
+				}
+				num = n
+			}
+			s.row = num
+			s.startRow(r, num)
+			if s.sc.kind == tokEmpty {
+				s.finishRow(r)
+				return nil
+			}
+			return s.readCells(r)
+		case tokEnd:
+			if string(s.sc.name) == "sheetData" {
+				s.done = true
+				return io.EOF
+			}
+		}
+	}
+}
+
+// plainAttr returns the raw value of the unprefixed attribute name, or nil.
+func plainAttr(attrs []byte, name string) ([]byte, error) {
+	for {
+		n, v, rest, ok, err := nextAttr(attrs)
+		if err != nil || !ok {
+			return nil, err
+		}
+		if string(n) == name {
+			return v, nil
+		}
+		attrs = rest
+	}
+}
+
+// atoi parses a small non-negative decimal number.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// readCells reads the cells of the row just started, up to </row>.
+func (s *sheetReader) readCells(r *sheetRow) error {
+	col := 0
+	for {
+		err := s.sc.next()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return s.xmlErr(err)
+		}
+		switch s.sc.kind {
+		case tokStart, tokEmpty:
+			if string(s.sc.name) != "c" {
+				continue
+			}
+			col++
+			var typ, style []byte
+			attrs := s.sc.attrs
+			for {
+				n, v, rest, ok, err := nextAttr(attrs)
+				if err != nil {
+					return s.xmlErr(err)
+				}
+				if !ok {
+					break
+				}
+				attrs = rest
+				switch string(n) {
+				case "r":
+					if c, _, ok := parseRef(string(v)); ok && c > 0 {
+						col = c
+					}
+				case "t":
+					typ = v
+				case "s":
+					style = v
+				}
+			}
+			// typ and style point into the scanner's buffer: keep them
+			// before reading on.
+			var tb, sb [16]byte
+			typ, style = append(tb[:0], typ...), append(sb[:0], style...)
+			s.text = s.text[:0]
+			inline := false
+			if s.sc.kind == tokStart {
+				if inline, err = s.cellValue(); err != nil {
+					return err
+				}
+			}
+			s.addCell(r, col, typ, style, s.text, inline)
+		case tokEnd:
+			if string(s.sc.name) == "row" {
+				s.finishRow(r)
+				return nil
+			}
+		}
+	}
+}
+
+// cellValue reads a <c> element's content into s.text: the text of <v>, or
+// of an inline string's <t> elements (inline is true then). Formulas (<f>)
+// are skipped: the cached value in <v> is what the user last saw.
+// Phonetic hints (<rPh>) are not part of the text.
+func (s *sheetReader) cellValue() (inline bool, err error) {
+	in, rph := false, 0
+	for {
+		err := s.sc.next()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return false, s.xmlErr(err)
+		}
+		switch s.sc.kind {
+		case tokStart, tokEmpty:
+			switch string(s.sc.name) {
+			case "v":
+				in = s.sc.kind == tokStart
+			case "is":
+				inline = true
+			case "t":
+				if inline && rph == 0 && s.sc.kind == tokStart {
+					in = true
+				}
+			case "rPh":
+				if s.sc.kind == tokStart {
+					rph++
+				}
+			case "c":
+				if s.sc.kind == tokEmpty {
+					return inline, nil
+				}
+			}
+		case tokEnd:
+			switch string(s.sc.name) {
+			case "c":
+				return inline, nil
+			case "v", "t":
+				in = false
+			case "rPh":
+				rph--
+			}
+		case tokText:
+			if in {
+				if s.text, err = appendText(s.text, s.sc.text); err != nil {
+					return false, s.xmlErr(err)
+				}
+			}
+		case tokCDATA:
+			if in {
+				s.text = append(s.text, s.sc.text...)
+			}
+		}
+	}
+}
+
+// startRow resets r for row num.
+func (s *sheetReader) startRow(r *sheetRow, num int) {
+	r.num, r.vals, r.kinds, r.bad = num, r.vals[:0], r.kinds[:0], ""
+	s.out, s.cells = s.out[:0], s.cells[:0]
+}
+
+// addCell converts one stored cell and keeps it for the row.
+func (s *sheetReader) addCell(r *sheetRow, col int, typ, style, raw []byte, inline bool) {
+	if s.maxCol > 0 && col > s.maxCol {
+		return
+	}
+	a := len(s.out)
+	c := rowCell{col: col, a: a}
+	var err error
+	c.str, c.sst, c.kind, err = s.convert(typ, style, raw, inline)
+	c.b = len(s.out)
+	if err != nil {
+		s.out = s.out[:a]
+		if r.bad == "" {
+			r.bad = fmt.Sprintf("cell %s%d: %v", colName(col), r.num, err)
+		}
+		return
+	}
+	if c.kind == ckEmpty {
+		s.out = s.out[:a]
+		return
+	}
+	s.cells = append(s.cells, c)
+}
+
+// finishRow turns the row's cells into r.vals and r.kinds, with one string
+// allocation for all of the row's converted text.
+func (s *sheetReader) finishRow(r *sheetRow) {
+	text := string(s.out)
+	for _, c := range s.cells {
+		for len(r.vals) < c.col {
+			r.vals = append(r.vals, "")
+			r.kinds = append(r.kinds, ckEmpty)
+		}
+		if c.sst {
+			r.vals[c.col-1] = c.str
+		} else {
+			r.vals[c.col-1] = text[c.a:c.b]
+		}
+		r.kinds[c.col-1] = c.kind
+	}
+}
+
+// convert turns a stored cell into its text (see README: Cell values):
+// shared strings are returned as str with sst set, everything else is
+// appended to s.out.
+func (s *sheetReader) convert(typ, style, raw []byte, inline bool) (str string, sst bool, k cellKind, err error) {
+	switch string(typ) {
+	case "s":
+		i, ok := atoi(raw)
+		if !ok || i >= s.b.sstLen() {
+			if len(raw) == 0 {
+				return "", false, ckEmpty, nil
+			}
+			return "", false, ckEmpty, fmt.Errorf("shared string %q does not exist", clip(string(raw)))
+		}
+		v := s.b.sstAt(i)
+		if v == "" {
+			return "", false, ckEmpty, nil
+		}
+		return v, true, ckText, nil
+	case "inlineStr", "str":
+		return "", false, s.appendString(raw), s.checkUTF8(raw)
+	case "b":
+		switch string(raw) {
+		case "1", "true":
+			s.out = append(s.out, "true"...)
+		case "0", "false":
+			s.out = append(s.out, "false"...)
+		case "":
+			return "", false, ckEmpty, nil
+		default:
+			return "", false, ckEmpty, fmt.Errorf("boolean cell holds %q", clip(string(raw)))
+		}
+		return "", false, ckBool, nil
+	case "e":
+		return "", false, ckEmpty, fmt.Errorf("the cell holds the error %s", clip(string(raw)))
+	case "d":
+		if len(raw) == 0 {
+			return "", false, ckEmpty, nil
+		}
+		s.out, k, err = appendISOCellDate(s.out, string(raw))
+		return "", false, k, err
+	}
+	if inline {
+		return "", false, s.appendString(raw), s.checkUTF8(raw)
+	}
+	if len(raw) == 0 {
+		return "", false, ckEmpty, nil
+	}
+	fk := fmtNumber
+	if n, ok := atoi(style); ok {
+		fk = s.b.kindOf(n)
+	}
+	if fk != fmtNumber {
+		s.out, k, err = appendSerial(s.out, raw, fk, s.b.date1904)
+		return "", false, k, err
+	}
+	s.out, k, err = appendNumber(s.out, raw)
+	return "", false, k, err
+}
+
+// appendString appends a string cell's text, undoing _xHHHH_ escapes.
+func (s *sheetReader) appendString(raw []byte) cellKind {
+	if len(raw) == 0 {
+		return ckEmpty
+	}
+	if bytes.Contains(raw, []byte("_x")) {
+		s.out = append(s.out, decodeXString(string(raw))...)
+	} else {
+		s.out = append(s.out, raw...)
+	}
+	return ckText
+}
+
+func (s *sheetReader) checkUTF8(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return errors.New("the text is not valid UTF-8")
+	}
+	return nil
+}
+
+// appendNumber appends a numeric cell's value the way Excel shows it in
+// General format: at most 15 significant digits, no exponent, no ".0".
+func appendNumber(dst, raw []byte) ([]byte, cellKind, error) {
+	if isPlainInt(raw) {
+		return append(dst, raw...), ckInt, nil
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return dst, ckEmpty, fmt.Errorf("numeric cell holds %q, not a number", clip(string(raw)))
+	}
+	v = round15(v)
+	if v == 0 {
+		return append(dst, '0'), ckInt, nil
+	}
+	k := ckFloat
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		k = ckInt
+	}
+	return strconv.AppendFloat(dst, v, 'f', -1, 64), k, nil
+}
+
+// round15 rounds v to 15 significant digits, the precision Excel shows and
+// keeps (0.1+0.2 is shown as 0.3).
+func round15(v float64) float64 {
+	var buf [32]byte
+	r, _ := strconv.ParseFloat(string(strconv.AppendFloat(buf[:0], v, 'g', 15, 64)), 64)
+	return r
+}
+
+// isPlainInt reports whether s is an optional '-' and 1 to 15 digits
+// without a leading zero, the common case, which needs no float round trip.
+func isPlainInt(s []byte) bool {
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+		if len(s) == 1 && s[0] == '0' {
+			return false
+		}
+	}
+	if len(s) == 0 || len(s) > 15 || (len(s) > 1 && s[0] == '0') {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeRange is a merged area, 1-based and inclusive.
+type mergeRange struct {
+	c1, r1, c2, r2 int
+}
+
+// mergeCells reads the <mergeCell ref="A1:B2"> list of a worksheet. It is
+// stored after the cells, so this is a separate pass over the sheet that
+// only tokenises it (no cell is converted).
+func (b *book) mergeCells(si sheetInfo) ([]mergeRange, error) {
+	zf := b.file(si.part)
+	if zf == nil {
+		return nil, fmt.Errorf("%s: sheet %q: part %s is missing from the workbook", b.name, si.Name, si.part)
+	}
+	rc, err := b.openPart(zf, unzipSizeLimit, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	sc := newScanner(rc)
+	var out []mergeRange
+	for {
+		err := sc.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			if errors.Is(err, errTooBig) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%s: sheet %q: worksheet XML is damaged: %w", b.name, si.Name, err)
+		}
+		if (sc.kind == tokStart || sc.kind == tokEmpty) && string(sc.name) == "mergeCell" {
+			ref, err := plainAttr(sc.attrs, "ref")
+			if err != nil {
+				return nil, fmt.Errorf("%s: sheet %q: worksheet XML is damaged: %w", b.name, si.Name, err)
+			}
+			if m, ok := parseRange(string(ref)); ok {
+				out = append(out, m)
+			}
+		}
+	}
+}
+
+// parseRange parses "A1:H500" (or a single cell "B2").
+func parseRange(s string) (mergeRange, bool) {
+	a, z, found := bytes.Cut([]byte(s), []byte(":"))
+	if !found {
+		z = a
+	}
+	c1, r1, ok1 := parseRef(string(a))
+	c2, r2, ok2 := parseRef(string(z))
+	if !ok1 || !ok2 || c1 == 0 || c2 == 0 || r1 == 0 || r2 == 0 || c1 > c2 || r1 > r2 {
+		return mergeRange{}, false
+	}
+	return mergeRange{c1, r1, c2, r2}, true
+}

@@ -1,0 +1,95 @@
+package excel
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/xcetl/xcetl"
+)
+
+// cellKind is what a cell holds, as far as column types are concerned.
+type cellKind uint8
+
+const (
+	ckEmpty    cellKind = iota
+	ckText              // shared, inline or formula string; an ISO time of day
+	ckInt               // a number that is whole and below 10^15 (exact in Excel)
+	ckFloat             // any other number
+	ckBool              // TRUE / FALSE
+	ckDate              // a date without a time of day
+	ckDateTime          // a date with a time of day
+)
+
+// kindSet is a bit set of cell kinds seen in a column.
+type kindSet uint8
+
+func (s *kindSet) add(k cellKind) {
+	if k != ckEmpty {
+		*s |= 1 << k
+	}
+}
+
+// only reports whether every kind in s is one of ks.
+func (s kindSet) only(ks ...cellKind) bool {
+	var allowed kindSet
+	for _, k := range ks {
+		allowed |= 1 << k
+	}
+	return s&^allowed == 0
+}
+
+// columnKind is the type of a column whose cells have the kinds s: a
+// column is typed only when all its cells agree (whole numbers → int,
+// numbers → float, TRUE/FALSE → bool, dates → date, dates with or without
+// a time → timestamp); any other mix, and a column with no value at all,
+// is string.
+func columnKind(s kindSet) xcetl.Kind {
+	switch {
+	case s == 0:
+		return xcetl.KindString
+	case s.only(ckInt):
+		return xcetl.KindInt
+	case s.only(ckInt, ckFloat):
+		return xcetl.KindFloat
+	case s.only(ckBool):
+		return xcetl.KindBool
+	case s.only(ckDate):
+		return xcetl.KindDate
+	case s.only(ckDate, ckDateTime):
+		return xcetl.KindTimestamp
+	}
+	return xcetl.KindString
+}
+
+// typedValue converts the canonical text of a cell (see README: Cell
+// values) to the Go value of a column of kind k. The text was produced by
+// this package for a cell of a matching kind, so an error means a bug or a
+// kind that does not match; it is reported as a reject, not a panic.
+func typedValue(text string, k xcetl.Kind) (any, error) {
+	switch k {
+	case xcetl.KindString:
+		return text, nil
+	case xcetl.KindInt:
+		return strconv.ParseInt(text, 10, 64)
+	case xcetl.KindFloat:
+		return strconv.ParseFloat(text, 64)
+	case xcetl.KindBool:
+		switch text {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+	case xcetl.KindDate, xcetl.KindTimestamp:
+		layout := "2006-01-02"
+		switch {
+		case len(text) > 19:
+			layout = "2006-01-02 15:04:05.000"
+		case len(text) > 10:
+			layout = "2006-01-02 15:04:05"
+		}
+		return time.Parse(layout, text)
+	}
+	return nil, fmt.Errorf("cannot read %q as %s", text, k)
+}

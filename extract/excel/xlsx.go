@@ -1,0 +1,617 @@
+package excel
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// Size limits. A workbook is a zip archive; a few kilobytes can unpack to
+// gigabytes (a zip bomb). Parts held in memory (shared strings, styles, the
+// workbook) and the streamed sheet are both capped, on the sizes the archive
+// declares and again on the bytes actually inflated, since declared sizes
+// can lie. Variables so that tests can lower them.
+var (
+	// unzipSizeLimit caps the total inflated size of the parts xcetl reads.
+	unzipSizeLimit int64 = 16 << 30
+	// unzipXMLSizeLimit caps each part that is held in memory.
+	unzipXMLSizeLimit int64 = 1 << 30
+)
+
+// errTooBig is wrapped by every size-limit failure.
+var errTooBig = errors.New("exceeds the size limit (a zip bomb, or a workbook too big to read safely)")
+
+// oleMagic starts every OLE2 compound file: BIFF .xls, WPS .et, and
+// password-protected .xlsx files.
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// sheetInfo is one sheet as the workbook lists it, in tab order.
+type sheetInfo struct {
+	Name  string
+	part  string // path of the sheet XML inside the archive
+	other string // "" for a worksheet; else what it is ("chart sheet")
+}
+
+// book is an open .xlsx archive with the parts every sheet needs.
+type book struct {
+	f        *os.File
+	zr       *zip.Reader
+	name     string // as shown in messages
+	sheets   []sheetInfo
+	date1904 bool
+	xfKinds  []fmtKind // per cell style index
+	// The shared strings, all in one string: string i is
+	// sst[sstOff[i]:sstOff[i+1]]. One allocation instead of one per string
+	// keeps a table of millions of strings compact.
+	sst    string
+	sstOff []uint32
+	// opened holds the declared unpacked size of every part opened, each
+	// counted once however often it is read, for the total limit.
+	opened map[string]int64
+}
+
+// sstLen is the number of shared strings.
+func (b *book) sstLen() int {
+	if len(b.sstOff) == 0 {
+		return 0
+	}
+	return len(b.sstOff) - 1
+}
+
+// sstAt returns shared string i (0 <= i < sstLen()).
+func (b *book) sstAt(i int) string { return b.sst[b.sstOff[i]:b.sstOff[i+1]] }
+
+// openBook opens the workbook at full (named name in messages) and reads its
+// workbook, relationships, styles and shared strings.
+func openBook(full, name string) (*book, error) {
+	f, err := os.Open(full)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.Equal(head, oleMagic) {
+		f.Close()
+		return nil, fmt.Errorf("%s is an old binary Excel (.xls) or WPS (.et) file, or a password-protected workbook, which xcetl cannot read; "+
+			"save it as .xlsx (without a password), e.g. `soffice --headless --convert-to xlsx %s`", name, name)
+	}
+	if !bytes.HasPrefix(head, []byte("PK")) {
+		f.Close()
+		return nil, fmt.Errorf("%s is not an .xlsx workbook (no zip signature); for .xls or .et files convert with `soffice --headless --convert-to xlsx`", name)
+	}
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a readable .xlsx workbook: %w", name, err)
+	}
+	b := &book{f: f, zr: zr, name: name}
+	if err := b.load(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *book) Close() error { return b.f.Close() }
+
+// file finds a part by name (case-insensitively, as some writers differ).
+func (b *book) file(name string) *zip.File {
+	name = strings.TrimPrefix(name, "/")
+	for _, zf := range b.zr.File {
+		if zf.Name == name {
+			return zf
+		}
+	}
+	for _, zf := range b.zr.File {
+		if strings.EqualFold(zf.Name, name) {
+			return zf
+		}
+	}
+	return nil
+}
+
+// limitedReader inflates a part, failing once more than max bytes came
+// out. archive/zip already fails a part that inflates to more than its
+// declared size; this is the second line of defence.
+type limitedReader struct {
+	r        io.Reader
+	b        *book
+	part     string
+	n        int64
+	max      int64
+	declared int64
+	count    *atomic.Int64 // optional, for progress
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.count != nil {
+		l.count.Add(int64(n))
+	}
+	if l.n > l.max {
+		return n, fmt.Errorf("%s: part %s %w", l.b.name, l.part, errTooBig)
+	}
+	if errors.Is(err, zip.ErrFormat) {
+		// While inflating, archive/zip reports ErrFormat only for a part
+		// that unpacks to more than its entry declares.
+		return n, fmt.Errorf("%s: part %s unpacks to more than the %d bytes its zip entry declares, which %w", l.b.name, l.part, l.declared, errTooBig)
+	}
+	return n, err
+}
+
+// openPart opens a part for streaming with limit max on its inflated size.
+// The declared sizes of the distinct parts opened must stay within
+// unzipSizeLimit together.
+func (b *book) openPart(zf *zip.File, max int64, count *atomic.Int64) (io.ReadCloser, error) {
+	size := zf.UncompressedSize64
+	total := int64(0)
+	for name, n := range b.opened {
+		if name != zf.Name {
+			total += n
+		}
+	}
+	if size > math.MaxInt64 || int64(size) > max || total+int64(size) > unzipSizeLimit {
+		return nil, fmt.Errorf("%s: part %s declares %d bytes unpacked, which %w", b.name, zf.Name, size, errTooBig)
+	}
+	if b.opened == nil {
+		b.opened = map[string]int64{}
+	}
+	b.opened[zf.Name] = int64(size)
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: part %s: %w", b.name, zf.Name, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{&limitedReader{r: rc, b: b, part: zf.Name, max: max, declared: int64(size), count: count}, rc}, nil
+}
+
+// decodePart unmarshals a small part into v.
+func (b *book) decodePart(name string, v any) (bool, error) {
+	zf := b.file(name)
+	if zf == nil {
+		return false, nil
+	}
+	rc, err := b.openPart(zf, unzipXMLSizeLimit, nil)
+	if err != nil {
+		return true, err
+	}
+	defer rc.Close()
+	if err := xml.NewDecoder(rc).Decode(v); err != nil {
+		if errors.Is(err, errTooBig) {
+			return true, err
+		}
+		return true, fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
+	}
+	return true, nil
+}
+
+type xWorkbook struct {
+	Pr struct {
+		Date1904 string `xml:"date1904,attr"`
+	} `xml:"workbookPr"`
+	Sheets []struct {
+		Name string `xml:"name,attr"`
+		RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		// Strict Open XML (ISO/IEC 29500 strict) names the relationship
+		// namespace differently.
+		RIDStrict string `xml:"http://purl.oclc.org/ooxml/officeDocument/relationships id,attr"`
+	} `xml:"sheets>sheet"`
+}
+
+type xRels struct {
+	Rels []struct {
+		ID     string `xml:"Id,attr"`
+		Type   string `xml:"Type,attr"`
+		Target string `xml:"Target,attr"`
+	} `xml:"Relationship"`
+}
+
+type xStyles struct {
+	NumFmts []struct {
+		ID   int    `xml:"numFmtId,attr"`
+		Code string `xml:"formatCode,attr"`
+	} `xml:"numFmts>numFmt"`
+	Xfs []struct {
+		NumFmtID int `xml:"numFmtId,attr"`
+	} `xml:"cellXfs>xf"`
+}
+
+// workbookPart finds the main workbook part through the package
+// relationships (it is xl/workbook.xml for every common writer).
+func (b *book) workbookPart() string {
+	var rels xRels
+	if ok, err := b.decodePart("_rels/.rels", &rels); ok && err == nil {
+		for _, r := range rels.Rels {
+			if strings.HasSuffix(r.Target, "workbook.xml") {
+				return strings.TrimPrefix(r.Target, "/")
+			}
+		}
+	}
+	return "xl/workbook.xml"
+}
+
+func (b *book) load() error {
+	wbPart := b.workbookPart()
+	var wb xWorkbook
+	ok, err := b.decodePart(wbPart, &wb)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if b.file("content.xml") != nil && b.file("mimetype") != nil {
+			return fmt.Errorf("%s is an OpenDocument spreadsheet (.ods), not an .xlsx workbook; convert it with `soffice --headless --convert-to xlsx %s`", b.name, b.name)
+		}
+		return fmt.Errorf("%s is not an .xlsx workbook (no %s); for .xls, .et or .ods files convert with `soffice --headless --convert-to xlsx`", b.name, wbPart)
+	}
+	b.date1904 = wb.Pr.Date1904 == "1" || wb.Pr.Date1904 == "true"
+	dir := path.Dir(wbPart)
+	var rels xRels
+	if _, err := b.decodePart(path.Join(dir, "_rels", path.Base(wbPart)+".rels"), &rels); err != nil {
+		return err
+	}
+	type target struct{ part, typ string }
+	targets := map[string]target{}
+	for _, r := range rels.Rels {
+		t := r.Target
+		if strings.HasPrefix(t, "/") {
+			t = strings.TrimPrefix(t, "/")
+		} else {
+			t = path.Join(dir, t)
+		}
+		targets[r.ID] = target{t, r.Type}
+	}
+	worksheets := 0
+	for _, s := range wb.Sheets {
+		id := s.RID
+		if id == "" {
+			id = s.RIDStrict
+		}
+		t, ok := targets[id]
+		si := sheetInfo{Name: s.Name, part: t.part}
+		switch {
+		case !ok:
+			si.other = "sheet without content (a broken relationship)"
+		case strings.HasSuffix(t.typ, "/chartsheet"):
+			si.other = "chart sheet"
+		case strings.HasSuffix(t.typ, "/dialogsheet"):
+			si.other = "dialog sheet"
+		case strings.HasSuffix(t.typ, "/xlMacrosheet"), strings.HasSuffix(t.typ, "/xlIntlMacrosheet"):
+			si.other = "macro sheet"
+		default:
+			worksheets++
+		}
+		b.sheets = append(b.sheets, si)
+	}
+	if worksheets == 0 {
+		return fmt.Errorf("%s: the workbook has no worksheets", b.name)
+	}
+
+	var st xStyles
+	if _, err := b.decodePart(path.Join(dir, "styles.xml"), &st); err != nil {
+		return err
+	}
+	custom := map[int]string{}
+	for _, nf := range st.NumFmts {
+		custom[nf.ID] = nf.Code
+	}
+	b.xfKinds = make([]fmtKind, len(st.Xfs))
+	for i, xf := range st.Xfs {
+		if code, ok := custom[xf.NumFmtID]; ok {
+			b.xfKinds[i] = formatKind(code)
+		} else {
+			b.xfKinds[i] = builtinKind(xf.NumFmtID)
+		}
+	}
+	return b.loadSST(path.Join(dir, "sharedStrings.xml"))
+}
+
+// loadSST reads the shared strings table. Rich-text runs are joined;
+// phonetic hints (<rPh>) are not part of the text; _xHHHH_ escapes are
+// undone.
+func (b *book) loadSST(name string) error {
+	zf := b.file(name)
+	if zf == nil {
+		return nil
+	}
+	rc, err := b.openPart(zf, unzipXMLSizeLimit, nil)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sc := newScanner(rc)
+	var (
+		arena []byte
+		offs  = []uint32{0}
+		start int
+		inSI  bool
+		inT   bool
+		depth int // inside <rPh>
+	)
+	for {
+		err := sc.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, errTooBig) {
+				return err
+			}
+			return fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
+		}
+		switch sc.kind {
+		case tokStart, tokEmpty:
+			switch string(sc.name) {
+			case "si":
+				inSI, start = true, len(arena)
+				if sc.kind == tokEmpty {
+					offs = append(offs, uint32(len(arena)))
+					inSI = false
+				}
+			case "t":
+				inT = inSI && depth == 0 && sc.kind == tokStart
+			case "rPh":
+				if sc.kind == tokStart {
+					depth++
+				}
+			}
+		case tokEnd:
+			switch string(sc.name) {
+			case "si":
+				if inSI {
+					if bytes.Contains(arena[start:], []byte("_x")) {
+						arena = append(arena[:start], decodeXString(string(arena[start:]))...)
+					}
+					offs = append(offs, uint32(len(arena)))
+				}
+				inSI = false
+			case "t":
+				inT = false
+			case "rPh":
+				depth--
+			}
+		case tokText:
+			if inT {
+				if arena, err = appendText(arena, sc.text); err != nil {
+					return fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
+				}
+			}
+		case tokCDATA:
+			if inT {
+				arena = append(arena, sc.text...)
+			}
+		}
+		if len(arena) > math.MaxUint32 {
+			return fmt.Errorf("%s: part %s %w", b.name, zf.Name, errTooBig)
+		}
+	}
+	if !utf8.Valid(arena) {
+		return fmt.Errorf("%s: part %s holds text that is not valid UTF-8", b.name, zf.Name)
+	}
+	b.sst, b.sstOff = string(arena), offs
+	return nil
+}
+
+// fmtKind is what a number format makes of a numeric cell.
+type fmtKind uint8
+
+const (
+	fmtNumber fmtKind = iota
+	fmtDate
+	fmtTime
+	fmtDateTime
+)
+
+// builtinKind classifies the built-in number formats (ECMA-376 18.8.30),
+// including the East Asian ones (27–36, 50–58) that zh-CN Excel writes for
+// 年/月/日 and 时/分/秒 formats.
+func builtinKind(id int) fmtKind {
+	switch {
+	case id >= 14 && id <= 17, id >= 27 && id <= 31, id == 36, id >= 50 && id <= 54, id == 57, id == 58:
+		return fmtDate
+	case id >= 18 && id <= 21, id >= 32 && id <= 35, id == 45, id == 46, id == 47, id == 55, id == 56:
+		return fmtTime
+	case id == 22:
+		return fmtDateTime
+	}
+	return fmtNumber
+}
+
+// formatKind classifies a custom number format code by the date and time
+// letters (y, m, d, h, s) left after removing literals ("年", \-), colours
+// and locales ([Red], [$-804]) and padding (_x, *x). LibreOffice writes
+// "General" as a custom format. Elapsed-time formats ([h]:mm) are
+// durations, not times of day, and stay numbers.
+func formatKind(code string) fmtKind {
+	if i := strings.IndexByte(code, ';'); i >= 0 {
+		code = code[:i]
+	}
+	if strings.EqualFold(strings.TrimSpace(code), "general") {
+		return fmtNumber
+	}
+	var hasDate, hasTime, hasM bool
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch c {
+		case '"':
+			j := strings.IndexByte(code[i+1:], '"')
+			if j < 0 {
+				i = len(code)
+			} else {
+				i += j + 1
+			}
+			continue
+		case '\\', '_', '*':
+			i++
+			continue
+		case '[':
+			j := strings.IndexByte(code[i:], ']')
+			if j < 0 {
+				return fmtNumber
+			}
+			in := strings.ToLower(code[i+1 : i+j])
+			if in != "" && strings.Trim(in, "hms") == "" {
+				return fmtNumber
+			}
+			i += j
+			continue
+		}
+		switch c | 0x20 {
+		case 'y', 'd':
+			hasDate = true
+		case 'h', 's':
+			hasTime = true
+		case 'm':
+			hasM = true
+		}
+	}
+	if hasM && !hasTime {
+		hasDate = true
+	}
+	switch {
+	case hasDate && hasTime:
+		return fmtDateTime
+	case hasDate:
+		return fmtDate
+	case hasTime:
+		return fmtTime
+	}
+	return fmtNumber
+}
+
+// kindOf returns the format kind of cell style s.
+func (b *book) kindOf(s int) fmtKind {
+	if s >= 0 && s < len(b.xfKinds) {
+		return b.xfKinds[s]
+	}
+	return fmtNumber
+}
+
+// excelTime converts a serial date to a wall time. In the 1900 system
+// Excel counts a 29 February 1900 that never was (Lotus 1-2-3's bug kept
+// for compatibility): serials from 61 on are one day ahead of the real
+// count, serial 60 is that fictitious day, and ok is false for it.
+func excelTime(v float64, date1904 bool) (t time.Time, ok bool) {
+	days := math.Floor(v)
+	ms := math.Round((v - days) * 86400000)
+	var epoch time.Time
+	switch {
+	case date1904:
+		epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+	case days == 60:
+		return time.Time{}, false
+	case days < 60:
+		epoch = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
+	default:
+		epoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	}
+	return epoch.AddDate(0, 0, int(days)).Add(time.Duration(ms) * time.Millisecond), true
+}
+
+// appendSerial appends a date-formatted numeric cell as ISO text: a date,
+// a date and time, or (time formats, values below one day) a time of day.
+func appendSerial(dst, raw []byte, k fmtKind, date1904 bool) ([]byte, cellKind, error) {
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return dst, ckEmpty, fmt.Errorf("date cell holds %q, not a number", clip(string(raw)))
+	}
+	if k == fmtTime && v >= 0 && v < 1 {
+		t, _ := excelTime(v, true)
+		return appendTimeText(dst, t), ckText, nil
+	}
+	if v < 0 || v >= 2958466 { // 9999-12-31 is the last date Excel has
+		return dst, ckEmpty, fmt.Errorf("date cell holds %s, outside Excel's dates", clip(string(raw)))
+	}
+	t, ok := excelTime(v, date1904)
+	if !ok {
+		return dst, ckEmpty, errors.New("date cell holds 1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)")
+	}
+	midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+	if k == fmtDate && midnight {
+		return t.AppendFormat(dst, "2006-01-02"), ckDate, nil
+	}
+	dst = t.AppendFormat(dst, "2006-01-02 ")
+	return appendTimeText(dst, t), ckDateTime, nil
+}
+
+func appendTimeText(dst []byte, t time.Time) []byte {
+	if t.Nanosecond() != 0 {
+		return t.AppendFormat(dst, "15:04:05.000")
+	}
+	return t.AppendFormat(dst, "15:04:05")
+}
+
+// appendISOCellDate appends a t="d" cell (ISO 8601 text) in xcetl's forms.
+func appendISOCellDate(dst []byte, s string) ([]byte, cellKind, error) {
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02", "15:04:05.999999999"} {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		switch layout {
+		case "2006-01-02":
+			return t.AppendFormat(dst, "2006-01-02"), ckDate, nil
+		case "15:04:05.999999999":
+			return appendTimeText(dst, t.Round(time.Millisecond)), ckText, nil
+		}
+		t = t.Round(time.Millisecond)
+		dst = t.AppendFormat(dst, "2006-01-02 ")
+		return appendTimeText(dst, t), ckDateTime, nil
+	}
+	return dst, ckEmpty, fmt.Errorf("date cell holds %q, not an ISO 8601 date", clip(s))
+}
+
+// parseRef splits a cell reference such as "AB12" into 1-based column and
+// row; either may be 0 when absent ("AB" or "12").
+func parseRef(ref string) (col, row int, ok bool) {
+	i := 0
+	for i < len(ref) {
+		c := ref[i] | 0x20
+		if c < 'a' || c > 'z' {
+			break
+		}
+		col = col*26 + int(c-'a'+1)
+		if col > 16384 {
+			return 0, 0, false
+		}
+		i++
+	}
+	if i < len(ref) {
+		n, err := strconv.Atoi(ref[i:])
+		if err != nil || n < 1 || n > 1048576 {
+			return 0, 0, false
+		}
+		row = n
+	}
+	return col, row, i > 0 || row > 0
+}
+
+// colName is the spreadsheet name of 1-based column c ("A", "AB").
+func colName(c int) string {
+	var b []byte
+	for c > 0 {
+		c--
+		b = append([]byte{byte('A' + c%26)}, b...)
+		c /= 26
+	}
+	return string(b)
+}

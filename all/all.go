@@ -16,6 +16,7 @@ import (
 	// Sources.
 	_ "github.com/xcetl/xcetl/extract/api"
 	_ "github.com/xcetl/xcetl/extract/csv"
+	_ "github.com/xcetl/xcetl/extract/excel"
 	_ "github.com/xcetl/xcetl/extract/kafka" // Debezium and Canal change events
 
 	// Transforms.

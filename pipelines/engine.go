@@ -136,11 +136,11 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 		rep.Status = "failed"
 		rep.Error = p.Scrub(err.Error())
 		err = &runError{msg: rep.Error, cause: err}
-		p.logger.Error("run failed", "pipeline", p.Spec.Name, "error", rep.Error,
+		p.logger.Error("run failed", "pipeline", p.Spec.Name, "run_id", rep.RunID, "error", rep.Error,
 			"rows_read", rep.RowsRead, "rows_written", rep.RowsWritten, "rows_rejected", rep.RowsRejected,
 			"rows_filtered", rep.RowsFiltered, "rows_committed", rep.RowsCommitted, "duration_ms", rep.DurationMS)
 	} else {
-		p.logger.Info("run finished", "pipeline", p.Spec.Name,
+		p.logger.Info("run finished", "pipeline", p.Spec.Name, "run_id", rep.RunID,
 			"rows_read", rep.RowsRead, "rows_written", rep.RowsWritten, "rows_rejected", rep.RowsRejected,
 			"rows_filtered", rep.RowsFiltered, "duration_ms", rep.DurationMS)
 	}

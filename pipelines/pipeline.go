@@ -23,7 +23,9 @@ import (
 const DefaultBatchSize = 5000
 
 // Pipeline is a checked pipeline, ready to Run or Explain. Build it with New
-// (or Load). A Pipeline runs once at a time; it holds no global state.
+// (or Load). A Pipeline runs once at a time (Run fails while another Run of
+// it goes on) and may be run again: every run after the first builds fresh
+// plugins from the spec. It holds no global state.
 type Pipeline struct {
 	Spec *Spec
 
@@ -208,8 +210,10 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 		}
 		errs = append(errs, &xcetl.SpecError{Pos: xcetl.Pos{File: spec.File}, Msg: err.Error()})
 	}
+	// Plugins' log records carry the pipeline's name.
+	plog := p.logger.With("pipeline", spec.Name)
 	if spec.Source != nil && spec.Source.Kind == config.Map {
-		env := extract.Env{BaseDir: spec.Dir, Logger: p.logger, CommitPerBatch: commitsPerBatch(spec.Target)}
+		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(spec.Target)}
 		if f, ok := p.extractors[typeOf(spec.Source)]; ok {
 			pl.source, err = f(spec.Source, env)
 		} else {
@@ -217,7 +221,7 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 		}
 		collect(err)
 	}
-	tenv := transform.Env{BaseDir: spec.Dir, Logger: p.logger}
+	tenv := transform.Env{BaseDir: spec.Dir, Logger: plog}
 	for _, item := range spec.Transforms {
 		var t transform.Transform
 		if f, val, ok := p.customTransform(item); ok {
@@ -231,7 +235,7 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 	if spec.Target != nil && spec.Target.Kind == config.Map {
 		r, resumes := pl.source.(extract.Resumer)
 		resumes = resumes && r.Resumes()
-		env := load.Env{BaseDir: spec.Dir, Logger: p.logger, Pipeline: spec.Name, State: resumes, DB: p.db}
+		env := load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, State: resumes, DB: p.db}
 		if f, ok := p.loaders[typeOf(spec.Target)]; ok {
 			pl.target, err = f(spec.Target, env)
 		} else {

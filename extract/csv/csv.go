@@ -10,6 +10,7 @@ package csv
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -244,7 +245,11 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		})
 		return nil, errs
 	}
-	return &Extractor{st: st, log: env.Logger}, nil
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Extractor{st: st, log: log}, nil
 }
 
 // normEncoding maps the accepted spellings to auto | utf-8 | gbk | gb18030.

@@ -246,7 +246,9 @@ func runCmd(g *globals) *cobra.Command {
 					}
 				}
 			}
-			if metricsFile != "" {
+			// A run that found the lock taken leaves the file to the holder,
+			// which is still running: its metrics are the ones that matter.
+			if metricsFile != "" && !errors.Is(runErr, xcetl.ErrLocked) {
 				if err := p.WriteMetricsFile(metricsFile); err != nil {
 					fmt.Fprintln(g.stderr, "xcetl: "+err.Error())
 					if runErr == nil {

@@ -65,7 +65,26 @@ func (e *Extractor) newClient() (*http.Client, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
-	return &http.Client{Transport: tr}, nil
+	return &http.Client{Transport: tr, CheckRedirect: e.checkRedirect}, nil
+}
+
+// checkRedirect follows at most 10 redirects. A redirect to another host
+// gets none of the source's credentials: net/http drops Authorization and
+// cookies there, and this drops the configured headers (X-Api-Key and the
+// like) too.
+func (e *Extractor) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		for _, h := range e.st.headers {
+			req.Header.Del(h[0])
+		}
+		req.Header.Del("Authorization")
+		e.logger().Warn("api source: redirected to another host; the configured headers and credentials are not sent there",
+			"from", redactURL(via[0].URL, &e.st.scrub), "to", redactURL(req.URL, &e.st.scrub))
+	}
+	return nil
 }
 
 // request is one HTTP request to make, possibly several times.

@@ -329,9 +329,17 @@ func (e *Extractor) decideMore(r request, resp *response, data []byte, pi pageIn
 		return nil
 	}
 	h := maphash.Bytes(e.seed, data)
-	if page > 1 && h == e.prevHash {
-		return extract.Errorf("api", "page %d: %s returned exactly the same response as page %d; the API seems to ignore the paging parameter (%s), and going on would load the same records forever",
-			page, where, page-1, e.pagingHint())
+	switch {
+	case page == 2 && h == e.prevHash:
+		return extract.Errorf("api", "page 2: %s returned exactly the same response as page 1: the API ignores the paging parameter (%s), or it answers pages past the end with the last page again and all the data fits one page (then set max_pages: 1); going on would load the same records again and again",
+			where, e.pagingHint())
+	case page > 2 && h == e.prevHash:
+		// Some APIs (PageHelper's "reasonable" mode, for one) answer a
+		// page past the end with the last page again: the data ended
+		// with the previous page. Its repetition is not handed out.
+		e.left = 0
+		e.logger().Warn("api source: a page repeats the previous page exactly; taking the previous page as the last one", "page", page)
+		return nil
 	}
 	e.prevHash = h
 	if e.st.maxPages > 0 && page >= e.st.maxPages {
@@ -603,7 +611,8 @@ func (e *Extractor) Progress() (done, total int64) {
 	return e.done.Load(), e.total.Load()
 }
 
-// Close releases the connections and the page buffer.
+// Close releases the idle connections. The page buffer goes with the
+// Extractor.
 func (e *Extractor) Close() error {
 	if e.closed {
 		return nil
@@ -612,6 +621,5 @@ func (e *Extractor) Close() error {
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
-	e.buf, e.data = nil, nil
 	return nil
 }

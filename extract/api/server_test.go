@@ -485,7 +485,12 @@ func TestLoopGuards(t *testing.T) {
 		{"page ignored", "{type: page, size: 1}", func(n int, w http.ResponseWriter, r *http.Request) bool {
 			io.WriteString(w, `{"items":[{"id":1}]}`)
 			return true
-		}, 0, "returned exactly the same response as page 1; the API seems to ignore the paging parameter (page_param \"page\")"},
+		}, 0, "returned exactly the same response as page 1: the API ignores the paging parameter (page_param \"page\"), or it answers pages past the end with the last page again"},
+		{"last page repeated past the end", "{type: page, size: 1}", func(n int, w http.ResponseWriter, r *http.Request) bool {
+			p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+			fmt.Fprintf(w, `{"items":[{"n":%d}]}`, min(p, 3))
+			return true
+		}, 3, ""},
 		{"cursor to itself", "{type: cursor, cursor_path: next}", func(n int, w http.ResponseWriter, r *http.Request) bool {
 			fmt.Fprintf(w, `{"items":[{"n":%d}],"next":"c1"}`, n)
 			return true
@@ -523,7 +528,7 @@ func TestLoopGuards(t *testing.T) {
 			if tt.rows > 0 && len(res.rows) != tt.rows {
 				t.Fatalf("%d rows, want %d", len(res.rows), tt.rows)
 			}
-			if srv.requests.Load() > 3 {
+			if srv.requests.Load() > 4 {
 				t.Fatalf("%d requests", srv.requests.Load())
 			}
 		})
@@ -863,5 +868,38 @@ func TestSnippet(t *testing.T) {
 		if got := snippet([]byte(tt.in), &s); got != tt.want {
 			t.Errorf("snippet(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A redirect to another host is followed without the source's headers and
+// credentials; a redirect on the same host keeps them.
+func TestRedirects(t *testing.T) {
+	var otherSaw, sameSaw string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherSaw = r.Header.Get("X-Api-Key") + "|" + r.Header.Get("Authorization")
+		io.WriteString(w, `[{"id":1}]`)
+	}))
+	defer other.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, other.URL+"/x", http.StatusFound) })
+	mux.HandleFunc("/here", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/final", http.StatusMovedPermanently) })
+	mux.HandleFunc("/final", func(w http.ResponseWriter, r *http.Request) {
+		sameSaw = r.Header.Get("X-Api-Key") + "|" + r.Header.Get("Authorization")
+		io.WriteString(w, `[{"id":2}]`)
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	src := func(path string) string {
+		return "type: api\nurl: " + srv.URL + path + "\nheaders: {X-Api-Key: k-123456}\nauth: {type: basic, username: u, password: p-123456}\nretries: 0\n"
+	}
+	if res := mustDrain(t, newSource(t, src("/away"), nil, nil), 10); len(res.rows) != 1 || otherSaw != "|" {
+		t.Fatalf("rows %v; the other host saw %q", res.rows, otherSaw)
+	}
+	if res := mustDrain(t, newSource(t, src("/here"), nil, nil), 10); len(res.rows) != 1 || sameSaw != "k-123456|Basic dTpwLTEyMzQ1Ng==" {
+		t.Fatalf("rows %v; the same host saw %q", res.rows, sameSaw)
+	}
+	if _, err := drain(context.Background(), newSource(t, src("/loop"), nil, nil), 10); err == nil || !strings.Contains(err.Error(), "stopped after 10 redirects") {
+		t.Fatalf("error %v", err)
 	}
 }

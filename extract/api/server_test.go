@@ -882,7 +882,9 @@ func TestRedirects(t *testing.T) {
 	defer other.Close()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, other.URL+"/x", http.StatusFound) })
-	mux.HandleFunc("/here", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/final", http.StatusMovedPermanently) })
+	mux.HandleFunc("/here", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/final", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("/final", func(w http.ResponseWriter, r *http.Request) {
 		sameSaw = r.Header.Get("X-Api-Key") + "|" + r.Header.Get("Authorization")
 		io.WriteString(w, `[{"id":2}]`)

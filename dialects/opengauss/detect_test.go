@@ -63,3 +63,23 @@ func TestDetect(t *testing.T) {
 		t.Error("a failed query was ignored")
 	}
 }
+
+func TestConnectHint(t *testing.T) {
+	want := SHA256Explanation
+	if SQLDriver != "" {
+		want = lockSHA256Explanation // only the lock's pgx session can meet it
+	}
+	for _, msg := range []string{"failed SASL auth: unexpected message", "SCRAM-SHA-256 error", "unexpected authentication message type 10"} {
+		if got := ConnectHint(errors.New(msg)); got != want {
+			t.Errorf("ConnectHint(%q) = %q, want %q", msg, got, want)
+		}
+	}
+	if got := ConnectHint(errors.New("dial tcp 127.0.0.1:5432: connection refused")); got != "" {
+		t.Errorf("a refused connection got a hint: %q", got)
+	}
+	for _, part := range []string{"password_encryption_type=1", "ALTER USER", "pg_hba.conf"} {
+		if !strings.Contains(want, part) {
+			t.Errorf("explanation lacks %q", part)
+		}
+	}
+}

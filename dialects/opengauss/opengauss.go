@@ -21,8 +21,16 @@
 //   - openGauss's SHA256 password method reuses PostgreSQL's SASL code, so
 //     pgx fails with a misleading SASL error: the error is explained.
 //
+// A binary built with the opengauss tag (driver_opengauss.go) connects
+// through openGauss's own database/sql driver instead of pgx: SHA256 and
+// SM3 passwords, multi-host DSNs. Only the transport changes (pgfamily's
+// database/sql transport, with the driver's CopyIn protocol for COPY); the
+// SQL is the same.
+//
 // None of this has run on a real openGauss server: it is tested against
-// PostgreSQL 15 as a stand-in (MERGE from a staging table is valid there).
+// PostgreSQL 15 as a stand-in (MERGE from a staging table is valid there),
+// through pgx and through the database/sql transport with pgx's and
+// lib/pq's drivers; the openGauss driver itself is only type-checked.
 package opengauss
 
 import (
@@ -43,6 +51,8 @@ var Dialect = pgfamily.New(pgfamily.Config{
 	Detect:            detect,
 	ConnectHint:       ConnectHint,
 	ExplainAssumption: "the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect",
+	// "" (pgx) unless built with the opengauss tag.
+	SQLDriver: SQLDriver,
 })
 
 func init() { dialects.Register(Dialect) }
@@ -86,18 +96,33 @@ func detect(s pgfamily.Settings, q pgfamily.Query) (pgfamily.Variant, error) {
 	return v, nil
 }
 
-// SHA256Explanation is added to connection errors that look like
-// openGauss's SHA256 authentication.
-const SHA256Explanation = `hint: openGauss answers with its own SHA256 password method, which reuses PostgreSQL's SASL authentication code (10), so the PostgreSQL driver in xcetl fails with a misleading SASL/SCRAM error. xcetl's default build has no openGauss-native driver; store the user's password as md5 instead:
+// sha256Why and md5Steps make up the explanations below.
+const (
+	sha256Why = `hint: openGauss answers with its own SHA256 password method, which reuses PostgreSQL's SASL authentication code (10), so the PostgreSQL driver in xcetl fails with a misleading SASL/SCRAM error.`
+	md5Steps  = `
   1. allow md5 passwords: gs_guc reload -D $PGDATA -c "password_encryption_type=1" (1 = md5 and sha256);
   2. set the password again so that an md5 hash is stored: ALTER USER <user> PASSWORD '<password>';
   3. use md5 for this client in pg_hba.conf (host <db> <user> <address> md5) and reload.`
+)
+
+// SHA256Explanation is added to connection errors that look like
+// openGauss's SHA256 authentication.
+const SHA256Explanation = sha256Why + ` xcetl's default build has no openGauss-native driver; store the user's password as md5 instead:` + md5Steps + `
+Or build xcetl with openGauss's own driver, which speaks SHA256 and SM3: make build TAGS=opengauss (docs/dialects.md says how to fetch the driver).`
+
+// lockSHA256Explanation is SHA256Explanation in a binary built with the
+// opengauss tag, where only the pipeline lock's session still connects
+// with pgx (dialects/pgfamily/lock.go).
+const lockSHA256Explanation = sha256Why + ` This binary loads through openGauss's own driver, but the pipeline lock still opens its session with pgx; store the user's password as md5 for it:` + md5Steps
 
 // ConnectHint recognises pgx's failure on openGauss's SHA256 method.
 func ConnectHint(err error) string {
 	msg := err.Error()
 	for _, s := range []string{"SASL", "SCRAM", "AuthenticationSASL", "authentication message"} {
 		if strings.Contains(msg, s) {
+			if SQLDriver != "" {
+				return lockSHA256Explanation
+			}
 			return SHA256Explanation
 		}
 	}

@@ -18,6 +18,9 @@ import (
 	"github.com/xcetl/xcetl/dialects/opengauss"
 	"github.com/xcetl/xcetl/dialects/pgfamily"
 	"github.com/xcetl/xcetl/internal/pgtest"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	_ "github.com/lib/pq"              // database/sql driver "postgres"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SQL files under testdata/")
@@ -36,6 +39,129 @@ func TestGolden(t *testing.T) {
 // it uses are valid there. Nothing here proves openGauss itself.
 func TestConformanceIntegration(t *testing.T) {
 	dialecttest.Run(t, opengauss.Dialect, pgtest.NewDatabase(t))
+}
+
+// sqlDrivers are the database/sql drivers that run pgfamily's database/sql
+// transport here — the transport a binary built with the opengauss tag
+// uses with openGauss's own driver: pgx's (COPY data streamed through its
+// pgx connection) and lib/pq, of which openGauss's driver is a fork that
+// keeps the COPY statement protocol (pq.CopyIn: Prepare, one Exec per row,
+// a final Exec) and the *pq.Error type.
+var sqlDrivers = []string{"pgx", "postgres"}
+
+// TestSQLDriverConformanceIntegration runs the suite on PostgreSQL 15
+// through the database/sql transport. It proves the transport (database/sql
+// transactions, COPY rows as statement arguments, errors read from
+// *pq.Error, values turned back into text), not openGauss's driver itself,
+// which cannot be downloaded here.
+func TestSQLDriverConformanceIntegration(t *testing.T) {
+	for _, drv := range sqlDrivers {
+		t.Run(drv, func(t *testing.T) {
+			d := opengauss.Dialect.WithSQLDriver(drv)
+			dsn := pgtest.NewDatabase(t)
+			c, err := d.Open(context.Background(), dsn, dialects.Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if typ := fmt.Sprintf("%T", c); typ != "*pgfamily.sqlConn" {
+				t.Errorf("Open with driver %s made a %s, not the database/sql transport", drv, typ)
+			}
+			if v := c.(interface{ Variant() pgfamily.Variant }).Variant(); v.Upsert != pgfamily.Merge || v.EmptyIsNull != "" {
+				t.Errorf("variant %+v, want MERGE with '' kept (PostgreSQL has no DBCOMPATIBILITY)", v)
+			}
+			if err := c.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			dialecttest.Run(t, d, dsn)
+		})
+	}
+}
+
+func TestSQLDriverErrorsIntegration(t *testing.T) {
+	ctx := context.Background()
+	for _, drv := range sqlDrivers {
+		t.Run(drv, func(t *testing.T) {
+			d := opengauss.Dialect.WithSQLDriver(drv)
+			dsn := pgtest.NewDatabase(t)
+			c, err := d.Open(ctx, dsn, dialects.Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close(ctx)
+			// A server error keeps its SQLSTATE, detail and hint.
+			err = c.Exec(ctx, "SELECT 1/0")
+			if err == nil || !strings.Contains(err.Error(), "division by zero") || !strings.Contains(err.Error(), "SQLSTATE 22012") {
+				t.Errorf("Exec(1/0) = %v, want the server's message with its SQLSTATE", err)
+			}
+			// COMMIT of a failed transaction is an error, not a silent ROLLBACK.
+			if err := c.Exec(ctx, "CREATE TABLE og_tx (id bigint PRIMARY KEY)"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Begin(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Exec(ctx, "INSERT INTO og_tx VALUES (1)"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Exec(ctx, "INSERT INTO og_tx VALUES (1)"); err == nil {
+				t.Fatal("duplicate key accepted")
+			}
+			if err := c.Commit(ctx); err == nil {
+				t.Error("COMMIT of a failed transaction reported success")
+			}
+			if err := c.Rollback(ctx); err != nil {
+				t.Errorf("Rollback after the failed commit: %v", err)
+			}
+			rows, err := c.Query(ctx, "SELECT count(*) FROM og_tx")
+			if err != nil || fmt.Sprint(rows) != "[[0]]" {
+				t.Errorf("og_tx holds %v (%v), want nothing", rows, err)
+			}
+			// A context cancelled before Rollback still rolls back.
+			if err := c.Begin(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Exec(ctx, "INSERT INTO og_tx VALUES (2)"); err != nil {
+				t.Fatal(err)
+			}
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			if err := c.Rollback(cctx); err != nil {
+				t.Errorf("Rollback with a cancelled context: %v", err)
+			}
+			rows, err = c.Query(ctx, "SELECT count(*) FROM og_tx")
+			if err != nil || fmt.Sprint(rows) != "[[0]]" {
+				t.Errorf("og_tx holds %v (%v) after the rollback, want nothing", rows, err)
+			}
+		})
+	}
+}
+
+func TestSQLDriverConnectErrorHidesPassword(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: connection refused
+	for _, drv := range sqlDrivers {
+		t.Run(drv, func(t *testing.T) {
+			dsn := "postgres://omm:Very$ecretPass@" + addr + "/db?connect_timeout=2&sslmode=disable"
+			_, err := opengauss.Dialect.WithSQLDriver(drv).Open(context.Background(), dsn, dialects.Env{})
+			if err == nil {
+				t.Fatal("connected to a closed port")
+			}
+			if strings.Contains(err.Error(), "Very$ecretPass") {
+				t.Errorf("error shows the password: %v", err)
+			}
+			if !strings.Contains(err.Error(), "driver "+drv) {
+				t.Errorf("error does not name the driver: %v", err)
+			}
+		})
+	}
+	_, err = opengauss.Dialect.WithSQLDriver("no-such-driver").Open(context.Background(), "postgres://u:Very$ecretPass@"+addr+"/db", dialects.Env{})
+	if err == nil || !strings.Contains(err.Error(), `"no-such-driver"`) || strings.Contains(err.Error(), "Very$ecretPass") {
+		t.Errorf("unknown driver: %v", err)
+	}
 }
 
 func TestBinaryCopyRefused(t *testing.T) {
@@ -100,6 +226,9 @@ func fakeOpenGauss(t *testing.T) string {
 }
 
 func TestSHA256AuthExplained(t *testing.T) {
+	if opengauss.SQLDriver != "" {
+		t.Skip("built with the opengauss tag: openGauss's driver speaks the SHA256 method")
+	}
 	addr := fakeOpenGauss(t)
 	host, port, _ := net.SplitHostPort(addr)
 	password := "Gauss-S3cret-pw"
@@ -157,6 +286,15 @@ func TestDetectOnPostgreSQLIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(context.Background())
+	// The opengauss build tag swaps the transport: database/sql with
+	// openGauss's driver instead of pgx.
+	want := "*pgfamily.conn"
+	if opengauss.SQLDriver != "" {
+		want = "*pgfamily.sqlConn"
+	}
+	if typ := fmt.Sprintf("%T", c); typ != want {
+		t.Errorf("Open made a %s, want %s (SQLDriver %q)", typ, want, opengauss.SQLDriver)
+	}
 	v := c.(interface{ Variant() pgfamily.Variant }).Variant()
 	if v.Upsert != pgfamily.Merge || v.EmptyIsNull != "" {
 		t.Errorf("variant %+v, want MERGE with '' kept", v)
@@ -168,10 +306,20 @@ func TestDetectOnPostgreSQLIntegration(t *testing.T) {
 // string(n) created as varchar(4n), and text that is not a number
 // rejected before it reaches a numeric column (B mode would store 0).
 func TestCompatibilityModesIntegration(t *testing.T) {
+	for _, drv := range append([]string{""}, sqlDrivers...) {
+		name := drv
+		if name == "" {
+			name = "pgx conn"
+		}
+		t.Run(name, func(t *testing.T) { testCompatibilityModes(t, drv) })
+	}
+}
+
+func testCompatibilityModes(t *testing.T, drv string) {
 	dsn := pgtest.NewDatabase(t)
 	ctx := context.Background()
 	d := opengauss.Dialect.WithVariant(pgfamily.Variant{Upsert: pgfamily.Merge, Label: "datcompatibility=B (forced)",
-		VarcharBytes: true, StrictNumericText: "openGauss in B (MySQL) compatibility would store it as 0"})
+		VarcharBytes: true, StrictNumericText: "openGauss in B (MySQL) compatibility would store it as 0"}).WithSQLDriver(drv)
 	c, err := d.Open(ctx, dsn, dialects.Env{})
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +336,10 @@ func TestCompatibilityModesIntegration(t *testing.T) {
 	if err := c.Exec(ctx, ddl); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Begin(ctx); err != nil { // COPY through lib/pq needs one, as every load has
+		t.Fatal(err)
+	}
+	defer c.Rollback(ctx)
 	// The pipeline loads qty as text (no cast): xcetl must check it.
 	w, err := c.NewWriter(ctx, dialects.Target{Table: dialects.Table{Name: "og_b"}, Mode: dialects.Append, Columns: []dialects.Column{
 		{Name: "id", Type: xcetl.Type{Kind: xcetl.KindInt}, Base: "int8"},
@@ -217,5 +369,78 @@ func TestCompatibilityModesIntegration(t *testing.T) {
 	rows, err := c.Query(ctx, `SELECT count(*), sum(qty) FROM og_b`)
 	if err != nil || fmt.Sprint(rows) != "[[2 12]]" {
 		t.Errorf("table holds %v, %v; want 2 rows, qty sum 12", rows, err)
+	}
+}
+
+// BenchmarkTransportIntegration loads 100k rows × 6 columns through the
+// dialect's Writer on each transport (pgx; database/sql with pgx's driver;
+// database/sql with lib/pq, the COPY protocol openGauss's driver keeps):
+//
+//	go run ./internal/pgtest/cmd/withpg -- go test ./dialects/opengauss -run '^$' -bench Transport -benchtime 3x
+func BenchmarkTransportIntegration(b *testing.B) {
+	const rows, per = 100_000, 5000
+	dsn := pgtest.NewDatabase(b)
+	ctx := context.Background()
+	schema := &xcetl.Schema{}
+	var cols []dialects.Column
+	for i, k := range []string{"int", "string", "string", "decimal(10,2)", "timestamp", "bool"} {
+		ty, _ := xcetl.ParseType(k)
+		schema.Columns = append(schema.Columns, xcetl.Column{Name: fmt.Sprint("c", i), Type: ty, Nullable: i > 0})
+		cols = append(cols, dialects.Column{Name: fmt.Sprint("c", i), Type: ty, Nullable: i > 0})
+	}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var batches []*xcetl.Batch
+	for start := 0; start < rows; start += per {
+		bt := &xcetl.Batch{Schema: schema}
+		for i := start; i < start+per; i++ {
+			bt.Rows = append(bt.Rows, []any{int64(i), "张三", "北京市东城区景山前街4号\t乙", xcetl.Decimal("12.50"), base.Add(time.Duration(i) * time.Second), i%2 == 0})
+		}
+		batches = append(batches, bt)
+	}
+	for _, drv := range append([]string{""}, sqlDrivers...) {
+		name := drv
+		if name == "" {
+			name = "pgx-conn"
+		}
+		b.Run(name, func(b *testing.B) {
+			c, err := opengauss.Dialect.WithSQLDriver(drv).Open(ctx, dsn, dialects.Env{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close(ctx)
+			ddl, err := opengauss.Dialect.CreateTable(dialects.Table{Name: "bench_" + name}, cols, []string{"c0"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := c.Exec(ctx, "DROP TABLE IF EXISTS "+dialects.QuoteDouble("bench_"+name)); err != nil {
+				b.Fatal(err)
+			}
+			if err := c.Exec(ctx, strings.Replace(ddl, "CREATE TABLE", "CREATE UNLOGGED TABLE", 1)); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.Begin(ctx); err != nil {
+					b.Fatal(err)
+				}
+				w, err := c.NewWriter(ctx, dialects.Target{Table: dialects.Table{Name: "bench_" + name}, Columns: cols, Mode: dialects.Append})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, bt := range batches {
+					p, err := w.Encode(bt, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := w.Write(ctx, p); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := c.Rollback(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
 }

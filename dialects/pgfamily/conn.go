@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
@@ -31,6 +30,9 @@ type conn struct {
 
 // Open implements dialects.Dialect.
 func (d *Dialect) Open(ctx context.Context, dsn string, env dialects.Env) (dialects.Conn, error) {
+	if d.cfg.SQLDriver != "" {
+		return d.openSQL(ctx, dsn, env)
+	}
 	sc := newScrubber(dsn)
 	log := env.Logger
 	if log == nil {
@@ -60,38 +62,54 @@ func (d *Dialect) Open(ctx context.Context, dsn string, env dialects.Env) (diale
 		_ = pg.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	if c.v.Label != "" {
-		log.Info("detected server mode", "dialect", d.cfg.Name, "mode", c.v.Label, "upsert", c.v.Upsert.String())
-	}
-	if c.v.EmptyIsNull != "" {
-		log.Warn("the server stores empty strings as NULL: rows with '' in a NOT NULL column are rejected", "dialect", d.cfg.Name, "why", c.v.EmptyIsNull)
-	}
+	d.logVariant(log, c.v)
 	return c, nil
 }
 
 // detect reads the server settings that change SQL. It runs before any
 // transaction, so a failed probe cannot abort one.
 func (c *conn) detect(ctx context.Context) error {
-	c.v = Variant{Upsert: c.d.cfg.Upsert}
-	if c.d.cfg.Detect != nil {
-		v, err := c.d.cfg.Detect(func(name string) (string, bool, error) { return c.setting(ctx, name) },
-			func(q string) (string, bool, error) { return c.queryValue(ctx, q) })
-		if err != nil {
-			return c.wrap(fmt.Errorf("%s: detect server mode: %w", c.d.cfg.Name, err))
-		}
-		c.v = v
-		if c.v.Upsert == 0 {
-			c.v.Upsert = c.d.cfg.Upsert
-		}
+	v, err := c.d.detectVariant(func(name string) (string, bool, error) { return c.setting(ctx, name) },
+		func(q string) (string, bool, error) { return c.queryValue(ctx, q) })
+	if err != nil {
+		return c.wrap(err)
 	}
-	if f := c.d.forced; f != nil {
-		empty := c.v.EmptyIsNull
-		c.v = *f
-		if c.v.EmptyIsNull == "" {
-			c.v.EmptyIsNull = empty
-		}
-	}
+	c.v = v
 	return nil
+}
+
+// detectVariant runs Config.Detect with a connection's settings and
+// queries (pgx or database/sql) and applies a forced variant.
+func (d *Dialect) detectVariant(s Settings, q Query) (Variant, error) {
+	v := Variant{Upsert: d.cfg.Upsert}
+	if d.cfg.Detect != nil {
+		dv, err := d.cfg.Detect(s, q)
+		if err != nil {
+			return v, fmt.Errorf("%s: detect server mode: %w", d.cfg.Name, err)
+		}
+		v = dv
+		if v.Upsert == 0 {
+			v.Upsert = d.cfg.Upsert
+		}
+	}
+	if f := d.forced; f != nil {
+		empty := v.EmptyIsNull
+		v = *f
+		if v.EmptyIsNull == "" {
+			v.EmptyIsNull = empty
+		}
+	}
+	return v, nil
+}
+
+// logVariant tells the run's log what a connection detected.
+func (d *Dialect) logVariant(log *slog.Logger, v Variant) {
+	if v.Label != "" {
+		log.Info("detected server mode", "dialect", d.cfg.Name, "mode", v.Label, "upsert", v.Upsert.String())
+	}
+	if v.EmptyIsNull != "" {
+		log.Warn("the server stores empty strings as NULL: rows with '' in a NOT NULL column are rejected", "dialect", d.cfg.Name, "why", v.EmptyIsNull)
+	}
 }
 
 // setting reads a GUC. current_setting(name) with one argument exists on
@@ -101,8 +119,7 @@ func (c *conn) setting(ctx context.Context, name string) (string, bool, error) {
 	var v *string
 	err := c.pg.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
 	if err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "42704" {
+		if pe := pgError(err); pe != nil && pe.Code == "42704" {
 			return "", false, nil
 		}
 		return "", false, fmt.Errorf("read setting %s: %w", name, err)
@@ -118,8 +135,7 @@ func (c *conn) queryValue(ctx context.Context, q string) (string, bool, error) {
 	var v *string
 	err := c.pg.QueryRow(ctx, q).Scan(&v)
 	if err != nil {
-		var pe *pgconn.PgError
-		if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pe) && (pe.Code == "42703" || pe.Code == "42P01")) {
+		if pe := pgError(err); errors.Is(err, pgx.ErrNoRows) || (pe != nil && (pe.Code == "42703" || pe.Code == "42P01")) {
 			return "", false, nil
 		}
 		return "", false, fmt.Errorf("%s: %w", q, err)
@@ -133,9 +149,14 @@ func (c *conn) queryValue(ctx context.Context, q string) (string, bool, error) {
 // CreateTable implements dialects.TableCreator: string(n) is sized for the
 // detected varchar semantics.
 func (c *conn) CreateTable(t dialects.Table, cols []dialects.Column, key []string) (string, error) {
-	d := *c.d
-	d.cfg.VarcharBytes = c.v.VarcharBytes
-	if c.v.VarcharBytes {
+	return createTable(c.d, c.v, t, cols, key)
+}
+
+// createTable renders CREATE TABLE for the variant a connection detected.
+func createTable(d0 *Dialect, v Variant, t dialects.Table, cols []dialects.Column, key []string) (string, error) {
+	d := *d0
+	d.cfg.VarcharBytes = v.VarcharBytes
+	if v.VarcharBytes {
 		d.cfg.TextForVarchar = false
 	}
 	return dialects.CreateTableSQL(&d, t, cols, key)
@@ -156,6 +177,11 @@ func (c *conn) wrap(err error) error {
 
 // Describe implements dialects.Conn.
 func (c *conn) Describe(ctx context.Context, t dialects.Table) (*dialects.TableInfo, error) {
+	return describe(ctx, c, t)
+}
+
+// describe reads the catalog through c.Query (pgx or database/sql).
+func describe(ctx context.Context, c dialects.Conn, t dialects.Table) (*dialects.TableInfo, error) {
 	rows, err := c.Query(ctx, `SELECT table_schema, table_type FROM information_schema.tables
 WHERE table_schema = COALESCE(NULLIF($1::text, ''), current_schema()) AND table_name = $2::text`, t.Schema, t.Name)
 	if err != nil {
@@ -392,8 +418,8 @@ func scrubbed(sc *xcetl.Scrubber, err error) error {
 // describeError renders a server error with its detail and hint, which
 // pgconn.PgError.Error leaves out.
 func describeError(err error) error {
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) {
+	pe := pgError(err)
+	if pe == nil {
 		return err
 	}
 	msg := pe.Message

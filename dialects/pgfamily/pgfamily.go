@@ -1,9 +1,12 @@
 // Package pgfamily is the shared implementation of the PostgreSQL-family
-// dialects (postgres, opengauss, kingbase), on pgx v5. A database derived
-// from PostgreSQL is a Config: its name, default port and database, which
-// upsert statement it takes (fixed, or detected from a server setting at
-// connect), whether binary COPY is verified on it, and hints for its
-// connection quirks. See dialects/kingbase for a complete example.
+// dialects (postgres, opengauss, kingbase), on pgx v5 — or, with the same
+// SQL, on a database/sql driver named by Config.SQLDriver (openGauss's own
+// driver in a binary built with the opengauss tag; see sqlconn.go). A
+// database derived from PostgreSQL is a Config: its name, default port and
+// database, which upsert statement it takes (fixed, or detected from a
+// server setting at connect), whether binary COPY is verified on it, and
+// hints for its connection quirks. See dialects/kingbase for a complete
+// example.
 //
 // What every member of the family shares:
 //   - identifiers fold to ASCII lower case, are always double-quoted, and
@@ -128,6 +131,11 @@ type Config struct {
 	// ConnectHint returns an explanation to add to a connection error, or
 	// "" (openGauss's SHA256 authentication).
 	ConnectHint func(err error) string
+	// SQLDriver, when not "", is the database/sql driver (as registered
+	// with sql.Register) that Open connects through instead of pgx, e.g.
+	// "opengauss" for gitee.com/opengauss/openGauss-connector-go-pq. The
+	// SQL is the same; see sqlconn.go for what the transport needs.
+	SQLDriver string
 }
 
 // Dialect is a PostgreSQL-family dialect built from a Config.
@@ -158,6 +166,20 @@ func (d *Dialect) WithVariant(v Variant) *Dialect {
 	c.forced = &v
 	return &c
 }
+
+// WithSQLDriver returns a copy of d that connects through the database/sql
+// driver registered as name instead of pgx ("" = pgx again): "opengauss"
+// for openGauss's own driver, "postgres" for lib/pq, "pgx" for pgx's
+// database/sql driver (tests run the database/sql transport that way).
+func (d *Dialect) WithSQLDriver(name string) *Dialect {
+	c := *d
+	c.cfg.SQLDriver = name
+	return &c
+}
+
+// SQLDriver returns the database/sql driver Open connects through, "" for
+// pgx.
+func (d *Dialect) SQLDriver() string { return d.cfg.SQLDriver }
 
 // Name implements dialects.Dialect.
 func (d *Dialect) Name() string { return d.cfg.Name }

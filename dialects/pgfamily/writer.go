@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"regexp"
 	"strconv"
@@ -14,15 +15,14 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
 )
 
 // writer loads batches of one run through COPY.
 type writer struct {
-	c     *conn
+	s     session
+	v     Variant
 	p     *plan
 	kinds []xcetl.Kind
 	names []string
@@ -38,26 +38,61 @@ type writer struct {
 	numeric []byte
 }
 
-// copyPayload is a batch encoded in the run's COPY format.
+// copyPayload is a batch encoded in the run's COPY format: a COPY data
+// stream in buf or, for sessions whose driver takes COPY rows as statement
+// arguments (session.rowValues), rows × width values in vals.
 type copyPayload struct {
-	buf  *[]byte
-	rows int
+	buf   *[]byte
+	vals  []any
+	width int
+	rows  int
 }
 
 var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
+// session is what a writer needs from its connection: pgx (conn) or
+// database/sql (sqlConn).
+type session interface {
+	dialect() *Dialect
+	variant() Variant
+	logger() *slog.Logger
+	Exec(ctx context.Context, sql string, args ...any) error
+	wrap(err error) error
+	// rowValues reports that the driver takes COPY rows as arguments of
+	// a prepared COPY statement (lib/pq and its forks) rather than as a
+	// COPY data stream: Encode then makes text values, not the stream.
+	rowValues() bool
+	// copyFrom runs the COPY statement sql with the payload's rows.
+	copyFrom(ctx context.Context, sql string, p *copyPayload) error
+}
+
+func (c *conn) dialect() *Dialect    { return c.d }
+func (c *conn) variant() Variant     { return c.v }
+func (c *conn) logger() *slog.Logger { return c.log }
+func (c *conn) rowValues() bool      { return false }
+
+func (c *conn) copyFrom(ctx context.Context, sql string, p *copyPayload) error {
+	_, err := c.pg.PgConn().CopyFrom(ctx, bytes.NewReader(*p.buf), sql)
+	return err
+}
+
 // NewWriter implements dialects.Conn.
 func (c *conn) NewWriter(ctx context.Context, t dialects.Target) (dialects.Writer, error) {
-	p, err := c.d.plan(t, c.v)
+	return newWriter(ctx, c, t)
+}
+
+func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writer, error) {
+	v := c.variant()
+	p, err := c.dialect().plan(t, v)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{c: c, p: p}
+	w := &writer{s: c, v: v, p: p}
 	for _, col := range t.Columns {
 		w.kinds = append(w.kinds, col.Type.Kind)
 		w.names = append(w.names, col.Name)
 	}
-	if c.v.StrictNumericText != "" {
+	if v.StrictNumericText != "" {
 		for j, col := range t.Columns {
 			if col.Type.Kind != xcetl.KindString {
 				continue
@@ -77,6 +112,14 @@ func (c *conn) NewWriter(ctx context.Context, t dialects.Target) (dialects.Write
 			}
 		}
 	}
+	if p.binary && c.rowValues() {
+		// The driver encodes COPY rows itself, in text format.
+		if p.format == "binary" {
+			return nil, fmt.Errorf("copy_format binary: the database/sql driver %q sends COPY rows in text format only; use copy_format: text", c.dialect().cfg.SQLDriver)
+		}
+		p.binary = false
+		p.copy = p.textCopy
+	}
 	if p.binary {
 		encs, bad, ok := binaryEncoders(t.Columns)
 		switch {
@@ -88,7 +131,7 @@ func (c *conn) NewWriter(ctx context.Context, t dialects.Target) (dialects.Write
 			// auto: the server parses text for this table.
 			p.binary = false
 			p.copy = p.textCopy
-			c.log.Info("copy: text format, a column has no binary encoding", "column", bad)
+			c.logger().Info("copy: text format, a column has no binary encoding", "column", bad)
 		}
 	}
 	if p.clear != "" {
@@ -119,11 +162,11 @@ func (w *writer) CheckRows(b *xcetl.Batch) {
 				continue
 			}
 			if strings.IndexByte(s, 0) >= 0 {
-				b.Reject(i, b.Schema.Columns[j].Name, "text contains a NUL byte (0x00), which "+w.c.d.cfg.Product+" cannot store")
+				b.Reject(i, b.Schema.Columns[j].Name, "text contains a NUL byte (0x00), which "+w.s.dialect().cfg.Product+" cannot store")
 				break
 			}
 			if w.numeric != nil && w.numeric[j] != 0 && !numericText(s, w.numeric[j]) {
-				b.Reject(i, b.Schema.Columns[j].Name, fmt.Sprintf("%q is not a number for numeric column %s; %s", s, w.names[j], w.c.v.StrictNumericText))
+				b.Reject(i, b.Schema.Columns[j].Name, fmt.Sprintf("%q is not a number for numeric column %s; %s", s, w.names[j], w.v.StrictNumericText))
 				break
 			}
 			if !utf8.ValidString(s) {
@@ -142,6 +185,9 @@ func (w *writer) Encode(b *xcetl.Batch, rows []int) (any, error) {
 	}
 	if w.encs != nil {
 		return w.encodeBinary(b, rows, n)
+	}
+	if w.s.rowValues() {
+		return w.encodeValues(b, rows, n)
 	}
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
@@ -249,10 +295,12 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 	switch p := payload.(type) {
 	case *copyPayload:
 		if p.rows > 0 {
-			_, err = w.c.pg.PgConn().CopyFrom(ctx, bytes.NewReader(*p.buf), w.p.copy)
+			err = w.s.copyFrom(ctx, w.p.copy, p)
 		}
-		bufPool.Put(p.buf)
-		p.buf = nil
+		if p.buf != nil {
+			bufPool.Put(p.buf)
+		}
+		p.buf, p.vals = nil, nil
 		if p.rows == 0 {
 			return nil
 		}
@@ -260,18 +308,18 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 		return fmt.Errorf("payload of type %T was not made by this writer", payload)
 	}
 	if err != nil {
-		return w.c.wrap(copyError(err))
+		return w.s.wrap(copyError(err))
 	}
 	if w.p.delete != "" {
-		if err := w.c.Exec(ctx, w.p.delete); err != nil {
+		if err := w.s.Exec(ctx, w.p.delete); err != nil {
 			return fmt.Errorf("apply staged deletes: %w", err)
 		}
 	}
 	if w.p.upsert != "" {
-		if err := w.c.Exec(ctx, w.p.upsert); err != nil {
-			return fmt.Errorf("apply staged rows (%s): %w", w.c.v.Upsert, err)
+		if err := w.s.Exec(ctx, w.p.upsert); err != nil {
+			return fmt.Errorf("apply staged rows (%s): %w", w.v.Upsert, err)
 		}
-		if err := w.c.Exec(ctx, w.p.truncStage); err != nil {
+		if err := w.s.Exec(ctx, w.p.truncStage); err != nil {
 			return fmt.Errorf("empty staging table: %w", err)
 		}
 	}
@@ -310,8 +358,8 @@ var copyWhere = regexp.MustCompile(`COPY .*?, line (\d+)(?:, column ([^:]+))?`)
 // copyError turns a COPY failure into a *dialects.RowError when the server
 // says which line (= payload row) failed.
 func copyError(err error) error {
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) {
+	pe := pgError(err)
+	if pe == nil {
 		return fmt.Errorf("copy: %w", err)
 	}
 	m := copyWhere.FindStringSubmatch(pe.Where)

@@ -20,14 +20,20 @@ import (
 // process's on http://addr/metrics until the returned function is called.
 // addr may end in ":0" for a free port; the address is logged.
 func serveMetrics(addr string, p *pipelines.Pipeline, log *slog.Logger) (stop func(), err error) {
+	_, stop, err = listenMetrics(addr, p, log)
+	return stop, err
+}
+
+// listenMetrics is serveMetrics, returning the address it listens on.
+func listenMetrics(addr string, p *pipelines.Pipeline, log *slog.Logger) (string, func(), error) {
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(p.Collector()); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+		return "", nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))
@@ -40,7 +46,7 @@ func serveMetrics(addr string, p *pipelines.Pipeline, log *slog.Logger) (stop fu
 			log.Error("metrics endpoint failed", "error", err)
 		}
 	}()
-	return func() {
+	return ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)

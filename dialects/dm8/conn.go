@@ -38,10 +38,14 @@ type conn struct {
 	identityKnown map[string]bool
 	// identityOn is the table whose IDENTITY_INSERT this session set ON.
 	identityOn string
+	// emptyNull is why the instance stores '' as NULL (COMPATIBLE_MODE=2),
+	// "" when it keeps them apart.
+	emptyNull string
 }
 
 var (
-	_ dialects.DDLAutoCommitter = (*conn)(nil)
+	_ dialects.DDLAutoCommitter  = (*conn)(nil)
+	_ dialects.EmptyStringNuller = (*conn)(nil)
 )
 
 // ApplyDefaultPort adds DefaultPort to a dm:// DSN without a port.
@@ -139,9 +143,54 @@ func (c *conn) detect(ctx context.Context) error {
 	if c.schema == "" {
 		return errors.New("dm8: read the current schema: no answer")
 	}
-	c.log.Info("dm8 session", "schema", c.schema, "case_sensitive", c.caseSensitive)
+	mode := c.compatibleMode(ctx)
+	if mode == "2" {
+		c.emptyNull = "DM8 with COMPATIBLE_MODE=2 (Oracle compatibility) stores '' as NULL"
+		c.log.Warn("the server stores empty strings as NULL: rows with '' in a NOT NULL column are rejected", "dialect", "dm8", "why", c.emptyNull)
+	}
+	c.log.Info("dm8 session", "schema", c.schema, "case_sensitive", c.caseSensitive, "compatible_mode", mode)
 	return nil
 }
+
+// CompatibleModeQueries read the instance's COMPATIBLE_MODE (dm.ini; 2 is
+// Oracle compatibility, where ” is NULL), in the order tried: the
+// parameter view, then the system function (2 = the value in memory, the
+// one in force). Both are documented for DM8 but unconfirmed here; a user
+// may lack the privilege for either.
+var CompatibleModeQueries = []string{
+	"SELECT PARA_VALUE FROM V$DM_INI WHERE PARA_NAME = 'COMPATIBLE_MODE'",
+	"SELECT SF_GET_PARA_VALUE(2, 'COMPATIBLE_MODE') FROM DUAL",
+}
+
+// compatibleMode returns COMPATIBLE_MODE as text ("0" … "7"), or "unknown"
+// when neither query answers: xcetl then keeps ” and NULL apart, as DM8
+// does by default, and says so in the log.
+func (c *conn) compatibleMode(ctx context.Context) string {
+	var errs []string
+	for _, q := range CompatibleModeQueries {
+		rows, err := c.Query(ctx, q)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		if len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] == nil {
+			errs = append(errs, fmt.Sprintf("%s: %d rows", q, len(rows)))
+			continue
+		}
+		v := strings.TrimSpace(asString(rows[0][0]))
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: answered %q", q, v))
+			continue
+		}
+		return strconv.Itoa(n)
+	}
+	c.log.Warn("dm8: could not read COMPATIBLE_MODE; assuming '' and NULL are distinct (DM8's default). With COMPATIBLE_MODE=2 an empty string in a NOT NULL column would fail its whole batch instead of being rejected", "errors", strings.Join(errs, "; "))
+	return "unknown"
+}
+
+// EmptyStringIsNull implements dialects.EmptyStringNuller.
+func (c *conn) EmptyStringIsNull() string { return c.emptyNull }
 
 // DDLCommits implements dialects.DDLAutoCommitter: DM8 commits the open
 // transaction on DDL.

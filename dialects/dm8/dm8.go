@@ -42,7 +42,12 @@
 //   - an IDENTITY column that the pipeline writes gets SET IDENTITY_INSERT
 //     t ON (detected from the catalog; option identity_insert);
 //   - introspection reads ALL_TABLES, ALL_TAB_COLUMNS, ALL_CONSTRAINTS and
-//     ALL_CONS_COLUMNS.
+//     ALL_CONS_COLUMNS;
+//   - COMPATIBLE_MODE is read at connect (V$DM_INI, else
+//     SF_GET_PARA_VALUE): in mode 2 (Oracle compatibility) DM8 stores the
+//     empty string as NULL, so the session is a dialects.EmptyStringNuller
+//     and the loader rejects empty strings in NOT NULL columns with that
+//     reason.
 //
 // None of this has run against a DM8 server (none is available where xcetl
 // is built): the statements are fixed by golden files and their sequence

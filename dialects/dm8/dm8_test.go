@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -152,10 +153,13 @@ type scenario struct {
 	pk     []string
 	ident  string
 	ci     bool
+	// compat is what V$DM_INI says for COMPATIBLE_MODE, compatFn what
+	// SF_GET_PARA_VALUE says; nil: the query fails (no privilege).
+	compat, compatFn driver.Value
 }
 
 func newScenario(t *testing.T) *scenario {
-	s := &scenario{r: &recorder{}, tables: map[string]bool{}}
+	s := &scenario{r: &recorder{}, tables: map[string]bool{}, compat: "0", compatFn: int64(0)}
 	host := strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	recordersMu.Lock()
 	recorders[host] = s.r
@@ -169,6 +173,16 @@ func newScenario(t *testing.T) *scenario {
 			return nil, [][]driver.Value{{int64(1)}}, nil
 		case strings.Contains(q, "CURRENT_SCHEMA"):
 			return nil, [][]driver.Value{{"XCETL"}}, nil
+		case q == CompatibleModeQueries[0]:
+			if s.compat == nil {
+				return nil, nil, errors.New("[CODE:-5504] no privilege to access V$DM_INI")
+			}
+			return nil, [][]driver.Value{{s.compat}}, nil
+		case q == CompatibleModeQueries[1]:
+			if s.compatFn == nil {
+				return nil, nil, errors.New("[CODE:-2207] invalid function SF_GET_PARA_VALUE")
+			}
+			return nil, [][]driver.Value{{s.compatFn}}, nil
 		case strings.Contains(q, "FROM ALL_TABLES"):
 			if s.tables[fmt.Sprint(args[1])] {
 				return nil, [][]driver.Value{{"XCETL", args[1]}}, nil
@@ -458,4 +472,87 @@ func TestDefaultPortAndSecrets(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "S3cret") || !strings.Contains(err.Error(), "dm://user:password@host:5236") {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// TestCompatibleModeOracle: with COMPATIBLE_MODE=2 DM8 stores ” as NULL.
+// The session says so (dialects.EmptyStringNuller), so the loader rejects
+// ” in a NOT NULL column with that reason instead of letting the INSERT
+// fail the batch, and still sends ” for nullable columns. The mode is read
+// from V$DM_INI, else from SF_GET_PARA_VALUE; when neither answers, xcetl
+// keeps ” and NULL apart and warns.
+func TestCompatibleModeOracle(t *testing.T) {
+	tests := []struct {
+		name             string
+		compat, compatFn driver.Value
+		emptyNull        bool
+		logs             string
+	}{
+		{"V$DM_INI says 2", "2", nil, true, "compatible_mode=2"},
+		{"V$DM_INI as a number", int64(2), nil, true, "compatible_mode=2"},
+		{"V$DM_INI refused, function says 2", nil, int64(2), true, "compatible_mode=2"},
+		{"V$DM_INI answers nonsense, function says 2", "yes", int64(2), true, "compatible_mode=2"},
+		{"default 0", "0", int64(0), false, "compatible_mode=0"},
+		{"MySQL compatibility", " 4 ", nil, false, "compatible_mode=4"},
+		{"neither answers", nil, nil, false, "could not read COMPATIBLE_MODE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScenario(t)
+			s.compat, s.compatFn = tt.compat, tt.compatFn
+			var logs strings.Builder
+			env := dialects.Env{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			c, err := dialect{driver: "dm8rec"}.Open(context.Background(), s.dsn(t), env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close(context.Background())
+			reason := c.(dialects.EmptyStringNuller).EmptyStringIsNull()
+			if (reason != "") != tt.emptyNull || (tt.emptyNull && !strings.Contains(reason, "COMPATIBLE_MODE=2")) {
+				t.Errorf("EmptyStringIsNull() = %q, want empty=%v", reason, !tt.emptyNull)
+			}
+			if !strings.Contains(logs.String(), tt.logs) {
+				t.Errorf("log lacks %q:\n%s", tt.logs, logs.String())
+			}
+			if strings.Contains(logs.String(), "S3cret") {
+				t.Errorf("log shows the password:\n%s", logs.String())
+			}
+		})
+	}
+
+	t.Run("loader rejects empty strings in NOT NULL columns", func(t *testing.T) {
+		s := newScenario(t)
+		s.compat = "2"
+		schema := schemaOf("id:int!", "name:string!", "note:string")
+		b := &xcetl.Batch{Schema: schema, Rows: [][]any{
+			{int64(1), "", "a"},  // '' in NOT NULL name: rejected
+			{int64(2), "b", ""},  // '' in nullable note: sent, DM8 stores NULL
+			{int64(3), "c", nil}, // ordinary
+		}, Origin: []xcetl.Origin{{File: "in.csv", Line: 2}, {File: "in.csv", Line: 3}, {File: "in.csv", Line: 4}}}
+		if err := run(t, s.loader(t, "table: people"), schema, b); err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Rejects) != 1 || b.Rejects[0].Column != "name" || !strings.Contains(b.Rejects[0].Reason, "COMPATIBLE_MODE=2") || b.Rejects[0].Origin.Line != 2 {
+			t.Fatalf("rejects %+v", b.Rejects)
+		}
+		var insert []any
+		for i, q := range s.r.log {
+			if strings.HasPrefix(q, "INSERT") {
+				insert = s.r.args[i]
+			}
+		}
+		if fmt.Sprint(insert) != fmt.Sprint([]any{int64(2), "b", "", int64(3), "c", nil}) {
+			t.Errorf("INSERT arguments %v, want rows 2 and 3 only", insert)
+		}
+	})
+	t.Run("mode 0 keeps empty strings in NOT NULL columns", func(t *testing.T) {
+		s := newScenario(t)
+		schema := schemaOf("id:int!", "name:string!")
+		b := &xcetl.Batch{Schema: schema, Rows: [][]any{{int64(1), ""}}, Origin: make([]xcetl.Origin, 1)}
+		if err := run(t, s.loader(t, "table: people"), schema, b); err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Rejects) != 0 || b.Len() != 1 {
+			t.Errorf("rejects %+v, rows %d", b.Rejects, b.Len())
+		}
+	})
 }

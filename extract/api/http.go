@@ -166,12 +166,13 @@ func (e *Extractor) do(ctx context.Context, r request, buf []byte) (*response, e
 			}
 			return nil, fmt.Errorf("%w (gave up after %d attempts)", tr.err, attempt+1)
 		}
+		e.stats.retries.Add(1)
 		wait := e.backoffFor(attempt)
 		if tr.retryAfter > 0 {
 			wait = min(tr.retryAfter, e.st.maxBackoff)
 		}
 		e.logger().Warn("api source: request failed, retrying", "error", tr.err.Error(),
-			"attempt", attempt+1, "of", e.st.retries+1, "wait", wait.Round(time.Millisecond).String())
+			"attempt", fmt.Sprintf("%d/%d", attempt+1, e.st.retries+1), "wait", wait.Round(time.Millisecond).String())
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -269,6 +270,7 @@ func (e *Extractor) once(ctx context.Context, r request, buf []byte) (*response,
 		}
 	}
 
+	e.stats.requests.Add(1)
 	resp, err := e.client.Do(req)
 	if err != nil {
 		return nil, e.transportError(ctx, actx, what, err)

@@ -47,7 +47,7 @@ func (e *Extractor) bearer(ctx context.Context) (string, error) {
 		margin := min(tokenMargin, exp/10)
 		e.tokenExp = time.Now().Add(exp - margin)
 	}
-	e.tokens++
+	e.stats.tokens.Add(1)
 	return tok, nil
 }
 

@@ -42,7 +42,6 @@ type Extractor struct {
 	// Authentication and request pacing.
 	token    string
 	tokenExp time.Time
-	tokens   int // tokens fetched, for tests
 	lastReq  time.Time
 
 	// Pagination state.
@@ -68,6 +67,7 @@ type Extractor struct {
 	records int64 // records handed out (rows and rejects)
 	done    atomic.Int64
 	total   atomic.Int64
+	stats   struct{ pages, requests, retries, bytes, tokens atomic.Int64 }
 
 	// Per-record scratch, reused.
 	flat    flattener
@@ -91,6 +91,7 @@ var (
 	_ extract.Extractor  = (*Extractor)(nil)
 	_ extract.Progresser = (*Extractor)(nil)
 	_ extract.Describer  = (*Extractor)(nil)
+	_ xcetl.Statser      = (*Extractor)(nil)
 
 	boxedTrue  any = "true"
 	boxedFalse any = "false"
@@ -298,6 +299,8 @@ func (e *Extractor) fetchNext(ctx context.Context) error {
 			recordsError(pi, e.st.records, e.st.recordsRaw), snippet(data, &e.st.scrub))
 	}
 	e.pages = num
+	e.stats.pages.Add(1)
+	e.stats.bytes.Add(int64(len(resp.body)))
 	e.data, e.left = data, count
 	e.pos = 0
 	if count > 0 {
@@ -609,6 +612,18 @@ func (e *Extractor) extraReason() string {
 // X-Total-Count header, the total number of records.
 func (e *Extractor) Progress() (done, total int64) {
 	return e.done.Load(), e.total.Load()
+}
+
+// Stats implements xcetl.Statser: pages, HTTP requests (retries and token
+// requests included), retries, response bytes and oauth2 tokens fetched.
+func (e *Extractor) Stats() []xcetl.Stat {
+	return []xcetl.Stat{
+		{Name: "api_pages", Help: "pages of records fetched from the API", Kind: xcetl.Counter, Value: float64(e.stats.pages.Load())},
+		{Name: "api_requests", Help: "HTTP requests sent, retries and token requests included", Kind: xcetl.Counter, Value: float64(e.stats.requests.Load())},
+		{Name: "api_retries", Help: "requests repeated after a connection error, timeout, 408, 429 or 5xx", Kind: xcetl.Counter, Value: float64(e.stats.retries.Load())},
+		{Name: "api_response_bytes", Help: "bytes of page responses read (after decompression)", Kind: xcetl.Counter, Value: float64(e.stats.bytes.Load())},
+		{Name: "api_oauth2_tokens", Help: "oauth2 access tokens fetched", Kind: xcetl.Counter, Value: float64(e.stats.tokens.Load())},
+	}
 }
 
 // Close releases the idle connections. The page buffer goes with the

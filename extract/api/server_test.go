@@ -905,3 +905,18 @@ func TestRedirects(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// Stats count pages, requests, retries, bytes and tokens.
+func TestStats(t *testing.T) {
+	srv := newAPIServer(t, "page", records(25), everyNth(3, 503))
+	e := newSource(t, "type: api\nurl: "+srv.URL+"\nrecords: data.items\npagination: {type: page, size: 10}\nbackoff: 1ms\n", nil, nil)
+	mustDrain(t, e, 100)
+	got := map[string]float64{}
+	for _, s := range e.Stats() {
+		got[s.Name] = s.Value
+	}
+	// Pages 1, 2, 3 (short); request 3 fails and is repeated: 4 requests, 1 retry.
+	if got["api_pages"] != 3 || got["api_requests"] != 4 || got["api_retries"] != 1 || got["api_response_bytes"] < 25*150 || got["api_oauth2_tokens"] != 0 {
+		t.Fatalf("stats %v", got)
+	}
+}

@@ -182,9 +182,11 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		addInterpolated(&st.scrub, n.Get(k))
 	}
 
-	if un := n.Get("url"); un != nil && un.Kind == config.Scalar {
+	if un := n.Get("url"); un != nil && (un.Kind == config.Scalar || un.Kind == config.Null) {
 		u, err := url.Parse(strings.TrimSpace(sp.URL))
 		switch {
+		case strings.TrimSpace(sp.URL) == "":
+			errs = append(errs, un.Errorf("url must not be empty"))
 		case err != nil:
 			// url.Parse's message repeats the whole URL, password and all.
 			msg := err.Error()

@@ -20,6 +20,8 @@ func TestNewErrors(t *testing.T) {
 		{"no url", "type: api\n", []string{`missing required key "url"`}},
 		{"bad scheme", "type: api\nurl: ftp://h/x\n", []string{`p.yaml:3:8: source.url: url must start with http:// or https://, got "ftp://h/x"`}},
 		{"no host", "type: api\nurl: http:///x\n", []string{"url has no host"}},
+		{"empty url", "type: api\nurl:\n", []string{"url must not be empty"}},
+		{"blank url", "type: api\nurl: \"  \"\n", []string{"url must not be empty"}},
 		{"unparsable url hides password", "type: api\nurl: \"http://u:s3cret@h/%zz\"\n", []string{"url is not a valid URL: invalid URL escape"}},
 		{"method", "type: api\nurl: http://h\nmethod: DELETE\n", []string{`method must be GET or POST, got "DELETE"`}},
 		{"body needs POST", "type: api\nurl: http://h\nbody: {a: 1}\n", []string{"body needs method: POST"}},

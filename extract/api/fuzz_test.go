@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/extract"
 )
 
 // FuzzScanPage checks the response scanner and the record flattening
@@ -115,5 +118,29 @@ func FuzzNextLink(f *testing.F) {
 		if !ok || got != target {
 			t.Fatalf("second link: %q, %v", got, ok)
 		}
+	})
+}
+
+// FuzzNew: any `source:` mapping is checked without a panic; what New
+// accepts describes itself, and parseRate/parseSize never panic either.
+func FuzzNew(f *testing.F) {
+	f.Add("type: api\nurl: http://h/r\npagination: {type: page, size: 10}\n")
+	f.Add("type: api\nurl: http://u:p@h/r?token=${T}\nmethod: POST\nbody: {a: [1, {b: null}]}\npagination: {type: page, in: body}\n")
+	f.Add("type: api\nurl: https://h\nauth: {type: oauth2_client_credentials, token_url: http://t, client_id: a, client_secret: b}\nrate_limit: 3/m\nmax_response_size: 1GiB\n")
+	f.Add("type: api\nurl: h\npagination: page\nauth: basic\ncolumns: x\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		parseRate(body)
+		parseSize(body)
+		root, err := config.Parse("f.yaml", []byte("source:\n"+indent(body)), func(string) (string, bool) { return "v-123456", true })
+		if err != nil || root.Get("source") == nil || root.Get("source").Kind != config.Map {
+			return
+		}
+		x, err := New(root.Get("source"), extract.Env{})
+		if err != nil {
+			return
+		}
+		e := x.(*Extractor)
+		_ = e.Describe()
+		_ = e.nextRequest()
 	})
 }

@@ -685,7 +685,7 @@ func (t *cdcTable) checkKey(l *CDC, keyText string) error {
 // Versions: the per-key version table.
 //
 //	xcetl_cdc_versions(pipeline, table_name, row_key, version, updated_at),
-//	primary key (pipeline, table_name, row_key)
+//	primary key (row_key, table_name, pipeline)
 //
 // row_key is the source key as canonical JSON text (transform/cdc.KeyText);
 // version is the event's version in lowercase hex, so that every database
@@ -715,7 +715,11 @@ func newVersionStore(l *SQL) *versionStore {
 	for i, n := range versionColumnNames {
 		vs.tgt.Columns = append(vs.tgt.Columns, dialects.Column{Name: l.d.Fold(n), Type: types[i]})
 	}
-	vs.tgt.Key = []string{vs.tgt.Columns[0].Name, vs.tgt.Columns[1].Name, vs.tgt.Columns[2].Name}
+	// row_key leads the primary key: the lookup of a batch's keys
+	// (row_key IN (…)) is then an index condition whatever the planner
+	// knows about the table (with pipeline first, PostgreSQL filtered the
+	// pipeline's whole range row by row until the table was analyzed).
+	vs.tgt.Key = []string{vs.tgt.Columns[2].Name, vs.tgt.Columns[1].Name, vs.tgt.Columns[0].Name}
 	return vs
 }
 
@@ -784,11 +788,24 @@ func (vs *versionStore) filter(ctx context.Context, sub *cdcSub) (int, error) {
 	}
 	for len(uniq) > 0 {
 		n := min(len(uniq), versionChunk)
-		q, _ := vs.selectSQL(n)
-		args := make([]any, 0, n+2)
+		// A few fixed list lengths (the last key repeated to fill), so that
+		// the database prepares and plans a handful of statements, not one
+		// per batch size.
+		size := versionChunk
+		for _, b := range [...]int{16, 128, 512} {
+			if n <= b {
+				size = b
+				break
+			}
+		}
+		q, _ := vs.selectSQL(size)
+		args := make([]any, 0, size+2)
 		args = append(args, vs.l.env.Pipeline, sub.t.label)
 		for _, k := range uniq[:n] {
 			args = append(args, k)
+		}
+		for len(args) < size+2 {
+			args = append(args, uniq[n-1])
 		}
 		rows, err := vs.l.conn.Query(ctx, q, args...)
 		if err != nil {

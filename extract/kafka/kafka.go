@@ -67,10 +67,12 @@ type Source struct {
 	verCol  int // -1 without per-key versions
 	handler cdc.Handler
 
-	reader *kafkago.Reader
-	msgs   chan fetched
-	stop   context.CancelFunc
-	pumpWG sync.WaitGroup
+	reader     *kafkago.Reader
+	client     *kafkago.Client // offsets, for --exit-when-idle
+	partitions []tp
+	msgs       chan fetched
+	stop       context.CancelFunc
+	pumpWG     sync.WaitGroup
 
 	// Set by Resume: the next offset to apply per partition, as the target
 	// stores it. Messages below are skipped as already applied.
@@ -81,8 +83,7 @@ type Source struct {
 	checked map[tp]bool // the first message of the partition was checked for a gap
 	single  string      // single-table Canal: the one source table seen
 
-	pendingErr error     // returned by the next Next (DDL stop), after the batch before it
-	lastMsg    time.Time // arrival of the last message, for --exit-when-idle
+	pendingErr error // returned by the next Next (DDL stop), after the batch before it
 	opened     time.Time
 	joined     bool // the group assigned partitions (or joinGrace passed)
 	idle       atomic.Int64
@@ -205,7 +206,7 @@ func (s *Source) Resume(ctx context.Context, state xcetl.StateReader) error {
 // (that would make a running instance rebalance). The first Next connects.
 func (s *Source) Open(ctx context.Context) (*xcetl.Schema, error) {
 	s.resume, s.seen, s.checked, s.lag = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}
-	s.lastMsg, s.opened = time.Now(), time.Now()
+	s.opened = time.Now()
 	cols := []xcetl.Column{
 		{Name: cdc.ColTable, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
 		{Name: cdc.ColKey, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
@@ -265,12 +266,14 @@ func (s *Source) connect(ctx context.Context) error {
 		SessionTimeout:   sessionTimeout,
 		RebalanceTimeout: sessionTimeout,
 	})
+	s.client = &kafkago.Client{Addr: kafkago.TCP(s.st.brokers...), Timeout: 10 * time.Second,
+		Transport: &kafkago.Transport{SASL: mech, TLS: tlsc, ClientID: s.st.clientID}}
 	pctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.msgs = make(chan fetched, 256)
 	s.pumpWG.Add(1)
 	go s.pump(pctx)
-	s.lastMsg, s.opened = time.Now(), time.Now()
+	s.opened = time.Now()
 	return nil
 }
 
@@ -297,8 +300,10 @@ func (s *Source) checkTopics(ctx context.Context, dialer *kafkago.Dialer) error 
 		return extract.Errorf("kafka", "read the partitions of %s: %w", strings.Join(s.st.topics, ", "), err)
 	}
 	have := map[string]bool{}
+	s.partitions = s.partitions[:0]
 	for _, p := range parts {
 		have[p.Topic] = true
+		s.partitions = append(s.partitions, tp{p.Topic, p.ID})
 	}
 	for _, t := range s.st.topics {
 		if !have[t] {
@@ -326,6 +331,65 @@ func (s *Source) pump(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// caughtUp reports whether every partition of the topics has been read to
+// its end, by this run or by the group: what --exit-when-idle waits for
+// besides quiet (a rebalance, or a partition reader restarting after one,
+// is quiet too).
+func (s *Source) caughtUp(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	lreq := &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{}}
+	freq := &kafkago.OffsetFetchRequest{GroupID: s.st.group, Topics: map[string][]int{}}
+	for _, p := range s.partitions {
+		lreq.Topics[p.topic] = append(lreq.Topics[p.topic], kafkago.FirstOffsetOf(p.partition), kafkago.LastOffsetOf(p.partition))
+		freq.Topics[p.topic] = append(freq.Topics[p.topic], p.partition)
+	}
+	lo, err := s.client.ListOffsets(ctx, lreq)
+	if err != nil {
+		return false, err
+	}
+	of, err := s.client.OffsetFetch(ctx, freq)
+	if err != nil {
+		return false, err
+	}
+	committed := map[tp]int64{}
+	for topic, ps := range of.Topics {
+		for _, p := range ps {
+			if p.Error == nil {
+				committed[tp{topic, p.Partition}] = p.CommittedOffset
+			}
+		}
+	}
+	for topic, ps := range lo.Topics {
+		for _, p := range ps {
+			if p.Error != nil {
+				return false, p.Error
+			}
+			k := tp{topic, p.Partition}
+			pos, ok := committed[k]
+			if !ok {
+				pos = -1
+			}
+			if v, ok := s.seen[k]; ok {
+				pos = max(pos, v)
+			}
+			if v, ok := s.resume[k]; ok {
+				pos = max(pos, v)
+			}
+			if pos < 0 {
+				if !s.st.earliest {
+					continue // a new group starting at the end has nothing to read
+				}
+				pos = p.FirstOffset
+			}
+			if pos < p.LastOffset {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // batchBuilder collects one batch.
@@ -362,6 +426,7 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		}
 	}
 	var bb batchBuilder
+	idleSince := time.Now()
 	moved := map[tp]int64{} // partitions advanced by this batch → next offset
 	var linger <-chan time.Time
 	var lingerT *time.Timer
@@ -379,22 +444,36 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	for bb.count < max {
 		var idleC <-chan time.Time
 		if d := time.Duration(s.idle.Load()); d > 0 && len(moved) == 0 {
-			wait := d - time.Since(s.lastMsg)
+			// Idle is time spent waiting here with nothing arriving: while
+			// the engine was busy with earlier batches, messages queue up
+			// and that is no idleness.
+			wait := d - time.Since(idleSince)
 			if !s.joined {
 				// The idle time counts from when the group gave this
 				// consumer its partitions: joining waits for the members
 				// of a crashed run to time out first.
 				if s.reader.Stats().Rebalances > 0 || time.Since(s.opened) > joinGrace {
 					s.joined = true
-					s.lastMsg = time.Now()
+					idleSince = time.Now()
 					wait = d
 				} else {
 					wait = 100 * time.Millisecond
 				}
 			}
 			if wait <= 0 {
-				s.log.Info("no event for the idle time; ending the run", "exit_when_idle", d.String())
-				return nil, io.EOF
+				done, err := s.caughtUp(ctx)
+				if err != nil {
+					s.log.Warn("no event for the idle time, and the brokers do not say whether more are waiting; ending the run", "exit_when_idle", d.String(), "error", err.Error())
+					return nil, io.EOF
+				}
+				if done {
+					s.log.Info("no event for the idle time and every partition read to its end; ending the run", "exit_when_idle", d.String())
+					return nil, io.EOF
+				}
+				// Quiet, but events are waiting (the group is still
+				// rebalancing, or a partition's reader restarts): wait on.
+				idleSince = time.Now()
+				continue
 			}
 			if idleT == nil {
 				idleT = time.NewTimer(wait)
@@ -423,7 +502,7 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		if f.err != nil {
 			return nil, extract.Errorf("kafka", "read: %w", f.err)
 		}
-		s.lastMsg, s.joined = time.Now(), true
+		s.joined = true
 		if lingerT == nil {
 			lingerT = time.NewTimer(s.st.linger)
 			linger = lingerT.C

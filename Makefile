@@ -21,8 +21,13 @@ export CGO_ENABLED ?= 0
 
 .PHONY: build demo test test-short test-arm64 bench lint fuzz release clean
 
+# TAGS=dm / TAGS=opengauss link the vendor drivers that the public module
+# proxy does not serve (docs/dialects.md): internal/tools/drivers fetches
+# them into bin/drivers/go.mod (never into go.mod) and prints the flags.
+DRIVERS = $(GO) run ./internal/tools/drivers -tags '$(TAGS)'
+
 build:
-	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/xcetl ./cmd/xcetl
+	@flags=$$($(DRIVERS)) && set -x && $(GO) build -trimpath -tags '$(TAGS)' $$flags -ldflags '$(LDFLAGS)' -o bin/xcetl ./cmd/xcetl
 
 demo: build
 	@mkdir -p examples/out
@@ -53,10 +58,10 @@ test-arm64:
 # PLATFORMS, with SHA256SUMS and SM3SUMS.
 release:
 	rm -rf dist && mkdir -p dist
-	@set -e; for p in $(PLATFORMS); do \
+	@set -e; flags=$$($(DRIVERS)); for p in $(PLATFORMS); do \
 	  os=$${p%/*}; arch=$${p#*/}; out=dist/xcetl-$(VERSION)-$$os-$$arch; \
 	  echo "build $$out"; \
-	  GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $$out ./cmd/xcetl; \
+	  GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -tags '$(TAGS)' $$flags -ldflags '$(LDFLAGS)' -o $$out ./cmd/xcetl; \
 	done
 	$(GO) run ./internal/tools/checksums dist/xcetl-*
 	cd dist && sha256sum -c SHA256SUMS

@@ -2,10 +2,10 @@
 //
 // The driver, gitee.com/chunanyong/dm (database/sql driver "dm"), is not
 // on the public Go module proxy, so it is linked in only by the build tag
-// dm (driver_dm.go):
+// dm (_driver/driver_dm.go, placed into this package by a build overlay so
+// that go.mod and `go mod tidy` never need the module):
 //
-//	go get gitee.com/chunanyong/dm@v1.8.13   # needs a GOPROXY that serves gitee.com, or GOPRIVATE
-//	make build TAGS=dm
+//	make build TAGS=dm   # needs a GOPROXY that serves gitee.com, or GOPRIVATE
 //
 // Without the tag the dialect is still registered: `xcetl validate` and
 // `xcetl explain` work on dm8 targets, and `xcetl run` fails before it
@@ -95,8 +95,9 @@ const MaxVarcharChars = 2047
 // BuildInstruction is the error of a run on a dm8 target in a binary built
 // without the dm build tag.
 const BuildInstruction = "this xcetl binary has no DM8 driver: gitee.com/chunanyong/dm is linked in only with the build tag dm, and the public Go module proxy does not serve it. " +
-	"Build xcetl with it: `go get gitee.com/chunanyong/dm@v1.8.13 && make build TAGS=dm` " +
-	"(with a GOPROXY that serves gitee.com, or GOPRIVATE=gitee.com/chunanyong GONOSUMDB=gitee.com/chunanyong and direct access to gitee.com, or a vendored copy of the module); see docs/dialects.md, \"DM8 driver\""
+	"Build xcetl with it: `make build TAGS=dm` (it runs `go get gitee.com/chunanyong/dm@v1.8.13` into a separate modfile, " +
+	"so it needs a GOPROXY that serves gitee.com, or GOPRIVATE=gitee.com/chunanyong GONOSUMDB=gitee.com/chunanyong and direct access to gitee.com; " +
+	"with a local copy: go run ./internal/tools/drivers -tags dm -replace gitee.com/chunanyong/dm=DIR); see docs/dialects.md, \"DM8 driver\""
 
 // Option names.
 const (

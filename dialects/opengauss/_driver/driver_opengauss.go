@@ -6,8 +6,11 @@ package opengauss
 // openGauss's SHA256 and SM3 password methods and tries the hosts of a
 // multi-host DSN in order (postgres://u:p@h1:5432,h2:5432/db?
 // target_session_attrs=read-write). It is not on the public Go module
-// proxy, so it is linked only by `make build TAGS=opengauss` after the
-// user has fetched it (see docs/dialects.md); it is never in go.mod.
+// proxy, so it is linked only by `make build TAGS=opengauss`, which fetches
+// it into a separate modfile and places this file into the package through
+// a build overlay (internal/tools/drivers; docs/dialects.md). It lives in
+// _driver/, which the go command ignores, so that `go mod tidy` and the
+// default build never look for the driver; it is never in go.mod.
 //
 // The dialect then connects through database/sql with this driver instead
 // of pgx (pgfamily's database/sql transport, tested against PostgreSQL 15

@@ -643,3 +643,39 @@ func TestRegistered(t *testing.T) {
 		t.Error(`"excel" is not registered`)
 	}
 }
+
+// A cell that cannot be read rejects its row naming the table's column and
+// field; outside a range it does not matter.
+func TestRejectFields(t *testing.T) {
+	dir := t.TempDir()
+	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>备注</t></is></c><c r="B1" t="inlineStr"><is><t>a</t></is></c><c r="C1" t="inlineStr"><is><t>b</t></is></c></row>` +
+		`<row r="2"><c r="A2" t="e"><v>#REF!</v></c><c r="B2"><v>1</v></c><c r="C2" t="e"><v>#N/A</v></c></row>` +
+		`<row r="3"><c r="A3" t="e"><v>#REF!</v></c><c r="B3"><v>2</v></c><c r="C3"><v>3</v></c></row>` +
+		`<row r="4"><c r="A4" t="e"><v>#REF!</v></c></row>`).write(t, dir, "e.xlsx")
+	ex, err := build(t, dir, "path: e.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.rows) != 0 || len(res.rejects) != 3 {
+		t.Fatalf("rows %v rejects %+v", res.rows, res.rejects)
+	}
+	if r := res.rejects[0]; r.Field != 1 || r.Column != "备注" || r.Reason != "cell A2: the cell holds the error #REF!" {
+		t.Fatalf("reject %+v", r)
+	}
+	ex, err = build(t, dir, "path: e.xlsx\nrange: B1:C4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.rows, [][]any{{int64(2), int64(3)}}) || len(res.rejects) != 1 ||
+		res.rejects[0].Field != 2 || res.rejects[0].Column != "b" || res.rejects[0].Origin.Line != 2 {
+		t.Fatalf("rows %v rejects %+v", res.rows, res.rejects)
+	}
+}

@@ -39,7 +39,7 @@ func Preview(ctx context.Context, path, sheet string, n int) (sheets []SheetInfo
 	if err != nil {
 		return sheets, "", nil, err
 	}
-	sr, err := b.openSheet(si, 0, nil)
+	sr, err := b.openSheet(si, 0, 0, nil)
 	if err != nil {
 		return sheets, si.Name, nil, err
 	}

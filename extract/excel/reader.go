@@ -256,7 +256,7 @@ func (e *Extractor) inferKinds(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if e.place(pr, raw, rk) != "" {
+		if bad, _ := e.place(pr, raw, rk); bad != "" {
 			continue
 		}
 		for i, k := range rk {
@@ -270,11 +270,17 @@ func (e *Extractor) inferKinds(ctx context.Context) error {
 }
 
 // place puts a row's cells into the table's columns (raw and rk, of the
-// table's width) and says why the row must be rejected ("" if it is fine).
-func (e *Extractor) place(pr pendingRow, raw []string, rk []cellKind) string {
+// table's width) and says why the row must be rejected ("" if it is fine)
+// and, when that is a cell of the table, its 1-based field in the table.
+func (e *Extractor) place(pr pendingRow, raw []string, rk []cellKind) (bad string, field int) {
 	clear(raw)
 	clear(rk)
-	bad := pr.bad
+	if pr.bad != "" && !e.outside(pr.badCol) {
+		bad = pr.bad
+		if i := pr.badCol - e.c1; i >= 0 && i < e.width {
+			field = i + 1
+		}
+	}
 	for c, v := range pr.vals {
 		i := c + 1 - e.c1
 		if i < 0 || i >= e.width {
@@ -285,7 +291,13 @@ func (e *Extractor) place(pr pendingRow, raw []string, rk []cellKind) string {
 		}
 		raw[i], rk[i] = v, pr.kinds[c]
 	}
-	return bad
+	return bad, field
+}
+
+// outside reports whether column c (1-based) is left out by the range, so
+// that a cell there that cannot be read does not matter.
+func (e *Extractor) outside(c int) bool {
+	return e.st.rng != nil && (c < e.st.rng.c1 || c > e.st.rng.c2)
 }
 
 // Next returns up to max data rows.
@@ -318,14 +330,18 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		e.records++
 		org := xcetl.Origin{File: e.st.path, Sheet: e.sheet.Name, Line: pr.num, Record: e.records}
 		raw := make([]string, e.width)
-		bad := e.place(pr, raw, rk)
+		bad, field := e.place(pr, raw, rk)
 		e.warnLostDigits(pr.num, raw, rk)
 		var row []any
 		if bad == "" {
-			row, bad = e.values(pr.num, raw, rk)
+			row, bad, field = e.values(pr.num, raw, rk)
 		}
 		if bad != "" {
-			b.Rejects = append(b.Rejects, xcetl.Reject{Origin: org, Raw: raw, Reason: bad})
+			rej := xcetl.Reject{Origin: org, Raw: raw, Reason: bad, Field: field}
+			if field > 0 {
+				rej.Column = e.schema.Columns[field-1].Name
+			}
+			b.Rejects = append(b.Rejects, rej)
 			continue
 		}
 		b.Rows = append(b.Rows, row)
@@ -361,7 +377,7 @@ func (e *Extractor) warnLostDigits(num int, raw []string, rk []cellKind) {
 }
 
 // values converts a placed row to the columns' types.
-func (e *Extractor) values(num int, raw []string, rk []cellKind) ([]any, string) {
+func (e *Extractor) values(num int, raw []string, rk []cellKind) ([]any, string, int) {
 	row := make([]any, e.width)
 	for i, v := range raw {
 		if rk[i] == ckEmpty {
@@ -376,11 +392,11 @@ func (e *Extractor) values(num int, raw []string, rk []cellKind) ([]any, string)
 		if err != nil {
 			// The first pass typed this column from the same cells: the
 			// file changed while it was read.
-			return nil, fmt.Sprintf("cell %s%d: %q does not fit the column's type %s, which was inferred from the same sheet (did the file change during the run?)", colName(e.c1+i), num, clip(v), k)
+			return nil, fmt.Sprintf("cell %s%d: %q does not fit the column's type %s, which was inferred from the same sheet (did the file change during the run?)", colName(e.c1+i), num, clip(v), k), i + 1
 		}
 		row[i] = x
 	}
-	return row, ""
+	return row, "", 0
 }
 
 // headerName cleans a header cell: surrounding spaces go, and a line
@@ -465,18 +481,19 @@ type activeMerge struct {
 }
 
 type pendingRow struct {
-	num   int
-	vals  []string
-	kinds []cellKind
-	bad   string
+	num    int
+	vals   []string
+	kinds  []cellKind
+	bad    string
+	badCol int
 }
 
 func (e *Extractor) newCursor() (*cursor, error) {
-	maxCol := 0
+	minCol, maxCol := 0, 0
 	if e.st.rng != nil {
-		maxCol = e.st.rng.c2
+		minCol, maxCol = e.st.rng.c1, e.st.rng.c2
 	}
-	sr, err := e.book.openSheet(e.sheet, maxCol, &e.done)
+	sr, err := e.book.openSheet(e.sheet, minCol, maxCol, &e.done)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +527,7 @@ func (c *cursor) readHeader(ctx context.Context) ([2][]string, error) {
 				// The header row has no cells at all: an empty row.
 				hdr[k] = nil
 				c.held = &pendingRow{num: c.row.num, vals: append([]string(nil), c.row.vals...),
-					kinds: append([]cellKind(nil), c.row.kinds...), bad: c.row.bad}
+					kinds: append([]cellKind(nil), c.row.kinds...), bad: c.row.bad, badCol: c.row.badCol}
 			}
 			break
 		}
@@ -579,12 +596,12 @@ func (c *cursor) read() (pendingRow, error) {
 				return pendingRow{}, err
 			}
 			c.fillMerges(&c.row, false)
-			pr = pendingRow{num: c.row.num, vals: c.row.vals, kinds: c.row.kinds, bad: c.row.bad}
+			pr = pendingRow{num: c.row.num, vals: c.row.vals, kinds: c.row.kinds, bad: c.row.bad, badCol: c.row.badCol}
 		}
 		if st.rng != nil && pr.num > st.rng.r2 {
 			return pendingRow{}, io.EOF
 		}
-		if c.empty(pr.vals) && pr.bad == "" {
+		if c.empty(pr.vals) && (pr.bad == "" || c.e.outside(pr.badCol)) {
 			continue
 		}
 		if st.skipFooter == 0 {

@@ -17,7 +17,8 @@ type sheetRow struct {
 	num   int
 	vals  []string
 	kinds []cellKind
-	bad   string // why a cell could not be read ("" if all were fine)
+	bad    string // why a cell could not be read ("" if all were fine)
+	badCol int    // the column of that cell
 }
 
 // rowCell is a cell of the row being read, before the row's text is made a
@@ -37,6 +38,7 @@ type sheetReader struct {
 	rc     io.ReadCloser
 	sc     *xmlScanner
 	row    int // number of the last row returned
+	minCol int // errors of cells before this column are ignored (a range's first)
 	maxCol int // columns beyond this are not kept (0: all)
 	done   bool
 
@@ -45,7 +47,7 @@ type sheetReader struct {
 	cells []rowCell // the current row's non-empty cells
 }
 
-func (b *book) openSheet(si sheetInfo, maxCol int, count *atomic.Int64) (*sheetReader, error) {
+func (b *book) openSheet(si sheetInfo, minCol, maxCol int, count *atomic.Int64) (*sheetReader, error) {
 	zf := b.file(si.part)
 	if zf == nil {
 		return nil, fmt.Errorf("%s: sheet %q: part %s is missing from the workbook", b.name, si.Name, si.part)
@@ -54,7 +56,7 @@ func (b *book) openSheet(si sheetInfo, maxCol int, count *atomic.Int64) (*sheetR
 	if err != nil {
 		return nil, err
 	}
-	return &sheetReader{b: b, rc: rc, sc: newScanner(rc), maxCol: maxCol}, nil
+	return &sheetReader{b: b, rc: rc, sc: newScanner(rc), minCol: minCol, maxCol: maxCol}, nil
 }
 
 func (s *sheetReader) Close() error { return s.rc.Close() }
@@ -262,7 +264,7 @@ func (s *sheetReader) cellValue() (inline bool, err error) {
 
 // startRow resets r for row num.
 func (s *sheetReader) startRow(r *sheetRow, num int) {
-	r.num, r.vals, r.kinds, r.bad = num, r.vals[:0], r.kinds[:0], ""
+	r.num, r.vals, r.kinds, r.bad, r.badCol = num, r.vals[:0], r.kinds[:0], "", 0
 	s.out, s.cells = s.out[:0], s.cells[:0]
 }
 
@@ -278,8 +280,10 @@ func (s *sheetReader) addCell(r *sheetRow, col int, typ, style, raw []byte, inli
 	c.b = len(s.out)
 	if err != nil {
 		s.out = s.out[:a]
-		if r.bad == "" {
-			r.bad = fmt.Sprintf("cell %s%d: %v", colName(col), r.num, err)
+		// Left of a range, a cell's value is kept (a merged area may start
+		// there) but its error is not the table's.
+		if r.bad == "" && col >= s.minCol {
+			r.bad, r.badCol = fmt.Sprintf("cell %s%d: %v", colName(col), r.num, err), col
 		}
 		return
 	}

@@ -16,40 +16,49 @@ import (
 var regen = flag.Bool("regen", false, "rewrite testdata/*-lo.xlsx with LibreOffice (soffice must be on PATH)")
 
 // loWorkbooks are the committed workbooks made by LibreOffice, each from a
-// source in testdata with the import filter that reads it.
-var loWorkbooks = []struct{ src, infilter string }{
+// source (in dir, next to the .xlsx) with the import filter that reads it.
+var loWorkbooks = []struct{ dir, src, infilter string }{
 	// Column 3 (ID numbers) and 9 (phone numbers) imported as text, column
 	// 4 as Y-M-D dates; the others detected (numbers, date-times,
 	// booleans) with zh-CN (2052) conventions. FACTS.md explains the field.
-	{"residents-lo.csv", "CSV:44,34,76,1,3/2/4/5/9/2,2052,false,true"},
-	{"layout-lo.fods", "OpenDocument Spreadsheet Flat XML"},
-	{"date1904-lo.fods", "OpenDocument Spreadsheet Flat XML"},
+	{"testdata", "residents-lo.csv", "CSV:44,34,76,1,3/2/4/5/9/2,2052,false,true"},
+	{"testdata", "layout-lo.fods", "OpenDocument Spreadsheet Flat XML"},
+	{"testdata", "date1904-lo.fods", "OpenDocument Spreadsheet Flat XML"},
+	{exampleDir, "excel-residents.fods", "OpenDocument Spreadsheet Flat XML"},
 }
 
-// convertWithLibreOffice converts every source of loWorkbooks from srcDir
-// to .xlsx in outDir. Each conversion gets its own LibreOffice profile, so
-// it does not collide with another soffice running on the machine.
-func convertWithLibreOffice(t *testing.T, srcDir, outDir string) {
+// exampleDir holds examples/excel-residents.yaml and its workbook.
+const exampleDir = "../../examples"
+
+// convertWithLibreOffice converts every source of loWorkbooks to .xlsx, next
+// to the source when outDir is "", else in outDir. Each conversion gets its
+// own LibreOffice profile, so it does not collide with another soffice
+// running on the machine.
+func convertWithLibreOffice(t *testing.T, outDir string) {
 	t.Helper()
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
 		t.Skip("soffice (LibreOffice) is not installed; apt-get install libreoffice-calc-nogui")
 	}
 	for _, w := range loWorkbooks {
-		src, err := filepath.Abs(filepath.Join(srcDir, w.src))
+		src, err := filepath.Abs(filepath.Join(w.dir, w.src))
 		if err != nil {
 			t.Fatal(err)
 		}
+		out := outDir
+		if out == "" {
+			out = w.dir
+		}
 		profile := t.TempDir()
 		cmd := exec.Command(soffice, "-env:UserInstallation=file://"+profile, "--headless",
-			"--infilter="+w.infilter, "--convert-to", "xlsx", "--outdir", outDir, src)
-		out, err := cmd.CombinedOutput()
+			"--infilter="+w.infilter, "--convert-to", "xlsx", "--outdir", out, src)
+		msg, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("soffice %s: %v\n%s", w.src, err, out)
+			t.Fatalf("soffice %s: %v\n%s", w.src, err, msg)
 		}
-		xlsx := filepath.Join(outDir, w.src[:len(w.src)-len(filepath.Ext(w.src))]+".xlsx")
+		xlsx := filepath.Join(out, w.src[:len(w.src)-len(filepath.Ext(w.src))]+".xlsx")
 		if _, err := os.Stat(xlsx); err != nil {
-			t.Fatalf("soffice did not write %s:\n%s", xlsx, out)
+			t.Fatalf("soffice did not write %s:\n%s", xlsx, msg)
 		}
 	}
 }
@@ -61,13 +70,13 @@ func TestRegenerateLibreOfficeWorkbooks(t *testing.T) {
 	if !*regen {
 		t.Skip("run with -regen to rewrite testdata/*-lo.xlsx")
 	}
-	convertWithLibreOffice(t, "testdata", "testdata")
-	checkLibreOfficeWorkbooks(t, "testdata")
+	convertWithLibreOffice(t, "")
+	checkLibreOfficeWorkbooks(t, "testdata", exampleDir)
 }
 
 // The committed LibreOffice workbooks read right.
 func TestLibreOfficeWorkbooks(t *testing.T) {
-	checkLibreOfficeWorkbooks(t, "testdata")
+	checkLibreOfficeWorkbooks(t, "testdata", exampleDir)
 }
 
 // The workbooks the installed LibreOffice makes now read the same, so a
@@ -77,14 +86,44 @@ func TestLibreOfficeFreshConversion(t *testing.T) {
 		t.Skip("starts LibreOffice")
 	}
 	dir := t.TempDir()
-	convertWithLibreOffice(t, "testdata", dir)
-	checkLibreOfficeWorkbooks(t, dir)
+	convertWithLibreOffice(t, dir)
+	checkLibreOfficeWorkbooks(t, dir, dir)
 }
 
-func checkLibreOfficeWorkbooks(t *testing.T, dir string) {
+func checkLibreOfficeWorkbooks(t *testing.T, dir, exampleDir string) {
 	t.Run("residents", func(t *testing.T) { checkResidents(t, dir) })
 	t.Run("layout", func(t *testing.T) { checkLayout(t, dir) })
 	t.Run("date1904", func(t *testing.T) { check1904(t, dir) })
+	t.Run("example", func(t *testing.T) { checkExample(t, exampleDir) })
+}
+
+// excel-residents.xlsx (examples/excel-residents.yaml): a ledger with a
+// notes sheet, a title, a 填报单位 line, a two-row header with a line break
+// in 出生⏎日期, districts merged down, an error cell and a totals row.
+func checkExample(t *testing.T, dir string) {
+	ex, err := build(t, dir, "path: excel-residents.xlsx\nsheet: 居民\nheader_row: 3\nheader_rows: 2\nmerged: fill\nskip_footer: 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, res, []string{"编号", "姓名", "地址_区", "地址_街道", "出生日期", "身份证号", "手机号", "积分", "在册", "登记时间"},
+		[]string{"int", "string", "string", "string", "date", "string", "string", "float", "bool", "timestamp"},
+		[][]any{
+			{int64(1), "张三", "和平区", "南营门街", day(1990, 3, 7), "110101199003071234", "13812345678", 88.0, true, at(2024, 3, 1, 8, 15, 0)},
+			{int64(2), "李四", "和平区", "劝业场街", day(1985, 12, 31), "11010119851231002X", "13900000000", 92.5, false, at(2024, 3, 2, 17, 30, 45)},
+			{int64(3), "王小明", "和平区", "小白楼街", day(2001, 7, 15), "120101200107150037", nil, 76.25, true, at(2024, 3, 5, 9, 0, 0)},
+			{int64(5), "赵六", "河西区", "越秀路街", day(1963, 5, 20), "120103196305200011", "02223456789", 65.0, true, at(2024, 3, 7, 14, 5, 30)},
+			{int64(6), "钱七", "河西区", "马场街", day(1999, 1, 1), "000103199901010023", "18822223333", 100.0, false, at(2024, 3, 8, 16, 45, 0)},
+			{int64(7), "孙八", "南开区", "长虹街", day(2010, 10, 10), "120104201010100015", nil, 58.5, true, at(2024, 3, 9, 8, 0, 0)},
+			{int64(8), "周九", "南开区", "万兴街", day(1955, 2, 28), "120104195502280026", "13512345678", 81.0, true, at(2024, 3, 10, 11, 11, 11)},
+		}, []int{5, 6, 7, 9, 10, 11, 12})
+	if len(res.rejects) != 1 || res.rejects[0].Origin.Line != 8 || res.rejects[0].Reason != "cell H8: the cell holds the error #DIV/0!" ||
+		res.rejects[0].Origin.Sheet != "居民" || res.rejects[0].Raw[1] != "欧阳娜娜" {
+		t.Fatalf("rejects %+v", res.rejects)
+	}
 }
 
 // readWorkbook reads a workbook of dir with the source configuration cfg

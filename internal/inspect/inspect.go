@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -435,16 +436,35 @@ func (r *Report) sample(ctx context.Context, cfg string, max int, sheet bool) er
 	for i := range guesses {
 		guesses[i] = newGuess()
 	}
-	var held []any // the last row, applied once another follows (it may be a footer)
-	apply := func(row []any) {
-		for i, v := range row {
-			s, _ := v.(string)
-			guesses[i].add(s)
-		}
+	// The last record (row or reject) is held back until another follows:
+	// it may be a totals line.
+	type item struct {
+		rec    int64
+		row    []any
+		reject *xcetl.Reject
 	}
-	eof := false
-	for r.Sampled < int64(max) {
-		b, err := ex.Next(ctx, min(1000, max-int(r.Sampled)))
+	var held *item
+	flush := func() {
+		if held == nil {
+			return
+		}
+		if held.reject != nil {
+			r.Rejected++
+			if len(r.Rejects) < 5 {
+				r.Rejects = append(r.Rejects, held.reject.Origin.String()+": "+held.reject.Reason)
+			}
+		} else {
+			for i, v := range held.row {
+				s, _ := v.(string)
+				guesses[i].add(s)
+			}
+			r.Sampled++
+		}
+		held = nil
+	}
+	eof, got := false, 0
+	for got < max {
+		b, err := ex.Next(ctx, min(1000, max-got))
 		if errors.Is(err, io.EOF) {
 			eof = true
 			break
@@ -452,18 +472,18 @@ func (r *Report) sample(ctx context.Context, cfg string, max int, sheet bool) er
 		if err != nil {
 			return fmt.Errorf("inspect %w", err)
 		}
-		for _, rej := range b.Rejects {
-			r.Rejected++
-			if len(r.Rejects) < 5 {
-				r.Rejects = append(r.Rejects, rej.Origin.String()+": "+rej.Reason)
-			}
+		items := make([]item, 0, len(b.Rows)+len(b.Rejects))
+		for i, row := range b.Rows {
+			items = append(items, item{rec: b.Origin[i].Record, row: row})
 		}
-		for _, row := range b.Rows {
-			if held != nil {
-				apply(held)
-			}
-			held = row
-			r.Sampled++
+		for i := range b.Rejects {
+			items = append(items, item{rec: b.Rejects[i].Origin.Record, reject: &b.Rejects[i]})
+		}
+		sort.Slice(items, func(i, j int) bool { return items[i].rec < items[j].rec })
+		got += len(items)
+		for i := range items {
+			flush()
+			held = &items[i]
 		}
 	}
 	if !eof {
@@ -472,15 +492,16 @@ func (r *Report) sample(ctx context.Context, cfg string, max int, sheet bool) er
 			eof = true
 		}
 	}
-	if held != nil {
-		if sheet && eof && isFooter(held) {
-			r.SkipFooter = 1
-			r.Sampled--
-			r.Notes = append(r.Notes, fmt.Sprintf("the last row starts with %q: a totals or signature line, left out with skip_footer: 1", firstValue(held)))
-		} else {
-			apply(held)
+	if held != nil && sheet && eof && isFooter(held.row, held.reject) {
+		r.SkipFooter = 1
+		first := firstValue(held.row)
+		if held.reject != nil {
+			first = firstText(held.reject.Raw)
 		}
+		r.Notes = append(r.Notes, fmt.Sprintf("the last row starts with %q: a totals or signature line, left out with skip_footer: 1", first))
+		held = nil
 	}
+	flush()
 	r.Rows, r.RowsExact = r.Sampled+r.Rejected, eof
 	if !eof {
 		// A CSV reader reads ahead in big blocks, so its progress says
@@ -510,14 +531,26 @@ func (r *Report) sample(ctx context.Context, cfg string, max int, sheet bool) er
 	return nil
 }
 
-func isFooter(row []any) bool {
+func isFooter(row []any, rej *xcetl.Reject) bool {
 	v := firstValue(row)
+	if rej != nil {
+		v = firstText(rej.Raw)
+	}
 	for _, w := range footerWords {
 		if strings.HasPrefix(v, w) {
 			return true
 		}
 	}
 	return false
+}
+
+func firstText(raw []string) string {
+	for _, v := range raw {
+		if strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 func firstValue(row []any) string {

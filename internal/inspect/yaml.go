@@ -113,7 +113,11 @@ func (r *Report) Pipeline(o PipelineOptions) (string, error) {
 	fmt.Fprintf(&b, "  table: %s\n", table)
 	b.WriteString("  mode: replace                 # each run leaves exactly this file's rows; or append, upsert (with key)\n")
 	b.WriteString("  create: if_missing\n")
-	fmt.Fprintf(&b, "\nerrors:\n  max_rejects: 0\n  reject_file: %s-rejects.csv\n", name)
+	fmt.Fprintf(&b, "\nerrors:\n  max_rejects: 0")
+	if r.Rejected > 0 {
+		fmt.Fprintf(&b, "                # %d row(s) of the sample cannot be read (see above): fix them, or allow rejects", r.Rejected)
+	}
+	fmt.Fprintf(&b, "\n  reject_file: %s-rejects.csv\n", name)
 	return b.String(), nil
 }
 

@@ -648,9 +648,9 @@ func TestRegistered(t *testing.T) {
 // field; outside a range it does not matter.
 func TestRejectFields(t *testing.T) {
 	dir := t.TempDir()
-	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>备注</t></is></c><c r="B1" t="inlineStr"><is><t>a</t></is></c><c r="C1" t="inlineStr"><is><t>b</t></is></c></row>` +
-		`<row r="2"><c r="A2" t="e"><v>#REF!</v></c><c r="B2"><v>1</v></c><c r="C2" t="e"><v>#N/A</v></c></row>` +
-		`<row r="3"><c r="A3" t="e"><v>#REF!</v></c><c r="B3"><v>2</v></c><c r="C3"><v>3</v></c></row>` +
+	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>备注</t></is></c><c r="B1" t="inlineStr"><is><t>a</t></is></c><c r="C1" t="inlineStr"><is><t>b</t></is></c></row>`+
+		`<row r="2"><c r="A2" t="e"><v>#REF!</v></c><c r="B2"><v>1</v></c><c r="C2" t="e"><v>#N/A</v></c></row>`+
+		`<row r="3"><c r="A3" t="e"><v>#REF!</v></c><c r="B3"><v>2</v></c><c r="C3"><v>3</v></c></row>`+
 		`<row r="4"><c r="A4" t="e"><v>#REF!</v></c></row>`).write(t, dir, "e.xlsx")
 	ex, err := build(t, dir, "path: e.xlsx")
 	if err != nil {

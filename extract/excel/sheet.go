@@ -14,9 +14,9 @@ import (
 // sheetRow is one row of a worksheet as stored: cells by 1-based column
 // (vals[c-1], kinds[c-1]); "" and ckEmpty for an empty cell.
 type sheetRow struct {
-	num   int
-	vals  []string
-	kinds []cellKind
+	num    int
+	vals   []string
+	kinds  []cellKind
 	bad    string // why a cell could not be read ("" if all were fine)
 	badCol int    // the column of that cell
 }

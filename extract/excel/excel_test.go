@@ -679,3 +679,27 @@ func TestRejectFields(t *testing.T) {
 		t.Fatalf("rows %v rejects %+v", res.rows, res.rejects)
 	}
 }
+
+// The excel section of docs/pipeline.md shows a source that builds.
+func TestDocsExample(t *testing.T) {
+	md, err := os.ReadFile("../../docs/pipeline.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(md), "\n### excel\n")
+	if !ok {
+		t.Fatal("docs/pipeline.md has no ### excel section")
+	}
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok || !strings.Contains(block, "type: excel") {
+		t.Fatalf("no excel example in the section:\n%s", block)
+	}
+	root, err := config.Parse("pipeline.md", []byte(block), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+		t.Fatalf("the docs example is refused: %v", err)
+	}
+}

@@ -59,12 +59,23 @@ type Incremental struct {
 	// last value and arrive in different runs; the rows at the watermark
 	// are then loaded again (upsert makes that harmless).
 	Inclusive bool
+	// Param is the request parameter that carries the committed watermark
+	// to the source (`param: updated_since`), for sources that can filter
+	// on their side (an API); "" filters on xcetl's side only.
+	Param string
+	// Ordered promises that the source hands on rows in ascending order of
+	// Column (`ordered: true`, e.g. an API sorted by updated_at). With
+	// commit: batch only then may every batch commit the watermark it
+	// reached; otherwise the watermark commits with the run's last batch.
+	Ordered bool
 }
 
 type incrementalSpec struct {
 	Column    string `yaml:"column,required"`
 	Initial   string `yaml:"initial"`
 	Inclusive bool   `yaml:"inclusive"`
+	Param     string `yaml:"param"`
+	Ordered   bool   `yaml:"ordered"`
 }
 
 // DecodeIncremental decodes an `incremental:` node (nil: not configured):
@@ -88,7 +99,7 @@ func DecodeIncremental(n *config.Node) (Incremental, xcetl.SpecErrors) {
 		if c := n.Get("column"); c != nil && strings.TrimSpace(sp.Column) == "" {
 			errs = append(errs, c.Errorf("column must name the column that grows with every change, e.g. updated_at"))
 		}
-		inc.Column, inc.Initial, inc.Inclusive = sp.Column, sp.Initial, sp.Inclusive
+		inc.Column, inc.Initial, inc.Inclusive, inc.Param, inc.Ordered = sp.Column, sp.Initial, sp.Inclusive, sp.Param, sp.Ordered
 		return inc, errs
 	}
 	return inc, xcetl.SpecErrors{n.Errorf("incremental must be `files` or a mapping such as {column: updated_at}")}
@@ -114,6 +125,10 @@ type Watermark struct {
 type wmValue struct {
 	Kind string `json:"kind"` // "number" | "time" | "text"
 	Text string `json:"value"`
+	// Raw is the value as the source wrote it, when that differs from
+	// Text (times are normalised for comparison): what Since hands back,
+	// so that an API receives the watermark in its own format.
+	Raw string `json:"raw,omitempty"`
 }
 
 // NewWatermark returns the watermark of inc, or nil when inc has no column.
@@ -161,6 +176,9 @@ func (w *Watermark) Resume(ctx context.Context, state xcetl.StateReader) error {
 func (w *Watermark) Since() (string, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.committed.Raw != "" {
+		return w.committed.Raw, true
+	}
 	return w.committed.Text, w.committed.Kind != ""
 }
 
@@ -183,6 +201,17 @@ func (w *Watermark) Keep(v any) bool {
 // b's rows. It returns an error when b has no such column. Call it on the
 // batch as it will be handed on (after dropping the rows Keep refused).
 func (w *Watermark) Observe(b *xcetl.Batch) error {
+	if err := w.Track(b); err != nil {
+		return err
+	}
+	w.Attach(b)
+	return nil
+}
+
+// Track raises the watermark to the largest value of the column among b's
+// rows without attaching it: for sources whose rows are not in order,
+// which attach it once, to the run's last batch (Attach).
+func (w *Watermark) Track(b *xcetl.Batch) error {
 	j := b.Schema.Index(w.column)
 	if j < 0 {
 		return fmt.Errorf("incremental column %q is not a column of the source; columns: %s", w.column, strings.Join(b.Schema.Names(), ", "))
@@ -198,8 +227,16 @@ func (w *Watermark) Observe(b *xcetl.Batch) error {
 			w.max, w.seen = v, true
 		}
 	}
+	return nil
+}
+
+// Attach attaches the watermark reached so far to b as a checkpoint (b may
+// hold no rows). Without any value seen it attaches nothing.
+func (w *Watermark) Attach(b *xcetl.Batch) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if !w.seen {
-		return nil
+		return
 	}
 	top := w.max
 	if w.committed.Kind != "" && compareWM(w.committed, top) > 0 {
@@ -207,7 +244,20 @@ func (w *Watermark) Observe(b *xcetl.Batch) error {
 	}
 	data, _ := json.Marshal(top)
 	b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: w.Key(), Value: data})
-	return nil
+}
+
+// Behind reports whether v is below the largest value seen so far in this
+// run: the rows do not arrive in ascending order of the column. With
+// commit: batch that matters — the watermark of a committed batch could
+// then pass rows of a later batch that a crash left unloaded — so sources
+// refuse such rows there. NULL is never behind.
+func (w *Watermark) Behind(v any) bool {
+	if v == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seen && compareWM(valueOf(v), w.max) < 0
 }
 
 // Value returns the watermark this run has reached so far ("" if none).
@@ -223,21 +273,21 @@ func (w *Watermark) Value() string {
 func valueOf(v any) wmValue {
 	switch x := v.(type) {
 	case int64:
-		return wmValue{"number", strconv.FormatInt(x, 10)}
+		return wmValue{Kind: "number", Text: strconv.FormatInt(x, 10)}
 	case int:
-		return wmValue{"number", strconv.Itoa(x)}
+		return wmValue{Kind: "number", Text: strconv.Itoa(x)}
 	case float64:
-		return wmValue{"number", strconv.FormatFloat(x, 'g', -1, 64)}
+		return wmValue{Kind: "number", Text: strconv.FormatFloat(x, 'g', -1, 64)}
 	case xcetl.Decimal:
-		return wmValue{"number", string(x)}
+		return wmValue{Kind: "number", Text: string(x)}
 	case time.Time:
-		return wmValue{"time", x.UTC().Format(time.RFC3339Nano)}
+		return wmValue{Kind: "time", Text: x.UTC().Format(time.RFC3339Nano)}
 	case string:
 		return classify(x)
 	case json.Number:
-		return wmValue{"number", x.String()}
+		return wmValue{Kind: "number", Text: x.String()}
 	}
-	return wmValue{"text", fmt.Sprint(v)}
+	return wmValue{Kind: "text", Text: fmt.Sprint(v)}
 }
 
 // timeLayouts are the text forms read as times.
@@ -246,18 +296,21 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2
 func classify(s string) wmValue {
 	t := strings.TrimSpace(s)
 	if _, ok := new(big.Rat).SetString(t); ok && t != "" && !strings.ContainsAny(t, "/") {
-		return wmValue{"number", t}
+		return wmValue{Kind: "number", Text: t}
 	}
 	for _, l := range timeLayouts {
 		if tm, err := time.Parse(l, t); err == nil {
+			v := wmValue{Kind: "time", Text: tm.Format(time.RFC3339Nano)} // without an offset: compared as written (wall time)
 			if l == timeLayouts[0] {
-				return wmValue{"time", tm.UTC().Format(time.RFC3339Nano)}
+				v.Text = tm.UTC().Format(time.RFC3339Nano)
 			}
-			// Without an offset: compared as written (local wall time).
-			return wmValue{"time", tm.Format(time.RFC3339Nano)}
+			if v.Text != s {
+				v.Raw = s
+			}
+			return v
 		}
 	}
-	return wmValue{"text", s}
+	return wmValue{Kind: "text", Text: s}
 }
 
 // compareWM compares two watermark values: as numbers or times when both

@@ -41,6 +41,7 @@ func TestDecodeIncremental(t *testing.T) {
 		{"files", extract.Incremental{Files: true}, ""},
 		{"{column: updated_at}", extract.Incremental{Column: "updated_at"}, ""},
 		{"{column: v, initial: '2024-01-01', inclusive: true}", extract.Incremental{Column: "v", Initial: "2024-01-01", Inclusive: true}, ""},
+		{"{column: v, param: since}", extract.Incremental{Column: "v", Param: "since"}, ""},
 		{"file", extract.Incremental{}, "must be `files` or a mapping"},
 		{"{initial: 1}", extract.Incremental{Initial: "1"}, `missing required key "column"`},
 		{"{column: ''}", extract.Incremental{}, "column must name"},
@@ -178,4 +179,19 @@ func FuzzWatermarkCompare(f *testing.F) {
 			t.Fatalf("%q > %q and %q > %q", b, a, a, b)
 		}
 	})
+}
+
+func TestWatermarkBehind(t *testing.T) {
+	w := extract.NewWatermark(extract.Incremental{Column: "v"})
+	if w.Behind("5") {
+		t.Error("nothing seen yet: nothing is behind")
+	}
+	if err := w.Observe(batch("v", "5", "9")); err != nil {
+		t.Fatal(err)
+	}
+	for v, want := range map[any]bool{"10": false, "9": false, "8": true, "10.5": false, nil: false, int64(3): true} {
+		if got := w.Behind(v); got != want {
+			t.Errorf("Behind(%v) = %v, want %v", v, got, want)
+		}
+	}
 }

@@ -96,6 +96,7 @@ type spec struct {
 	Body               *config.Node            `yaml:"body"`
 	Records            string                  `yaml:"records"`
 	Columns            []string                `yaml:"columns"`
+	Incremental        *config.Node            `yaml:"incremental"`
 	ExtraFields        string                  `yaml:"extra_fields"`
 	Pagination         *paginationSpec         `yaml:"pagination"`
 	Auth               *authSpec               `yaml:"auth"`
@@ -121,6 +122,8 @@ type settings struct {
 	recordsRaw string
 	columns    []string
 	extra      string // reject | ignore
+	inc        extract.Incremental
+	perBatch   bool // the target commits every batch (commit: batch)
 
 	pag         string
 	pageParam   string
@@ -336,6 +339,21 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 	if st.insecure && st.caFile != "" {
 		errs = append(errs, at(n, "insecure_skip_verify").Errorf("insecure_skip_verify and ca_file exclude each other: ca_file is the safe way to trust a private certificate authority"))
 	}
+	st.perBatch = env.CommitPerBatch
+	if in := n.Get("incremental"); in != nil {
+		inc, ierrs := extract.DecodeIncremental(in)
+		errs = append(errs, ierrs...)
+		switch {
+		case inc.Files:
+			errs = append(errs, in.Errorf("an api source takes incremental: {column: updated_at, param: updated_since}; `files` is for file sources"))
+		case inc.Column != "" && st.columns != nil && !slicesContain(st.columns, inc.Column):
+			errs = append(errs, at(in, "column").Errorf("incremental column %q is not among columns %v", inc.Column, st.columns))
+		}
+		if inc.Param != "" {
+			errs = append(errs, st.incrementalConflicts(n, in, inc.Param)...)
+		}
+		st.inc = inc
+	}
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool {
 			a, b := errs[i].Pos, errs[j].Pos
@@ -343,7 +361,7 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		})
 		return nil, errs
 	}
-	return &Extractor{st: st, log: env.Logger}, nil
+	return &Extractor{st: st, log: env.Logger, wm: extract.NewWatermark(st.inc), wmCol: -1}, nil
 }
 
 // pagination checks the `pagination:` mapping pn.
@@ -465,6 +483,28 @@ func (st *settings) conflicts(n *config.Node) xcetl.SpecErrors {
 		errs = append(errs, n.Get("pagination").Errorf("offset_param and size_param are both %q", st.offsetPar))
 	}
 	return errs
+}
+
+// incrementalConflicts refuses an incremental param that params, the url,
+// the body or pagination already set.
+func (st *settings) incrementalConflicts(n, in *config.Node, param string) xcetl.SpecErrors {
+	pn := in.Get("param")
+	if pn == nil {
+		pn = in
+	}
+	if slicesContain(st.pagingParams(), param) {
+		return xcetl.SpecErrors{pn.Errorf("param %q is set by pagination on every request; choose the name the API takes for \"changed since\"", param)}
+	}
+	if p := n.Get("params"); p != nil && p.Get(param) != nil {
+		return xcetl.SpecErrors{p.Get(param).Errorf("params sets %q, which incremental sets to the watermark on every request; remove it here", param)}
+	}
+	if st.url != nil && st.url.Query().Has(param) {
+		return xcetl.SpecErrors{n.Get("url").Errorf("url already has the query parameter %q, which incremental sets to the watermark; remove it from the url", param)}
+	}
+	if st.in == inBody && st.body != nil && st.body.Get(param) != nil {
+		return xcetl.SpecErrors{st.body.Get(param).Errorf("body sets %q, which incremental sets to the watermark on every request; remove it here", param)}
+	}
+	return nil
 }
 
 // authentication checks the `auth:` mapping an.
@@ -710,6 +750,12 @@ func (e *Extractor) Describe() string {
 	}
 	if e.st.columns != nil {
 		fmt.Fprintf(&b, ", columns %v", e.st.columns)
+	}
+	if inc := e.st.inc; inc.Column != "" {
+		fmt.Fprintf(&b, ", incremental on %s", inc.Column)
+		if inc.Param != "" {
+			fmt.Fprintf(&b, " (sent as %s)", inc.Param)
+		}
 	}
 	fmt.Fprintf(&b, ", extra fields %s", e.st.extra)
 	fmt.Fprintf(&b, ", retries %d, timeout %s", e.st.retries, e.st.timeout)

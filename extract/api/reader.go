@@ -33,6 +33,14 @@ type Extractor struct {
 	st  settings
 	log *slog.Logger
 
+	// Incremental: the watermark (nil without `incremental:`), the
+	// committed value sent as the param ("" before the first run), and
+	// the column's position in the schema.
+	wm        *extract.Watermark
+	since     string
+	wmCol     int
+	wmFlushed bool // the deferred watermark was handed on
+
 	client *http.Client
 	schema *xcetl.Schema
 	index  map[string]int
@@ -91,6 +99,7 @@ var (
 	_ extract.Extractor  = (*Extractor)(nil)
 	_ extract.Progresser = (*Extractor)(nil)
 	_ extract.Describer  = (*Extractor)(nil)
+	_ extract.Resumer    = (*Extractor)(nil)
 	_ xcetl.Statser      = (*Extractor)(nil)
 
 	boxedTrue  any = "true"
@@ -237,6 +246,9 @@ func (e *Extractor) nextRequest() request {
 	if e.st.pag != paginationNone && e.st.size > 0 {
 		paging = append(paging, [2]string{e.st.sizeParam, strconv.Itoa(e.st.size)})
 	}
+	if e.since != "" {
+		paging = append(paging, [2]string{e.st.inc.Param, e.since})
+	}
 	u := *e.st.url
 	u.RawQuery = e.baseQuery
 	if e.st.in == inBody && e.st.pag != paginationLink {
@@ -250,7 +262,7 @@ func (e *Extractor) nextRequest() request {
 			}
 			b = appendJSONString(b, p[0])
 			b = append(b, ':')
-			if p[0] == e.st.cursorPar && e.st.pag == paginationCursor {
+			if (p[0] == e.st.cursorPar && e.st.pag == paginationCursor) || (e.since != "" && p[0] == e.st.inc.Param) {
 				b = appendJSONString(b, p[1])
 			} else {
 				b = append(b, p[1]...)
@@ -438,10 +450,102 @@ func (e *Extractor) pagingHint() string {
 	return "the next link"
 }
 
+// Resumes implements extract.Resumer: with `incremental:` the source
+// keeps a watermark in the target.
+func (e *Extractor) Resumes() bool { return e.wm != nil }
+
+// Resume implements extract.Resumer: it reads the committed watermark and,
+// with `param:`, asks the API for newer records only. When Open fetched the
+// first page to learn the columns, pagination starts again with the param.
+func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
+	if e.wm == nil {
+		return nil
+	}
+	e.wmCol = e.schema.Index(e.wm.Column())
+	if e.wmCol < 0 {
+		return extract.Errorf("api", "incremental column %q is not a field of the records%s; columns: %s",
+			e.wm.Column(), xcetl.DidYouMean(e.wm.Column(), e.schema.Names()), strings.Join(e.schema.Names(), ", "))
+	}
+	if err := e.wm.Resume(ctx, state); err != nil {
+		return extract.Errorf("api", "%w", err)
+	}
+	since, ok := e.wm.Since()
+	if !ok {
+		e.logger().Info("api source: no watermark yet, loading every record", "column", e.wm.Column())
+		return nil
+	}
+	e.logger().Info("api source: loading records newer than the watermark", "column", e.wm.Column(), "watermark", since, "param", e.st.inc.Param)
+	if e.st.inc.Param == "" {
+		return nil
+	}
+	e.since = since
+	if e.pages > 0 {
+		// The first page came without the param: ask again.
+		e.pages, e.pageNum, e.offset, e.cursor, e.nextURL = 0, e.st.start, 0, "", nil
+		e.more, e.left, e.data, e.pos, e.prevHash = true, 0, nil, 0, 0
+		e.seen = map[uint64]int{}
+		e.total.Store(0)
+	}
+	return nil
+}
+
 // Next returns up to max records as rows (or rejects), fetching pages as
 // needed. A page larger than max is handed out over several calls; a batch
-// may hold the end of one page and the start of the next.
+// may hold the end of one page and the start of the next. With
+// `incremental:` records at or below the committed watermark are filtered
+// and the batch carries the new watermark as a checkpoint.
 func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
+	b, err := e.next(ctx, max)
+	if e.wm == nil || !e.resumed() {
+		return b, err
+	}
+	// With commit: batch and records in no promised order, the watermark
+	// commits with the run's last batch only: an empty batch after the
+	// last records carries it.
+	deferred := e.st.perBatch && !e.st.inc.Ordered
+	if err == io.EOF && deferred && !e.wmFlushed {
+		e.wmFlushed = true
+		last := &xcetl.Batch{Schema: e.schema, RawHeader: e.schema.Names()}
+		e.wm.Attach(last)
+		if len(last.Checkpoints) > 0 {
+			return last, nil
+		}
+	}
+	if err != nil {
+		return b, err
+	}
+	for i, row := range b.Rows {
+		v := row[e.wmCol]
+		if !e.wm.Keep(v) {
+			b.Filter(i)
+			continue
+		}
+		if e.st.perBatch && e.st.inc.Ordered && e.wm.Behind(v) {
+			return nil, extract.Errorf("api", "%s record %d: %s %v is older than a record of an earlier batch, but incremental says ordered: true. "+
+				"The batches before were committed with their watermark, so older records the API sends later would be skipped by the next run: "+
+				"sort the records by %s on the API's side, or remove ordered: true (the watermark then commits at the end of the run), "+
+				"and reset the watermark (docs/operations.md, state tables) to load what this run skipped",
+				b.Origin[i].File, b.Origin[i].Record, e.wm.Column(), v, e.wm.Column())
+		}
+	}
+	b.Compact()
+	if deferred {
+		err = e.wm.Track(b)
+	} else {
+		err = e.wm.Observe(b)
+	}
+	if err != nil {
+		return nil, extract.Errorf("api", "%w", err)
+	}
+	return b, nil
+}
+
+// resumed reports whether the engine handed the source its state (Resume
+// set wmCol); a dry run or a target without state does not, and then no
+// watermark is kept.
+func (e *Extractor) resumed() bool { return e.wmCol >= 0 }
+
+func (e *Extractor) next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	if !e.opened || e.closed {
 		return nil, extract.Errorf("api", "Next called before Open or after Close")
 	}

@@ -106,7 +106,7 @@ func (l *SQL) ensureStateTable(ctx context.Context) error {
 		}
 		return l.errorf("create state table %s: %w", t, cerr)
 	}
-	l.log.Info("created state table", "table", t.String(), "pipeline", l.env.Pipeline)
+	l.log.Info("created state table", "table", t.String())
 	return nil
 }
 

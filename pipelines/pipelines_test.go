@@ -185,6 +185,10 @@ func checkRejectFile(t *testing.T, path string, want int64, every int) {
 	if !strings.HasPrefix(string(data), "\uFEFF") {
 		t.Fatal("reject file has no BOM")
 	}
+	// Rejected rows are personal data in clear: owner only.
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("reject file mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\uFEFF"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)

@@ -69,8 +69,14 @@ func (r *rejectWriter) write(b *xcetl.Batch) error {
 		if err := os.MkdirAll(filepath.Dir(r.path), 0o755); err != nil {
 			return fmt.Errorf("reject file: %w", err)
 		}
-		f, err := os.OpenFile(r.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+		// 0600: rejected rows are the source's values in clear, personal
+		// data included, even when the pipeline encrypts or masks them.
+		f, err := os.OpenFile(r.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
+			return fmt.Errorf("reject file: %w", err)
+		}
+		if err := f.Chmod(0o600); err != nil { // a file left by an older run keeps its mode otherwise
+			f.Close()
 			return fmt.Errorf("reject file: %w", err)
 		}
 		r.f, r.buf = f, bufio.NewWriter(f)

@@ -66,44 +66,61 @@ func benchWorkbook(tb testing.TB, rows int) string {
 }
 
 // BenchmarkExtract reads a 100,000-row workbook (set XCETL_EXCEL_BENCH_ROWS
-// for another size) and reports rows/s.
+// for another size) with types auto and text, and reports rows/s, the CPU
+// time (user+system, which a busy machine changes less than wall time) and
+// the process's peak RSS.
 func BenchmarkExtract(b *testing.B) {
 	rows := 100000
 	if s := os.Getenv("XCETL_EXCEL_BENCH_ROWS"); s != "" {
 		rows, _ = strconv.Atoi(s)
 	}
 	path := benchWorkbook(b, rows)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ex, err := build(b, filepath.Dir(path), "path: "+filepath.Base(path))
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx := context.Background()
-		if _, err := ex.Open(ctx); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			bt, err := ex.Next(ctx, 5000)
-			if err == io.EOF {
-				break
+	for _, types := range []string{"auto", "text"} {
+		b.Run("types="+types, func(b *testing.B) {
+			cpu := cpuSeconds()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ex, err := build(b, filepath.Dir(path), "path: "+filepath.Base(path)+"\ntypes: "+types)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx := context.Background()
+				if _, err := ex.Open(ctx); err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for {
+					bt, err := ex.Next(ctx, 5000)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					n += bt.Len()
+					if len(bt.Rejects) > 0 {
+						b.Fatalf("reject: %+v", bt.Rejects[0])
+					}
+				}
+				ex.Close()
+				if n != rows {
+					b.Fatalf("%d rows, want %d", n, rows)
+				}
 			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n += bt.Len()
-			if len(bt.Rejects) > 0 {
-				b.Fatalf("reject: %+v", bt.Rejects[0])
-			}
-		}
-		ex.Close()
-		if n != rows {
-			b.Fatalf("%d rows, want %d", n, rows)
-		}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+			b.ReportMetric(maxRSSMiB(), "maxRSS-MiB")
+		})
 	}
-	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	b.ReportMetric(maxRSSMiB(), "maxRSS-MiB")
+}
+
+// cpuSeconds is the user and system CPU time of this process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
 
 // maxRSSMiB is the peak resident set size of this process so far. Run one
@@ -117,40 +134,88 @@ func maxRSSMiB() float64 {
 }
 
 // BenchmarkExcelizeRows reads the same workbook with excelize's Rows
-// iterator (display text, the only typed-looking form it streams), for
-// comparison with BenchmarkExtract: rows/s and peak RSS.
+// iterator, for comparison with BenchmarkExtract: display text (the form
+// that tells dates from numbers, by formatting them) and raw values.
 func BenchmarkExcelizeRows(b *testing.B) {
 	rows := 100000
 	if s := os.Getenv("XCETL_EXCEL_BENCH_ROWS"); s != "" {
 		rows, _ = strconv.Atoi(s)
 	}
 	path := benchWorkbook(b, rows)
+	for _, raw := range []bool{false, true} {
+		b.Run(fmt.Sprint("raw=", raw), func(b *testing.B) {
+			cpu := cpuSeconds()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: 16 << 30, UnzipXMLSizeLimit: 16 << 20})
+				if err != nil {
+					b.Fatal(err)
+				}
+				it, err := f.Rows(f.GetSheetList()[0])
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for it.Next() {
+					cols, err := it.Columns(excelize.Options{RawCellValue: raw})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(cols) > 0 {
+						n++
+					}
+				}
+				it.Close()
+				f.Close()
+				if n != rows+1 {
+					b.Fatalf("%d rows, want %d", n, rows+1)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+			b.ReportMetric(maxRSSMiB(), "maxRSS-MiB")
+		})
+	}
+}
+
+// BenchmarkEncodingXMLReader reads the same workbook's rows with the
+// reference reader on encoding/xml (the first version of this package; see
+// ref_test.go), for comparison with the scanner.
+func BenchmarkEncodingXMLReader(b *testing.B) {
+	rows := 100000
+	if s := os.Getenv("XCETL_EXCEL_BENCH_ROWS"); s != "" {
+		rows, _ = strconv.Atoi(s)
+	}
+	path := benchWorkbook(b, rows)
+	cpu := cpuSeconds()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: 16 << 30, UnzipXMLSizeLimit: 16 << 20})
+		bk, err := openBook(path, path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		it, err := f.Rows(f.GetSheetList()[0])
+		rc, err := bk.openPart(bk.file(bk.sheets[0].part), unzipSizeLimit, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
+		rr := newRefReader(bk, rc, 0)
+		var r sheetRow
 		n := 0
-		for it.Next() {
-			cols, err := it.Columns()
-			if err != nil {
+		for {
+			if err := rr.next(&r); err == io.EOF {
+				break
+			} else if err != nil {
 				b.Fatal(err)
 			}
-			if len(cols) > 0 {
-				n++
-			}
+			n++
 		}
-		it.Close()
-		f.Close()
+		rc.Close()
+		bk.Close()
 		if n != rows+1 {
 			b.Fatalf("%d rows, want %d", n, rows+1)
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(maxRSSMiB(), "maxRSS-MiB")
 }

@@ -245,16 +245,19 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // validName is a light check of an element name: not empty, no markup or
 // quote characters.
 func validName(b []byte) bool {
-	if len(b) == 0 || bytes.Count(b, []byte{':'}) > 1 {
+	if len(b) == 0 {
 		return false
 	}
+	colons := 0
 	for _, c := range b {
 		switch c {
+		case ':':
+			colons++
 		case '<', '>', '"', '\'', '=', '/', '&', ' ', '\t', '\r', '\n':
 			return false
 		}
 	}
-	return true
+	return colons <= 1
 }
 
 // localName strips a namespace prefix ("x:row" → "row"). A name with an

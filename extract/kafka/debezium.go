@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -115,45 +116,38 @@ func isNull(b []byte) bool {
 	return len(b) == 0 || string(b) == "null"
 }
 
-// unwrap returns the payload and schema of a message value with or
-// without the envelope. A payload is recognised by its "op" (change
-// events) or "ddl" (schema changes) member.
-func unwrap(value []byte) (payload, schema json.RawMessage, err error) {
-	var env dbzEnvelope
-	if err := json.Unmarshal(value, &env); err != nil {
-		return nil, nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if !isNull(env.Payload) {
-		var probe struct {
-			Op  *string `json:"op"`
-			DDL *string `json:"ddl"`
-		}
-		if json.Unmarshal(env.Payload, &probe) == nil && (probe.Op != nil || probe.DDL != nil) {
-			return env.Payload, env.Schema, nil
-		}
-	}
-	return value, nil, nil
+// dbzMessage is a message value: the payload's members, or the schema
+// envelope around them ({"schema":…,"payload":…}).
+type dbzMessage struct {
+	dbzPayload
+	Schema  json.RawMessage `json:"schema"`
+	Payload json.RawMessage `json:"payload"`
 }
 
 func (d *debezium) decode(m *message) (decoded, error) {
 	if isNull(m.Value) {
 		return decoded{tombstone: true}, nil
 	}
-	raw, schemaText, err := unwrap(m.Value)
-	if err != nil {
-		return decoded{}, err
+	var top dbzMessage
+	if err := json.Unmarshal(m.Value, &top); err != nil {
+		return decoded{}, fmt.Errorf("not a JSON object: %w", err)
 	}
-	var p dbzPayload
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&p); err != nil {
-		return decoded{}, fmt.Errorf("debezium payload: %w", err)
+	p := top.dbzPayload
+	var schemaText json.RawMessage
+	if p.Op == "" && p.DDL == nil && !isNull(top.Payload) {
+		// The envelope: a payload is recognised by its "op" (change
+		// events) or "ddl" (schema changes) member.
+		var inner dbzPayload
+		if err := json.Unmarshal(top.Payload, &inner); err != nil {
+			return decoded{}, fmt.Errorf("debezium payload: %w", err)
+		}
+		if inner.Op != "" || inner.DDL != nil {
+			p, schemaText = inner, top.Schema
+		}
 	}
 	var src dbzSource
 	if !isNull(p.Source) {
-		sd := json.NewDecoder(bytes.NewReader(p.Source))
-		sd.UseNumber()
-		if err := sd.Decode(&src); err != nil {
+		if err := json.Unmarshal(p.Source, &src); err != nil {
 			return decoded{}, fmt.Errorf("debezium source block: %w", err)
 		}
 	}
@@ -189,6 +183,7 @@ func (d *debezium) decode(m *message) (decoded, error) {
 		return decoded{}, fmt.Errorf("debezium event has unknown op %q (want c, r, u, d, t or m)", p.Op)
 	}
 	var sch *dbzSchema
+	var err error
 	if !isNull(schemaText) {
 		if sch, err = d.schema(schemaText); err != nil {
 			return decoded{}, err
@@ -397,10 +392,6 @@ func (d *debezium) schema(text json.RawMessage) (*dbzSchema, error) {
 // dbzRow decodes a row image, typing values by the schema when there is
 // one.
 func dbzRow(raw json.RawMessage, sch *dbzSchema, part string) ([]cdc.Field, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, fmt.Errorf("debezium %s image is not a JSON object: %w", part, err)
-	}
 	var types map[string]*dbzField
 	if sch != nil {
 		types = sch.after
@@ -408,17 +399,30 @@ func dbzRow(raw json.RawMessage, sch *dbzSchema, part string) ([]cdc.Field, erro
 			types = sch.before
 		}
 	}
-	out := make([]cdc.Field, 0, len(obj))
-	for name, v := range obj {
+	out := make([]cdc.Field, 0, 16)
+	err := eachMember(raw, func(name string, v []byte) error {
 		var f *dbzField
 		if types != nil {
 			f = types[name]
 		}
 		val, kind, err := dbzValue(v, f)
 		if err != nil {
-			return nil, fmt.Errorf("debezium %s column %q: %w", part, name, err)
+			return fmt.Errorf("debezium %s column %q: %w", part, name, err)
+		}
+		for i := range out {
+			if out[i].Name == name { // a repeated member: the last one counts, as in encoding/json
+				out[i] = cdc.Field{Name: name, Value: val, Kind: kind}
+				return nil
+			}
 		}
 		out = append(out, cdc.Field{Name: name, Value: val, Kind: kind})
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, errJSON) {
+			return nil, fmt.Errorf("debezium %s image: %w", part, err)
+		}
+		return nil, err
 	}
 	cdc.SortFields(out)
 	return out, nil
@@ -528,8 +532,8 @@ func dbzValue(raw json.RawMessage, f *dbzField) (any, xcetl.Kind, error) {
 		}
 		return b, xcetl.KindBool, nil
 	case "string":
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := unquote(raw)
+		if err != nil {
 			return nil, 0, fmt.Errorf("not a string: %s", raw)
 		}
 		if s == unavailable {
@@ -558,8 +562,8 @@ func dbzValue(raw json.RawMessage, f *dbzField) (any, xcetl.Kind, error) {
 func plainJSON(raw json.RawMessage) (any, xcetl.Kind, error) {
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := unquote(raw)
+		if err != nil {
 			return nil, 0, fmt.Errorf("bad JSON string: %w", err)
 		}
 		if s == unavailable {

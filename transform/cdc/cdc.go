@@ -50,8 +50,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -429,5 +430,5 @@ func VersionGeneric(tsMillis int64, partition int32, offset int64, row uint32) [
 
 // SortFields sorts fields by name (for tests and stable output).
 func SortFields(f []Field) {
-	sort.Slice(f, func(i, j int) bool { return f[i].Name < f[j].Name })
+	slices.SortFunc(f, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
 }

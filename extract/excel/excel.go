@@ -66,6 +66,7 @@ type settings struct {
 	fill       bool
 	types      string   // typesAuto or typesText
 	columns    []string // names replacing the header's, by position
+	resumes    bool     // commit: batch: checkpoint the position reached
 }
 
 // New builds an excel source from its `source:` mapping. It checks the
@@ -79,7 +80,8 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		}
 		return n
 	}
-	st := settings{path: sp.Path, baseDir: env.BaseDir, sheet: strings.TrimSpace(sp.Sheet), headerRow: sp.HeaderRow, headerRows: 1, skipFooter: sp.SkipFooter}
+	st := settings{path: sp.Path, baseDir: env.BaseDir, sheet: strings.TrimSpace(sp.Sheet), headerRow: sp.HeaderRow, headerRows: 1,
+		skipFooter: sp.SkipFooter, resumes: env.CommitPerBatch}
 	if pn := n.Get("path"); pn != nil && pn.Kind == config.Scalar && strings.TrimSpace(sp.Path) == "" {
 		errs = append(errs, pn.Errorf("path must not be empty"))
 	}

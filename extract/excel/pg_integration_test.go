@@ -24,6 +24,11 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // runPipeline writes yaml as p.yaml into dir and runs it with PG_DSN set.
 func runPipeline(t *testing.T, dir, yaml, dsn string) *pipelines.Report {
 	t.Helper()
+	return runPipelineWith(t, dir, yaml, dsn, pipelines.RunOptions{})
+}
+
+func runPipelineWith(t *testing.T, dir, yaml, dsn string, ro pipelines.RunOptions) *pipelines.Report {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +37,7 @@ func runPipeline(t *testing.T, dir, yaml, dsn string) *pipelines.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := p.Run(context.Background(), pipelines.RunOptions{})
+	rep, err := p.Run(context.Background(), ro)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +162,29 @@ errors: {max_rejects: 0}
 			{"3", "王五", "120101200002290011", "2000-02-29", "-3.0", "2024-12-31 23:59:59", "true", "100.00", "<nil>", "低保户"},
 			{"4", "赵六", "000101190001010000", "1900-03-01", "1234567890123.0", "2023-01-01 00:00:00", "false", "0.10", "01088886666", "<nil>"},
 		})
+	})
+
+	t.Run("commit batch resumes", func(t *testing.T) {
+		dir := t.TempDir()
+		copyWorkbook(t, "residents-lo.xlsx", dir, "台账.xlsx")
+		yaml := `version: 1
+name: excel-resume
+source: {type: excel, path: 台账.xlsx}
+target: {type: postgres, dsn: "${PG_DSN}", table: resumed, mode: append, commit: batch, batch_size: 2}
+`
+		// A run stopped after 3 rows (as if killed), then a full run: every
+		// row once, in append mode.
+		if rep := runPipelineWith(t, dir, yaml, dsn, pipelines.RunOptions{Limit: 3}); rep.RowsWritten != 3 {
+			t.Fatalf("first run: %+v", rep)
+		}
+		if rep := runPipeline(t, dir, yaml, dsn); rep.RowsWritten != 1 {
+			t.Fatalf("resumed run: %+v", rep)
+		}
+		checkTable(t, query(t, conn, `SELECT "编号"::text, count(*)::text FROM resumed GROUP BY 1 ORDER BY 1`), [][]string{{"1", "1"}, {"2", "1"}, {"3", "1"}, {"4", "1"}})
+		// The sheet was read to its end: the next run loads it all again.
+		if rep := runPipeline(t, dir, yaml, dsn); rep.RowsWritten != 4 {
+			t.Fatalf("next run: %+v", rep)
+		}
 	})
 
 	t.Run("ledger layout", func(t *testing.T) {

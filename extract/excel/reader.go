@@ -36,12 +36,18 @@ type Extractor struct {
 	width   int
 	merges  []mergeRange // sorted by first row
 	records int64
-	warned  []bool // per column: the lost-digits warning was logged
+	warned  []bool      // per column: the lost-digits warning was logged
+	peeked  *pendingRow // read ahead to know whether a batch is the last
 	opened  bool
 	eof     bool
 
 	done  atomic.Int64
 	total atomic.Int64
+
+	// For the checkpoints of commit: batch (resume.go).
+	runID    string
+	fileSize int64
+	fileHash string
 }
 
 var (
@@ -65,6 +71,12 @@ func (e *Extractor) Open(ctx context.Context) (*xcetl.Schema, error) {
 		return nil, extract.Errorf("excel", "%w", err)
 	}
 	e.book = b
+	if e.st.resumes {
+		if err := e.fingerprint(); err != nil {
+			e.Close()
+			return nil, extract.Errorf("excel", "%w", err)
+		}
+	}
 	schema, err := e.open(ctx)
 	if err != nil {
 		e.Close()
@@ -313,13 +325,14 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	}
 	b := &xcetl.Batch{Schema: e.schema, RawHeader: e.header}
 	rk := make([]cellKind, e.width)
+	lastRow := 0
 	for b.Len()+len(b.Rejects) < max {
 		if (b.Len()+len(b.Rejects))%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		pr, err := e.cur.read()
+		pr, err := e.read()
 		if err == io.EOF {
 			e.eof = true
 			break
@@ -327,6 +340,7 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		if err != nil {
 			return nil, extract.Errorf("excel", "%w", err)
 		}
+		lastRow = pr.num
 		e.records++
 		org := xcetl.Origin{File: e.st.path, Sheet: e.sheet.Name, Line: pr.num, Record: e.records}
 		raw := make([]string, e.width)
@@ -351,7 +365,35 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	if b.Len() == 0 && len(b.Rejects) == 0 {
 		return nil, io.EOF
 	}
+	if e.st.resumes {
+		// Look one record ahead: the checkpoint of the last batch says the
+		// run read everything, so that the next run starts afresh.
+		if !e.eof {
+			pr, err := e.cur.read()
+			switch {
+			case err == io.EOF:
+				e.eof = true
+			case err != nil:
+				return nil, extract.Errorf("excel", "%w", err)
+			default:
+				pr.vals = append([]string(nil), pr.vals...)
+				pr.kinds = append([]cellKind(nil), pr.kinds...)
+				e.peeked = &pr
+			}
+		}
+		b.Checkpoints = []xcetl.Checkpoint{e.checkpoint(lastRow)}
+	}
 	return b, nil
+}
+
+// read returns the next record, the one read ahead first.
+func (e *Extractor) read() (pendingRow, error) {
+	if e.peeked != nil {
+		pr := *e.peeked
+		e.peeked = nil
+		return pr, nil
+	}
+	return e.cur.read()
 }
 
 // warnLostDigits logs, once per column, a number of 16 or more digits:

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Size limits. A workbook is a zip archive; a few kilobytes can unpack to
@@ -407,7 +408,10 @@ func (b *book) loadSST(name string) error {
 	if !utf8.Valid(arena) {
 		return fmt.Errorf("%s: part %s holds text that is not valid UTF-8", b.name, zf.Name)
 	}
-	b.sst, b.sstOff = string(arena), offs
+	// The arena is never written again: share its bytes instead of
+	// copying them into a string (for a workbook of millions of strings a
+	// copy would double the peak memory of loading the table).
+	b.sst, b.sstOff = unsafe.String(unsafe.SliceData(arena), len(arena)), offs
 	return nil
 }
 

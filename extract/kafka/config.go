@@ -100,7 +100,7 @@ func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
 	}
 	st := &settings{
 		brokers: sp.Brokers, group: sp.Group, format: sp.Format, tableMap: sp.TableMap,
-		key: sp.Key, columns: sp.Columns, ddl: "stop", versions: true, linger: DefaultLinger,
+		key: sp.Key, columns: sp.Columns, ddl: "stop", linger: DefaultLinger,
 		clientID: sp.ClientID, sasl: sp.SASL, tls: sp.TLS, baseDir: env.dir, earliest: true,
 	}
 	if st.clientID == "" {
@@ -157,6 +157,13 @@ func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
 		}
 		st.ddl = sp.DDL
 	}
+	// Per-key versions where the source does not guarantee the order of a
+	// key's changes: Canal (binlog timestamp, one partition per table or
+	// key only if so configured). Debezium keys its messages by the row's
+	// key, so a key's changes are in order in one partition and the stored
+	// offsets are enough; versions: true adds the check (several consumers
+	// in one group, topics re-partitioned).
+	st.versions = sp.Format == "canal"
 	if sp.Versions != nil {
 		st.versions = *sp.Versions
 	}

@@ -87,6 +87,7 @@ source:
   topic: src.public.residents
   group: ${GROUP:-g1}
   format: debezium
+  versions: true
 target: {type: postgres, dsn: "${PG_DSN}", table: public.residents, mode: cdc, key: [id]}
 `
 	path := h.pipeline("residents_cdc", body)

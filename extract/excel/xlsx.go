@@ -549,6 +549,9 @@ func appendSerial(dst, raw []byte, k fmtKind, date1904 bool) ([]byte, cellKind, 
 	if !ok {
 		return dst, ckEmpty, errors.New("date cell holds 1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)")
 	}
+	if t.Year() > 9999 { // the 1904 system ends 1462 days earlier
+		return dst, ckEmpty, fmt.Errorf("date cell holds %s, outside Excel's dates", clip(string(raw)))
+	}
 	midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 	if k == fmtDate && midnight {
 		return t.AppendFormat(dst, "2006-01-02"), ckDate, nil

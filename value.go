@@ -47,7 +47,7 @@ func AppendText(dst []byte, v any, k Kind) []byte {
 	case int:
 		return strconv.AppendInt(dst, int64(x), 10)
 	case float64:
-		return strconv.AppendFloat(dst, x, 'g', -1, 64)
+		return AppendFloat(dst, x)
 	case Decimal:
 		return append(dst, x...)
 	case bool:
@@ -65,6 +65,26 @@ func AppendText(dst []byte, v any, k Kind) []byte {
 		return hex.AppendEncode(dst, x)
 	}
 	return append(dst, "?"...)
+}
+
+// AppendFloat appends f as people write numbers: without an exponent
+// when 1e-6 <= |f| < 1e21 (1234567.5, not 1.2345675e+06, so that a phone or
+// an amount read from a spreadsheet as a number masks, validates and casts
+// to text the way it looks), the shortest text that reads back as f, and
+// NaN, Infinity, -Infinity as SQL databases spell them.
+func AppendFloat(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(dst, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-Infinity"...)
+	}
+	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
 }
 
 // FormatValue returns the text form of v (see AppendText); nil gives "".

@@ -120,8 +120,60 @@ func isNull(b []byte) bool {
 // envelope around them ({"schema":…,"payload":…}).
 type dbzMessage struct {
 	dbzPayload
-	Schema  json.RawMessage `json:"schema"`
-	Payload json.RawMessage `json:"payload"`
+	Schema  json.RawMessage
+	Payload json.RawMessage
+}
+
+// scan fills m from the JSON object b with the flat scanner: the row
+// images stay raw (decoded later, by the schema), and b is scanned once
+// instead of the three times encoding/json needs (validate, decode, skip).
+func (m *dbzMessage) scan(b []byte) error {
+	return eachMember(b, func(name string, raw []byte) error {
+		var err error
+		switch name {
+		case "schema":
+			m.Schema = raw
+		case "payload":
+			m.Payload = raw
+		case "before":
+			m.Before = raw
+		case "after":
+			m.After = raw
+		case "source":
+			m.Source = raw
+		case "tableChanges":
+			m.TableChanges = raw
+		case "op":
+			if !isNull(raw) {
+				m.Op, err = unquote(raw)
+			}
+		case "ddl":
+			if !isNull(raw) {
+				var d string
+				d, err = unquote(raw)
+				m.DDL = &d
+			}
+		case "databaseName":
+			if !isNull(raw) {
+				m.DatabaseName, err = unquote(raw)
+			}
+		case "schemaName":
+			if !isNull(raw) {
+				m.SchemaName, err = unquote(raw)
+			}
+		case "ts_ms":
+			if !isNull(raw) {
+				var n int64
+				if n, err = parseInt(raw); err == nil {
+					m.TsMs = &n
+				}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("member %q: %w", name, err)
+		}
+		return nil
+	})
 }
 
 func (d *debezium) decode(m *message) (decoded, error) {
@@ -129,7 +181,7 @@ func (d *debezium) decode(m *message) (decoded, error) {
 		return decoded{tombstone: true}, nil
 	}
 	var top dbzMessage
-	if err := json.Unmarshal(m.Value, &top); err != nil {
+	if err := top.scan(m.Value); err != nil {
 		return decoded{}, fmt.Errorf("not a JSON object: %w", err)
 	}
 	p := top.dbzPayload
@@ -137,17 +189,17 @@ func (d *debezium) decode(m *message) (decoded, error) {
 	if p.Op == "" && p.DDL == nil && !isNull(top.Payload) {
 		// The envelope: a payload is recognised by its "op" (change
 		// events) or "ddl" (schema changes) member.
-		var inner dbzPayload
-		if err := json.Unmarshal(top.Payload, &inner); err != nil {
+		var inner dbzMessage
+		if err := inner.scan(top.Payload); err != nil {
 			return decoded{}, fmt.Errorf("debezium payload: %w", err)
 		}
 		if inner.Op != "" || inner.DDL != nil {
-			p, schemaText = inner, top.Schema
+			p, schemaText = inner.dbzPayload, top.Schema
 		}
 	}
 	var src dbzSource
 	if !isNull(p.Source) {
-		if err := json.Unmarshal(p.Source, &src); err != nil {
+		if err := src.scan(p.Source); err != nil {
 			return decoded{}, fmt.Errorf("debezium source block: %w", err)
 		}
 	}
@@ -426,6 +478,65 @@ func dbzRow(raw json.RawMessage, sch *dbzSchema, part string) ([]cdc.Field, erro
 	}
 	cdc.SortFields(out)
 	return out, nil
+}
+
+// scan fills src from the source block with the flat scanner. Numbers
+// keep their text (json.Number); strings are unquoted.
+func (src *dbzSource) scan(b []byte) error {
+	return eachMember(b, func(name string, raw []byte) error {
+		if isNull(raw) {
+			return nil
+		}
+		text := func() (string, error) {
+			if raw[0] == '"' {
+				return unquote(raw)
+			}
+			return string(raw), nil
+		}
+		var err error
+		switch name {
+		case "connector":
+			src.Connector, err = text()
+		case "db":
+			src.DB, err = text()
+		case "schema":
+			src.Schema, err = text()
+		case "table":
+			src.Table, err = text()
+		case "ts_ms":
+			src.TsMs, err = parseInt(raw)
+		case "lsn":
+			var t string
+			t, err = text()
+			src.LSN = json.Number(t)
+		case "file":
+			src.File, err = text()
+		case "pos":
+			var t string
+			t, err = text()
+			src.Pos = json.Number(t)
+		case "row":
+			var t string
+			t, err = text()
+			src.Row = json.Number(t)
+		case "scn":
+			src.SCN = raw
+		case "commit_scn":
+			src.CommitSCN = raw
+		case "change_lsn":
+			src.ChangeLSN, err = text()
+		case "commit_lsn":
+			src.CommitLSN, err = text()
+		case "event_serial_no":
+			var t string
+			t, err = text()
+			src.Serial = json.Number(t)
+		}
+		if err != nil {
+			return fmt.Errorf("member %q: %w", name, err)
+		}
+		return nil
+	})
 }
 
 // unavailable is Debezium's placeholder for a TOASTed value an update did

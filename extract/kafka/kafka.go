@@ -254,11 +254,11 @@ func (s *Source) connect(ctx context.Context) error {
 		StartOffset:       start,
 		CommitInterval:    0, // commit synchronously, in Ack, after the target committed
 		MinBytes:          1,
-		MaxBytes:          16 << 20,
+		MaxBytes:          4 << 20,
 		MaxWait:           250 * time.Millisecond,
 		ReadBackoffMin:    50 * time.Millisecond,
 		ReadBackoffMax:    time.Second,
-		QueueCapacity:     1024,
+		QueueCapacity:     512,
 		ErrorLogger:       kafkago.LoggerFunc(func(f string, a ...any) { s.log.Warn("kafka: " + fmt.Sprintf(f, a...)) }),
 		HeartbeatInterval: 3 * time.Second,
 		// A crashed run's membership lapses after SessionTimeout; until
@@ -538,11 +538,18 @@ func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64
 		}
 		if m.Offset < next {
 			s.dups.Add(1)
-			moved[p] = next
+			moved[p] = max(moved[p], next)
 			return false, nil
 		}
 	}
 	s.checked[p] = true
+	// After a rebalance the group hands a partition back at its committed
+	// offset, which may be behind what this run already took: those
+	// messages are in earlier batches (committed, or failing the run).
+	if m.Offset < max(s.seen[p], moved[p]) {
+		s.dups.Add(1)
+		return false, nil
+	}
 	msg := message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time}
 	d, derr := s.dec.decode(&msg)
 	// The message as read: what a reject report shows for its rows.

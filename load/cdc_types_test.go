@@ -1,0 +1,103 @@
+package load
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+func TestCatalogType(t *testing.T) {
+	for _, tc := range []struct {
+		base, typ string
+		want      xcetl.Kind
+	}{
+		{"int8", "bigint", xcetl.KindInt},
+		{"", "INTEGER", xcetl.KindInt},
+		{"numeric", "numeric(10,2)", xcetl.KindDecimal},
+		{"", "NUMBER(38,0)", xcetl.KindDecimal},
+		{"float8", "double precision", xcetl.KindFloat},
+		{"bool", "boolean", xcetl.KindBool},
+		{"", "BIT", xcetl.KindBool},
+		{"bit", "bit varying(8)", xcetl.KindString},
+		{"date", "date", xcetl.KindDate},
+		{"timestamp", "timestamp without time zone", xcetl.KindTimestamp},
+		{"timestamptz", "timestamp with time zone", xcetl.KindTimestampTZ},
+		{"", "TIMESTAMP WITH TIME ZONE", xcetl.KindTimestampTZ},
+		{"", "DATETIME", xcetl.KindTimestamp},
+		{"bytea", "bytea", xcetl.KindBytes},
+		{"", "BLOB", xcetl.KindBytes},
+		{"varchar", "character varying(32)", xcetl.KindString},
+		{"jsonb", "jsonb", xcetl.KindString},
+		{"money", "money", xcetl.KindString},
+	} {
+		if got := catalogType(dialects.CatalogColumn{Base: tc.base, Type: tc.typ}).Kind; got != tc.want {
+			t.Errorf("catalogType(%q, %q) = %s, want %s", tc.base, tc.typ, got, tc.want)
+		}
+	}
+}
+
+func TestToKind(t *testing.T) {
+	cst := time.FixedZone("", 8*3600)
+	day := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v    any
+		from xcetl.Kind
+		to   xcetl.Kind
+		want string // FormatValue of the result in kind `to`, or "error: …"
+	}{
+		{"42", 0, xcetl.KindInt, "42"},
+		{" 42 ", 0, xcetl.KindInt, "42"},
+		{"12.00", 0, xcetl.KindInt, "12"},
+		{"12.5", 0, xcetl.KindInt, "error: not a whole number"},
+		{xcetl.Decimal("7.000"), xcetl.KindDecimal, xcetl.KindInt, "7"},
+		{3.0, 0, xcetl.KindInt, "3"},
+		{true, 0, xcetl.KindInt, "1"},
+		{"12.50", 0, xcetl.KindDecimal, "12.50"},
+		{"+1e3", 0, xcetl.KindDecimal, "1000"},
+		{"1,5", 0, xcetl.KindDecimal, "error: not a decimal number"},
+		{int64(5), 0, xcetl.KindDecimal, "5"},
+		{0.1, 0, xcetl.KindDecimal, "0.1"},
+		{"3.25", 0, xcetl.KindFloat, "3.25"},
+		{int64(2), 0, xcetl.KindFloat, "2"},
+		{"1", 0, xcetl.KindBool, "true"},
+		{"F", 0, xcetl.KindBool, "false"},
+		{"maybe", 0, xcetl.KindBool, "error: not a boolean"},
+		{int64(1), 0, xcetl.KindBool, "true"},
+		{"2024-05-01", 0, xcetl.KindDate, "2024-05-01"},
+		{"2024-05-01 12:30:00", 0, xcetl.KindDate, "2024-05-01"},
+		{int64(19844), 0, xcetl.KindDate, "2024-05-01"},
+		{"2024-05-01 12:30:00.5", 0, xcetl.KindTimestamp, "2024-05-01 12:30:00.5"},
+		{"2024-05-01T12:30:00+08:00", 0, xcetl.KindTimestamp, "2024-05-01 04:30:00"},
+		{time.Date(2024, 5, 1, 12, 30, 0, 0, cst), xcetl.KindTimestampTZ, xcetl.KindTimestamp, "2024-05-01 04:30:00"},
+		{int64(1714566600), 0, xcetl.KindTimestamp, "2024-05-01 12:30:00"},
+		{int64(1714566600123), 0, xcetl.KindTimestamp, "2024-05-01 12:30:00.123"},
+		{int64(1714566600123456), 0, xcetl.KindTimestamp, "2024-05-01 12:30:00.123456"},
+		{"2024-05-01 12:30:00+08:00", 0, xcetl.KindTimestampTZ, "2024-05-01 12:30:00+08:00"},
+		{"yesterday", 0, xcetl.KindTimestamp, "error: is not a date or timestamp"},
+		{day, xcetl.KindDate, xcetl.KindString, "2024-05-01"},
+		{int64(9), 0, xcetl.KindString, "9"},
+		{[]byte("ok"), xcetl.KindBytes, xcetl.KindString, "ok"},
+		{[]byte{0xff}, xcetl.KindBytes, xcetl.KindString, "error: is not text"},
+		{"ab", 0, xcetl.KindBytes, "6162"},
+		{true, 0, xcetl.KindDate, "error: cannot be stored"},
+		{nil, 0, xcetl.KindInt, ""},
+	} {
+		got, err := toKind(tc.v, tc.from, tc.to)
+		if strings.HasPrefix(tc.want, "error: ") {
+			if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(tc.want, "error: ")) {
+				t.Errorf("toKind(%#v → %s) = %v, %v; want %s", tc.v, tc.to, got, err, tc.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("toKind(%#v → %s): %v", tc.v, tc.to, err)
+			continue
+		}
+		if s := xcetl.FormatValue(got, tc.to); s != tc.want {
+			t.Errorf("toKind(%#v → %s) = %q, want %q", tc.v, tc.to, s, tc.want)
+		}
+	}
+}

@@ -113,3 +113,26 @@ target: {type: postgres, dsn: "${PG_DSN}", table: orders, mode: cdc, key: [id]}
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestExposedColumnsIntegration: a column exposed with source.columns is a
+// pipeline column that transforms change (here masked), while the other
+// fields travel untouched to the table.
+func TestExposedColumnsIntegration(t *testing.T) {
+	h := newHarness(t, 1, "canal.members")
+	h.exec(`CREATE TABLE members (id bigint PRIMARY KEY, name text, phone varchar(11), joined date)`)
+	h.produce("canal.members",
+		msg(0, "", canalMsg("INSERT", 1, []map[string]any{row("id", "1", "name", "张三", "phone", "13812345678", "joined", "2024-05-01")}, nil, "members")),
+		msg(0, "", canalMsg("UPDATE", 2, []map[string]any{row("id", "1", "name", "张三", "phone", "13987654321", "joined", "2024-05-01")},
+			[]map[string]any{row("phone", "13812345678")}, "members")),
+	)
+	path := h.pipeline("members", `
+source: {type: kafka, brokers: ["${BROKER}"], topic: canal.members, group: g, format: canal, columns: [phone]}
+transforms:
+  - mask: {phone: mobile}
+target: {type: postgres, dsn: "${PG_DSN}", table: members, mode: cdc, key: [id]}
+`)
+	h.mustRun(path)
+	if got := h.query(`SELECT id, name, phone, joined::text FROM members`); got != "1\t张三\t139****4321\t2024-05-01" {
+		t.Fatalf("members: %q", got)
+	}
+}

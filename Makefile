@@ -75,10 +75,15 @@ lint:
 	$(GO) vet ./...
 	GOARCH=arm64 $(GO) build -o /dev/null ./...
 
+# Every fuzz target of every package, FUZZTIME each (go test runs one
+# fuzz target at a time).
 fuzz:
-	$(GO) test ./config -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./extract/csv -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
-	$(GO) test ./pipelines -run '^$$' -fuzz FuzzPipeline -fuzztime $(FUZZTIME)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
 
 clean:
 	rm -rf bin dist examples/out bench/out

@@ -98,7 +98,7 @@ func (l *CDC) Explain(schema *xcetl.Schema) ([]Statement, error) {
 		out = append(out, Statement{When: "per batch and table: the stored versions of the batch's keys (events at or below them are skipped)", SQL: sel})
 	}
 	for _, s := range stmts {
-		out = append(out, Statement{When: s.When + " (for each table the events name; shown for " + t.String() + " with the columns of the key)", SQL: s.SQL})
+		out = append(out, Statement{When: s.When + " (for each table the events name; shown for " + t.String() + ")", SQL: s.SQL})
 	}
 	if schema.Index(cdc.ColVersion) >= 0 {
 		out = append(out, Statement{When: "per batch: the applied keys' versions are upserted into " + versionsTableName, SQL: "(upsert into " + versionsTableName + " by pipeline, table_name, row_key)"})
@@ -115,6 +115,9 @@ func (l *CDC) mainInfoGuess() *dialects.TableInfo {
 		info.Columns = append(info.Columns, dialects.CatalogColumn{Name: l.d.Fold(k), Type: "?"})
 		info.PrimaryKey = append(info.PrimaryKey, l.d.Fold(k))
 	}
+	// The columns come from the catalog and the events at run time; one
+	// stand-in shows where they go in the statements.
+	info.Columns = append(info.Columns, dialects.CatalogColumn{Name: "<other columns>", Type: "?", Nullable: true})
 	return info
 }
 

@@ -405,6 +405,7 @@ type msgRef struct {
 	offset int64
 	raw    []string
 	time   time.Time
+	origin xcetl.Origin
 }
 
 // Next implements extract.Extractor. A batch is cut when it holds max
@@ -554,11 +555,10 @@ func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64
 	d, derr := s.dec.decode(&msg)
 	// The message as read: what a reject report shows for its rows.
 	raw := []string{m.Topic, strconv.Itoa(m.Partition), strconv.FormatInt(m.Offset, 10), string(m.Key), string(m.Value)}
-	ref := msgRef{tp: p, offset: m.Offset, time: m.Time, raw: raw}
-	origin := xcetl.Origin{File: fmt.Sprintf("kafka:%s/%d@%d", m.Topic, m.Partition, m.Offset)}
+	ref := msgRef{tp: p, offset: m.Offset, time: m.Time, raw: raw, origin: originOf(p, m.Offset)}
 	switch {
 	case derr != nil:
-		bb.rejects = append(bb.rejects, xcetl.Reject{Origin: origin, Raw: raw, Reason: derr.Error()})
+		bb.rejects = append(bb.rejects, xcetl.Reject{Origin: ref.origin, Raw: raw, Reason: derr.Error()})
 		bb.count++
 	case d.tombstone:
 		s.tombstones.Add(1)
@@ -602,6 +602,12 @@ func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64
 	}
 	moved[p] = m.Offset + 1
 	return false, nil
+}
+
+// originOf names a message for reject reports and errors:
+// "kafka:<topic>/<partition>@<offset>".
+func originOf(p tp, offset int64) xcetl.Origin {
+	return xcetl.Origin{File: "kafka:" + p.topic + "/" + strconv.Itoa(p.partition) + "@" + strconv.FormatInt(offset, 10)}
 }
 
 func lastPart(s string) string {
@@ -653,7 +659,7 @@ func (s *Source) finish(bb *batchBuilder, moved map[tp]int64) (*xcetl.Batch, err
 		row[s.rowCol] = enc
 		b.Rows = append(b.Rows, row)
 		b.Ops = append(b.Ops, e.Op)
-		b.Origin = append(b.Origin, xcetl.Origin{File: fmt.Sprintf("kafka:%s/%d@%d", ref.tp.topic, ref.tp.partition, ref.offset)})
+		b.Origin = append(b.Origin, ref.origin)
 		b.Raw = append(b.Raw, ref.raw)
 	}
 	// Checkpoints: every partition this batch moved. Last: every partition

@@ -99,3 +99,27 @@ func (s *Scrubber) Scrub(text string) string {
 	}
 	return text
 }
+
+// ScrubError returns err with every registered secret removed from its
+// message, keeping err as the cause for errors.Is and errors.As (a
+// context.Canceled or a driver's error type still matches). nil stays nil;
+// an error whose text holds no secret is returned as it is.
+func (s *Scrubber) ScrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := s.Scrub(msg)
+	if clean == msg {
+		return err
+	}
+	return &scrubbedError{msg: clean, cause: err}
+}
+
+type scrubbedError struct {
+	msg   string
+	cause error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.cause }

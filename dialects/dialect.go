@@ -528,6 +528,25 @@ func CreateTableSQL(d Dialect, t Table, cols []Column, key []string) (string, er
 	return b.String(), nil
 }
 
+// ParseTableChecked is SplitTable followed by checkIdent on the schema (if
+// any) and the table name: the ParseTable of dialects whose schema and
+// table names obey the same rules as their other identifiers.
+func ParseTableChecked(s string, checkIdent func(string) error) (Table, error) {
+	t, err := SplitTable(s)
+	if err != nil {
+		return t, err
+	}
+	if t.Schema != "" {
+		if err := checkIdent(t.Schema); err != nil {
+			return t, fmt.Errorf("schema: %w", err)
+		}
+	}
+	if err := checkIdent(t.Name); err != nil {
+		return t, fmt.Errorf("table: %w", err)
+	}
+	return t, nil
+}
+
 // ErrBadTable is wrapped by ParseTable errors.
 var ErrBadTable = errors.New("bad table name")
 

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -126,4 +127,38 @@ func New(n *config.Node, env Env) (Extractor, error) {
 // it prefixes the source type.
 func Errorf(typ, format string, args ...any) error {
 	return fmt.Errorf(typ+" source: "+format, args...)
+}
+
+// CheckColumns checks a source's `columns:` list (cn, decoded into names):
+// at least one name, none empty, no duplicates. Each problem points at its
+// item. emptyHint, if not "", is added to the message for an empty list.
+func CheckColumns(cn *config.Node, names []string, emptyHint string) xcetl.SpecErrors {
+	if cn == nil {
+		return nil
+	}
+	var errs xcetl.SpecErrors
+	if cn.Kind == config.List && len(cn.Items) == 0 {
+		msg := "columns must list at least one name"
+		if emptyHint != "" {
+			msg += " (" + emptyHint + ")"
+		}
+		errs = append(errs, cn.Errorf("%s", msg))
+	}
+	seen := map[string]int{}
+	for i, name := range names {
+		item := cn
+		if cn.Kind == config.List && i < len(cn.Items) {
+			item = cn.Items[i]
+		}
+		if strings.TrimSpace(name) == "" {
+			errs = append(errs, item.Errorf("column name must not be empty"))
+			continue
+		}
+		if first, dup := seen[name]; dup {
+			errs = append(errs, item.Errorf("duplicate column name %q (also columns[%d])", name, first))
+			continue
+		}
+		seen[name] = i
+	}
+	return errs
 }

@@ -449,18 +449,5 @@ func (c *conn) Close(ctx context.Context) error {
 	return errors.Join(err, c.wrap(c.c.Close()), c.wrap(c.db.Close()))
 }
 
-// scrubError hides secrets in an error's text, keeping the chain.
-type scrubError struct {
-	msg string
-	err error
-}
-
-func (e *scrubError) Error() string { return e.msg }
-func (e *scrubError) Unwrap() error { return e.err }
-
-func scrubbed(sc *xcetl.Scrubber, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &scrubError{msg: sc.Scrub(err.Error()), err: err}
-}
+// scrubbed hides the secrets of sc in err's text, keeping the chain.
+func scrubbed(sc *xcetl.Scrubber, err error) error { return sc.ScrubError(err) }

@@ -170,19 +170,7 @@ func (dialect) CheckIdent(ident string) error {
 // ParseTable implements dialects.Dialect. The schema part is a DM8 schema
 // (by default the user's own, named like the user).
 func (d dialect) ParseTable(s string) (dialects.Table, error) {
-	t, err := dialects.SplitTable(s)
-	if err != nil {
-		return t, err
-	}
-	if t.Schema != "" {
-		if err := d.CheckIdent(t.Schema); err != nil {
-			return t, fmt.Errorf("schema: %w", err)
-		}
-	}
-	if err := d.CheckIdent(t.Name); err != nil {
-		return t, fmt.Errorf("table: %w", err)
-	}
-	return t, nil
+	return dialects.ParseTableChecked(s, d.CheckIdent)
 }
 
 // ColumnType implements dialects.Dialect.

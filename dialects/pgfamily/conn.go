@@ -398,22 +398,8 @@ type hintError struct {
 func (e *hintError) Error() string { return e.err.Error() + "\n" + e.hint }
 func (e *hintError) Unwrap() error { return e.err }
 
-// scrubError hides secrets in a wrapped error's text while keeping the
-// chain for errors.Is / errors.As.
-type scrubError struct {
-	msg string
-	err error
-}
-
-func (e *scrubError) Error() string { return e.msg }
-func (e *scrubError) Unwrap() error { return e.err }
-
-func scrubbed(sc *xcetl.Scrubber, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &scrubError{msg: sc.Scrub(err.Error()), err: err}
-}
+// scrubbed hides the secrets of sc in err's text, keeping the chain.
+func scrubbed(sc *xcetl.Scrubber, err error) error { return sc.ScrubError(err) }
 
 // describeError renders a server error with its detail and hint, which
 // pgconn.PgError.Error leaves out.

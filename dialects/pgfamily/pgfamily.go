@@ -210,19 +210,7 @@ func (d *Dialect) CheckIdent(ident string) error {
 
 // ParseTable implements dialects.Dialect.
 func (d *Dialect) ParseTable(s string) (dialects.Table, error) {
-	t, err := dialects.SplitTable(s)
-	if err != nil {
-		return t, err
-	}
-	if t.Schema != "" {
-		if err := d.CheckIdent(t.Schema); err != nil {
-			return t, fmt.Errorf("schema: %w", err)
-		}
-	}
-	if err := d.CheckIdent(t.Name); err != nil {
-		return t, fmt.Errorf("table: %w", err)
-	}
-	return t, nil
+	return dialects.ParseTableChecked(s, d.CheckIdent)
 }
 
 // ColumnType implements dialects.Dialect.

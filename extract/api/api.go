@@ -252,27 +252,7 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 			errs = append(errs, at(n, "records").Errorf("records %q has an empty part; write a dotted path such as data.items", sp.Records))
 		}
 	}
-	if cn := n.Get("columns"); cn != nil {
-		if len(sp.Columns) == 0 {
-			errs = append(errs, cn.Errorf("columns must list at least one name (leave it out to take the columns from the first page)"))
-		}
-		seen := map[string]int{}
-		for i, c := range sp.Columns {
-			item := cn
-			if cn.Kind == config.List && i < len(cn.Items) {
-				item = cn.Items[i]
-			}
-			if strings.TrimSpace(c) == "" {
-				errs = append(errs, item.Errorf("column name must not be empty"))
-				continue
-			}
-			if first, dup := seen[c]; dup {
-				errs = append(errs, item.Errorf("duplicate column name %q (also columns[%d])", c, first))
-				continue
-			}
-			seen[c] = i
-		}
-	}
+	errs = append(errs, extract.CheckColumns(n.Get("columns"), sp.Columns, "leave it out to take the columns from the first page")...)
 	st.extra = extraReject
 	if st.columns != nil {
 		st.extra = extraIgnore

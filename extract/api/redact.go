@@ -60,28 +60,8 @@ func redactURL(u *url.URL, s *xcetl.Scrubber) string {
 	return s.Scrub(out)
 }
 
-// scrubbed is an error whose message had secrets removed; it keeps the
-// cause for errors.Is (context.Canceled, DeadlineExceeded).
-type scrubbed struct {
-	msg   string
-	cause error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.cause }
-
 // scrubErr returns err with every secret of s removed from its message.
-func scrubErr(s *xcetl.Scrubber, err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	clean := s.Scrub(msg)
-	if clean == msg {
-		return err
-	}
-	return &scrubbed{msg: clean, cause: err}
-}
+func scrubErr(s *xcetl.Scrubber, err error) error { return s.ScrubError(err) }
 
 // snippet returns the first bodySnippet bytes of a body for an error
 // message, cut at a character boundary, scrubbed, with control characters

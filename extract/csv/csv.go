@@ -196,25 +196,7 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		errs = append(errs, at("skip_rows").Errorf("skip_rows must be 0 or more, got %d", sp.SkipRows))
 	}
 	if cn := n.Get("columns"); cn != nil {
-		if cn.Kind == config.List && len(cn.Items) == 0 {
-			errs = append(errs, cn.Errorf("columns must list at least one name"))
-		}
-		seen := map[string]int{}
-		for i, name := range sp.Columns {
-			item := cn
-			if cn.Kind == config.List && i < len(cn.Items) {
-				item = cn.Items[i]
-			}
-			if strings.TrimSpace(name) == "" {
-				errs = append(errs, item.Errorf("column name must not be empty"))
-				continue
-			}
-			if first, dup := seen[name]; dup {
-				errs = append(errs, item.Errorf("duplicate column name %q (also columns[%d])", name, first))
-				continue
-			}
-			seen[name] = i
-		}
+		errs = append(errs, extract.CheckColumns(cn, sp.Columns, "")...)
 	} else if !st.header {
 		errs = append(errs, at("header").Errorf("header: false needs `columns` to name the fields"))
 	}

@@ -113,25 +113,7 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		}
 	}
 	if cn := n.Get("columns"); cn != nil {
-		if cn.Kind == config.List && len(cn.Items) == 0 {
-			errs = append(errs, cn.Errorf("columns must list at least one name"))
-		}
-		seen := map[string]int{}
-		for i, name := range sp.Columns {
-			item := cn
-			if cn.Kind == config.List && i < len(cn.Items) {
-				item = cn.Items[i]
-			}
-			if strings.TrimSpace(name) == "" {
-				errs = append(errs, item.Errorf("column name must not be empty"))
-				continue
-			}
-			if first, dup := seen[name]; dup {
-				errs = append(errs, item.Errorf("duplicate column name %q (also columns[%d])", name, first))
-				continue
-			}
-			seen[name] = i
-		}
+		errs = append(errs, extract.CheckColumns(cn, sp.Columns, "")...)
 		st.columns = sp.Columns
 	}
 	switch sp.Types {

@@ -277,15 +277,57 @@ func (l *CDC) apply(ctx context.Context, b *xcetl.Batch, subs []*cdcSub) (int, e
 	}
 	t0 := time.Now()
 	defer func() { l.keepNanos.Add(int64(time.Since(t0))) }()
+	cps, err := l.fence(ctx, b.Checkpoints)
+	if err != nil {
+		return 0, err
+	}
 	if len(vrows) > 0 {
 		if err := l.ver.save(ctx, vrows); err != nil {
 			return 0, l.errorf("batch %d: %w", l.batches, err)
 		}
 	}
-	if err := l.saveCheckpoints(ctx, b.Checkpoints); err != nil {
+	if err := l.saveCheckpoints(ctx, cps); err != nil {
 		return 0, err
 	}
 	return applied, nil
+}
+
+// fence checks the batch's fences (cdc.FencePrefix) against the stored
+// checkpoints, in the batch's transaction, and returns the checkpoints to
+// store.
+func (l *CDC) fence(ctx context.Context, cps []xcetl.Checkpoint) ([]xcetl.Checkpoint, error) {
+	var fences []xcetl.Checkpoint
+	out := cps[:0:0]
+	for _, cp := range cps {
+		if strings.HasPrefix(cp.Key, cdc.FencePrefix) {
+			fences = append(fences, cp)
+			continue
+		}
+		out = append(out, cp)
+	}
+	if len(fences) == 0 || !l.env.State {
+		return out, nil
+	}
+	stored, err := l.SQL.ReadCheckpoints(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fences {
+		key := strings.TrimPrefix(f.Key, cdc.FencePrefix)
+		v, ok := stored[key]
+		if !ok {
+			continue
+		}
+		have, err1 := strconv.ParseInt(string(v), 10, 64)
+		want, err2 := strconv.ParseInt(string(f.Value), 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil, l.errorf("batch %d: checkpoint %s: stored %q, batch starts at %q: not offsets", l.batches, key, v, f.Value)
+		}
+		if have > want {
+			return nil, l.errorf("batch %d: %s: the target already holds the events up to offset %d, but this batch starts at %d: another consumer of the group applied this partition meanwhile (a rebalance); the batch is rolled back, and a new run continues from the target's offsets", l.batches, key, have, want)
+		}
+	}
+	return out, nil
 }
 
 // subError names the event behind a writer's row error.

@@ -394,6 +394,10 @@ func (s *Source) caughtUp(ctx context.Context) (bool, error) {
 
 // batchBuilder collects one batch.
 type batchBuilder struct {
+	// first is, per partition, the offset of the batch's first message
+	// that was not already applied: the cdc loader checks that no other
+	// consumer has stored an offset past it (see cdc.FencePrefix).
+	first   map[tp]int64
 	events  []cdc.Event
 	msgs    []msgRef // events[i].Ref indexes msgs
 	rejects []xcetl.Reject
@@ -601,6 +605,12 @@ func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64
 		s.events.Add(int64(len(d.events)))
 	}
 	moved[p] = m.Offset + 1
+	if _, ok := bb.first[p]; !ok {
+		if bb.first == nil {
+			bb.first = map[tp]int64{}
+		}
+		bb.first[p] = m.Offset
+	}
 	return false, nil
 }
 
@@ -671,6 +681,9 @@ func (s *Source) finish(bb *batchBuilder, moved map[tp]int64) (*xcetl.Batch, err
 	}
 	slices.SortFunc(keys, func(a, b tp) int { return strings.Compare(a.key(), b.key()) })
 	for _, p := range keys {
+		if first, ok := bb.first[p]; ok {
+			b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: cdc.FencePrefix + p.key(), Value: []byte(strconv.FormatInt(first, 10))})
+		}
 		b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: p.key(), Value: []byte(strconv.FormatInt(moved[p], 10))})
 	}
 	b.Last = s.position()

@@ -59,6 +59,16 @@ import (
 	"github.com/xcetl/xcetl"
 )
 
+// FencePrefix starts the key of a checkpoint that is a condition, not
+// state: "cdc-fence:" + K with the value V (a decimal offset) says that
+// this batch continues the stream of checkpoint K at V. The cdc loader
+// refuses the batch, in its transaction, when the stored value of K is
+// already past V — another consumer of the group applied those events
+// meanwhile (a rebalance) — and does not store the fence itself. Without
+// it, a consumer that lost a partition could commit a batch of older
+// events after the new owner applied newer ones.
+const FencePrefix = "cdc-fence:"
+
 // Names of the columns every CDC batch has (see the package doc).
 const (
 	ColTable   = "_table"

@@ -598,7 +598,7 @@ func (l *CDC) cdcTarget(t dialects.Table, info *dialects.TableInfo, key []string
 		isKey[k] = true
 	}
 	for _, c := range info.Columns {
-		tgt.Columns = append(tgt.Columns, dialects.Column{Name: c.Name, Type: catalogType(c), Nullable: c.Nullable && !isKey[c.Name], Base: c.Base})
+		tgt.Columns = append(tgt.Columns, dialects.Column{Name: c.Name, Type: dialects.TypeOfColumn(l.d, c), Nullable: c.Nullable && !isKey[c.Name], Base: c.Base})
 	}
 	if len(tgt.Columns) == 0 {
 		return tgt, l.errorf("table %s: the catalog lists no columns", t)
@@ -840,9 +840,9 @@ const versionChunk = 512
 // PostgreSQL plans `row_key IN (…)` with a default selectivity per
 // element and, on a fresh table, scanned it whole comparing every row with
 // every key: seconds per batch at 40,000 rows, where with statistics
-// (row_key is all distinct) it is index lookups. ANALYZE is what the
-// PostgreSQL family and SQLite call it; a database that does not know the
-// statement is left to its own statistics (the error is logged once).
+// (row_key is all distinct) it is index lookups. The statement is the
+// dialect's (dialects.Analyzer); a database without one is left to its own
+// statistics (an error is logged once).
 func (vs *versionStore) analyze(ctx context.Context) {
 	if vs.noAnalyze || vs.written < vs.nextAnalyze {
 		return
@@ -853,7 +853,12 @@ func (vs *versionStore) analyze(ctx context.Context) {
 	if vs.written >= 16000 {
 		vs.noAnalyze = true
 	}
-	if err := vs.l.conn.Exec(ctx, "ANALYZE "+dialects.QualifiedName(vs.l.d, vs.t)); err != nil {
+	a, ok := vs.l.d.(dialects.Analyzer)
+	if !ok || a.AnalyzeSQL(vs.t) == "" {
+		vs.noAnalyze = true
+		return
+	}
+	if err := vs.l.conn.Exec(ctx, a.AnalyzeSQL(vs.t)); err != nil {
 		vs.noAnalyze = true
 		vs.l.log.Info("cdc: could not refresh the statistics of the version table; lookups rely on the database's own", "table", vs.t.String(), "error", err.Error())
 	}

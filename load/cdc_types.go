@@ -9,58 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
-	"github.com/xcetl/xcetl/dialects"
 )
-
-// catalogType maps a catalog column to the kind its values are typed to
-// for the cdc loader. It goes by the SQL type names the databases share
-// (int8, bigint, numeric, NUMBER, timestamptz, DATETIME, BLOB, …), not by
-// database: what it does not know stays text, which every database parses
-// itself on input.
-func catalogType(c dialects.CatalogColumn) xcetl.Type {
-	name := strings.ToLower(strings.TrimSpace(c.Base))
-	if name == "" {
-		name = strings.ToLower(strings.TrimSpace(c.Type))
-	}
-	full := strings.ToLower(c.Type)
-	if i := strings.IndexByte(name, '('); i >= 0 {
-		name = strings.TrimSpace(name[:i])
-	}
-	switch name {
-	case "int2", "int4", "int8", "smallint", "integer", "int", "bigint", "tinyint", "mediumint",
-		"serial", "bigserial", "smallserial", "byte", "pls_integer", "binary_integer":
-		return xcetl.Type{Kind: xcetl.KindInt}
-	case "numeric", "decimal", "number", "dec", "money":
-		if name == "money" {
-			return xcetl.Type{Kind: xcetl.KindString}
-		}
-		return xcetl.Type{Kind: xcetl.KindDecimal, Precision: xcetl.MaxDecimalPrecision, Scale: 10}
-	case "float4", "float8", "real", "double", "double precision", "float", "binary_float", "binary_double":
-		return xcetl.Type{Kind: xcetl.KindFloat}
-	case "bool", "boolean":
-		return xcetl.Type{Kind: xcetl.KindBool}
-	case "bit":
-		// DM8's BIT is its boolean; PostgreSQL's bit(n) is a bit string,
-		// whose text input takes what a bool renders as… not quite:
-		// keep text there.
-		if strings.Contains(full, "varying") || strings.Contains(full, "(") && !strings.Contains(full, "(1)") {
-			return xcetl.Type{Kind: xcetl.KindString}
-		}
-		return xcetl.Type{Kind: xcetl.KindBool}
-	case "date":
-		return xcetl.Type{Kind: xcetl.KindDate}
-	case "timestamp", "timestamp without time zone", "datetime", "datetime2", "smalldatetime":
-		if strings.Contains(full, "with time zone") && !strings.Contains(full, "without") {
-			return xcetl.Type{Kind: xcetl.KindTimestampTZ}
-		}
-		return xcetl.Type{Kind: xcetl.KindTimestamp}
-	case "timestamptz", "timestamp with time zone", "datetimeoffset", "timestamp with local time zone":
-		return xcetl.Type{Kind: xcetl.KindTimestampTZ}
-	case "bytea", "blob", "binary", "varbinary", "image", "raw", "longblob", "mediumblob", "tinyblob", "long raw":
-		return xcetl.Type{Kind: xcetl.KindBytes}
-	}
-	return xcetl.Type{Kind: xcetl.KindString}
-}
 
 // toKind converts a change event's value to the kind of its target column.
 // from is the value's own kind when the decoder knew it (KindInvalid

@@ -173,6 +173,20 @@ func (d dialect) ParseTable(s string) (dialects.Table, error) {
 	return dialects.ParseTableChecked(s, d.CheckIdent)
 }
 
+// CatalogType implements dialects.CatalogTyper: DM8's BIT is its boolean
+// (what ColumnType creates for bool); every other name reads as the shared
+// SQL names do.
+func (dialect) CatalogType(c dialects.CatalogColumn) xcetl.Type {
+	name := c.Base
+	if name == "" {
+		name = c.Type
+	}
+	if strings.EqualFold(strings.TrimSpace(name), "BIT") {
+		return xcetl.Type{Kind: xcetl.KindBool}
+	}
+	return dialects.CatalogTypeByName(c)
+}
+
 // ColumnType implements dialects.Dialect.
 func (dialect) ColumnType(t xcetl.Type) (string, error) {
 	switch t.Kind {

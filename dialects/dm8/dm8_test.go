@@ -556,3 +556,13 @@ func TestCompatibleModeOracle(t *testing.T) {
 		}
 	})
 }
+
+// TestCatalogType: DM8's BIT is its boolean; other names read as the
+// shared SQL names do.
+func TestCatalogType(t *testing.T) {
+	for typ, want := range map[string]xcetl.Kind{"BIT": xcetl.KindBool, "BIGINT": xcetl.KindInt, "VARCHAR(20)": xcetl.KindString, "TIMESTAMP(6)": xcetl.KindTimestamp} {
+		if got := dialects.TypeOfColumn(Dialect, dialects.CatalogColumn{Type: typ}).Kind; got != want {
+			t.Errorf("%s reads as %s, want %s", typ, got, want)
+		}
+	}
+}

@@ -213,6 +213,11 @@ func (d *Dialect) ParseTable(s string) (dialects.Table, error) {
 	return dialects.ParseTableChecked(s, d.CheckIdent)
 }
 
+// AnalyzeSQL implements dialects.Analyzer.
+func (d *Dialect) AnalyzeSQL(t dialects.Table) string {
+	return "ANALYZE " + dialects.QualifiedName(d, t)
+}
+
 // ColumnType implements dialects.Dialect.
 func (d *Dialect) ColumnType(t xcetl.Type) (string, error) {
 	switch t.Kind {

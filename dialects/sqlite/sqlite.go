@@ -105,6 +105,11 @@ func (d dialect) ParseTable(s string) (dialects.Table, error) {
 	return t, nil
 }
 
+// AnalyzeSQL implements dialects.Analyzer.
+func (d dialect) AnalyzeSQL(t dialects.Table) string {
+	return "ANALYZE " + dialects.QualifiedName(d, t)
+}
+
 // ColumnType implements dialects.Dialect.
 func (dialect) ColumnType(t xcetl.Type) (string, error) {
 	switch t.Kind {

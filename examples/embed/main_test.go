@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// TestEmbedProgram builds the example program with the go tool and runs it
+// TestEmbedProgramIntegration builds the example program with the go tool and runs it
 // against a SQLite file, as a user would.
-func TestEmbedProgram(t *testing.T) {
+func TestEmbedProgramIntegration(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "embed")
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")

@@ -270,6 +270,10 @@ func everyNth(nth, status int) fault {
 }
 
 // within checks a duration lies in [lo, hi].
+// within checks a duration. Lower bounds are what the tests are about
+// (a backoff, a rate limit); upper bounds only catch a wait that did not
+// end (an hour of Retry-After, a 30s server delay), so they leave room for
+// a loaded machine or qemu.
 func within(t testing.TB, what string, d, lo, hi time.Duration) {
 	t.Helper()
 	if d < lo || d > hi {

@@ -2,6 +2,8 @@ package opengauss_test
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -9,6 +11,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +23,7 @@ import (
 	"github.com/xcetl/xcetl/internal/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	_ "github.com/lib/pq"              // database/sql driver "postgres"
+	"github.com/lib/pq"                // database/sql driver "postgres"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SQL files under testdata/")
@@ -444,3 +447,60 @@ func BenchmarkTransportIntegration(b *testing.B) {
 		})
 	}
 }
+
+// TestSQLDriverLockIntegration: with a database/sql driver (openGauss's own
+// in a tagged binary; lib/pq and pgx's stdlib stand in here) the pipeline
+// lock connects through that driver too, so a password method only the
+// driver speaks works for the lock as for the load. A second holder is
+// refused with the first one's host and pid, and gets it once released.
+func TestSQLDriverLockIntegration(t *testing.T) {
+	for _, drv := range append(sqlDrivers, countingDriverName) {
+		t.Run(drv, func(t *testing.T) {
+			opens := countingOpens.Load()
+			d := opengauss.Dialect.WithSQLDriver(drv)
+			ep := dialects.Endpoint{DSN: pgtest.NewDatabase(t)}
+			ctx := context.Background()
+			first := dialects.LockHolder{Host: "host-a", PID: 4242, Since: time.Unix(1_700_000_000, 0)}
+			l, err := d.Lock(ctx, ep, dialects.Env{}, "og-lock", first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Check(ctx); err != nil {
+				t.Fatal(err)
+			}
+			_, err = d.Lock(ctx, ep, dialects.Env{}, "og-lock", dialects.LockHolder{Host: "host-b", PID: 1, Since: time.Now()})
+			var le *dialects.LockedError
+			if !errors.As(err, &le) || le.Holder.Host != "host-a" || le.Holder.PID != 4242 {
+				t.Fatalf("second lock: %v (holder %+v), want locked by host-a pid 4242", err, le)
+			}
+			if err := l.Release(ctx); err != nil {
+				t.Fatal(err)
+			}
+			l2, err := d.Lock(ctx, ep, dialects.Env{}, "og-lock", first)
+			if err != nil {
+				t.Fatalf("after release: %v", err)
+			}
+			if err := l2.Release(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if drv == countingDriverName && countingOpens.Load() == opens {
+				t.Error("the lock never connected through the dialect's database/sql driver")
+			}
+		})
+	}
+}
+
+// countingDriver is lib/pq under another name, counting its connections:
+// it shows which driver a session was opened with.
+type countingDriver struct{ pq.Driver }
+
+const countingDriverName = "xcetl-counting-pq"
+
+var countingOpens atomic.Int64
+
+func (d countingDriver) Open(name string) (driver.Conn, error) {
+	countingOpens.Add(1)
+	return d.Driver.Open(name)
+}
+
+func init() { sql.Register(countingDriverName, countingDriver{}) }

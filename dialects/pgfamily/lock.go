@@ -151,7 +151,13 @@ func (s pgxSession) close(ctx context.Context) error {
 	return s.c.Close(ctx)
 }
 
-type sqlSession struct{ c *sql.Conn }
+// sqlSession is a lock session on a database/sql connection: taken from
+// the program's pool (owned nil: given back, as found), or from a pool of
+// its own opened with the dialect's database/sql driver (closed with it).
+type sqlSession struct {
+	c     *sql.Conn
+	owned *sql.DB
+}
 
 func (s sqlSession) queryRow(ctx context.Context, q string, args ...any) pgx.Row {
 	return s.c.QueryRowContext(ctx, q, args...)
@@ -189,11 +195,37 @@ func (s sqlSession) query(ctx context.Context, q string, args ...any) ([][]any, 
 }
 
 func (s sqlSession) close(ctx context.Context) error {
+	if s.owned != nil {
+		return errors.Join(s.c.Close(), s.owned.Close())
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	// The connection goes back to the program's pool: leave it as found.
 	_, err := s.c.ExecContext(ctx, resetAppSQ)
 	return errors.Join(err, s.c.Close())
+}
+
+// openSQLSession opens the lock's session with the dialect's database/sql
+// driver (a binary built with openGauss's own driver: the password method
+// pgx cannot speak must work for the lock too).
+func (d *Dialect) openSQLSession(ctx context.Context, full, app string) (sqlSession, error) {
+	db, err := sql.Open(d.cfg.SQLDriver, full)
+	if err != nil {
+		return sqlSession{}, err
+	}
+	db.SetMaxOpenConns(1)
+	c, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return sqlSession{}, err
+	}
+	s := sqlSession{c: c, owned: db}
+	var ignored string
+	if err := s.queryRow(ctx, setAppSQL, app).Scan(&ignored); err != nil {
+		_ = s.close(ctx)
+		return sqlSession{}, fmt.Errorf("set application_name: %w", describeError(err))
+	}
+	return s, nil
 }
 
 // Lock implements dialects.Locker.
@@ -206,12 +238,19 @@ func (d *Dialect) Lock(ctx context.Context, ep dialects.Endpoint, env dialects.E
 		if err != nil {
 			return nil, fmt.Errorf("%s: lock %s: take a connection from the program's pool: %w", d.cfg.Name, name, err)
 		}
-		s = sqlSession{c}
+		s = sqlSession{c: c}
 		var ignored string
 		if err := s.queryRow(ctx, setAppSQL, app).Scan(&ignored); err != nil {
 			_ = s.close(ctx)
 			return nil, fmt.Errorf("%s: lock %s: set application_name: %w", d.cfg.Name, name, describeError(err))
 		}
+	} else if d.cfg.SQLDriver != "" {
+		full := ApplyDSNDefaults(ep.DSN, d.cfg.DefaultPort, d.cfg.DefaultDatabase)
+		ss, err := d.openSQLSession(ctx, full, app)
+		if err != nil {
+			return nil, scrubbed(sc, fmt.Errorf("%s: lock %s: connect to %s with driver %s: %w", d.cfg.Name, name, xcetl.RedactDSN(full), d.cfg.SQLDriver, err))
+		}
+		s = ss
 	} else {
 		full := ApplyDSNDefaults(ep.DSN, d.cfg.DefaultPort, d.cfg.DefaultDatabase)
 		cfg, err := pgx.ParseConfig(full)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/xcetl/xcetl/dialects"
 )
@@ -27,9 +28,19 @@ func lockFile(path, name string, h dialects.LockHolder) (dialects.Lock, error) {
 		}
 	}
 	if errors.Is(err, syscall.EWOULDBLOCK) {
-		data, _ := io.ReadAll(io.LimitReader(f, 4096))
+		// The holder writes who it is right after it took the lock: a run
+		// started at the same moment can look in between. Look again for
+		// a short while before calling the holder unknown.
+		var holder dialects.LockHolder
+		for try := 0; try < 25; try++ {
+			data, _ := io.ReadAll(io.NewSectionReader(f, 0, 4096))
+			if holder = parseHolderText(string(data)); holder.Detail == "" && !holder.Since.IsZero() {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		f.Close()
-		return nil, &dialects.LockedError{Name: name, Holder: parseHolderText(string(data)), Where: "file lock " + path}
+		return nil, &dialects.LockedError{Name: name, Holder: holder, Where: "file lock " + path}
 	}
 	if err != nil {
 		f.Close()

@@ -3,6 +3,7 @@ package xcetl
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -70,6 +71,16 @@ func (es SpecErrors) Error() string {
 
 // Unwrap makes SpecErrors an ErrInvalid.
 func (es SpecErrors) Unwrap() error { return ErrInvalid }
+
+// Sort orders es by position in the file (line, then column), keeping
+// the order of problems at the same place, and returns it.
+func (es SpecErrors) Sort() SpecErrors {
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i].Pos, es[j].Pos
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
+	return es
+}
 
 // Err returns nil when there is no problem, es otherwise.
 func (es SpecErrors) Err() error {

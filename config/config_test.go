@@ -174,3 +174,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A missing value (nil node) still gives an error with the message, so
+// that plugins need no nil check before reporting it.
+func TestErrorfOnNilNode(t *testing.T) {
+	var n *Node
+	if e := n.Errorf("mask takes %s", "a mapping"); e.Msg != "mask takes a mapping" || e.Pos.Line != 0 {
+		t.Errorf("Errorf on nil = %+v", e)
+	}
+}

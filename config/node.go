@@ -99,6 +99,11 @@ func (n *Node) Keys() []string {
 
 // Errorf returns a SpecError located at n.
 func (n *Node) Errorf(format string, args ...any) *xcetl.SpecError {
+	if n == nil {
+		// A value that is missing altogether (`- mask:` with nothing
+		// after it): the caller adds the position it knows.
+		return &xcetl.SpecError{Msg: fmt.Sprintf(format, args...)}
+	}
 	return &xcetl.SpecError{Pos: n.Pos, Path: n.Path, Msg: fmt.Sprintf(format, args...)}
 }
 

@@ -189,19 +189,4 @@ func (s *Spec) Resolve(p string) string {
 	return filepath.Join(s.Dir, p)
 }
 
-func sortErrs(errs xcetl.SpecErrors) xcetl.SpecErrors {
-	// Stable insertion sort by line, then column: files are short.
-	for i := 1; i < len(errs); i++ {
-		for j := i; j > 0 && less(errs[j], errs[j-1]); j-- {
-			errs[j], errs[j-1] = errs[j-1], errs[j]
-		}
-	}
-	return errs
-}
-
-func less(a, b *xcetl.SpecError) bool {
-	if a.Pos.Line != b.Pos.Line {
-		return a.Pos.Line < b.Pos.Line
-	}
-	return a.Pos.Col < b.Pos.Col
-}
+func sortErrs(errs xcetl.SpecErrors) xcetl.SpecErrors { return errs.Sort() }

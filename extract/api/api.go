@@ -21,7 +21,6 @@ package api
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -335,11 +334,7 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		st.inc = inc
 	}
 	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool {
-			a, b := errs[i].Pos, errs[j].Pos
-			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-		})
-		return nil, errs
+		return nil, errs.Sort()
 	}
 	return &Extractor{st: st, log: env.Logger, wm: extract.NewWatermark(st.inc), wmCol: -1}, nil
 }

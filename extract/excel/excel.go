@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -138,11 +137,7 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		}
 	}
 	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool {
-			a, b := errs[i].Pos, errs[j].Pos
-			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-		})
-		return nil, errs
+		return nil, errs.Sort()
 	}
 	log := env.Logger
 	if log == nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -214,11 +213,7 @@ func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
 		st.sasl.Mechanism = m
 	}
 	st.single = len(st.topics) == 1 && len(st.tableMap) == 0
-	sort.SliceStable(errs, func(i, j int) bool {
-		a, b := errs[i].Pos, errs[j].Pos
-		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-	})
-	return st, errs
+	return st, errs.Sort()
 }
 
 type baseEnv struct{ dir string }

@@ -55,7 +55,7 @@ type Transform struct {
 
 func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{nodeErr(n, "cast takes a mapping of column: type, e.g. {id: int, birth_date: date}")}
+		return nil, xcetl.SpecErrors{n.Errorf("cast takes a mapping of column: type, e.g. {id: int, birth_date: date}")}
 	}
 	var errs xcetl.SpecErrors
 	t := &Transform{}
@@ -69,13 +69,6 @@ func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) 
 		return nil, errs
 	}
 	return t, nil
-}
-
-func nodeErr(n *config.Node, msg string) *xcetl.SpecError {
-	if n == nil {
-		return &xcetl.SpecError{Msg: msg}
-	}
-	return n.Errorf("%s", msg)
 }
 
 // parseSpec reads one column's cast and checks its options by building a

@@ -43,7 +43,7 @@ type renamePair struct {
 
 func newRename(n *config.Node, _ transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{nodeErr(n, "rename takes a mapping of old: new column names, e.g. {姓名: name}")}
+		return nil, xcetl.SpecErrors{n.Errorf("rename takes a mapping of old: new column names, e.g. {姓名: name}")}
 	}
 	var errs xcetl.SpecErrors
 	r := &Rename{}
@@ -139,7 +139,7 @@ func newDrop(n *config.Node, _ transform.Env) (transform.Transform, error) {
 		items = n.Items
 	}
 	if n == nil || n.Kind == config.Map || n.Kind == config.Null || len(items) == 0 {
-		return nil, xcetl.SpecErrors{nodeErr(n, "drop takes a column name or a list of them, e.g. [tmp, note]")}
+		return nil, xcetl.SpecErrors{n.Errorf("drop takes a column name or a list of them, e.g. [tmp, note]")}
 	}
 	var errs xcetl.SpecErrors
 	d := &Drop{}
@@ -247,7 +247,7 @@ type boundDefault struct {
 
 func newDefault(n *config.Node, _ transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{nodeErr(n, "default takes a mapping of column: value, e.g. {phone: \"未登记\"}")}
+		return nil, xcetl.SpecErrors{n.Errorf("default takes a mapping of column: value, e.g. {phone: \"未登记\"}")}
 	}
 	var errs xcetl.SpecErrors
 	d := &Default{}
@@ -332,11 +332,4 @@ func (d *Default) Describe() string {
 		parts[i] = s.col.name + " = " + fmt.Sprintf("%q", s.raw)
 	}
 	return "default " + strings.Join(parts, ", ")
-}
-
-func nodeErr(n *config.Node, msg string) *xcetl.SpecError {
-	if n == nil {
-		return &xcetl.SpecError{Msg: msg}
-	}
-	return n.Errorf("%s", msg)
 }

@@ -32,7 +32,7 @@ func init() {
 // `xcetl validate` finds typos without a schema.
 func exprNode(n *config.Node, what string, errs *xcetl.SpecErrors) (string, bool) {
 	if n == nil || n.Kind != config.Scalar || strings.TrimSpace(n.Value) == "" {
-		*errs = append(*errs, nodeErr(n, what+" takes an expression, e.g. \"score >= 60\""))
+		*errs = append(*errs, n.Errorf("%s", what+" takes an expression, e.g. \"score >= 60\""))
 		return "", false
 	}
 	if _, err := parser.Parse(n.Value); err != nil {
@@ -40,13 +40,6 @@ func exprNode(n *config.Node, what string, errs *xcetl.SpecErrors) (string, bool
 		return "", false
 	}
 	return n.Value, true
-}
-
-func nodeErr(n *config.Node, msg string) *xcetl.SpecError {
-	if n == nil {
-		return &xcetl.SpecError{Msg: msg}
-	}
-	return n.Errorf("%s", msg)
 }
 
 // ---- filter ----
@@ -173,7 +166,7 @@ type step struct {
 
 func newDerive(n *config.Node, _ transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{nodeErr(n, "derive takes a mapping of column: expression, e.g. {birth_year: \"year(birth_date)\"}")}
+		return nil, xcetl.SpecErrors{n.Errorf("derive takes a mapping of column: expression, e.g. {birth_year: \"year(birth_date)\"}")}
 	}
 	var errs xcetl.SpecErrors
 	d := &Derive{clock: time.Now}

@@ -169,16 +169,9 @@ type Transform struct {
 	bound   []bound
 }
 
-func nodeErr(n *config.Node, msg string) *xcetl.SpecError {
-	if n == nil {
-		return &xcetl.SpecError{Msg: msg}
-	}
-	return n.Errorf("%s", msg)
-}
-
 func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{nodeErr(n, "mask takes a mapping of column: rule, e.g. {phone: mobile, id_card: idcard, name: name}")}
+		return nil, xcetl.SpecErrors{n.Errorf("mask takes a mapping of column: rule, e.g. {phone: mobile, id_card: idcard, name: name}")}
 	}
 	var errs xcetl.SpecErrors
 	t := &Transform{}

@@ -77,19 +77,12 @@ type Decrypt struct {
 	bytes bool              // type: bytes
 }
 
-func nodeErr(n *config.Node, msg string) *xcetl.SpecError {
-	if n == nil {
-		return &xcetl.SpecError{Msg: msg}
-	}
-	return n.Errorf("%s", msg)
-}
-
 // parseCrypt decodes and checks everything but the keys.
 func parseCrypt(name string, n *config.Node, env transform.Env) (cryptConfig, crypt, xcetl.SpecErrors) {
 	var cfg cryptConfig
 	c := crypt{name: name}
 	if n == nil || n.Kind != config.Map {
-		return cfg, c, xcetl.SpecErrors{nodeErr(n, name+" takes a mapping, e.g. {fields: [id_card], key: \"${XCETL_SM4_KEY}\", mode: cbc}")}
+		return cfg, c, xcetl.SpecErrors{n.Errorf("%s", name+" takes a mapping, e.g. {fields: [id_card], key: \"${XCETL_SM4_KEY}\", mode: cbc}")}
 	}
 	errs := config.Decode(n, &cfg)
 	if len(errs) > 0 {

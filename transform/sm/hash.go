@@ -87,7 +87,7 @@ func (h *sm3Hash) Sum(b []byte) []byte { return append(b, h.Hash.Sum(h.buf[:0]).
 
 func newHash(n *config.Node, env transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map {
-		return nil, xcetl.SpecErrors{nodeErr(n, "hash takes a mapping, e.g. {fields: {id_card: id_card_sm3}, key: \"${XCETL_HMAC_KEY}\"}")}
+		return nil, xcetl.SpecErrors{n.Errorf("hash takes a mapping, e.g. {fields: {id_card: id_card_sm3}, key: \"${XCETL_HMAC_KEY}\"}")}
 	}
 	var cfg hashConfig
 	if errs := config.Decode(n, &cfg); len(errs) > 0 {

@@ -266,16 +266,9 @@ type Transform struct {
 	bound []bound
 }
 
-func nodeErr(n *config.Node, msg string) *xcetl.SpecError {
-	if n == nil {
-		return &xcetl.SpecError{Msg: msg}
-	}
-	return n.Errorf("%s", msg)
-}
-
 func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) {
 	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{nodeErr(n, "validate takes a mapping of column: validator, e.g. {id_card: idcard, phone: mobile}")}
+		return nil, xcetl.SpecErrors{n.Errorf("validate takes a mapping of column: validator, e.g. {id_card: idcard, phone: mobile}")}
 	}
 	var errs xcetl.SpecErrors
 	t := &Transform{}

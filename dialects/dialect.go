@@ -350,6 +350,26 @@ type TableInfo struct {
 	Unique [][]string
 }
 
+// AddKeyColumns fills PrimaryKey and Unique from catalog rows of
+// (constraint name, is primary key, column), ordered by constraint and
+// then by the column's position in it, as the catalogs' key queries
+// return them.
+func (ti *TableInfo) AddKeyColumns(rows [][3]string, isPrimary func(kind string) bool) {
+	cur := ""
+	for _, r := range rows {
+		name, kind, col := r[0], r[1], r[2]
+		if isPrimary(kind) {
+			ti.PrimaryKey = append(ti.PrimaryKey, col)
+			continue
+		}
+		if name != cur || len(ti.Unique) == 0 {
+			ti.Unique = append(ti.Unique, nil)
+			cur = name
+		}
+		ti.Unique[len(ti.Unique)-1] = append(ti.Unique[len(ti.Unique)-1], col)
+	}
+}
+
 // Target is what a run writes: resolved names, ready for SQL.
 type Target struct {
 	Table Table

@@ -3,6 +3,7 @@ package dialects_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -167,5 +168,17 @@ func TestCreateTableSQL(t *testing.T) {
 	}
 	if _, err := dialects.CreateTableSQL(fake{"x"}, dialects.Table{Name: "t"}, nil, nil); err == nil {
 		t.Error("a table without columns was rendered")
+	}
+}
+
+func TestAddKeyColumns(t *testing.T) {
+	var ti dialects.TableInfo
+	ti.AddKeyColumns([][3]string{
+		{"pk", "P", "id"}, {"pk", "P", "ver"},
+		{"u1", "U", "a"}, {"u1", "U", "b"},
+		{"u2", "U", "c"},
+	}, func(kind string) bool { return kind == "P" })
+	if fmt.Sprint(ti.PrimaryKey) != "[id ver]" || fmt.Sprint(ti.Unique) != "[[a b] [c]]" {
+		t.Errorf("primary %v unique %v", ti.PrimaryKey, ti.Unique)
 	}
 }

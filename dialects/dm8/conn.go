@@ -260,19 +260,11 @@ ORDER BY c.CONSTRAINT_TYPE, c.CONSTRAINT_NAME, cc.POSITION`, owner, name)
 	if err := checkWidth(rows, 3, "read keys of "+t.String()); err != nil {
 		return nil, err
 	}
-	var cur string
-	for _, r := range rows {
-		cname, typ, col := asString(r[0]), asString(r[1]), asString(r[2])
-		if typ == "P" {
-			info.PrimaryKey = append(info.PrimaryKey, col)
-			continue
-		}
-		if cname != cur || len(info.Unique) == 0 {
-			info.Unique = append(info.Unique, nil)
-			cur = cname
-		}
-		info.Unique[len(info.Unique)-1] = append(info.Unique[len(info.Unique)-1], col)
+	keys := make([][3]string, len(rows))
+	for i, r := range rows {
+		keys[i] = [3]string{asString(r[0]), asString(r[1]), asString(r[2])}
 	}
+	info.AddKeyColumns(keys, func(kind string) bool { return kind == "P" })
 	c.readIdentity(ctx, tableKey(t), owner, name)
 	return info, nil
 }

@@ -224,19 +224,11 @@ ORDER BY tc.constraint_type, tc.constraint_name, kcu.ordinal_position`, schema, 
 	if err != nil {
 		return nil, fmt.Errorf("read keys of %s: %w", t, err)
 	}
-	var cur string
-	for _, r := range rows {
-		name, typ, col := str(r[0]), str(r[1]), str(r[2])
-		if typ == "PRIMARY KEY" {
-			info.PrimaryKey = append(info.PrimaryKey, col)
-			continue
-		}
-		if name != cur || len(info.Unique) == 0 {
-			info.Unique = append(info.Unique, nil)
-			cur = name
-		}
-		info.Unique[len(info.Unique)-1] = append(info.Unique[len(info.Unique)-1], col)
+	keys := make([][3]string, len(rows))
+	for i, r := range rows {
+		keys[i] = [3]string{str(r[0]), str(r[1]), str(r[2])}
 	}
+	info.AddKeyColumns(keys, func(kind string) bool { return kind == "PRIMARY KEY" })
 	return info, nil
 }
 

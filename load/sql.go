@@ -51,8 +51,9 @@ type SQL struct {
 	keyIdx    []int // key columns' positions in the schema
 	notNull   []int // positions of columns the table declares NOT NULL
 	emptyNull string
-	inTx      bool   // the run's transaction is open (commit: run)
-	dropTable string // DROP TABLE to run on Rollback (DDL that auto-commits)
+	stateSQL  stateSQL // the state table's statements, made once (state.go)
+	inTx      bool     // the run's transaction is open (commit: run)
+	dropTable string   // DROP TABLE to run on Rollback (DDL that auto-commits)
 	batches   int
 }
 

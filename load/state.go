@@ -29,6 +29,14 @@ const (
 	stateKeyLen = 512
 )
 
+// stateSQL holds the state statements once made: they are the same for
+// every batch of a run.
+type stateSQL struct {
+	done                  bool
+	create, del, ins, sel string
+	err                   error
+}
+
 var stateColumnNames = [...]string{"pipeline", "state_key", "state_value", "updated_at"}
 
 var _ StateKeeper = (*SQL)(nil)
@@ -53,6 +61,12 @@ func (l *SQL) stateTarget() (dialects.Table, []dialects.Column, []string) {
 // and the DELETE + INSERT that replace one checkpoint (portable: no
 // dialect's upsert is needed, and the run's lock keeps writers apart).
 func (l *SQL) stateStatements() (create, del, ins, sel string, err error) {
+	if st := &l.stateSQL; st.done {
+		return st.create, st.del, st.ins, st.sel, st.err
+	}
+	defer func() {
+		l.stateSQL = stateSQL{done: true, create: create, del: del, ins: ins, sel: sel, err: err}
+	}()
 	t, cols, key := l.stateTarget()
 	if create, err = l.d.CreateTable(t, cols, key); err != nil {
 		return "", "", "", "", err

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -61,6 +62,17 @@ type Resumer interface {
 	// Resume positions the source after what the target committed.
 	Resume(ctx context.Context, state xcetl.StateReader) error
 }
+
+// Drainer is implemented by streaming sources (kafka) that can end a run
+// cleanly: after Drain, Next hands out the batch in hand and then returns
+// io.EOF, so the run commits and succeeds. Drain may be called from any
+// goroutine while Next runs (the CLI calls it on the first SIGTERM).
+type Drainer interface{ Drain() }
+
+// IdleExiter is implemented by streaming sources that can end a run after a
+// time without events (`xcetl run --exit-when-idle`). The engine calls it
+// once, after Open.
+type IdleExiter interface{ SetExitWhenIdle(d time.Duration) }
 
 // Progresser is implemented by sources that know how far along they are
 // (bytes of files read out of the total), for the progress bar. It may be

@@ -35,20 +35,12 @@ type RunOptions struct {
 	ExitWhenIdle time.Duration
 }
 
-// idleExiter is implemented by streaming sources that can end a run after
-// a time without events (RunOptions.ExitWhenIdle).
-type idleExiter interface{ SetExitWhenIdle(d time.Duration) }
-
-// drainer is implemented by streaming sources that can end a run cleanly:
-// after Drain, Next hands out the batch in hand and then returns io.EOF.
-type drainer interface{ Drain() }
-
 // Drain asks a streaming source to end the run cleanly (the batch in hand
 // is committed and acknowledged, the run succeeds). It reports false when
 // the source cannot drain (batch sources): cancel the run's context
 // instead. Safe to call from any goroutine while Run goes on.
 func (p *Pipeline) Drain() bool {
-	d, ok := p.source.(drainer)
+	d, ok := p.source.(extract.Drainer)
 	if ok {
 		d.Drain()
 	}
@@ -192,7 +184,7 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 	if err != nil {
 		return interrupted(ctx, err)
 	}
-	if ie, ok := p.source.(idleExiter); ok && ro.ExitWhenIdle > 0 {
+	if ie, ok := p.source.(extract.IdleExiter); ok && ro.ExitWhenIdle > 0 {
 		ie.SetExitWhenIdle(ro.ExitWhenIdle)
 	}
 	defer func() {

@@ -110,11 +110,13 @@ type fetched struct {
 }
 
 var (
-	_ extract.Extractor = (*Source)(nil)
-	_ extract.Resumer   = (*Source)(nil)
-	_ extract.Acker     = (*Source)(nil)
-	_ extract.Describer = (*Source)(nil)
-	_ xcetl.Statser     = (*Source)(nil)
+	_ extract.Extractor  = (*Source)(nil)
+	_ extract.Resumer    = (*Source)(nil)
+	_ extract.Acker      = (*Source)(nil)
+	_ extract.Describer  = (*Source)(nil)
+	_ extract.Drainer    = (*Source)(nil)
+	_ extract.IdleExiter = (*Source)(nil)
+	_ xcetl.Statser      = (*Source)(nil)
 )
 
 // New builds a kafka source from its `source:` mapping, checking the

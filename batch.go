@@ -134,6 +134,8 @@ type Batch struct {
 	// (in the order of the target key); nil otherwise.
 	Before [][]any
 	// Origin[i] says where row i came from. Always the same length as Rows.
+	// A loader may keep it after Write, to name a row in an error that
+	// comes later: a source must not reuse it for another batch.
 	Origin []Origin
 	// RawHeader names the fields of Raw (the source's own column names).
 	RawHeader []string

@@ -63,6 +63,24 @@
 //  8. Commit or Rollback, then Close, which must release the connection
 //     even when the context is done.
 //
+// # Holding work back within the run's transaction
+//
+// With `commit: run` the loader sets Target.Defer: nothing a Write does is
+// visible before COMMIT anyway, so a Writer that also implements Flusher
+// may hold work back between Writes — stream the payloads of many batches
+// into one COPY that stays open, stage the rows of an upsert and apply
+// them with one statement for the whole run. The loader then calls Flush
+// before Commit and whenever rows must reach the table before the next
+// payload's (an upsert batch that repeats a key already written since the
+// last Flush: applying both in one statement would fail or pick either).
+// The connection must still keep its promises on its own: a statement run
+// through Exec or Query first ends an open COPY, Commit applies what is
+// held (or fails), and Rollback or Close discard it. Errors about rows of
+// a payload held back name it by RowError.Payload; a Flusher holds back
+// at most MaxHeldPayloads payloads, so that the loader can still say which
+// source row it was. Without Target.Defer (commit: batch) every Write is
+// complete when it returns, as each batch commits on its own.
+//
 // # Mode cdc and delete by key
 //
 // In mode cdc (Target.Mode == CDC) each row carries its own operation in
@@ -219,6 +237,27 @@ type Writer interface {
 type RowChecker interface {
 	CheckRows(b *xcetl.Batch)
 }
+
+// Flusher is implemented by writers that hold work back between Writes
+// when Target.Defer is set (see "Holding work back within the run's
+// transaction" above). Flush completes everything written so far: after it
+// returns without error, every row of every payload is in the table, as
+// if each Write had done its whole work.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// MaxHeldPayloads is the most payloads a Flusher may hold back: a Write or
+// Flush that fails names a row of one of the last MaxHeldPayloads payloads
+// written (RowError.Payload), so the loader keeps that many payloads'
+// origins and no more.
+const MaxHeldPayloads = 8
+
+// MaxStagedRows is the most rows of an upsert the loader lets a Flusher
+// stage before it flushes. To see that a batch repeats a key staged since
+// the last Flush, the loader keeps a hash of each such key (8 bytes); this
+// bounds that memory, whatever the size of the run.
+const MaxStagedRows = 1 << 18
 
 // ErrCheckRows is returned by Writer.Encode of a RowChecker when some row
 // holds a value the database cannot store.
@@ -383,6 +422,10 @@ type Target struct {
 	Options Options
 	// Pipeline is the pipeline's name, to name staging tables.
 	Pipeline string
+	// Defer is set when the whole run is one transaction (commit: run)
+	// and the loader calls Flush on a Writer that is a Flusher: the
+	// writer may hold work back until then.
+	Defer bool
 }
 
 // Options are dialect-specific target keys and their values.
@@ -413,6 +456,10 @@ type Env struct {
 type RowError struct {
 	// Row is the 0-based row of the payload.
 	Row int
+	// Payload, when not 0, says that the row is one of an earlier payload
+	// that a Flusher held back: the 1-based number of that payload among
+	// all payloads given to the writer's Write, in order.
+	Payload int
 	// Column is the table column at fault, "" if unknown.
 	Column string
 	Err    error

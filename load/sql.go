@@ -55,6 +55,7 @@ type SQL struct {
 	inTx      bool     // the run's transaction is open (commit: run)
 	dropTable string   // DROP TABLE to run on Rollback (DDL that auto-commits)
 	batches   int
+	def       *deferred // commit: run with a writer that holds work back (sql_defer.go)
 }
 
 var (
@@ -138,7 +139,7 @@ func (l *SQL) checkSchema(schema *xcetl.Schema) ([]int, error) {
 
 // createTarget returns the target as xcetl would create it: folded names.
 func (l *SQL) createTarget(schema *xcetl.Schema) (dialects.Target, error) {
-	t := dialects.Target{Table: l.foldTable(), Mode: l.s.mode, Options: l.s.options, Pipeline: l.env.Pipeline}
+	t := dialects.Target{Table: l.foldTable(), Mode: l.s.mode, Options: l.s.options, Pipeline: l.env.Pipeline, Defer: l.defers()}
 	byFolded := map[string]string{}
 	isKey := map[string]bool{}
 	for _, k := range l.s.key {
@@ -314,6 +315,7 @@ func (l *SQL) open(ctx context.Context) error {
 	if l.w, err = l.conn.NewWriter(ctx, l.target); err != nil {
 		return l.errorf("%w", err)
 	}
+	l.startDefer()
 	if e, ok := l.conn.(dialects.EmptyStringNuller); ok {
 		l.emptyNull = e.EmptyStringIsNull()
 	}
@@ -353,7 +355,7 @@ func (l *SQL) resolveTable(ctx context.Context) (*dialects.TableInfo, dialects.T
 // first, then after folding the pipeline's name, then ignoring ASCII case
 // when that is unambiguous.
 func (l *SQL) matchTable(table dialects.Table, info *dialects.TableInfo) (dialects.Target, error) {
-	t := dialects.Target{Table: table, Mode: l.s.mode, Options: l.s.options, Pipeline: l.env.Pipeline}
+	t := dialects.Target{Table: table, Mode: l.s.mode, Options: l.s.options, Pipeline: l.env.Pipeline, Defer: l.defers()}
 	names := make([]string, len(info.Columns))
 	for i, c := range info.Columns {
 		names[i] = c.Name
@@ -448,6 +450,9 @@ type payload struct {
 	rows []int
 	n    int
 	data any
+	// keys hashes each payload row's key when an upsert is staged across
+	// batches (sql_defer.go).
+	keys []uint64
 }
 
 // Prepare implements Loader. It may run concurrently for different
@@ -496,13 +501,13 @@ func (l *SQL) Prepare(b *xcetl.Batch) error {
 		}
 	}
 	if err != nil {
-		return l.rowError("encode", b, rows, err)
+		return l.rowError("encode", b.Origin, len(b.Rows), rows, err)
 	}
 	n := len(b.Rows)
 	if rows != nil {
 		n = len(rows)
 	}
-	b.Payload = &payload{rows: rows, n: n, data: data}
+	b.Payload = &payload{rows: rows, n: n, data: data, keys: l.keyHashes(b, rows)}
 	return nil
 }
 
@@ -515,6 +520,13 @@ func (l *SQL) encode(b *xcetl.Batch) ([]int, any, error) {
 	}
 	data, err := l.w.Encode(b, rows)
 	return rows, data, err
+}
+
+// defers reports whether the run lets its writer hold work back until
+// Flush (dialects.Target.Defer): the whole run is one transaction, and the
+// mode writes rows (cdc applies each batch as it comes).
+func (l *SQL) defers() bool {
+	return !l.s.perBatch && l.s.mode != dialects.CDC
 }
 
 func (l *SQL) checkRow(b *xcetl.Batch, i int, row []any) {
@@ -568,13 +580,16 @@ func (l *SQL) Write(ctx context.Context, b *xcetl.Batch) (bool, error) {
 	}
 	b.Payload = nil
 	l.batches++
+	if l.def != nil {
+		return false, l.writeDeferred(ctx, b, p)
+	}
 	if p.n == 0 && len(b.Checkpoints) == 0 {
 		return l.s.perBatch, nil
 	}
 	write := func() error {
 		if p.n > 0 {
 			if err := l.w.Write(ctx, p.data); err != nil {
-				return l.rowError("batch "+strconv.Itoa(l.batches), b, p.rows, err)
+				return l.rowError("batch "+strconv.Itoa(l.batches), b.Origin, len(b.Rows), p.rows, err)
 			}
 		}
 		// The source's state goes into the same transaction as the rows.
@@ -599,8 +614,10 @@ func (l *SQL) Write(ctx context.Context, b *xcetl.Batch) (bool, error) {
 }
 
 // rowError names the source row of a dialect's RowError:
-// `load t: batch 3 row 4031 (file a.csv line 4033): column "x": …`.
-func (l *SQL) rowError(what string, b *xcetl.Batch, rows []int, err error) error {
+// `load t: batch 3 row 4031 (file a.csv line 4033): column "x": …`. origin
+// and nrows are the batch's; rows maps payload rows to batch rows (nil:
+// one to one).
+func (l *SQL) rowError(what string, origin []xcetl.Origin, nrows int, rows []int, err error) error {
 	var re *dialects.RowError
 	if !errors.As(err, &re) {
 		return l.errorf("%s: %w", what, err)
@@ -610,10 +627,10 @@ func (l *SQL) rowError(what string, b *xcetl.Batch, rows []int, err error) error
 		r = rows[r]
 	}
 	where := what
-	if r >= 0 && r < len(b.Rows) {
+	if r >= 0 && r < nrows {
 		where += " row " + strconv.Itoa(r+1)
-		if r < len(b.Origin) {
-			if o := b.Origin[r].String(); o != "" {
+		if r < len(origin) {
+			if o := origin[r].String(); o != "" {
 				where += " (" + o + ")"
 			}
 		}
@@ -628,6 +645,11 @@ func (l *SQL) rowError(what string, b *xcetl.Batch, rows []int, err error) error
 func (l *SQL) Commit(ctx context.Context) error {
 	if !l.inTx {
 		return nil
+	}
+	if l.def != nil {
+		if err := l.finishDeferred(ctx); err != nil {
+			return err
+		}
 	}
 	l.inTx = false
 	if err := l.conn.Commit(ctx); err != nil {
@@ -666,7 +688,7 @@ func (l *SQL) Close(ctx context.Context) error {
 		return nil
 	}
 	c := l.conn
-	l.conn, l.w = nil, nil
+	l.conn, l.w, l.def = nil, nil, nil
 	if err := c.Close(ctx); err != nil {
 		return l.errorf("close: %w", err)
 	}

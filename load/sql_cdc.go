@@ -42,7 +42,7 @@ func (l *SQL) prepareCDC(b *xcetl.Batch) error {
 		toBatch[i] = r
 	}
 	if err != nil {
-		return l.rowError("encode", b, toBatch, err)
+		return l.rowError("encode", b.Origin, len(b.Rows), toBatch, err)
 	}
 	b.Payload = &payload{rows: toBatch, n: n, data: data}
 	return nil

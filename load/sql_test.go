@@ -20,6 +20,7 @@ type rec struct {
 	ddlCommits bool
 	failWrite  error
 	encoded    [][]int // rows given to Encode, per batch
+	flusher    *flushWriter
 }
 
 type fakeDialect struct{ db *rec }

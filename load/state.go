@@ -89,11 +89,15 @@ func (l *SQL) explainState() ([]Statement, error) {
 	if err != nil {
 		return nil, l.errorf("state table: %w", err)
 	}
+	when := "per batch, in the batch's transaction"
+	if l.defers() {
+		when = "once at end, before COMMIT (commit: run: the last checkpoint of each key the run's batches carry)"
+	}
 	return []Statement{
 		{When: "once at start, if the state table does not exist (it keeps the source's checkpoints)", SQL: create},
 		{When: "once at start: the checkpoints of earlier runs, to resume from", SQL: sel},
-		{When: "per batch, in the batch's transaction: replace each checkpoint the batch carries", SQL: del},
-		{When: "per batch, in the batch's transaction", SQL: ins},
+		{When: when + ": replace each checkpoint", SQL: del},
+		{When: when, SQL: ins},
 	}, nil
 }
 
@@ -144,8 +148,8 @@ func (l *SQL) saveCheckpoints(ctx context.Context, cps []xcetl.Checkpoint) error
 	if len(cps) == 0 {
 		return nil
 	}
-	if !l.env.State {
-		return l.errorf("the source attached checkpoints, but the target was not opened to keep state")
+	if err := l.checkCheckpoints(cps); err != nil {
+		return err
 	}
 	_, del, ins, _, err := l.stateStatements()
 	if err != nil {
@@ -153,14 +157,24 @@ func (l *SQL) saveCheckpoints(ctx context.Context, cps []xcetl.Checkpoint) error
 	}
 	now := time.Now()
 	for _, cp := range cps {
-		if cp.Key == "" || len(cp.Key) > stateKeyLen {
-			return l.errorf("checkpoint key %q: must be 1 to %d bytes", cp.Key, stateKeyLen)
-		}
 		if err := l.conn.Exec(ctx, del, l.env.Pipeline, cp.Key); err != nil {
 			return l.errorf("save checkpoint %s: %w", cp.Key, err)
 		}
 		if err := l.conn.Exec(ctx, ins, l.env.Pipeline, cp.Key, hex.EncodeToString(cp.Value), now); err != nil {
 			return l.errorf("save checkpoint %s: %w", cp.Key, err)
+		}
+	}
+	return nil
+}
+
+// checkCheckpoints refuses checkpoints the state table cannot keep.
+func (l *SQL) checkCheckpoints(cps []xcetl.Checkpoint) error {
+	if !l.env.State {
+		return l.errorf("the source attached checkpoints, but the target was not opened to keep state")
+	}
+	for _, cp := range cps {
+		if cp.Key == "" || len(cp.Key) > stateKeyLen {
+			return l.errorf("checkpoint key %q: must be 1 to %d bytes", cp.Key, stateKeyLen)
 		}
 	}
 	return nil

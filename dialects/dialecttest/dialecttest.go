@@ -47,6 +47,7 @@ func Run(t *testing.T, d dialects.Dialect, dsn string, options ...string) {
 	t.Run("Append", s.append)
 	t.Run("Upsert", s.upsert)
 	t.Run("UpsertAllKeyTable", s.upsertAllKey)
+	t.Run("UpsertKeyRepeatedAcrossBatches", s.upsertAcrossBatches)
 	t.Run("UpsertExistingTable", s.upsertExisting)
 	t.Run("Replace", s.replace)
 	t.Run("RollbackLeavesTargetUnchanged", s.rollback)
@@ -422,6 +423,31 @@ func (s *suite) upsert(t *testing.T) {
 		[]any{int64(3), "c2", xcetl.Decimal("3.0")},
 		[]any{int64(4), "d-last", xcetl.Decimal("40.0")},
 	))
+}
+
+// upsertAcrossBatches: a key written again by a later batch of the same
+// run — the next batch, or many batches later — ends with the later row,
+// as if every batch had been applied on its own, whether the rows are
+// new or update a row that was there before the run.
+func (s *suite) upsertAcrossBatches(t *testing.T) {
+	schema := schemaOf(col("id", "int", false), col("name", "string", true))
+	table := "ct_upsert_across"
+	cfg := []string{"mode: upsert", "key: [id]"}
+	s.mustRun(t, s.loader(t, table, cfg...), schema, batch(schema, []any{int64(1), "old"}))
+	var batches []*xcetl.Batch
+	batches = append(batches,
+		batch(schema, []any{int64(1), "first"}, []any{int64(2), "first"}),
+		batch(schema, []any{int64(2), "second"}, []any{int64(3), "second"}))
+	for i := 0; i < 2*dialects.MaxHeldPayloads; i++ {
+		batches = append(batches, batch(schema, []any{int64(100 + i), "filler"}))
+	}
+	batches = append(batches, batch(schema, []any{int64(1), "last"}, []any{int64(3), "last"}, []any{int64(4), "new"}))
+	s.mustRun(t, s.loader(t, table, cfg...), schema, batches...)
+	want := [][]any{{int64(1), "last"}, {int64(2), "second"}, {int64(3), "last"}, {int64(4), "new"}}
+	for i := 0; i < 2*dialects.MaxHeldPayloads; i++ {
+		want = append(want, []any{int64(100 + i), "filler"})
+	}
+	s.check(t, s.created(table), schema, expect(schema, want...))
 }
 
 func (s *suite) upsertAllKey(t *testing.T) {

@@ -26,6 +26,7 @@ type conn struct {
 	scrub *xcetl.Scrubber
 	log   *slog.Logger
 	inTx  bool
+	holder
 }
 
 // Open implements dialects.Dialect.
@@ -248,6 +249,9 @@ func (c *conn) Begin(ctx context.Context) error {
 
 // Commit implements dialects.Conn.
 func (c *conn) Commit(ctx context.Context) error {
+	if err := c.flush(ctx); err != nil {
+		return err
+	}
 	c.inTx = false
 	// COMMIT of a failed transaction "succeeds" as a ROLLBACK: check the tag.
 	tag, err := c.pg.Exec(ctx, "COMMIT")
@@ -263,6 +267,7 @@ func (c *conn) Commit(ctx context.Context) error {
 // Rollback implements dialects.Conn. A broken connection counts as rolled
 // back: the server discards the open transaction of a lost session.
 func (c *conn) Rollback(ctx context.Context) error {
+	c.discard()
 	c.inTx = false
 	if c.pg.IsClosed() {
 		return nil
@@ -280,6 +285,9 @@ func (c *conn) Rollback(ctx context.Context) error {
 
 // Exec implements dialects.Conn.
 func (c *conn) Exec(ctx context.Context, sql string, args ...any) error {
+	if err := c.settle(ctx); err != nil {
+		return err
+	}
 	if _, err := c.pg.Exec(ctx, sql, args...); err != nil {
 		return c.wrap(describeError(err))
 	}
@@ -289,6 +297,9 @@ func (c *conn) Exec(ctx context.Context, sql string, args ...any) error {
 // Query implements dialects.Conn: every value comes back in the server's
 // text form.
 func (c *conn) Query(ctx context.Context, sql string, args ...any) ([][]any, error) {
+	if err := c.settle(ctx); err != nil {
+		return nil, err
+	}
 	qa := append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, args...)
 	rows, err := c.pg.Query(ctx, sql, qa...)
 	if err != nil {
@@ -314,6 +325,7 @@ func (c *conn) Query(ctx context.Context, sql string, args ...any) ([][]any, err
 
 // Close implements dialects.Conn.
 func (c *conn) Close(ctx context.Context) error {
+	c.discard()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return c.wrap(c.pg.Close(ctx))

@@ -326,6 +326,8 @@ type plan struct {
 	delete     string // per batch, cdc: delete the keys staged with op 'd'
 	truncStage string // per batch
 	cdc        bool   // the stage has the op column
+	deferred   bool   // commit: run: COPY streamed across batches, upsert applied at Flush (stream.go)
+	sqlDriver  bool   // database/sql transport: no COPY streaming
 	binary     bool   // COPY in binary format
 	format     string // copy_format as configured ("" = auto)
 	textCopy   string // the COPY statement in text format
@@ -348,11 +350,17 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 			how = "per batch (rows streamed in COPY binary format, encoded by xcetl)"
 		}
 	}
+	if p.deferred && !p.sqlDriver {
+		how = strings.Replace(how, "per batch (", fmt.Sprintf("per batch, streamed: one COPY carries up to %d batches and stays open between them (", dialects.MaxHeldPayloads), 1)
+	}
 	out = append(out, dialects.Statement{When: how, SQL: p.copy})
 	if p.delete != "" {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY (cdc: rows whose last event is a delete)", SQL: p.delete})
 	}
-	if p.upsert != "" {
+	if p.upsert != "" && p.deferred {
+		out = append(out, dialects.Statement{When: "once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or " + strconv.Itoa(dialects.MaxStagedRows) + " rows are staged" + upsertNote, SQL: p.upsert})
+		out = append(out, dialects.Statement{When: "after each upsert", SQL: p.truncStage})
+	} else if p.upsert != "" {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY" + upsertNote, SQL: p.upsert})
 		out = append(out, dialects.Statement{When: "per batch, after the upsert", SQL: p.truncStage})
 	}
@@ -375,7 +383,8 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	if len(t.Columns) == 0 {
 		return nil, fmt.Errorf("%s: table %s: no columns to write", d.cfg.Name, t.Table)
 	}
-	p := &plan{table: dialects.QualifiedName(d, t.Table), target: t.Table}
+	p := &plan{table: dialects.QualifiedName(d, t.Table), target: t.Table, sqlDriver: d.cfg.SQLDriver != ""}
+	p.deferred = t.Defer && t.Mode != dialects.CDC
 	p.cols = make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		p.cols[i] = c.Name

@@ -63,6 +63,7 @@ type sqlConn struct {
 	// its pgx connection. Otherwise rows are arguments of a prepared COPY
 	// statement (lib/pq and its forks).
 	stream bool
+	holder
 }
 
 var (
@@ -224,6 +225,9 @@ func (c *sqlConn) Begin(ctx context.Context) error {
 // Commit implements dialects.Conn. The drivers check that COMMIT did not
 // turn into ROLLBACK (a failed transaction) and report it as an error.
 func (c *sqlConn) Commit(ctx context.Context) error {
+	if err := c.flush(ctx); err != nil {
+		return err
+	}
 	tx := c.tx
 	c.tx = nil
 	if tx == nil {
@@ -242,6 +246,7 @@ func (c *sqlConn) Commit(ctx context.Context) error {
 // already ended, or a connection that broke, counts as rolled back: the
 // server discards the open transaction of a lost session.
 func (c *sqlConn) Rollback(ctx context.Context) error {
+	c.discard()
 	tx := c.tx
 	c.tx = nil
 	if tx == nil {

@@ -36,6 +36,13 @@ type writer struct {
 	// must be checked before the server sees them ('i' integer, 'n' any
 	// number; nil: no check, see Variant.StrictNumericText).
 	numeric []byte
+
+	// A deferred run's held work (stream.go); set only when the target
+	// has Defer. seq counts the payloads given to Write.
+	deferred bool
+	stream   *copyStream
+	staged   int
+	seq      int
 }
 
 // copyPayload is a batch encoded in the run's COPY format: a COPY data
@@ -64,6 +71,9 @@ type session interface {
 	rowValues() bool
 	// copyFrom runs the COPY statement sql with the payload's rows.
 	copyFrom(ctx context.Context, sql string, p *copyPayload) error
+	// hold makes w the writer whose held work the session settles
+	// around its own statements (holder).
+	hold(w *writer)
 }
 
 func (c *conn) dialect() *Dialect    { return c.d }
@@ -87,7 +97,7 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{s: c, v: v, p: p}
+	w := &writer{s: c, v: v, p: p, deferred: p.deferred}
 	for _, col := range t.Columns {
 		w.kinds = append(w.kinds, col.Type.Kind)
 		w.names = append(w.names, col.Name)
@@ -143,6 +153,9 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 		if err := c.Exec(ctx, p.stageDDL); err != nil {
 			return nil, fmt.Errorf("create staging table for %s: %w", t.Table, err)
 		}
+	}
+	if w.deferred {
+		c.hold(w)
 	}
 	return w, nil
 }
@@ -291,23 +304,33 @@ func (w *writer) encodeBinary(b *xcetl.Batch, rows []int, n int) (any, error) {
 
 // Write implements dialects.Writer.
 func (w *writer) Write(ctx context.Context, payload any) error {
-	var err error
-	switch p := payload.(type) {
-	case *copyPayload:
-		if p.rows > 0 {
-			err = w.s.copyFrom(ctx, w.p.copy, p)
-		}
+	p, ok := payload.(*copyPayload)
+	if !ok {
+		return fmt.Errorf("payload of type %T was not made by this writer", payload)
+	}
+	w.seq++
+	defer func() {
 		if p.buf != nil {
 			bufPool.Put(p.buf)
 		}
 		p.buf, p.vals = nil, nil
-		if p.rows == 0 {
-			return nil
-		}
-	default:
-		return fmt.Errorf("payload of type %T was not made by this writer", payload)
+	}()
+	if p.rows == 0 {
+		return nil
 	}
-	if err != nil {
+	if w.deferred {
+		// Held back until Flush (stream.go).
+		if cs, ok := w.s.(copyStreamer); ok && p.buf != nil {
+			if err := w.streamPayload(ctx, cs, p, w.seq); err != nil {
+				return err
+			}
+		} else if err := w.s.copyFrom(ctx, w.p.copy, p); err != nil {
+			return w.s.wrap(copyError(err))
+		}
+		w.staged += p.rows
+		return nil
+	}
+	if err := w.s.copyFrom(ctx, w.p.copy, p); err != nil {
 		return w.s.wrap(copyError(err))
 	}
 	if w.p.delete != "" {
@@ -316,12 +339,7 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 		}
 	}
 	if w.p.upsert != "" {
-		if err := w.s.Exec(ctx, w.p.upsert); err != nil {
-			return fmt.Errorf("apply staged rows (%s): %w", w.v.Upsert, err)
-		}
-		if err := w.s.Exec(ctx, w.p.truncStage); err != nil {
-			return fmt.Errorf("empty staging table: %w", err)
-		}
+		return w.apply(ctx)
 	}
 	return nil
 }

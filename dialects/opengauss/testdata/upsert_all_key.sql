@@ -17,16 +17,16 @@ CREATE TABLE "pairs" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_pairs" AS SELECT "a", "b" FROM "pairs" WITH NO DATA;
 
--- per batch (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN;
 
--- per batch, after the COPY (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
+-- once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or 262144 rows are staged (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
 MERGE INTO "pairs" t
 USING "xcetl_stage_pairs" s
 ON (t."a" = s."a" AND t."b" = s."b")
 WHEN NOT MATCHED THEN INSERT ("a", "b") VALUES (s."a", s."b");
 
--- per batch, after the upsert
+-- after each upsert
 TRUNCATE TABLE "xcetl_stage_pairs";
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

@@ -20,17 +20,17 @@ CREATE TABLE "public"."residents" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_residents" AS SELECT "id", "姓名", "user", "order", "mixedcase" FROM "public"."residents" WITH NO DATA;
 
--- per batch (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
--- per batch, after the COPY
+-- once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or 262144 rows are staged
 MERGE INTO "public"."residents" t
 USING "xcetl_stage_residents" s
 ON (t."id" = s."id")
 WHEN MATCHED THEN UPDATE SET "姓名" = s."姓名", "user" = s."user", "order" = s."order", "mixedcase" = s."mixedcase"
 WHEN NOT MATCHED THEN INSERT ("id", "姓名", "user", "order", "mixedcase") VALUES (s."id", s."姓名", s."user", s."order", s."mixedcase");
 
--- per batch, after the upsert
+-- after each upsert
 TRUNCATE TABLE "xcetl_stage_residents";
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

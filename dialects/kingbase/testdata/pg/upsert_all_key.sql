@@ -17,15 +17,15 @@ CREATE TABLE "pairs" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_pairs" AS SELECT "a", "b" FROM "pairs" WITH NO DATA;
 
--- per batch (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN;
 
--- per batch, after the COPY
+-- once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or 262144 rows are staged
 INSERT INTO "pairs" ("a", "b")
 SELECT "a", "b" FROM "xcetl_stage_pairs"
 ON CONFLICT ("a", "b") DO NOTHING;
 
--- per batch, after the upsert
+-- after each upsert
 TRUNCATE TABLE "xcetl_stage_pairs";
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

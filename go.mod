@@ -3,6 +3,7 @@ module github.com/xcetl/xcetl
 go 1.26.0
 
 require (
+	github.com/emmansun/gmsm v0.15.5
 	github.com/expr-lang/expr v1.17.8
 	github.com/goccy/go-yaml v1.19.2
 	github.com/jackc/pgx/v5 v5.12.0

@@ -257,7 +257,7 @@ const MaxHeldPayloads = 8
 // stage before it flushes. To see that a batch repeats a key staged since
 // the last Flush, the loader keeps a hash of each such key (8 bytes); this
 // bounds that memory, whatever the size of the run.
-const MaxStagedRows = 1 << 18
+const MaxStagedRows = 1 << 17
 
 // ErrCheckRows is returned by Writer.Encode of a RowChecker when some row
 // holds a value the database cannot store.

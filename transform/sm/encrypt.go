@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -359,6 +358,9 @@ func (e *Encrypt) Apply(ctx context.Context, b *xcetl.Batch) error {
 	}
 	w := e.codec.get()
 	defer e.codec.put(w)
+	if e.codec.batched(w) {
+		return e.applyBatched(w, b)
+	}
 	var (
 		text  []byte // a typed value's text
 		arena []byte
@@ -399,11 +401,69 @@ func (e *Encrypt) Apply(ctx context.Context, b *xcetl.Batch) error {
 			if err != nil {
 				return fmt.Errorf("encrypt %s: %w", e.in.Columns[j].Name, err)
 			}
-			row[j] = unsafe.String(&arena[start], len(arena)-start)
+			row[j] = stringIn(arena, start)
 		}
 	}
 	return nil
 }
+
+// applyBatched is Apply with a cipher that encrypts several blocks per
+// call (batch.go): every value of the batch is laid out first, then
+// encrypted together, then encoded into one buffer that the new string
+// values point into (one allocation per batch).
+func (e *Encrypt) applyBatched(w *worker, b *xcetl.Batch) error {
+	c, bs := e.codec, &w.batch
+	bs.work, bs.items = bs.work[:0], bs.items[:0]
+	var text []byte
+	for i, row := range b.Rows {
+		if b.Marked(i) {
+			continue
+		}
+		for _, j := range e.idx {
+			var err error
+			switch v := row[j].(type) {
+			case nil:
+				continue
+			case string:
+				if v == "" {
+					continue // "" stays ""
+				}
+				err = addValue(c, w, i, j, v)
+			case []byte:
+				if len(v) == 0 {
+					continue
+				}
+				err = addValue(c, w, i, j, v)
+			default:
+				if text = xcetl.AppendText(text[:0], v, e.in.Columns[j].Type.Kind); len(text) == 0 {
+					continue
+				}
+				err = addValue(c, w, i, j, text)
+			}
+			if err != nil {
+				return fmt.Errorf("encrypt %s: %w", e.in.Columns[j].Name, err)
+			}
+		}
+	}
+	c.encryptAll(w)
+	size := 0
+	for _, it := range bs.items {
+		size += c.encodedRawLen(it.n)
+	}
+	arena := make([]byte, 0, size)
+	for _, it := range bs.items {
+		start := len(arena)
+		arena = c.appendEncoded(arena, bs.work[it.off:it.off+it.n])
+		b.Rows[it.row][it.col] = stringIn(arena, start)
+	}
+	if cap(bs.work) > maxScratch {
+		bs.work, bs.items = nil, nil // a batch of huge values: do not keep its buffer
+	}
+	return nil
+}
+
+// maxScratch is the largest batch buffer a pooled worker keeps.
+const maxScratch = 8 << 20
 
 // Apply decrypts the fields of every unmarked row in place; a value that
 // does not decrypt rejects the row with the column and the reason (never

@@ -20,7 +20,7 @@ CREATE TEMP TABLE "xcetl_stage_pairs" AS SELECT "a", "b" FROM "pairs" WITH NO DA
 -- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN;
 
--- once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or 262144 rows are staged
+-- once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or 131072 rows are staged
 MERGE INTO "pairs" t
 USING "xcetl_stage_pairs" s
 ON (t."a" = s."a" AND t."b" = s."b")

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,15 +169,20 @@ func TestEvaluate(t *testing.T) {
 	res := &Results{Scenarios: []Scenario{
 		mk("append", 100,
 			&Contender{Name: `psql \copy`, Baseline: true, Runs: run(9, 10000)},
-			&Contender{Name: "xcetl append", Runs: run(10, 100*1024)}), // ratio 0.9: pass
+			&Contender{Name: "pgloader", Runs: run(90, 100000)},
+			&Contender{Name: "xcetl append", Runs: run(9, 100*1024)}), // ratio 1.0: pass
 		mk("append-flat", 500, &Contender{Name: "xcetl append", Runs: run(50, 120*1024)}), // +20%: fail
 		mk("upsert", 100,
 			&Contender{Name: "psql COPY+ON CONFLICT", Baseline: true, Runs: run(8, 10000)},
 			&Contender{Name: "psql COPY+MERGE", Baseline: true, Runs: run(6, 10000)},
 			&Contender{Name: "xcetl upsert", Runs: run(10, 160*1024)}), // ratio 0.6, 160 MiB: fail
+		mk("upsert-half", 100,
+			&Contender{Name: "psql COPY+ON CONFLICT", Baseline: true, Runs: run(8, 10000)},
+			&Contender{Name: "xcetl upsert", Runs: run(7.9, 100*1024)}), // ratio > 1: pass
 	}}
 	want := map[string]bool{
-		"append speed": true, "append memory": true, "upsert speed": false, "upsert memory": false, "flat memory": false,
+		"append speed": true, "append, peer: pgloader": false, "append memory": true, "upsert speed (full)": false, "upsert memory (full)": false,
+		"upsert speed (half)": true, "upsert memory (half)": true, "flat memory": false,
 	}
 	ts := evaluate(res)
 	if len(ts) != len(want) {
@@ -188,6 +195,48 @@ func TestEvaluate(t *testing.T) {
 	}
 	if got := res.Scenarios[2].Contenders[2].Ratio; got != 0.6 {
 		t.Errorf("upsert ratio = %v, want 0.6 (against the faster baseline)", got)
+	}
+	for _, tg := range ts {
+		if tg.Name == "append, peer: pgloader" && (tg.Op != "info" || tg.Value != 0.1 || !strings.HasPrefix(tg.Xcetl, "pgloader 90.00 s")) {
+			t.Errorf("pgloader line %+v, want an info line with ratio 0.1", tg)
+		}
+	}
+}
+
+// TestSummaryTable: the bench ends with one table with a line per target, the baseline and
+// xcetl with median and spread, the goal and the verdict; a scenario that registers its
+// targets gets its lines without any other change.
+func TestSummaryTable(t *testing.T) {
+	sc := Scenario{Name: "append", Rows: 100, FileBytes: 15000, Contenders: []*Contender{
+		{Name: `psql \copy`, Baseline: true, Runs: []Run{{1, 2.0, 1000}, {2, 2.4, 1000}, {3, 2.2, 1000}}},
+		{Name: "xcetl append", Runs: []Run{{1, 2.1, 90 * 1024}, {2, 2.0, 95 * 1024}, {3, 1.9, 99 * 1024}}},
+	}}
+	summarize(&sc)
+	res := &Results{Scenarios: []Scenario{sc}}
+	saved := targetSources
+	defer func() { targetSources = saved }()
+	addTargets(1000, func(*Results) []Target {
+		return []Target{{Name: "newcomer rate", Value: 25000, Op: ">=", Threshold: 20000, Detail: "a scenario added on merge"}}
+	})
+	var out strings.Builder
+	printSummary(&out, evaluate(res))
+	cells := map[string][]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(line), -1)
+		cells[f[0]] = f
+	}
+	for name, want := range map[string][]string{
+		"scenario":      {"scenario", "baseline", "xcetl", "ratio / value", "goal", "result"},
+		"append speed":  {"append speed", `psql \copy 2.20 s (2.00–2.40)`, "2.00 s (1.90–2.10)", "1.10", "≥ 1.00", "PASS"},
+		"append memory": {"append memory", "-", "peak RSS 99.0 MiB", "99.0", "< 150", "PASS"},
+		"newcomer rate": {"newcomer rate", "-", "-", "25000", "≥ 20000", "PASS"},
+	} {
+		if got := cells[name]; !slices.Equal(got, want) {
+			t.Errorf("line %q = %q, want %q\n%s", name, got, want, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "  newcomer rate: a scenario added on merge") {
+		t.Errorf("no detail line for the registered target:\n%s", out.String())
 	}
 }
 
@@ -263,6 +312,30 @@ w=$n
 printf '{"status":"ok","rows_read":%d,"rows_written":%d,"rows_rejected":0,"rows_filtered":0}\n' $n $w > "$4"
 `
 
+// TestPgloaderPeer runs the append scenario's baselines with pgloader, the peer, when it is
+// installed: it must load exactly what psql loads. pgloader is optional (CI does not install
+// it), so this is not a Test*Integration test that CI requires.
+func TestPgloaderPeer(t *testing.T) {
+	needPSQL(t)
+	if _, err := exec.LookPath("pgloader"); err != nil {
+		t.Skip("pgloader not installed (apt-get install pgloader)")
+	}
+	o := options{rows: 500, rounds: 2, psql: "psql", pgloader: "pgloader", dir: t.TempDir(), dsn: pgtest.NewDatabase(t),
+		only: "append", prefill: "full", skipXcetl: true, timeout: defaultTestTimeout}
+	var out strings.Builder
+	res, err := runBench(context.Background(), o, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := findContender(res, "append", "pgloader")
+	if c == nil || len(c.Runs) != 2 || c.Ratio <= 0 {
+		t.Fatalf("pgloader contender %+v\n%s", c, out.String())
+	}
+	if !strings.Contains(out.String(), "check: bench_pgloader and bench_copy hold identical rows") {
+		t.Errorf("no equality check of pgloader's table:\n%s", out.String())
+	}
+}
+
 func TestHarnessWithStandInIntegration(t *testing.T) {
 	needPSQL(t)
 	bin := filepath.Join(t.TempDir(), "xcetl-standin")
@@ -300,7 +373,7 @@ func TestHarnessWithStandInIntegration(t *testing.T) {
 			for _, tg := range res.Targets {
 				names[tg.Name] = true
 			}
-			for _, n := range []string{"append speed", "append memory", "upsert speed", "upsert memory", "flat memory"} {
+			for _, n := range []string{"append speed", "append memory", "upsert speed (full)", "upsert memory (full)", "flat memory"} {
 				if !names[n] {
 					t.Errorf("target %q not evaluated; got %+v", n, res.Targets)
 				}

@@ -87,4 +87,3 @@ func (b *bench) pgloaderCommands(file string) (string, []string, error) {
 	}
 	return cmds, env, nil
 }
-

@@ -20,7 +20,7 @@ import (
 
 // batchState is a worker's scratch space for one batch.
 type batchState struct {
-	work  []byte     // every value's IV ‖ padded plaintext, in place ciphertext
+	work  []byte // every value's IV ‖ padded plaintext, in place ciphertext
 	items []batchItem
 	queue []int // offsets in work of blocks waiting to be encrypted
 	lanes []byte

@@ -251,13 +251,13 @@ type Flusher interface {
 // Flush that fails names a row of one of the last MaxHeldPayloads payloads
 // written (RowError.Payload), so the loader keeps that many payloads'
 // origins and no more.
-const MaxHeldPayloads = 8
+const MaxHeldPayloads = 4
 
 // MaxStagedRows is the most rows of an upsert the loader lets a Flusher
 // stage before it flushes. To see that a batch repeats a key staged since
 // the last Flush, the loader keeps a hash of each such key (8 bytes); this
 // bounds that memory, whatever the size of the run.
-const MaxStagedRows = 1 << 17
+const MaxStagedRows = 1 << 16
 
 // ErrCheckRows is returned by Writer.Encode of a RowChecker when some row
 // holds a value the database cannot store.

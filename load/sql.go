@@ -450,9 +450,6 @@ type payload struct {
 	rows []int
 	n    int
 	data any
-	// keys hashes each payload row's key when an upsert is staged across
-	// batches (sql_defer.go).
-	keys []uint64
 }
 
 // Prepare implements Loader. It may run concurrently for different
@@ -507,7 +504,7 @@ func (l *SQL) Prepare(b *xcetl.Batch) error {
 	if rows != nil {
 		n = len(rows)
 	}
-	b.Payload = &payload{rows: rows, n: n, data: data, keys: l.keyHashes(b, rows)}
+	b.Payload = &payload{rows: rows, n: n, data: data}
 	return nil
 }
 

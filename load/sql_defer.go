@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"hash/maphash"
+	"slices"
 	"strconv"
 
 	"github.com/xcetl/xcetl"
@@ -34,8 +35,9 @@ type deferred struct {
 	f dialects.Flusher
 	// keys holds a hash of every key staged since the last flush (mode
 	// upsert only); seed hashes keys that are not a single integer.
-	keys *keySet
-	seed maphash.Seed
+	keys   *keySet
+	seed   maphash.Seed
+	hashes []uint64 // the current batch's, reused
 	// held are the last payloads written, for error messages; seq counts
 	// the payloads given to the writer.
 	held [dialects.MaxHeldPayloads + 1]heldPayload
@@ -68,17 +70,14 @@ func (l *SQL) startDefer() {
 	}
 }
 
-// keyHashes hashes the key of each payload row (in Prepare, concurrently).
-func (l *SQL) keyHashes(b *xcetl.Batch, rows []int) []uint64 {
+// keyHashes appends a hash of the key of each payload row to out.
+func (l *SQL) keyHashes(out []uint64, b *xcetl.Batch, rows []int) []uint64 {
 	d := l.def
-	if d == nil || d.keys == nil {
-		return nil
-	}
 	n := len(b.Rows)
 	if rows != nil {
 		n = len(rows)
 	}
-	out := make([]uint64, n)
+	out = slices.Grow(out, n)[:n]
 	var buf []byte
 	for i := range out {
 		r := i
@@ -117,12 +116,13 @@ func (l *SQL) writeDeferred(ctx context.Context, b *xcetl.Batch, p *payload) err
 		return nil
 	}
 	if d.keys != nil {
-		if d.keys.anyOf(p.keys) || d.keys.n+len(p.keys) > dialects.MaxStagedRows {
+		d.hashes = l.keyHashes(d.hashes[:0], b, p.rows)
+		if d.keys.anyOf(d.hashes) || d.keys.n+len(d.hashes) > dialects.MaxStagedRows {
 			if err := l.flush(ctx); err != nil {
 				return err
 			}
 		}
-		d.keys.add(p.keys)
+		d.keys.add(d.hashes)
 	}
 	d.seq++
 	h := &d.held[d.seq%len(d.held)]
@@ -239,10 +239,12 @@ func (s *keySet) anyOf(hs []uint64) bool {
 	return false
 }
 
-// add inserts hs, growing the table to stay at most half full.
+// add inserts hs, growing the table to stay at most half full (at first
+// to its size for dialects.MaxStagedRows keys, so that a run's table is
+// allocated once).
 func (s *keySet) add(hs []uint64) {
 	if need := 2 * (s.n + len(hs)); need > len(s.slots) {
-		size := max(len(s.slots), 1<<12)
+		size := max(len(s.slots), 2*dialects.MaxStagedRows)
 		for size < need {
 			size *= 2
 		}

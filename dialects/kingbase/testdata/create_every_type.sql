@@ -21,7 +21,7 @@ CREATE TABLE "every_type" (
   PRIMARY KEY ("id")
 );
 
--- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "every_type" ("id", "s", "s10", "f", "dec", "b", "d", "ts", "tstz", "by") FROM STDIN;
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

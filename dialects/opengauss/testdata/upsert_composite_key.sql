@@ -20,10 +20,10 @@ CREATE TABLE "residents" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_residents" AS SELECT "id", "姓名", "user", "order", "mixedcase" FROM "residents" WITH NO DATA;
 
--- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
--- once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or 131072 rows are staged (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
+-- for every 65536 rows staged and once at end, before COMMIT (commit: run: the rows of many batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged (the same in every DBCOMPATIBILITY; explain assumes A, the default, where varchar counts bytes: detected at connect)
 MERGE INTO "residents" t
 USING "xcetl_stage_residents" s
 ON (t."id" = s."id" AND t."姓名" = s."姓名")

@@ -15,7 +15,7 @@ CREATE TABLE "residents" (
   "mixedcase" timestamp
 );
 
--- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

@@ -21,7 +21,7 @@ CREATE TABLE "every_type" (
   PRIMARY KEY ("id")
 );
 
--- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
 COPY "every_type" ("id", "s", "s10", "f", "dec", "b", "d", "ts", "tstz", "by") FROM STDIN WITH (FORMAT binary);
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

@@ -10,7 +10,7 @@ BEGIN;
 -- once at start (replace: empties the table inside the run's transaction)
 TRUNCATE TABLE "My Schema"."订单";
 
--- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
 COPY "My Schema"."订单" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN WITH (FORMAT binary);
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

@@ -20,10 +20,10 @@ CREATE TABLE "public"."residents" (
 -- once at start (staging table for upsert, private to the session)
 CREATE TEMP TABLE "xcetl_stage_residents" AS SELECT "id", "姓名", "user", "order", "mixedcase" FROM "public"."residents" WITH NO DATA;
 
--- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
--- once at end, before COMMIT (commit: run: the rows of the whole run are staged and applied at once), and earlier when a batch repeats a key that is already staged or 131072 rows are staged
+-- for every 65536 rows staged and once at end, before COMMIT (commit: run: the rows of many batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged
 INSERT INTO "public"."residents" ("id", "姓名", "user", "order", "mixedcase")
 SELECT "id", "姓名", "user", "order", "mixedcase" FROM "xcetl_stage_residents"
 ON DUPLICATE KEY UPDATE "姓名" = VALUES("姓名"), "user" = VALUES("user"), "order" = VALUES("order"), "mixedcase" = VALUES("mixedcase");

@@ -10,7 +10,7 @@ BEGIN;
 -- once at start (replace: empties the table inside the run's transaction)
 TRUNCATE TABLE "My Schema"."订单";
 
--- per batch, streamed: one COPY carries up to 8 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "My Schema"."订单" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
 -- at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)

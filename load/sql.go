@@ -450,10 +450,14 @@ type payload struct {
 	rows []int
 	n    int
 	data any
+	// keys hashes each payload row's key when an upsert is staged across
+	// batches (sql_defer.go).
+	keys []uint64
 }
 
 // Prepare implements Loader. It may run concurrently for different
-// batches. It rejects rows the target cannot take (NULL key, NULL or — on
+// batches. Once the rows are encoded the batch lets go of their values
+// (b.Rows keeps its length, each row nil): only the payload is written. It rejects rows the target cannot take (NULL key, NULL or — on
 // servers that store the empty string as NULL — the empty string in a NOT NULL column, and what the
 // dialect refuses), compacts the batch, and for upsert keeps only the last
 // row of each key in the payload (the others stay in the batch: they are
@@ -504,7 +508,14 @@ func (l *SQL) Prepare(b *xcetl.Batch) error {
 	if rows != nil {
 		n = len(rows)
 	}
-	b.Payload = &payload{rows: rows, n: n, data: data}
+	b.Payload = &payload{rows: rows, n: n, data: data, keys: l.keyHashes(b, rows)}
+	// The payload holds the rows now, and the batch waits for its turn to
+	// be written with a few others: without its values — often most of
+	// it, every field boxed, and ciphertext five times the size of the
+	// text — the live heap is smaller, and with GOGC=200 three times so.
+	// b.Rows keeps its length (rows counted as written); a new slice, as
+	// a caller may still hold the old one.
+	b.Rows = make([][]any, len(b.Rows))
 	return nil
 }
 

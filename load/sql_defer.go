@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"hash/maphash"
-	"slices"
 	"strconv"
 
 	"github.com/xcetl/xcetl"
@@ -35,9 +34,8 @@ type deferred struct {
 	f dialects.Flusher
 	// keys holds a hash of every key staged since the last flush (mode
 	// upsert only); seed hashes keys that are not a single integer.
-	keys   *keySet
-	seed   maphash.Seed
-	hashes []uint64 // the current batch's, reused
+	keys *keySet
+	seed maphash.Seed
 	// held are the last payloads written, for error messages; seq counts
 	// the payloads given to the writer.
 	held [dialects.MaxHeldPayloads + 1]heldPayload
@@ -70,14 +68,18 @@ func (l *SQL) startDefer() {
 	}
 }
 
-// keyHashes appends a hash of the key of each payload row to out.
-func (l *SQL) keyHashes(out []uint64, b *xcetl.Batch, rows []int) []uint64 {
+// keyHashes hashes the key of each payload row (in Prepare, concurrently;
+// nil unless an upsert is staged across batches).
+func (l *SQL) keyHashes(b *xcetl.Batch, rows []int) []uint64 {
 	d := l.def
+	if d == nil || d.keys == nil {
+		return nil
+	}
 	n := len(b.Rows)
 	if rows != nil {
 		n = len(rows)
 	}
-	out = slices.Grow(out, n)[:n]
+	out := make([]uint64, n)
 	var buf []byte
 	for i := range out {
 		r := i
@@ -116,13 +118,12 @@ func (l *SQL) writeDeferred(ctx context.Context, b *xcetl.Batch, p *payload) err
 		return nil
 	}
 	if d.keys != nil {
-		d.hashes = l.keyHashes(d.hashes[:0], b, p.rows)
-		if d.keys.anyOf(d.hashes) || d.keys.n+len(d.hashes) > dialects.MaxStagedRows {
+		if d.keys.anyOf(p.keys) || d.keys.n+len(p.keys) > dialects.MaxStagedRows {
 			if err := l.flush(ctx); err != nil {
 				return err
 			}
 		}
-		d.keys.add(d.hashes)
+		d.keys.add(p.keys)
 	}
 	d.seq++
 	h := &d.held[d.seq%len(d.held)]

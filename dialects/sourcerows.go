@@ -1,0 +1,84 @@
+package dialects
+
+import (
+	"database/sql"
+
+	"github.com/xcetl/xcetl"
+)
+
+// SnapshotNoter is implemented by source dialects that know when a table
+// has no snapshot to read in (MySQL's MyISAM): the note is logged as a
+// warning, "" when the table's reads are consistent.
+type SnapshotNoter interface {
+	SnapshotNote(t *SourceTable) string
+}
+
+// sqlRows streams a database/sql result for Stream implementations.
+type sqlRows struct {
+	rows  *sql.Rows
+	raw   []sql.RawBytes
+	typed []any
+	dest  []any
+	vals  []any
+	scrub *xcetl.Scrubber
+	err   error
+}
+
+// NewRawRows wraps a result whose driver sends every value as text or
+// bytes (go-sql-driver/mysql): values are scanned as sql.RawBytes, without
+// a copy, and are valid until the next Next.
+func NewRawRows(rows *sql.Rows, columns int, scrub *xcetl.Scrubber) SourceRows {
+	r := &sqlRows{rows: rows, raw: make([]sql.RawBytes, columns), dest: make([]any, columns), vals: make([]any, columns), scrub: scrub}
+	for i := range r.raw {
+		r.dest[i] = &r.raw[i]
+	}
+	return r
+}
+
+// NewTypedRows wraps a result whose driver returns typed values (int64,
+// float64, string, []byte, time.Time: SQLite, go-ora, dm).
+func NewTypedRows(rows *sql.Rows, columns int, scrub *xcetl.Scrubber) SourceRows {
+	r := &sqlRows{rows: rows, typed: make([]any, columns), dest: make([]any, columns), scrub: scrub}
+	for i := range r.typed {
+		r.dest[i] = &r.typed[i]
+	}
+	return r
+}
+
+func (r *sqlRows) Next() bool {
+	if r.err != nil || !r.rows.Next() {
+		return false
+	}
+	if err := r.rows.Scan(r.dest...); err != nil {
+		r.err = err
+		return false
+	}
+	return true
+}
+
+func (r *sqlRows) Values() []any {
+	if r.typed != nil {
+		return r.typed
+	}
+	for i, b := range r.raw {
+		if b == nil {
+			r.vals[i] = nil
+		} else {
+			r.vals[i] = []byte(b)
+		}
+	}
+	return r.vals
+}
+
+func (r *sqlRows) Err() error {
+	err := r.err
+	if err == nil {
+		err = r.rows.Err()
+	}
+	if err != nil && r.scrub != nil {
+		return r.scrub.ScrubError(err)
+	}
+	return err
+}
+
+func (r *sqlRows) Close() error { return r.rows.Close() }

@@ -94,3 +94,11 @@ func LimitOffsetBoundary(from, col, where, ph string, offset int64) string {
 	return "SELECT " + col + " FROM " + from + " WHERE " + cond + " ORDER BY " + col +
 		" LIMIT 1 OFFSET " + strconv.FormatInt(offset, 10)
 }
+
+// QualifiedSourceName renders t with d's quoting: `schema`.`table` or `table`.
+func QualifiedSourceName(d SourceDialect, t Table) string {
+	if t.Schema == "" {
+		return d.Quote(t.Name)
+	}
+	return d.Quote(t.Schema) + "." + d.Quote(t.Name)
+}

@@ -1,0 +1,289 @@
+package sql
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+// The checkpoints of a run with commit: batch: the plan (committed with
+// the first batch) and the progress (with every batch).
+const (
+	planKey     = "sql/plan"
+	progressKey = "sql/progress"
+)
+
+// maxRangeChunks bounds the chunks of an integer column split by value
+// ranges; a sparser column is split by boundary values found in the
+// database instead.
+const maxRangeChunks = 100000
+
+// chunkRange is one chunk: chunk column values in (Lo, Hi], nil for an open
+// end; Null for the rows whose chunk column is NULL. Bounds are encodeKey
+// text.
+type chunkRange struct {
+	Lo   *string `json:"lo,omitempty"`
+	Hi   *string `json:"hi,omitempty"`
+	Null bool    `json:"null,omitempty"`
+}
+
+// plan is the chunks of a run, kept by a resumed run.
+type plan struct {
+	Run string `json:"run"`
+	// Source fingerprints what was read (driver, table or query, where,
+	// chunk column, columns): a resumed run with a different source starts
+	// afresh.
+	Source string       `json:"source"`
+	Chunks []chunkRange `json:"chunks"`
+}
+
+// progressState is how far a run got: chunks read to their end, and the
+// order key reached in the chunks in flight.
+type progressState struct {
+	Run string `json:"run"`
+	// Done lists the finished chunks as ranges [first, last].
+	Done [][2]int `json:"done,omitempty"`
+	// At maps a chunk in flight to the order key of its last row handed on.
+	At map[string][]string `json:"at,omitempty"`
+	// Complete: the run read everything; the next run starts afresh.
+	Complete bool `json:"complete,omitempty"`
+}
+
+func (p *progressState) isDone(i int) bool {
+	for _, r := range p.Done {
+		if i >= r[0] && i <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// finish marks chunk i done and forgets its position.
+func (p *progressState) finish(i int) {
+	delete(p.At, strconv.Itoa(i))
+	p.Done = append(p.Done, [2]int{i, i})
+	sort.Slice(p.Done, func(a, b int) bool { return p.Done[a][0] < p.Done[b][0] })
+	merged := p.Done[:1]
+	for _, r := range p.Done[1:] {
+		last := &merged[len(merged)-1]
+		if r[0] <= last[1]+1 {
+			last[1] = max(last[1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	p.Done = merged
+}
+
+func (p *progressState) checkpoint() xcetl.Checkpoint {
+	data, _ := json.Marshal(p)
+	return xcetl.Checkpoint{Key: progressKey, Value: data}
+}
+
+func (pl *plan) checkpoint() xcetl.Checkpoint {
+	data, _ := json.Marshal(pl)
+	return xcetl.Checkpoint{Key: planKey, Value: data}
+}
+
+// fingerprint identifies the configured source for resumes.
+func (e *Extractor) fingerprint() string {
+	chunk := ""
+	if e.key != nil && e.key.chunk != nil {
+		chunk = e.key.chunk.name
+	}
+	h := sha256.Sum256([]byte(strings.Join([]string{e.spec.Driver, e.spec.Table, e.spec.Query, e.spec.Where, chunk,
+		strings.Join(e.schema.Names(), ","), strconv.Itoa(e.chunkRows())}, "\x00")))
+	return hex.EncodeToString(h[:8])
+}
+
+// resumeState is what Resume found.
+type resumeState struct {
+	plan     plan
+	progress progressState
+}
+
+// Resume implements extract.Resumer.
+func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
+	if !e.opened {
+		return e.errorf("Resume called before Open")
+	}
+	if e.wm != nil {
+		if err := e.wm.Resume(ctx, state); err != nil {
+			return e.errorf("%w", err)
+		}
+	}
+	if !e.perBatch {
+		return nil
+	}
+	cps, err := state.ReadCheckpoints(ctx, "sql/")
+	if err != nil {
+		return e.errorf("read the committed progress: %w", err)
+	}
+	rawPlan, okPlan := cps[planKey]
+	rawProg, okProg := cps[progressKey]
+	if !okPlan || !okProg {
+		return nil
+	}
+	var rs resumeState
+	if err := json.Unmarshal(rawPlan, &rs.plan); err != nil {
+		return e.errorf("the stored plan is unreadable (was xcetl_state edited by hand?): %w", err)
+	}
+	if err := json.Unmarshal(rawProg, &rs.progress); err != nil {
+		return e.errorf("the stored progress is unreadable (was xcetl_state edited by hand?): %w", err)
+	}
+	switch {
+	case rs.progress.Complete || rs.progress.Run != rs.plan.Run:
+		return nil
+	case rs.plan.Source != e.fingerprint():
+		e.log.Warn("sql source: the interrupted run read another source (table, query, where, chunking or columns changed): reading from the start; in append mode the rows it committed are loaded again",
+			"run", rs.plan.Run)
+		return nil
+	}
+	e.resume = &rs
+	done := 0
+	for _, r := range rs.progress.Done {
+		done += r[1] - r[0] + 1
+	}
+	e.log.Info("sql source: resuming an interrupted run", "run", rs.plan.Run, "chunks", len(rs.plan.Chunks), "done", done, "in_flight", len(rs.progress.At))
+	return nil
+}
+
+// makePlan splits the rows into chunks (see the package comment).
+func (e *Extractor) makePlan(ctx context.Context, where string, args []any) (plan, error) {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	pl := plan{Run: hex.EncodeToString(rnd[:]), Source: e.fingerprint()}
+	k := e.key
+	if k == nil || k.chunk == nil {
+		pl.Chunks = []chunkRange{{}}
+		return pl, nil
+	}
+	rows, err := e.conn.Query(ctx, dialects.MinMaxSQL(e.from, k.chunk.quoted, where), args...)
+	if err != nil {
+		return pl, e.errorf("plan the chunks: %w", err)
+	}
+	var bounds []string
+	if len(rows) == 1 && rows[0][0] != nil && rows[0][1] != nil {
+		bounds, err = e.boundaries(ctx, rows[0][0], rows[0][1], where, args)
+		if err != nil {
+			return pl, err
+		}
+	}
+	var lo *string
+	for i := range bounds {
+		pl.Chunks = append(pl.Chunks, chunkRange{Lo: lo, Hi: &bounds[i]})
+		lo = &bounds[i]
+	}
+	pl.Chunks = append(pl.Chunks, chunkRange{Lo: lo})
+	if k.chunk.nullable {
+		pl.Chunks = append(pl.Chunks, chunkRange{Null: true})
+	}
+	return pl, nil
+}
+
+// boundaries returns the inner chunk bounds between the chunk column's min
+// and max (raw values).
+func (e *Extractor) boundaries(ctx context.Context, rawMin, rawMax any, where string, args []any) ([]string, error) {
+	k := e.key.chunk
+	step := int64(e.chunkRows())
+	minV, err := k.read.Decode(rawMin)
+	if err != nil {
+		return nil, e.errorf("plan the chunks: min(%s): %w", k.name, err)
+	}
+	maxV, err := k.read.Decode(rawMax)
+	if err != nil {
+		return nil, e.errorf("plan the chunks: max(%s): %w", k.name, err)
+	}
+	if lo, ok := minV.(int64); ok {
+		hi := maxV.(int64)
+		if span := (hi - lo) / step; span >= 0 && span < maxRangeChunks {
+			var out []string
+			for b := lo - 1 + step; b < hi && b >= lo; b += step {
+				out = append(out, strconv.FormatInt(b, 10))
+			}
+			return out, nil
+		}
+	}
+	var out []string
+	cur := minV
+	for {
+		q := dialects.NewSelect(e.d)
+		for _, a := range args {
+			q.Arg(a)
+		}
+		ph := q.Arg(cur)
+		rows, err := e.conn.Query(ctx, e.d.BoundarySQL(e.from, k.quoted, where, ph, step-1), q.Args()...)
+		if err != nil {
+			return nil, e.errorf("plan the chunks: %w", err)
+		}
+		if len(rows) == 0 || rows[0][0] == nil {
+			return out, nil
+		}
+		next, err := k.read.Decode(rows[0][0])
+		if err != nil {
+			return nil, e.errorf("plan the chunks: %s: %w", k.name, err)
+		}
+		text, err := encodeKey(next)
+		if err != nil {
+			return nil, e.errorf("chunk column %s: %w", k.name, err)
+		}
+		out = append(out, text)
+		cur = next
+	}
+}
+
+// chunkConds adds chunk i's conditions to q.
+func (e *Extractor) chunkConds(q *dialects.Select, c chunkRange) error {
+	k := e.key
+	if k == nil || k.chunk == nil {
+		return nil
+	}
+	col := k.chunk.quoted
+	if c.Null {
+		q.Where(col + " IS NULL")
+		return nil
+	}
+	kind := k.chunk.read.Type.Kind
+	if c.Lo != nil {
+		v, err := decodeKey(*c.Lo, kind)
+		if err != nil {
+			return e.errorf("chunk bound %q: %w", *c.Lo, err)
+		}
+		q.Where(col + " > " + q.Arg(v))
+	}
+	if c.Hi != nil {
+		v, err := decodeKey(*c.Hi, kind)
+		if err != nil {
+			return e.errorf("chunk bound %q: %w", *c.Hi, err)
+		}
+		q.Where(col + " <= " + q.Arg(v))
+	}
+	if c.Lo == nil && c.Hi == nil && k.chunk.nullable {
+		q.Where(col + " IS NOT NULL")
+	}
+	return nil
+}
+
+// fmtChunk renders a chunk for messages.
+func fmtChunk(c chunkRange) string {
+	if c.Null {
+		return "NULL"
+	}
+	lo, hi := "-∞", "+∞"
+	if c.Lo != nil {
+		lo = *c.Lo
+	}
+	if c.Hi != nil {
+		hi = *c.Hi
+	}
+	return fmt.Sprintf("(%s, %s]", lo, hi)
+}

@@ -1,0 +1,459 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+// job is one chunk for a reader: its index in the plan, and the order key
+// after which to continue (nil: from the chunk's start).
+type job struct {
+	index int
+	after []string
+}
+
+// piece is what a reader hands to Next: up to a batch of rows of one chunk.
+type piece struct {
+	rows    [][]any
+	rejects []xcetl.Reject
+	chunk   int
+	last    []string // order key of the last row read (nil: none in this piece)
+	done    bool     // the chunk ends with this piece
+	err     error
+}
+
+// runState is a run's readers.
+type runState struct {
+	ctx      context.Context
+	cancel   context.CancelFunc
+	out      chan piece
+	wg       sync.WaitGroup
+	conns    []dialects.SourceConn // the readers' sessions other than e.conn
+	plan     plan
+	progress progressState
+	sentPlan bool
+	final    bool // the closing batch was handed on
+	where    string
+	args     []any
+	size     int
+}
+
+// start plans the run, starts the snapshot and the readers.
+func (e *Extractor) start(ctx context.Context, size int) error {
+	r := &runState{size: max(size, 1)}
+	q := dialects.NewSelect(e.d)
+	if w := strings.TrimSpace(e.spec.Where); w != "" {
+		q.Where(w)
+	}
+	if v, ok, err := e.whereSince(); err != nil {
+		return err
+	} else if ok {
+		op := " > "
+		if e.spec.Incremental.Inclusive {
+			op = " >= "
+		}
+		q.Where(e.d.Quote(e.wm.Column()) + op + q.Arg(v))
+	}
+	r.where, r.args = q.WhereSQL(), q.Args()
+	if e.resume != nil {
+		r.plan, r.progress = e.resume.plan, e.resume.progress
+		r.sentPlan = true
+	} else {
+		pl, err := e.makePlan(ctx, r.where, r.args)
+		if err != nil {
+			return err
+		}
+		r.plan, r.progress = pl, progressState{Run: pl.Run}
+	}
+	if r.progress.At == nil {
+		r.progress.At = map[string][]string{}
+	}
+	var jobs []job
+	for i := range r.plan.Chunks {
+		if !r.progress.isDone(i) {
+			jobs = append(jobs, job{index: i, after: r.progress.At[strconv.Itoa(i)]})
+		}
+	}
+	readers, err := e.openReaders(ctx, r, min(e.spec.Parallel, max(len(jobs), 1)))
+	if err != nil {
+		return err
+	}
+	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	r.out = make(chan piece, 2*len(readers))
+	queue := make(chan job, len(jobs))
+	for _, j := range jobs {
+		queue <- j
+	}
+	close(queue)
+	for _, c := range readers {
+		r.wg.Add(1)
+		go func(c dialects.SourceConn) {
+			defer r.wg.Done()
+			e.reader(r, c, queue)
+		}(c)
+	}
+	go func() { r.wg.Wait(); close(r.out) }()
+	e.run = r
+	e.log.Info("sql source: reading", "source", e.what(), "chunks", len(r.plan.Chunks), "to_read", len(jobs), "readers", len(readers))
+	return nil
+}
+
+// openReaders returns the sessions that read, each in the run's snapshot:
+// the first session itself for one reader; otherwise new sessions put
+// into one snapshot by the first (or each in its own, with snapshot:
+// per_reader).
+func (e *Extractor) openReaders(ctx context.Context, r *runState, n int) ([]dialects.SourceConn, error) {
+	if n <= 1 {
+		if err := e.conn.BeginRead(ctx); err != nil {
+			return nil, e.errorf("%w", err)
+		}
+		return []dialects.SourceConn{e.conn}, nil
+	}
+	for len(r.conns) < n {
+		c, err := e.d.OpenSource(ctx, e.spec.DSN.Reveal(), dialects.SourceEnv{Logger: e.log, BaseDir: e.env.BaseDir})
+		if err != nil {
+			e.closeConns(r)
+			return nil, e.errorf("reader %d: %w", len(r.conns)+1, err)
+		}
+		r.conns = append(r.conns, c)
+	}
+	if e.spec.Snapshot == "per_reader" {
+		for _, c := range r.conns {
+			if err := c.BeginRead(ctx); err != nil {
+				e.closeConns(r)
+				return nil, e.errorf("%w", err)
+			}
+		}
+		e.log.Info("sql source: each reader reads in its own snapshot (snapshot: per_reader)", "readers", n)
+		return r.conns, nil
+	}
+	var tables []dialects.Table
+	if e.st != nil {
+		tables = []dialects.Table{e.st.Table}
+	}
+	how, err := e.conn.ShareSnapshot(ctx, tables, r.conns)
+	if err != nil {
+		e.closeConns(r)
+		if errors.Is(err, dialects.ErrNoSharedSnapshot) {
+			return nil, e.errorf("%d readers cannot share one snapshot on %s: %w; use parallel: 1, or snapshot: per_reader if the readers may see different points in time", n, e.d.Product(), err)
+		}
+		return nil, e.errorf("%w", err)
+	}
+	e.log.Info("sql source: readers share one snapshot", "how", how)
+	return r.conns, nil
+}
+
+func (e *Extractor) closeConns(r *runState) {
+	for _, c := range r.conns {
+		_ = c.Close(context.Background())
+	}
+	r.conns = nil
+}
+
+// stop cancels the readers, waits for them and closes their sessions.
+func (r *runState) stop() error {
+	r.cancel()
+	for range r.out {
+	}
+	r.wg.Wait()
+	var errs []error
+	for _, c := range r.conns {
+		errs = append(errs, c.Close(context.Background()))
+	}
+	return errors.Join(errs...)
+}
+
+// send hands a piece to Next; false when the run was cancelled.
+func (r *runState) send(p piece) bool {
+	select {
+	case r.out <- p:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
+}
+
+// reader reads chunks from the queue until it is empty.
+func (e *Extractor) reader(r *runState, c dialects.SourceConn, queue <-chan job) {
+	for j := range queue {
+		if err := e.readChunk(r, c, j); err != nil {
+			r.send(piece{err: err})
+			r.cancel()
+			return
+		}
+	}
+}
+
+// readChunk streams one chunk and sends its rows in pieces.
+func (e *Extractor) readChunk(r *runState, c dialects.SourceConn, j job) error {
+	ch := r.plan.Chunks[j.index]
+	q := dialects.NewSelect(e.d)
+	for _, a := range r.args {
+		q.Arg(a)
+	}
+	if r.where != "" {
+		q.Where(r.where)
+	}
+	if err := e.chunkConds(q, ch); err != nil {
+		return err
+	}
+	order := e.key.order
+	if ch.Null {
+		order = e.key.nullOrder
+	}
+	var orderBy []string
+	if e.perBatch {
+		for _, k := range order {
+			orderBy = append(orderBy, k.quoted)
+		}
+		if j.after != nil {
+			vals := make([]any, len(order))
+			for i, k := range order {
+				v, err := decodeKey(j.after[i], k.read.Type.Kind)
+				if err != nil {
+					return e.errorf("the stored position %v in chunk %s: %w", j.after, fmtChunk(ch), err)
+				}
+				vals[i] = v
+			}
+			q.Where(q.KeyAfter(orderBy, vals))
+		}
+	}
+	exprs := make([]string, 0, len(e.reads)+len(e.key.extra))
+	for _, rd := range e.reads {
+		exprs = append(exprs, rd.Expr)
+	}
+	for _, k := range e.key.extra {
+		exprs = append(exprs, k.read.Expr)
+	}
+	rows, err := c.Stream(r.ctx, q.SQL(exprs, e.from, orderBy), q.Args()...)
+	if err != nil {
+		return e.errorf("read chunk %s: %w", fmtChunk(ch), err)
+	}
+	defer rows.Close()
+	return e.drain(r, rows, j.index, ch, order)
+}
+
+// drain decodes a chunk's rows and sends them in pieces.
+func (e *Extractor) drain(r *runState, rows dialects.SourceRows, index int, ch chunkRange, order []keyCol) error {
+	ncol := len(e.reads)
+	cur := piece{chunk: index}
+	var keyVals []any
+	var prevKey string
+	checkUnique := e.perBatch && !e.key.unique
+	// One allocation for the values of a piece's rows.
+	slab, used := make([]any, r.size*ncol), 0
+	for rows.Next() {
+		vals := rows.Values()
+		if used == r.size {
+			slab, used = make([]any, r.size*ncol), 0
+		}
+		row := slab[used*ncol : (used+1)*ncol : (used+1)*ncol]
+		used++
+		var reject *xcetl.Reject
+		reject, keyVals = e.decodeRow(vals, row, order, keyVals)
+		if reject != nil {
+			cur.rejects = append(cur.rejects, *reject)
+		} else {
+			cur.rows = append(cur.rows, row)
+		}
+		if e.perBatch {
+			last, err := encodeKeys(keyVals)
+			if err != nil {
+				return e.errorf("%w", err)
+			}
+			if checkUnique {
+				joined := strings.Join(last, "\x00")
+				if joined == prevKey && prevKey != "" {
+					return e.errorf("chunk column %q is not unique (%v appears twice), so a run with commit: batch could not resume exactly by it: choose a unique chunk column, or use commit: run", e.key.chunk.name, last)
+				}
+				prevKey = joined
+			}
+			cur.last = last
+		}
+		if len(cur.rows)+len(cur.rejects) >= r.size {
+			if !r.send(cur) {
+				return r.ctx.Err()
+			}
+			cur = piece{chunk: index}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return e.errorf("read chunk %s: %w", fmtChunk(ch), err)
+	}
+	cur.done = true
+	if !r.send(cur) {
+		return r.ctx.Err()
+	}
+	return nil
+}
+
+// decodeRow decodes the values of one row into row; it returns the reject
+// when a value cannot be read, and the order key's values.
+func (e *Extractor) decodeRow(vals, row []any, order []keyCol, keyVals []any) (*xcetl.Reject, []any) {
+	var reject *xcetl.Reject
+	for i := range row {
+		v := vals[i]
+		if v == nil {
+			continue
+		}
+		out, err := e.reads[i].Decode(v)
+		if err != nil {
+			if reject == nil {
+				reject = e.reject(vals, i, err)
+			}
+			continue
+		}
+		row[i] = out
+	}
+	if !e.perBatch {
+		return reject, keyVals
+	}
+	keyVals = keyVals[:0]
+	for _, k := range order {
+		if k.pos < len(row) {
+			if row[k.pos] == nil && vals[k.pos] != nil {
+				v, _ := k.read.Decode(vals[k.pos])
+				keyVals = append(keyVals, v)
+				continue
+			}
+			keyVals = append(keyVals, row[k.pos])
+			continue
+		}
+		v, _ := k.read.Decode(vals[k.pos])
+		keyVals = append(keyVals, v)
+	}
+	return reject, keyVals
+}
+
+func encodeKeys(vals []any) ([]string, error) {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		s, err := encodeKey(v)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// reject describes a row with a value that cannot be read.
+func (e *Extractor) reject(vals []any, col int, err error) *xcetl.Reject {
+	raw := make([]string, len(e.reads))
+	for i := range raw {
+		if vals[i] != nil {
+			raw[i], _ = dialects.TextOf(vals[i])
+		}
+	}
+	reason := err.Error()
+	if !errors.Is(err, dialects.ErrRejectValue) {
+		reason = "cannot read the value: " + reason
+	}
+	reason = strings.TrimPrefix(reason, dialects.ErrRejectValue.Error()+": ")
+	if key := e.rowKey(vals); key != "" {
+		reason += " (row " + key + ")"
+	}
+	return &xcetl.Reject{Origin: xcetl.Origin{File: e.origin}, Raw: raw, Column: e.schema.Columns[col].Name, Field: col + 1, Reason: reason}
+}
+
+// rowKey renders the primary key of a row for messages: "id=7".
+func (e *Extractor) rowKey(vals []any) string {
+	if e.key == nil || len(e.key.order) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range e.key.order {
+		s, _ := dialects.TextOf(vals[k.pos])
+		parts = append(parts, k.name+"="+s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Next implements extract.Extractor.
+func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
+	if !e.opened {
+		return nil, e.errorf("Next called before Open")
+	}
+	if e.run == nil {
+		if err := e.start(ctx, max); err != nil {
+			return nil, err
+		}
+	}
+	r := e.run
+	for {
+		var p piece
+		var ok bool
+		select {
+		case p, ok = <-r.out:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if !ok {
+			return e.closing()
+		}
+		if p.err != nil {
+			return nil, p.err
+		}
+		if len(p.rows) == 0 && len(p.rejects) == 0 && !e.perBatch {
+			continue
+		}
+		return e.batch(p)
+	}
+}
+
+// batch turns a piece into a batch with its checkpoints.
+func (e *Extractor) batch(p piece) (*xcetl.Batch, error) {
+	r := e.run
+	b := &xcetl.Batch{Schema: e.schema, Rows: p.rows, Rejects: p.rejects, Origin: make([]xcetl.Origin, len(p.rows))}
+	start := e.done.Add(int64(len(p.rows)+len(p.rejects))) - int64(len(p.rows)+len(p.rejects))
+	for i := range b.Origin {
+		b.Origin[i] = xcetl.Origin{File: e.origin, Record: start + int64(i) + 1}
+	}
+	if e.wm != nil {
+		if err := e.wm.Track(b); err != nil {
+			return nil, e.errorf("%w", err)
+		}
+	}
+	if e.perBatch {
+		if p.done {
+			r.progress.finish(p.chunk)
+		} else if p.last != nil {
+			r.progress.At[strconv.Itoa(p.chunk)] = p.last
+		}
+		if !r.sentPlan {
+			b.Checkpoints = append(b.Checkpoints, r.plan.checkpoint())
+			r.sentPlan = true
+		}
+		b.Checkpoints = append(b.Checkpoints, r.progress.checkpoint())
+	}
+	return b, nil
+}
+
+// closing hands on, once, an empty batch that commits the end of the run:
+// the progress marked complete (the next run starts afresh) and the
+// watermark reached.
+func (e *Extractor) closing() (*xcetl.Batch, error) {
+	r := e.run
+	if r.final {
+		return nil, io.EOF
+	}
+	r.final = true
+	b := &xcetl.Batch{Schema: e.schema}
+	if e.perBatch {
+		b.Checkpoints = append(b.Checkpoints, (&progressState{Run: r.plan.Run, Complete: true}).checkpoint())
+	}
+	if e.wm != nil {
+		e.wm.Attach(b)
+	}
+	if len(b.Checkpoints) == 0 {
+		return nil, io.EOF
+	}
+	return b, nil
+}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/xcetl/xcetl/all"
 	"github.com/xcetl/xcetl"
+	_ "github.com/xcetl/xcetl/all"
 	"github.com/xcetl/xcetl/dialects"
 	"github.com/xcetl/xcetl/dialects/dialecttest"
 	"github.com/xcetl/xcetl/internal/mytest"

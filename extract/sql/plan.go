@@ -214,14 +214,23 @@ func (e *Extractor) boundaries(ctx context.Context, rawMin, rawMax any, where st
 		}
 	}
 	var out []string
-	cur := minV
+	// Every chunk holds step rows: the first counts min itself, so its
+	// bound is step-1 rows after min (min itself when step is 1).
+	cur, offset := minV, step-2
+	if step == 1 {
+		text, err := encodeKey(minV)
+		if err != nil {
+			return nil, e.errorf("chunk column %s: %w", k.name, err)
+		}
+		out, offset = append(out, text), 0
+	}
 	for {
 		q := dialects.NewSelect(e.d)
 		for _, a := range args {
 			q.Arg(a)
 		}
 		ph := q.Arg(cur)
-		rows, err := e.conn.Query(ctx, e.d.BoundarySQL(e.from, k.quoted, where, ph, step-1), q.Args()...)
+		rows, err := e.conn.Query(ctx, e.d.BoundarySQL(e.from, k.quoted, where, ph, offset), q.Args()...)
 		if err != nil {
 			return nil, e.errorf("plan the chunks: %w", err)
 		}
@@ -237,7 +246,7 @@ func (e *Extractor) boundaries(ctx context.Context, rawMin, rawMax any, where st
 			return nil, e.errorf("chunk column %s: %w", k.name, err)
 		}
 		out = append(out, text)
-		cur = next
+		cur, offset = next, step-1
 	}
 }
 

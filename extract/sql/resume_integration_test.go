@@ -133,7 +133,7 @@ target: {type: sqlite, dsn: "${DST}", table: t, batch_size: 40, commit: batch}
 			if tc.table == "coded" {
 				col = "code"
 			}
-			if err := db.QueryRow("SELECT count(*), count(DISTINCT " + col + ") FROM t").Scan(&n, &d); err != nil || n != 500 || d != 500 {
+			if err := db.QueryRow("SELECT count(*), count(DISTINCT "+col+") FROM t").Scan(&n, &d); err != nil || n != 500 || d != 500 {
 				t.Errorf("target holds %d rows (%d distinct), %v; want 500", n, d, err)
 			}
 		})

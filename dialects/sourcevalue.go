@@ -284,3 +284,26 @@ func TextDecoder(t xcetl.Type) func(any) (any, error) {
 	}
 	return DecodeString
 }
+
+// DecimalWithScale returns a decimal decoder for databases that may hand
+// a decimal column's value over as a number (SQLite stores NUMERIC values
+// that fit as integers or floats): numbers are written with exactly scale
+// digits after the point, as the column declares; text is read as it is.
+func DecimalWithScale(scale int) func(any) (any, error) {
+	return func(v any) (any, error) {
+		switch x := v.(type) {
+		case int64:
+			s := strconv.FormatInt(x, 10)
+			if scale > 0 {
+				s += "." + strings.Repeat("0", scale)
+			}
+			return xcetl.Decimal(s), nil
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, rejectf("%v is not a decimal number", x)
+			}
+			return xcetl.Decimal(strconv.FormatFloat(x, 'f', scale, 64)), nil
+		}
+		return DecodeDecimal(v)
+	}
+}

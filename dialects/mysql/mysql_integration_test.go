@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xcetl/xcetl/dialects"
+	"github.com/xcetl/xcetl/dialects/sourcetest"
 	"github.com/xcetl/xcetl/internal/mytest"
 )
 
@@ -151,4 +152,9 @@ func TestDescribeGridIntegration(t *testing.T) {
 	if err != nil || len(tables) != len(mytest.Grid()) {
 		t.Errorf("tables %v %v", tables, err)
 	}
+}
+
+func TestSourceConformanceIntegration(t *testing.T) {
+	dsn := mytest.NewDatabase(t)
+	sourcetest.Run(t, Dialect{}, dsn, func(t testing.TB, stmts ...string) { mytest.Exec(t, dsn, stmts...) })
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
+	"github.com/xcetl/xcetl/dialects/sourcetest"
 )
 
 func TestParseTable(t *testing.T) {
@@ -102,4 +103,13 @@ func TestReadColumnUnsupportedAndOverrides(t *testing.T) {
 			t.Errorf("%s: %v %v, want %v", native, r.Type, err, want)
 		}
 	}
+}
+
+func TestGoldenCatalogAndTypes(t *testing.T) {
+	sourcetest.GoldenCatalog(t, Dialect{})
+	sourcetest.GoldenTypes(t, Dialect{}, []string{"tinyint(1)", "tinyint(4)", "smallint(5) unsigned", "int(10) unsigned zerofill",
+		"bigint(20)", "bigint(20) unsigned", "decimal(65,30)", "decimal(12,2)", "float", "double", "bit(1)", "bit(12)", "bit(64)",
+		"date", "datetime", "datetime(6)", "timestamp", "timestamp(3)", "time(2)", "year(4)", "char(6)", "varchar(64)", "text",
+		"longtext", "enum('红','green')", "set('a','b')", "json", "binary(16)", "varbinary(255)", "blob", "longblob", "uuid",
+		"inet6", "geometry", "point", "vector(3)"})
 }

@@ -401,4 +401,3 @@ func texts(row []any) []string {
 	}
 	return out
 }
-

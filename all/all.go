@@ -10,6 +10,7 @@ import (
 	_ "github.com/xcetl/xcetl/dialects/kingbase"
 	_ "github.com/xcetl/xcetl/dialects/mysql" // source only
 	_ "github.com/xcetl/xcetl/dialects/opengauss"
+	_ "github.com/xcetl/xcetl/dialects/oracle" // source only
 	_ "github.com/xcetl/xcetl/dialects/postgres"
 	_ "github.com/xcetl/xcetl/dialects/sqlite"
 	_ "github.com/xcetl/xcetl/load"

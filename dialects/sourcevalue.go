@@ -304,6 +304,34 @@ func DecimalWithScale(scale int) func(any) (any, error) {
 			}
 			return xcetl.Decimal(strconv.FormatFloat(x, 'f', scale, 64)), nil
 		}
-		return DecodeDecimal(v)
+		d, err := DecodeDecimal(v)
+		if err != nil {
+			return nil, err
+		}
+		return xcetl.Decimal(PadDecimal(string(d.(xcetl.Decimal)), scale)), nil
 	}
+}
+
+// PadDecimal writes a decimal's text with a leading zero before the point
+// (".5" → "0.5", as Oracle's TO_CHAR writes it) and at least scale digits
+// after it ("12.5" → "12.50"); it never drops digits.
+func PadDecimal(s string, scale int) string {
+	if s == "NaN" || strings.HasSuffix(s, "Infinity") {
+		return s
+	}
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	if strings.HasPrefix(s, ".") {
+		s = "0" + s
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) < scale {
+		frac += strings.Repeat("0", scale-len(frac))
+	}
+	if frac == "" {
+		return sign + whole
+	}
+	return sign + whole + "." + frac
 }

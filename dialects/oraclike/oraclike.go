@@ -262,7 +262,6 @@ func (d *Dialect) OpenSource(ctx context.Context, dsn string, env dialects.Sourc
 	return cn, nil
 }
 
-
 // Query implements dialects.SourceConn.
 func (c *conn) Query(ctx context.Context, q string, args ...any) ([][]any, error) {
 	rows, err := c.Stream(ctx, q, args...)

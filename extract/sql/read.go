@@ -416,6 +416,9 @@ func (e *Extractor) batch(p piece) (*xcetl.Batch, error) {
 	for i := range b.Origin {
 		b.Origin[i] = xcetl.Origin{File: e.origin, Record: start + int64(i) + 1}
 	}
+	for i := range b.Rejects {
+		b.Rejects[i].Origin.Record = start + int64(len(b.Rows)+i) + 1
+	}
 	if e.wm != nil {
 		if err := e.wm.Track(b); err != nil {
 			return nil, e.errorf("%w", err)

@@ -297,6 +297,10 @@ type ColumnRead struct {
 	// value of Type (a copy, not a reference into the driver's buffer).
 	// Errors wrapping ErrRejectValue reject the row.
 	Decode func(v any) (any, error)
+	// Text, when set, decodes the value's text as TextRows gives it,
+	// without boxing it first: the same result as Decode of that []byte.
+	// Readers use it when the rows are TextRows and every column has it.
+	Text func(b []byte) (any, error)
 }
 
 // UnsupportedTypeError is ReadColumn's error for a native type with no

@@ -20,6 +20,7 @@ type sqlRows struct {
 	typed []any
 	dest  []any
 	vals  []any
+	text  [][]byte
 	scrub *xcetl.Scrubber
 	err   error
 }
@@ -82,3 +83,26 @@ func (r *sqlRows) Err() error {
 }
 
 func (r *sqlRows) Close() error { return r.rows.Close() }
+
+// TextRows is implemented by SourceRows whose every value is text or bytes
+// (MySQL's text protocol, the PostgreSQL family's text format): Text
+// returns the current row's values without boxing them, nil for NULL,
+// valid until the next call of Next. Readers use it with ColumnRead.Text.
+type TextRows interface {
+	SourceRows
+	Text() [][]byte
+}
+
+// Text implements TextRows for results scanned as sql.RawBytes.
+func (r *sqlRows) Text() [][]byte {
+	if r.raw == nil {
+		return nil
+	}
+	if r.text == nil {
+		r.text = make([][]byte, len(r.raw))
+	}
+	for i, b := range r.raw {
+		r.text[i] = b
+	}
+	return r.text
+}

@@ -102,11 +102,16 @@ func override(t dialects.Table, c dialects.SourceColumn, nt nativeType, r dialec
 	if r.Type.Kind == xcetl.KindBytes && to.Kind != xcetl.KindString {
 		return dialects.ColumnRead{}, fmt.Errorf("table %s column %q: type %s cannot be read as %s (only string or bytes)", t, c.Name, c.NativeType, to)
 	}
-	dec := dialects.TextDecoder(to)
-	if to.Kind == xcetl.KindDate || to.Kind == xcetl.KindTimestamp {
-		dec = zeroDates(dec, dialects.ReadOptions{ZeroDates: dialects.ZeroDateReject})
+	if isDateKind(to.Kind) {
+		out, _ := dates(to, dialects.TextDecoder(to), dialects.ReadOptions{ZeroDates: dialects.ZeroDateReject})
+		out.Expr = r.Expr
+		return out, nil
 	}
-	return dialects.ColumnRead{Expr: r.Expr, Type: to, Decode: dec}, nil
+	return dialects.ColumnRead{Expr: r.Expr, Type: to, Decode: dialects.TextDecoder(to), Text: dialects.TextFor(to)}, nil
+}
+
+func isDateKind(k xcetl.Kind) bool {
+	return k == xcetl.KindDate || k == xcetl.KindTimestamp || k == xcetl.KindTimestampTZ
 }
 
 func isGeometry(base string) bool {
@@ -120,7 +125,7 @@ func isGeometry(base string) bool {
 // defaultRead is the mapping of a native type; false for types without one.
 func defaultRead(nt nativeType, o dialects.ReadOptions) (dialects.ColumnRead, bool) {
 	r := func(t xcetl.Type, dec func(any) (any, error)) (dialects.ColumnRead, bool) {
-		return dialects.ColumnRead{Type: t, Decode: dec}, true
+		return dialects.ColumnRead{Type: t, Decode: dec, Text: dialects.TextFor(t)}, true
 	}
 	switch nt.base {
 	case "tinyint", "smallint", "mediumint", "int", "integer", "year":
@@ -142,17 +147,17 @@ func defaultRead(nt nativeType, o dialects.ReadOptions) (dialects.ColumnRead, bo
 		n := max(nt.arg(0), 1)
 		switch {
 		case n == 1:
-			return r(xcetl.Type{Kind: xcetl.KindBool}, decodeBitBool)
+			return bits(xcetl.Type{Kind: xcetl.KindBool}, decodeBitBool)
 		case n < 64:
-			return r(xcetl.Type{Kind: xcetl.KindInt}, decodeBitInt)
+			return bits(xcetl.Type{Kind: xcetl.KindInt}, decodeBitInt)
 		}
-		return r(xcetl.Type{Kind: xcetl.KindDecimal, Precision: 20}, decodeBitDecimal)
+		return bits(xcetl.Type{Kind: xcetl.KindDecimal, Precision: 20}, decodeBitDecimal)
 	case "date":
-		return r(xcetl.Type{Kind: xcetl.KindDate}, zeroDates(dialects.DecodeDate, o))
+		return dates(xcetl.Type{Kind: xcetl.KindDate}, dialects.DecodeDate, o)
 	case "datetime":
-		return r(xcetl.Type{Kind: xcetl.KindTimestamp}, zeroDates(dialects.DecodeTimestamp, o))
+		return dates(xcetl.Type{Kind: xcetl.KindTimestamp}, dialects.DecodeTimestamp, o)
 	case "timestamp":
-		return r(xcetl.Type{Kind: xcetl.KindTimestampTZ}, zeroDates(dialects.DecodeTimestampUTC, o))
+		return dates(xcetl.Type{Kind: xcetl.KindTimestampTZ}, dialects.DecodeTimestampUTC, o)
 	case "char", "varchar", "nchar", "nvarchar", "national char", "national varchar":
 		return r(xcetl.Type{Kind: xcetl.KindString, Precision: nt.arg(0)}, dialects.DecodeString)
 	case "tinytext", "text", "mediumtext", "longtext", "long", "long varchar", "enum", "set", "json", "time", "uuid", "inet4", "inet6":
@@ -161,6 +166,23 @@ func defaultRead(nt nativeType, o dialects.ReadOptions) (dialects.ColumnRead, bo
 		return r(xcetl.Type{Kind: xcetl.KindBytes}, dialects.DecodeBytes)
 	}
 	return dialects.ColumnRead{}, false
+}
+
+// bits reads BIT values, which arrive as bytes, not text: no Text decoder.
+func bits(t xcetl.Type, dec func(any) (any, error)) (dialects.ColumnRead, bool) {
+	return dialects.ColumnRead{Type: t, Decode: dec}, true
+}
+
+// dates reads a date or time type with the zero date policy, on both paths.
+func dates(t xcetl.Type, dec func(any) (any, error), o dialects.ReadOptions) (dialects.ColumnRead, bool) {
+	zd := zeroDates(dec, o)
+	text := dialects.TextFor(t)
+	return dialects.ColumnRead{Type: t, Decode: zd, Text: func(b []byte) (any, error) {
+		if v, err := text(b); err == nil {
+			return v, nil
+		}
+		return zd(b)
+	}}, true
 }
 
 // zeroDates wraps a date decoder with the zero date policy: MySQL stores

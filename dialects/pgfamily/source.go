@@ -204,6 +204,9 @@ func (r *pgRows) Values() []any {
 	return r.vals
 }
 
+// Text implements dialects.TextRows.
+func (r *pgRows) Text() [][]byte { return r.rows.RawValues() }
+
 func (r *pgRows) Err() error {
 	if err := r.rows.Err(); err != nil {
 		return r.c.wrap(describeError(err))

@@ -40,7 +40,7 @@ func (d *Dialect) ReadColumn(t dialects.Table, c dialects.SourceColumn, o dialec
 				Hint: fmt.Sprintf("read its text form with types: {%q: string}, or leave it out of columns", c.NativeType)}
 		}
 		r.Type = xcetl.Type{Kind: xcetl.KindString}
-		r.Decode = dialects.DecodeString
+		r.Decode, r.Text = dialects.DecodeString, dialects.TextString
 	}
 	if o.Override == nil || *o.Override == r.Type {
 		return r, nil
@@ -48,13 +48,28 @@ func (d *Dialect) ReadColumn(t dialects.Table, c dialects.SourceColumn, o dialec
 	if r.Type.Kind == xcetl.KindBytes {
 		return dialects.ColumnRead{}, fmt.Errorf("table %s column %q: type %s can only be read as bytes", t, c.Name, c.NativeType)
 	}
-	return dialects.ColumnRead{Expr: r.Expr, Type: *o.Override, Decode: dialects.TextDecoder(*o.Override)}, nil
+	return dialects.ColumnRead{Expr: r.Expr, Type: *o.Override, Decode: dialects.TextDecoder(*o.Override), Text: dialects.TextFor(*o.Override)}, nil
 }
 
 // pgRead maps a format_type name; false for types without an exact reading.
 func pgRead(native string) (dialects.ColumnRead, bool) {
 	r := func(k xcetl.Kind, p, s int, dec func(any) (any, error)) (dialects.ColumnRead, bool) {
-		return dialects.ColumnRead{Type: xcetl.Type{Kind: k, Precision: p, Scale: s}, Decode: dec}, true
+		t := xcetl.Type{Kind: k, Precision: p, Scale: s}
+		text := dialects.TextFor(t)
+		switch k {
+		case xcetl.KindDate, xcetl.KindTimestamp, xcetl.KindTimestampTZ:
+			// infinity and BC dates: the general decoder's reject.
+			fast := text
+			text = func(b []byte) (any, error) {
+				if v, err := fast(b); err == nil {
+					return v, nil
+				}
+				return dec(b)
+			}
+		case xcetl.KindBytes:
+			text = func(b []byte) (any, error) { return decodeBytea(b) }
+		}
+		return dialects.ColumnRead{Type: t, Decode: dec, Text: text}, true
 	}
 	base, args, _ := strings.Cut(native, "(")
 	args, _, _ = strings.Cut(args, ")")

@@ -86,7 +86,7 @@ func (e *Extractor) start(ctx context.Context, size int) error {
 		return err
 	}
 	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	r.out = make(chan piece, 2*len(readers))
+	r.out = make(chan piece, len(readers))
 	queue := make(chan job, len(jobs))
 	for _, j := range jobs {
 		queue <- j
@@ -237,73 +237,152 @@ func (e *Extractor) readChunk(r *runState, c dialects.SourceConn, j job) error {
 		return e.errorf("read chunk %s: %w", fmtChunk(ch), err)
 	}
 	defer rows.Close()
-	return e.drain(r, rows, j.index, ch, order)
+	return e.stream(r, rows, j.index, ch, order)
 }
 
-// drain decodes a chunk's rows and sends them in pieces.
-func (e *Extractor) drain(r *runState, rows dialects.SourceRows, index int, ch chunkRange, order []keyCol) error {
-	ncol := len(e.reads)
-	cur := piece{chunk: index}
-	var keyVals []any
+// rawPiece is up to a batch of rows as the driver gave them, copied:
+// text rows in one buffer (idx holds start and end of every value, start
+// -1 for NULL), other rows as their values.
+type rawPiece struct {
+	buf  []byte
+	idx  []int32
+	vals [][]any
+	n    int
+	done bool
+	err  error
+}
+
+// stream reads a chunk in two stages, so that reading from the database
+// and decoding run on two goroutines: this one copies the rows off the
+// connection, a second decodes them and sends the pieces on, in order.
+func (e *Extractor) stream(r *runState, rows dialects.SourceRows, index int, ch chunkRange, order []keyCol) error {
+	raws := make(chan rawPiece, 1)
+	decoded := make(chan error, 1)
+	go func() { decoded <- e.decodePieces(r, raws, index, ch, order) }()
+	err := e.collect(r, rows, raws)
+	close(raws)
+	if derr := <-decoded; derr != nil {
+		return derr
+	}
+	if err != nil {
+		return e.errorf("read chunk %s: %w", fmtChunk(ch), err)
+	}
+	return nil
+}
+
+// collect copies rows into raw pieces of r.size rows.
+func (e *Extractor) collect(r *runState, rows dialects.SourceRows, raws chan<- rawPiece) error {
+	ncol := len(e.reads) + len(e.key.extra)
+	text, _ := rows.(dialects.TextRows)
+	cur := rawPiece{}
+	send := func(p rawPiece) bool {
+		select {
+		case raws <- p:
+			return true
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	for rows.Next() {
+		if text != nil {
+			if cur.idx == nil {
+				cur.idx = make([]int32, 0, 2*ncol*r.size)
+			}
+			for _, b := range text.Text() {
+				if b == nil {
+					cur.idx = append(cur.idx, -1, -1)
+					continue
+				}
+				cur.idx = append(cur.idx, int32(len(cur.buf)))
+				cur.buf = append(cur.buf, b...)
+				cur.idx = append(cur.idx, int32(len(cur.buf)))
+			}
+		} else {
+			cur.vals = append(cur.vals, append([]any(nil), rows.Values()...))
+		}
+		cur.n++
+		if cur.n >= r.size {
+			if !send(cur) {
+				return r.ctx.Err()
+			}
+			cur = rawPiece{buf: make([]byte, 0, cap(cur.buf))}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	cur.done = true
+	if !send(cur) {
+		return r.ctx.Err()
+	}
+	return nil
+}
+
+// decodePieces decodes raw pieces and sends them to Next, in order.
+func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, ch chunkRange, order []keyCol) error {
+	ncol, width := len(e.reads), len(e.reads)+len(e.key.extra)
 	var prevKey string
 	checkUnique := e.perBatch && !e.key.unique
-	// One allocation for the values of a piece's rows.
-	slab, used := make([]any, r.size*ncol), 0
-	for rows.Next() {
-		vals := rows.Values()
-		if used == r.size {
-			slab, used = make([]any, r.size*ncol), 0
-		}
-		row := slab[used*ncol : (used+1)*ncol : (used+1)*ncol]
-		used++
-		var reject *xcetl.Reject
-		reject, keyVals = e.decodeRow(vals, row, order, keyVals)
-		if reject != nil {
-			cur.rejects = append(cur.rejects, *reject)
-		} else {
-			cur.rows = append(cur.rows, row)
-		}
-		if e.perBatch {
-			last, err := encodeKeys(keyVals)
+	vals := make([]any, width)
+	texts := make([][]byte, width)
+	for raw := range raws {
+		cur := piece{chunk: index, done: raw.done}
+		slab := make([]any, raw.n*ncol)
+		for i := 0; i < raw.n; i++ {
+			row := slab[i*ncol : (i+1)*ncol : (i+1)*ncol]
+			var reject *xcetl.Reject
+			if raw.vals != nil {
+				copy(vals, raw.vals[i])
+				reject = e.decodeAny(vals, row)
+			} else {
+				for k := 0; k < width; k++ {
+					if a := raw.idx[2*(i*width+k)]; a >= 0 {
+						texts[k] = raw.buf[a:raw.idx[2*(i*width+k)+1]:raw.idx[2*(i*width+k)+1]]
+					} else {
+						texts[k] = nil
+					}
+				}
+				reject = e.decodeText(texts, row, vals)
+			}
+			if reject != nil {
+				cur.rejects = append(cur.rejects, *reject)
+			} else {
+				cur.rows = append(cur.rows, row)
+			}
+			if !e.perBatch {
+				continue
+			}
+			last, err := e.orderValues(vals, row, order)
 			if err != nil {
-				return e.errorf("%w", err)
+				return err
 			}
 			if checkUnique {
 				joined := strings.Join(last, "\x00")
-				if joined == prevKey && prevKey != "" {
+				if joined == prevKey {
 					return e.errorf("chunk column %q is not unique (%v appears twice), so a run with commit: batch could not resume exactly by it: choose a unique chunk column, or use commit: run", e.key.chunk.name, last)
 				}
 				prevKey = joined
 			}
 			cur.last = last
 		}
-		if len(cur.rows)+len(cur.rejects) >= r.size {
-			if !r.send(cur) {
-				return r.ctx.Err()
-			}
-			cur = piece{chunk: index}
+		if raw.n == 0 && !raw.done {
+			continue
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return e.errorf("read chunk %s: %w", fmtChunk(ch), err)
-	}
-	cur.done = true
-	if !r.send(cur) {
-		return r.ctx.Err()
+		if !r.send(cur) {
+			return r.ctx.Err()
+		}
 	}
 	return nil
 }
 
-// decodeRow decodes the values of one row into row; it returns the reject
-// when a value cannot be read, and the order key's values.
-func (e *Extractor) decodeRow(vals, row []any, order []keyCol, keyVals []any) (*xcetl.Reject, []any) {
+// decodeAny decodes a row of driver values into row.
+func (e *Extractor) decodeAny(vals, row []any) *xcetl.Reject {
 	var reject *xcetl.Reject
 	for i := range row {
-		v := vals[i]
-		if v == nil {
+		if vals[i] == nil {
 			continue
 		}
-		out, err := e.reads[i].Decode(v)
+		out, err := e.reads[i].Decode(vals[i])
 		if err != nil {
 			if reject == nil {
 				reject = e.reject(vals, i, err)
@@ -312,32 +391,70 @@ func (e *Extractor) decodeRow(vals, row []any, order []keyCol, keyVals []any) (*
 		}
 		row[i] = out
 	}
-	if !e.perBatch {
-		return reject, keyVals
-	}
-	keyVals = keyVals[:0]
-	for _, k := range order {
-		if k.pos < len(row) {
-			if row[k.pos] == nil && vals[k.pos] != nil {
-				v, _ := k.read.Decode(vals[k.pos])
-				keyVals = append(keyVals, v)
-				continue
-			}
-			keyVals = append(keyVals, row[k.pos])
-			continue
-		}
-		v, _ := k.read.Decode(vals[k.pos])
-		keyVals = append(keyVals, v)
-	}
-	return reject, keyVals
+	return reject
 }
 
-func encodeKeys(vals []any) ([]string, error) {
-	out := make([]string, len(vals))
-	for i, v := range vals {
+// decodeText decodes a row of text values into row; vals receives the
+// values as []byte for what needs them boxed (rejects, keys), lazily.
+func (e *Extractor) decodeText(texts [][]byte, row, vals []any) *xcetl.Reject {
+	var reject *xcetl.Reject
+	boxed := false
+	box := func() {
+		if !boxed {
+			for k, b := range texts {
+				if b == nil {
+					vals[k] = nil
+				} else {
+					vals[k] = b
+				}
+			}
+			boxed = true
+		}
+	}
+	for i := range row {
+		b := texts[i]
+		if b == nil {
+			continue
+		}
+		var out any
+		var err error
+		if rd := &e.reads[i]; rd.Text != nil {
+			out, err = rd.Text(b)
+		} else {
+			out, err = rd.Decode(b)
+		}
+		if err != nil {
+			if reject == nil {
+				box()
+				reject = e.reject(vals, i, err)
+			}
+			continue
+		}
+		row[i] = out
+	}
+	if e.perBatch {
+		box()
+	}
+	return reject
+}
+
+// orderValues returns the order key of a row as checkpoint text: decoded
+// values of the row where it has them, else decoded from the driver's.
+func (e *Extractor) orderValues(vals, row []any, order []keyCol) ([]string, error) {
+	out := make([]string, len(order))
+	for i, k := range order {
+		var v any
+		if k.pos < len(row) && row[k.pos] != nil {
+			v = row[k.pos]
+		} else if vals[k.pos] != nil {
+			var err error
+			if v, err = k.read.Decode(vals[k.pos]); err != nil {
+				return nil, e.errorf("key column %s: %w", k.name, err)
+			}
+		}
 		s, err := encodeKey(v)
 		if err != nil {
-			return nil, err
+			return nil, e.errorf("key column %s: %w", k.name, err)
 		}
 		out[i] = s
 	}

@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 
@@ -156,7 +157,7 @@ func force(cfg *gomysql.Config, query string) (*gomysql.Config, error) {
 	}
 	cfg.Collation = "utf8mb4_general_ci"
 	cfg.InterpolateParams = true
-	cfg.Loc = nil
+	cfg.Loc = time.UTC // time.Time arguments are written in UTC, the session's time zone
 	cfg.MultiStatements = false
 	return cfg, nil
 }

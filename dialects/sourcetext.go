@@ -59,7 +59,7 @@ func TextTimestamp(b []byte) (any, error) {
 // TextTimestampUTC reads a timestamp in UTC, with or without an offset
 // (PostgreSQL's timestamptz in a UTC session ends in "+00").
 func TextTimestampUTC(b []byte) (any, error) {
-	if n := len(b); n > 3 && string(b[n-3:]) == "+00" {
+	if n := len(b); n >= 22 && string(b[n-3:]) == "+00" {
 		if t, ok := fastTime(b[:n-3]); ok {
 			return t, nil
 		}

@@ -113,3 +113,35 @@ func TestGoldenCatalogAndTypes(t *testing.T) {
 		"longtext", "enum('红','green')", "set('a','b')", "json", "binary(16)", "varbinary(255)", "blob", "longblob", "uuid",
 		"inet6", "geometry", "point", "vector(3)"})
 }
+
+// FuzzParseTable: any input parses or is refused, never panics; a parsed
+// name quoted and parsed again is the same name.
+func FuzzParseTable(f *testing.F) {
+	for _, s := range []string{"grid.residents", "`a``b`.`c`", "`unterminated", `"x"."y"`, "a.b.c", "``", "`a`.", "居民"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d := Dialect{}
+		tb, err := d.ParseTable(s)
+		if err != nil {
+			return
+		}
+		again, err := d.ParseTable(qualified(tb))
+		if err != nil || again != tb {
+			t.Fatalf("ParseTable(%q) = %+v; ParseTable(%q) = %+v, %v", s, tb, qualified(tb), again, err)
+		}
+	})
+}
+
+// FuzzReadColumn: any native type maps or is refused, never panics.
+func FuzzReadColumn(f *testing.F) {
+	for _, s := range []string{"decimal(65,30)", "bit(", "enum('a','b')", "int(10) unsigned zerofill", "datetime(6)", "(", ")", "bit(99999999999)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, native string) {
+		r, err := Dialect{}.ReadColumn(dialects.Table{Name: "t"}, dialects.SourceColumn{Name: "c", NativeType: native}, dialects.ReadOptions{})
+		if err == nil && r.Decode == nil {
+			t.Fatalf("%q: no decoder", native)
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package dialects
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/xcetl/xcetl"
 )
@@ -105,4 +107,45 @@ func (r *sqlRows) Text() [][]byte {
 		r.text[i] = b
 	}
 	return r.text
+}
+
+// QueryAll runs a statement through c.Stream and returns every row, []byte
+// values copied (a SourceConn's Query for small results).
+func QueryAll(ctx context.Context, c interface {
+	Stream(ctx context.Context, sql string, args ...any) (SourceRows, error)
+}, sql string, args ...any) ([][]any, error) {
+	rows, err := c.Stream(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := rows.Values()
+		r := make([]any, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				r[i] = append([]byte(nil), b...)
+			} else {
+				r[i] = v
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// TableList runs a migration's table listing (one name per row) on c and
+// returns the tables of schema.
+func TableList(ctx context.Context, c SourceConn, schema, sql string, args ...any) ([]Table, error) {
+	rows, err := c.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list the tables of %q: %w", schema, err)
+	}
+	out := make([]Table, len(rows))
+	for i, r := range rows {
+		name, _ := TextOf(r[0])
+		out[i] = Table{Schema: schema, Name: name, SchemaQuoted: schema != "", NameQuoted: true}
+	}
+	return out, nil
 }

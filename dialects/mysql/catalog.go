@@ -197,15 +197,7 @@ func rule(s string) string {
 
 // Tables implements dialects.SourceConn.
 func (c *conn) Tables(ctx context.Context, schema string) ([]dialects.Table, error) {
-	rows, err := c.Query(ctx, sqlTables, schema)
-	if err != nil {
-		return nil, fmt.Errorf("list the tables of %q: %w", schema, err)
-	}
-	out := make([]dialects.Table, len(rows))
-	for i, r := range rows {
-		out[i] = dialects.Table{Schema: schema, Name: texts(r)[0], SchemaQuoted: schema != "", NameQuoted: true}
-	}
-	return out, nil
+	return dialects.TableList(ctx, c, schema, sqlTables, schema)
 }
 
 // texts turns a catalog row's values into strings ("" for NULL).

@@ -161,28 +161,7 @@ func (Dialect) SnapshotNote(st *dialects.SourceTable) string {
 
 // Query implements dialects.SourceConn.
 func (c *conn) Query(ctx context.Context, q string, args ...any) ([][]any, error) {
-	rows, err := c.c.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, c.wrap(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, c.wrap(err)
-	}
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, c.wrap(err)
-		}
-		out = append(out, vals)
-	}
-	return out, c.wrap(rows.Err())
+	return dialects.QueryAll(ctx, c, q, args...)
 }
 
 // Stream implements dialects.SourceConn.

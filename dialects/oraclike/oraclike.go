@@ -264,16 +264,7 @@ func (d *Dialect) OpenSource(ctx context.Context, dsn string, env dialects.Sourc
 
 // Query implements dialects.SourceConn.
 func (c *conn) Query(ctx context.Context, q string, args ...any) ([][]any, error) {
-	rows, err := c.Stream(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		out = append(out, append([]any(nil), rows.Values()...))
-	}
-	return out, rows.Err()
+	return dialects.QueryAll(ctx, c, q, args...)
 }
 
 // Stream implements dialects.SourceConn.
@@ -423,15 +414,7 @@ func nullIfEmpty(s string) any {
 
 // Tables implements dialects.SourceConn.
 func (c *conn) Tables(ctx context.Context, schema string) ([]dialects.Table, error) {
-	rows, err := c.Query(ctx, c.d.catalog(sqlTables), nullIfEmpty(schema))
-	if err != nil {
-		return nil, fmt.Errorf("list the tables of %q: %w", schema, err)
-	}
-	out := make([]dialects.Table, len(rows))
-	for i, r := range rows {
-		out[i] = dialects.Table{Schema: schema, Name: text(r[0]), SchemaQuoted: schema != "", NameQuoted: true}
-	}
-	return out, nil
+	return dialects.TableList(ctx, c, schema, c.d.catalog(sqlTables), nullIfEmpty(schema))
 }
 
 // Reading helpers for the type rules: text with explicit formats.

@@ -152,23 +152,7 @@ func (d *Dialect) OpenSource(ctx context.Context, dsn string, env dialects.Sourc
 // Query implements dialects.SourceConn: values are the server's text, as
 // []byte (a copy).
 func (s *srcConn) Query(ctx context.Context, q string, args ...any) ([][]any, error) {
-	rows, err := s.Stream(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		vals := rows.Values()
-		r := make([]any, len(vals))
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				r[i] = append([]byte(nil), b...)
-			}
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return dialects.QueryAll(ctx, s, q, args...)
 }
 
 // Stream implements dialects.SourceConn.
@@ -384,15 +368,7 @@ func fkAction(code string) string {
 
 // Tables implements dialects.SourceConn.
 func (s *srcConn) Tables(ctx context.Context, schema string) ([]dialects.Table, error) {
-	rows, err := s.Query(ctx, sqlSrcTables, schema)
-	if err != nil {
-		return nil, fmt.Errorf("list the tables of %q: %w", schema, err)
-	}
-	out := make([]dialects.Table, len(rows))
-	for i, r := range rows {
-		out[i] = dialects.Table{Schema: schema, Name: texts(r)[0], SchemaQuoted: schema != "", NameQuoted: true}
-	}
-	return out, nil
+	return dialects.TableList(ctx, s, schema, sqlSrcTables, schema)
 }
 
 func texts(row []any) []string {

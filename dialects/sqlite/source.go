@@ -121,16 +121,7 @@ func (s *srcConn) schema(t dialects.Table) string {
 
 // Query implements dialects.SourceConn.
 func (s *srcConn) Query(ctx context.Context, q string, args ...any) ([][]any, error) {
-	rows, err := s.Stream(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		out = append(out, append([]any(nil), rows.Values()...))
-	}
-	return out, rows.Err()
+	return dialects.QueryAll(ctx, s, q, args...)
 }
 
 // Stream implements dialects.SourceConn.
@@ -281,15 +272,7 @@ func (s *srcConn) Tables(ctx context.Context, schema string) ([]dialects.Table, 
 	if sch == "" {
 		sch = "main"
 	}
-	rows, err := s.Query(ctx, sqlSrcTables, sch)
-	if err != nil {
-		return nil, fmt.Errorf("list the tables of %q: %w", sch, err)
-	}
-	out := make([]dialects.Table, len(rows))
-	for i, r := range rows {
-		out[i] = dialects.Table{Schema: schema, Name: text(r[0]), SchemaQuoted: schema != "", NameQuoted: true}
-	}
-	return out, nil
+	return dialects.TableList(ctx, s, schema, sqlSrcTables, sch)
 }
 
 // ReadColumn implements dialects.SourceDialect: by the declared type's

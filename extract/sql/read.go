@@ -43,6 +43,9 @@ type runState struct {
 	where    string
 	args     []any
 	size     int
+	// tokens bounds the decoded pieces not yet handed to Next, whatever
+	// the number of readers: decoded rows are what takes memory.
+	tokens chan struct{}
 }
 
 // start plans the run, starts the snapshot and the readers.
@@ -87,6 +90,7 @@ func (e *Extractor) start(ctx context.Context, size int) error {
 	}
 	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	r.out = make(chan piece, len(readers))
+	r.tokens = make(chan struct{}, min(len(readers), 2)+1)
 	queue := make(chan job, len(jobs))
 	for _, j := range jobs {
 		queue <- j
@@ -326,6 +330,11 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 	vals := make([]any, width)
 	texts := make([][]byte, width)
 	for raw := range raws {
+		select {
+		case r.tokens <- struct{}{}:
+		case <-r.ctx.Done():
+			return r.ctx.Err()
+		}
 		cur := piece{chunk: index, done: raw.done}
 		slab := make([]any, raw.n*ncol)
 		for i := 0; i < raw.n; i++ {
@@ -366,6 +375,7 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 			cur.last = last
 		}
 		if raw.n == 0 && !raw.done {
+			<-r.tokens
 			continue
 		}
 		if !r.send(cur) {
@@ -509,6 +519,9 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		var ok bool
 		select {
 		case p, ok = <-r.out:
+			if ok && p.err == nil {
+				<-r.tokens
+			}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

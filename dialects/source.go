@@ -314,7 +314,11 @@ type UnsupportedTypeError struct {
 }
 
 func (e *UnsupportedTypeError) Error() string {
-	msg := fmt.Sprintf("table %s column %q: type %s has no exact reading", e.Table, e.Column, e.NativeType)
+	where := "table " + e.Table.String()
+	if e.Table.Name == "" {
+		where = "query"
+	}
+	msg := fmt.Sprintf("%s column %q: type %s has no exact reading", where, e.Column, e.NativeType)
 	if e.Hint != "" {
 		msg += "; " + e.Hint
 	}

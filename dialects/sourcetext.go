@@ -3,6 +3,7 @@ package dialects
 import (
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
 )
@@ -12,7 +13,12 @@ import (
 // same []byte, without boxing the input.
 
 // TextString reads UTF-8 text.
-func TextString(b []byte) (any, error) { return DecodeString(string(b)) }
+func TextString(b []byte) (any, error) {
+	if !utf8.Valid(b) {
+		return nil, rejectf("not valid UTF-8 text")
+	}
+	return string(b), nil
+}
 
 // TextInt reads a 64-bit whole number.
 func TextInt(b []byte) (any, error) {

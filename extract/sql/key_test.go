@@ -2,6 +2,8 @@ package sql
 
 import (
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +60,34 @@ func fmtKey(v any) any {
 		return t.UTC().Format(time.RFC3339Nano)
 	}
 	return v
+}
+
+// The plan is committed in parts small enough for any state table, and
+// read back whole.
+func TestPlanParts(t *testing.T) {
+	pl := plan{Run: "r", Source: "s", Null: true}
+	for i := 0; i < 3000; i++ {
+		pl.Bounds = append(pl.Bounds, strings.Repeat("x", i%40)+strconv.Itoa(i))
+	}
+	pl.build()
+	cps := map[string][]byte{}
+	for _, cp := range pl.checkpoints() {
+		if len(cp.Value) > 4000 {
+			t.Fatalf("checkpoint %s is %d bytes", cp.Key, len(cp.Value))
+		}
+		cps[cp.Key] = cp.Value
+	}
+	got, ok, err := readPlan(cps)
+	if err != nil || !ok || !reflect.DeepEqual(got.Bounds, pl.Bounds) || len(got.Chunks) != 3002 || !got.Chunks[3001].Null {
+		t.Fatalf("read back: ok %v err %v, %d bounds, %d chunks", ok, err, len(got.Bounds), len(got.Chunks))
+	}
+	delete(cps, planKey+"/1")
+	if _, _, err := readPlan(cps); err == nil {
+		t.Errorf("a missing part went unnoticed")
+	}
+	r := plan{Range: &intRange{Lo: 1, Step: 100, N: 3}}
+	r.build()
+	if len(r.Chunks) != 4 || *r.Chunks[0].Hi != "100" || *r.Chunks[3].Lo != "300" || r.Chunks[3].Hi != nil {
+		t.Errorf("range chunks: %+v", r.Chunks)
+	}
 }

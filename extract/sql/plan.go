@@ -36,14 +36,103 @@ type chunkRange struct {
 	Null bool    `json:"null,omitempty"`
 }
 
-// plan is the chunks of a run, kept by a resumed run.
+// plan is the chunks of a run, kept by a resumed run. It is committed as
+// checkpoints small enough for any state table (DM8 keeps a state value in
+// a VARCHAR(8188) of hex): a header (planKey) and the boundary values in
+// parts of at most planPartBytes (planKey/0, planKey/1, …).
 type plan struct {
 	Run string `json:"run"`
 	// Source fingerprints what was read (driver, table or query, where,
 	// chunk column, columns): a resumed run with a different source starts
 	// afresh.
-	Source string       `json:"source"`
-	Chunks []chunkRange `json:"chunks"`
+	Source string `json:"source"`
+	// Range, for a dense integer chunk column: the inner bounds are
+	// Lo-1+Step·i for i = 1…N.
+	Range *intRange `json:"range,omitempty"`
+	// Parts is how many checkpoints hold Bounds.
+	Parts int `json:"parts,omitempty"`
+	// Null: rows whose chunk column is NULL are the last chunk.
+	Null bool `json:"null,omitempty"`
+	// Bounds are the inner bounds of a plan found in the database
+	// (encodeKey text), in order.
+	Bounds []string `json:"-"`
+	// Chunks is the plan as read: built from the above.
+	Chunks []chunkRange `json:"-"`
+}
+
+type intRange struct {
+	Lo   int64 `json:"lo"`
+	Step int64 `json:"step"`
+	N    int64 `json:"n"`
+}
+
+// planPartBytes bounds one part of the plan's boundary values.
+const planPartBytes = 2000
+
+// build fills Chunks: (-∞, b1], (b1, b2], …, (bn, +∞), then the NULL chunk.
+func (pl *plan) build() {
+	bounds := pl.Bounds
+	if r := pl.Range; r != nil {
+		bounds = make([]string, 0, r.N)
+		for i := int64(1); i <= r.N; i++ {
+			bounds = append(bounds, strconv.FormatInt(r.Lo-1+r.Step*i, 10))
+		}
+	}
+	pl.Chunks = nil
+	var lo *string
+	for i := range bounds {
+		pl.Chunks = append(pl.Chunks, chunkRange{Lo: lo, Hi: &bounds[i]})
+		lo = &bounds[i]
+	}
+	pl.Chunks = append(pl.Chunks, chunkRange{Lo: lo})
+	if pl.Null {
+		pl.Chunks = append(pl.Chunks, chunkRange{Null: true})
+	}
+}
+
+// checkpoints returns the plan's header and parts.
+func (pl *plan) checkpoints() []xcetl.Checkpoint {
+	var parts [][]string
+	size := 0
+	for _, b := range pl.Bounds {
+		if len(parts) == 0 || size+len(b) > planPartBytes {
+			parts, size = append(parts, nil), 0
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], b)
+		size += len(b) + 3
+	}
+	pl.Parts = len(parts)
+	head, _ := json.Marshal(pl)
+	out := []xcetl.Checkpoint{{Key: planKey, Value: head}}
+	for i, p := range parts {
+		data, _ := json.Marshal(p)
+		out = append(out, xcetl.Checkpoint{Key: planKey + "/" + strconv.Itoa(i), Value: data})
+	}
+	return out
+}
+
+// readPlan reads the plan's checkpoints; ok is false without one.
+func readPlan(cps map[string][]byte) (pl plan, ok bool, err error) {
+	head, ok := cps[planKey]
+	if !ok {
+		return pl, false, nil
+	}
+	if err := json.Unmarshal(head, &pl); err != nil {
+		return pl, false, err
+	}
+	for i := 0; i < pl.Parts; i++ {
+		raw, ok := cps[planKey+"/"+strconv.Itoa(i)]
+		if !ok {
+			return pl, false, fmt.Errorf("part %d of the plan is missing", i)
+		}
+		var part []string
+		if err := json.Unmarshal(raw, &part); err != nil {
+			return pl, false, err
+		}
+		pl.Bounds = append(pl.Bounds, part...)
+	}
+	pl.build()
+	return pl, true, nil
 }
 
 // progressState is how far a run got: chunks read to their end, and the
@@ -89,11 +178,6 @@ func (p *progressState) checkpoint() xcetl.Checkpoint {
 	return xcetl.Checkpoint{Key: progressKey, Value: data}
 }
 
-func (pl *plan) checkpoint() xcetl.Checkpoint {
-	data, _ := json.Marshal(pl)
-	return xcetl.Checkpoint{Key: planKey, Value: data}
-}
-
 // fingerprint identifies the configured source for resumes.
 func (e *Extractor) fingerprint() string {
 	chunk := ""
@@ -128,15 +212,15 @@ func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
 	if err != nil {
 		return e.errorf("read the committed progress: %w", err)
 	}
-	rawPlan, okPlan := cps[planKey]
 	rawProg, okProg := cps[progressKey]
+	pl, okPlan, err := readPlan(cps)
+	if err != nil {
+		return e.errorf("the stored plan is unreadable (was xcetl_state edited by hand?): %w", err)
+	}
 	if !okPlan || !okProg {
 		return nil
 	}
-	var rs resumeState
-	if err := json.Unmarshal(rawPlan, &rs.plan); err != nil {
-		return e.errorf("the stored plan is unreadable (was xcetl_state edited by hand?): %w", err)
-	}
+	rs := resumeState{plan: pl}
 	if err := json.Unmarshal(rawProg, &rs.progress); err != nil {
 		return e.errorf("the stored progress is unreadable (was xcetl_state edited by hand?): %w", err)
 	}
@@ -164,67 +248,61 @@ func (e *Extractor) makePlan(ctx context.Context, where string, args []any) (pla
 	pl := plan{Run: hex.EncodeToString(rnd[:]), Source: e.fingerprint()}
 	k := e.key
 	if k == nil || k.chunk == nil {
-		pl.Chunks = []chunkRange{{}}
+		pl.build()
 		return pl, nil
 	}
 	rows, err := e.conn.Query(ctx, dialects.MinMaxSQL(e.from, k.chunk.quoted, where), args...)
 	if err != nil {
 		return pl, e.errorf("plan the chunks: %w", err)
 	}
-	var bounds []string
 	if len(rows) == 1 && rows[0][0] != nil && rows[0][1] != nil {
-		bounds, err = e.boundaries(ctx, rows[0][0], rows[0][1], where, args)
-		if err != nil {
+		if err := e.boundaries(ctx, &pl, rows[0][0], rows[0][1], where, args); err != nil {
 			return pl, err
 		}
 	}
-	var lo *string
-	for i := range bounds {
-		pl.Chunks = append(pl.Chunks, chunkRange{Lo: lo, Hi: &bounds[i]})
-		lo = &bounds[i]
-	}
-	pl.Chunks = append(pl.Chunks, chunkRange{Lo: lo})
-	if k.chunk.nullable {
-		pl.Chunks = append(pl.Chunks, chunkRange{Null: true})
-	}
+	pl.Null = k.chunk.nullable
+	pl.build()
 	return pl, nil
 }
 
-// boundaries returns the inner chunk bounds between the chunk column's min
-// and max (raw values).
-func (e *Extractor) boundaries(ctx context.Context, rawMin, rawMax any, where string, args []any) ([]string, error) {
+// maxBoundaryChunks bounds the chunks found by boundary queries (one
+// query each); the rest of the table is then the last chunk.
+const maxBoundaryChunks = 20000
+
+// boundaries plans the inner chunk bounds between the chunk column's min
+// and max (raw values): a range for a dense integer column, else values
+// chunk.rows rows apart found in the database.
+func (e *Extractor) boundaries(ctx context.Context, pl *plan, rawMin, rawMax any, where string, args []any) error {
 	k := e.key.chunk
 	step := int64(e.chunkRows())
 	minV, err := k.read.Decode(rawMin)
 	if err != nil {
-		return nil, e.errorf("plan the chunks: min(%s): %w", k.name, err)
+		return e.errorf("plan the chunks: min(%s): %w", k.name, err)
 	}
 	maxV, err := k.read.Decode(rawMax)
 	if err != nil {
-		return nil, e.errorf("plan the chunks: max(%s): %w", k.name, err)
+		return e.errorf("plan the chunks: max(%s): %w", k.name, err)
 	}
 	if lo, ok := minV.(int64); ok {
 		hi := maxV.(int64)
 		if span := (hi - lo) / step; span >= 0 && span < maxRangeChunks {
-			var out []string
-			for b := lo - 1 + step; b < hi && b >= lo; b += step {
-				out = append(out, strconv.FormatInt(b, 10))
+			if n := (hi - lo) / step; n > 0 && lo-1+step*n >= lo {
+				pl.Range = &intRange{Lo: lo, Step: step, N: n}
 			}
-			return out, nil
+			return nil
 		}
 	}
-	var out []string
 	// Every chunk holds step rows: the first counts min itself, so its
 	// bound is step-1 rows after min (min itself when step is 1).
 	cur, offset := minV, step-2
 	if step == 1 {
 		text, err := encodeKey(minV)
 		if err != nil {
-			return nil, e.errorf("chunk column %s: %w", k.name, err)
+			return e.errorf("chunk column %s: %w", k.name, err)
 		}
-		out, offset = append(out, text), 0
+		pl.Bounds, offset = append(pl.Bounds, text), 0
 	}
-	for {
+	for len(pl.Bounds) < maxBoundaryChunks {
 		q := dialects.NewSelect(e.d)
 		for _, a := range args {
 			q.Arg(a)
@@ -232,22 +310,25 @@ func (e *Extractor) boundaries(ctx context.Context, rawMin, rawMax any, where st
 		ph := q.Arg(cur)
 		rows, err := e.conn.Query(ctx, e.d.BoundarySQL(e.from, k.quoted, where, ph, offset), q.Args()...)
 		if err != nil {
-			return nil, e.errorf("plan the chunks: %w", err)
+			return e.errorf("plan the chunks: %w", err)
 		}
 		if len(rows) == 0 || rows[0][0] == nil {
-			return out, nil
+			return nil
 		}
 		next, err := k.read.Decode(rows[0][0])
 		if err != nil {
-			return nil, e.errorf("plan the chunks: %s: %w", k.name, err)
+			return e.errorf("plan the chunks: %s: %w", k.name, err)
 		}
 		text, err := encodeKey(next)
 		if err != nil {
-			return nil, e.errorf("chunk column %s: %w", k.name, err)
+			return e.errorf("chunk column %s: %w", k.name, err)
 		}
-		out = append(out, text)
+		pl.Bounds = append(pl.Bounds, text)
 		cur, offset = next, step-1
 	}
+	e.log.Warn("sql source: the plan stops at its chunk limit; the rest of the table is one last chunk (raise chunk.rows)",
+		"chunks", maxBoundaryChunks, "rows_per_chunk", step)
+	return nil
 }
 
 // chunkConds adds chunk i's conditions to q.

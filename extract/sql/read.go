@@ -561,7 +561,7 @@ func (e *Extractor) batch(p piece) (*xcetl.Batch, error) {
 			r.progress.At[strconv.Itoa(p.chunk)] = p.last
 		}
 		if !r.sentPlan {
-			b.Checkpoints = append(b.Checkpoints, r.plan.checkpoint())
+			b.Checkpoints = append(b.Checkpoints, r.plan.checkpoints()...)
 			r.sentPlan = true
 		}
 		b.Checkpoints = append(b.Checkpoints, r.progress.checkpoint())

@@ -26,6 +26,11 @@ type piece struct {
 	chunk   int
 	last    []string // order key of the last row read (nil: none in this piece)
 	done    bool     // the chunk ends with this piece
+	// With commit: batch, every entry's order key and whether it is a
+	// reject, in read order: Next splits a piece at any entry when the
+	// engine asks for fewer rows (--limit), keeping the checkpoint exact.
+	keys   [][]string
+	reject []bool
 	err     error
 }
 
@@ -43,6 +48,8 @@ type runState struct {
 	where    string
 	args     []any
 	size     int
+	// pending is the rest of a piece split by split, handed on first.
+	pending *piece
 	// tokens bounds the decoded pieces not yet handed to Next, whatever
 	// the number of readers: decoded rows are what takes memory.
 	tokens chan struct{}
@@ -358,6 +365,9 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 			} else {
 				cur.rows = append(cur.rows, row)
 			}
+			if e.perBatch {
+				cur.reject = append(cur.reject, reject != nil)
+			}
 			if !e.perBatch {
 				continue
 			}
@@ -373,6 +383,7 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 				prevKey = joined
 			}
 			cur.last = last
+			cur.keys = append(cur.keys, last)
 		}
 		if raw.n == 0 && !raw.done {
 			<-r.tokens
@@ -514,6 +525,11 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		}
 	}
 	r := e.run
+	if r.pending != nil {
+		p := *r.pending
+		r.pending = nil
+		return e.batch(e.split(p, max))
+	}
 	for {
 		var p piece
 		var ok bool
@@ -534,8 +550,48 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		if len(p.rows) == 0 && len(p.rejects) == 0 && !e.perBatch {
 			continue
 		}
-		return e.batch(p)
+		return e.batch(e.split(p, max))
 	}
+}
+
+// split returns the first max entries of p (rows and rejects, in read
+// order) and keeps the rest for the next call: the engine asks for fewer
+// rows than a batch near its --limit, and the source must not hand on
+// more (the engine would cut the batch and drop its checkpoint, though
+// it commits the rows it keeps).
+func (e *Extractor) split(p piece, max int) piece {
+	n := len(p.rows) + len(p.rejects)
+	if max <= 0 || n <= max {
+		return p
+	}
+	head, tail := piece{chunk: p.chunk}, piece{chunk: p.chunk, done: p.done, last: p.last}
+	if p.reject == nil {
+		// Without checkpoints order does not matter: rows first.
+		k := min(max, len(p.rejects))
+		head.rejects, tail.rejects = p.rejects[:k], p.rejects[k:]
+		head.rows, tail.rows = p.rows[:max-k], p.rows[max-k:]
+		e.run.pending = &tail
+		return head
+	}
+	ri, ji := 0, 0
+	for i, isReject := range p.reject {
+		dst := &head
+		if i >= max {
+			dst = &tail
+		}
+		if isReject {
+			dst.rejects = append(dst.rejects, p.rejects[ji])
+			ji++
+		} else {
+			dst.rows = append(dst.rows, p.rows[ri])
+			ri++
+		}
+		dst.reject = append(dst.reject, isReject)
+		dst.keys = append(dst.keys, p.keys[i])
+	}
+	head.last = p.keys[max-1]
+	e.run.pending = &tail
+	return head
 }
 
 // batch turns a piece into a batch with its checkpoints.

@@ -31,7 +31,7 @@ type piece struct {
 	// engine asks for fewer rows (--limit), keeping the checkpoint exact.
 	keys   [][]string
 	reject []bool
-	err     error
+	err    error
 }
 
 // runState is a run's readers.

@@ -102,3 +102,26 @@ func QualifiedSourceName(d SourceDialect, t Table) string {
 	}
 	return d.Quote(t.Schema) + "." + d.Quote(t.Name)
 }
+
+// The conditions of chunks and watermarks, on a quoted column.
+
+// After adds col > v (col >= v with inclusive).
+func (q *Select) After(col string, v any, inclusive bool) {
+	op := " > "
+	if inclusive {
+		op = " >= "
+	}
+	q.Where(col + op + q.Arg(v))
+}
+
+// AtMost adds col <= v.
+func (q *Select) AtMost(col string, v any) { q.Where(col + " <= " + q.Arg(v)) }
+
+// Null adds col IS NULL, or col IS NOT NULL.
+func (q *Select) Null(col string, null bool) {
+	if null {
+		q.Where(col + " IS NULL")
+	} else {
+		q.Where(col + " IS NOT NULL")
+	}
+}

@@ -339,7 +339,7 @@ func (e *Extractor) chunkConds(q *dialects.Select, c chunkRange) error {
 	}
 	col := k.chunk.quoted
 	if c.Null {
-		q.Where(col + " IS NULL")
+		q.Null(col, true)
 		return nil
 	}
 	kind := k.chunk.read.Type.Kind
@@ -348,17 +348,17 @@ func (e *Extractor) chunkConds(q *dialects.Select, c chunkRange) error {
 		if err != nil {
 			return e.errorf("chunk bound %q: %w", *c.Lo, err)
 		}
-		q.Where(col + " > " + q.Arg(v))
+		q.After(col, v, false)
 	}
 	if c.Hi != nil {
 		v, err := decodeKey(*c.Hi, kind)
 		if err != nil {
 			return e.errorf("chunk bound %q: %w", *c.Hi, err)
 		}
-		q.Where(col + " <= " + q.Arg(v))
+		q.AtMost(col, v)
 	}
 	if c.Lo == nil && c.Hi == nil && k.chunk.nullable {
-		q.Where(col + " IS NOT NULL")
+		q.Null(col, false)
 	}
 	return nil
 }

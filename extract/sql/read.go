@@ -65,11 +65,7 @@ func (e *Extractor) start(ctx context.Context, size int) error {
 	if v, ok, err := e.whereSince(); err != nil {
 		return err
 	} else if ok {
-		op := " > "
-		if e.spec.Incremental.Inclusive {
-			op = " >= "
-		}
-		q.Where(e.d.Quote(e.wm.Column()) + op + q.Arg(v))
+		q.After(e.d.Quote(e.wm.Column()), v, e.spec.Incremental.Inclusive)
 	}
 	r.where, r.args = q.WhereSQL(), q.Args()
 	if e.resume != nil {

@@ -315,9 +315,17 @@ func (s *srcConn) DescribeSource(ctx context.Context, t dialects.Table) (*dialec
 		}
 		st.Columns = append(st.Columns, col)
 	}
+	if err := s.keys(ctx, st, oid); err != nil {
+		return nil, fmt.Errorf("%s: %w", t, err)
+	}
+	return st, nil
+}
+
+// keys fills the primary key, indexes and foreign keys of st.
+func (s *srcConn) keys(ctx context.Context, st *dialects.SourceTable, oid string) error {
 	idx, err := s.Query(ctx, sqlSrcIndexes, oid)
 	if err != nil {
-		return nil, fmt.Errorf("read indexes of %s: %w", t, err)
+		return fmt.Errorf("read indexes: %w", err)
 	}
 	for _, row := range idx {
 		c := texts(row)
@@ -335,7 +343,7 @@ func (s *srcConn) DescribeSource(ctx context.Context, t dialects.Table) (*dialec
 	}
 	fks, err := s.Query(ctx, sqlSrcForeignKeys, oid)
 	if err != nil {
-		return nil, fmt.Errorf("read foreign keys of %s: %w", t, err)
+		return fmt.Errorf("read foreign keys: %w", err)
 	}
 	for _, row := range fks {
 		c := texts(row)
@@ -348,7 +356,7 @@ func (s *srcConn) DescribeSource(ctx context.Context, t dialects.Table) (*dialec
 		fk.Columns = append(fk.Columns, c[1])
 		fk.RefColumns = append(fk.RefColumns, c[4])
 	}
-	return st, nil
+	return nil
 }
 
 // fkAction maps pg_constraint's action codes; NO ACTION (the default) is "".

@@ -32,16 +32,23 @@ import (
 // Exec runs statements on a session of its own, each committed.
 type Exec func(t testing.TB, stmts ...string)
 
-// table is the suite's test table.
-const table = "xcetl_srctest"
+// table is the suite's test table; child refers to it.
+const (
+	table = "xcetl_srctest"
+	child = "xcetl_srctest_child"
+)
 
 // Run runs the suite.
 func Run(t *testing.T, d dialects.SourceDialect, dsn string, exec Exec) {
-	exec(t, "DROP TABLE IF EXISTS "+table,
+	exec(t, "DROP TABLE IF EXISTS "+child, "DROP TABLE IF EXISTS "+table,
 		"CREATE TABLE "+table+" (id integer NOT NULL PRIMARY KEY, name varchar(20), amount decimal(10,2), born date)",
+		"CREATE TABLE "+child+" (id integer NOT NULL PRIMARY KEY, parent_id integer, code varchar(10), note varchar(20), UNIQUE (code), "+
+			"FOREIGN KEY (parent_id) REFERENCES "+table+" (id) ON DELETE CASCADE)",
+		"CREATE INDEX "+child+"_note ON "+child+" (note, id)",
 		"INSERT INTO "+table+" VALUES (1, '张三', 12.50, '1990-03-07'), (2, NULL, -0.01, NULL), (3, 'O''Brien', 0.00, '2000-02-29'), (4, '欧阳娜娜', 99999999.99, '1949-10-01')")
 	s := &suite{d: d, dsn: dsn, exec: exec}
 	t.Run("describe", s.describe)
+	t.Run("keys", s.keys)
 	t.Run("read", s.read)
 	t.Run("key after", s.keyAfter)
 	t.Run("boundaries", s.boundaries)
@@ -116,6 +123,63 @@ func (s *suite) describe(t *testing.T) {
 	if err != nil || !found {
 		t.Errorf("Tables: %v %v, want one of them %s", tables, err, table)
 	}
+}
+
+// keys: unique and secondary indexes and foreign keys (what migrate
+// recreates).
+func (s *suite) keys(t *testing.T) {
+	c := s.open(t)
+	st, err := c.DescribeSource(context.Background(), dialects.Table{Name: child})
+	if err != nil || st == nil {
+		t.Fatalf("DescribeSource(%s) = %v, %v", child, st, err)
+	}
+	if !reflect.DeepEqual(st.PrimaryKey, []string{"id"}) {
+		t.Errorf("primary key %v", st.PrimaryKey)
+	}
+	var unique, plain []string
+	for _, ix := range st.Indexes {
+		cols := strings.Join(ix.Columns, ",")
+		if ix.Unique {
+			unique = append(unique, cols)
+		} else {
+			plain = append(plain, cols)
+		}
+	}
+	if !slicesEqualAnyOrder(unique, []string{"code"}) || !containsAll(plain, "note,id") {
+		t.Errorf("indexes %+v: want unique (code) and (note, id)", st.Indexes)
+	}
+	if len(st.ForeignKeys) != 1 {
+		t.Fatalf("foreign keys %+v", st.ForeignKeys)
+	}
+	fk := st.ForeignKeys[0]
+	if !reflect.DeepEqual(fk.Columns, []string{"parent_id"}) || fk.RefTable.Name != table || !reflect.DeepEqual(fk.RefColumns, []string{"id"}) || fk.OnDelete != "CASCADE" {
+		t.Errorf("foreign key %+v", fk)
+	}
+}
+
+func slicesEqualAnyOrder(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range b {
+		if !containsAll(a, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func containsAll(list []string, want ...string) bool {
+	for _, w := range want {
+		found := false
+		for _, x := range list {
+			found = found || x == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // readAll reads the test table with q's conditions, ordered by id.

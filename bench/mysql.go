@@ -110,7 +110,7 @@ func (b *bench) mysqlScenario(ctx context.Context, data dataFile) error {
 	for _, p := range []struct {
 		name, table string
 		parallel    int
-	}{{"xcetl sql", mysqlXcetlTable, 1}, {"xcetl sql parallel 2", mysqlXcetl2Table, 2}} {
+	}{{"xcetl sql", mysqlXcetlTable, 1}, {"xcetl sql parallel 4", mysqlXcetl2Table, 4}} {
 		pipeline := filepath.Join(b.o.dir, fmt.Sprintf("mysql-%d.yaml", p.parallel))
 		if err := writeFile(pipeline, mysqlPipelineYAML(p.table, p.parallel)); err != nil {
 			return broken("%v", err)

@@ -297,10 +297,11 @@ type ColumnRead struct {
 	// value of Type (a copy, not a reference into the driver's buffer).
 	// Errors wrapping ErrRejectValue reject the row.
 	Decode func(v any) (any, error)
-	// Text, when set, decodes the value's text as TextRows gives it,
-	// without boxing it first: the same result as Decode of that []byte.
-	// Readers use it when the rows are TextRows and every column has it.
-	Text func(b []byte) (any, error)
+	// Text, when set, decodes the text of a value of TextRows, given as a
+	// string that may share memory with the batch's other values (what it
+	// returns may keep it): the same result as Decode of that text.
+	// Readers use it when the rows are TextRows.
+	Text func(s string) (any, error)
 }
 
 // UnsupportedTypeError is ReadColumn's error for a native type with no

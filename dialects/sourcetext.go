@@ -9,77 +9,79 @@ import (
 )
 
 // Text decoders (ColumnRead.Text): the hot path of MySQL's and the
-// PostgreSQL family's text values, each the same as the Decode of the
-// same []byte, without boxing the input.
+// PostgreSQL family's text values, each the same as the Decode of the same
+// text. They take the value as a string that the reader cuts out of one
+// string per batch, so that text values cost no copy of their own: what a
+// decoder returns may share that string's memory.
 
 // TextString reads UTF-8 text.
-func TextString(b []byte) (any, error) {
-	if !utf8.Valid(b) {
+func TextString(s string) (any, error) {
+	if !utf8.ValidString(s) {
 		return nil, rejectf("not valid UTF-8 text")
 	}
-	return string(b), nil
+	return s, nil
 }
 
 // TextInt reads a 64-bit whole number.
-func TextInt(b []byte) (any, error) {
-	n, err := strconv.ParseInt(string(b), 10, 64)
+func TextInt(s string) (any, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return nil, rejectf("%q is not a 64-bit whole number", b)
+		return nil, rejectf("%q is not a 64-bit whole number", s)
 	}
 	return n, nil
 }
 
 // TextFloat reads a floating-point number.
-func TextFloat(b []byte) (any, error) { return DecodeFloat(string(b)) }
+func TextFloat(s string) (any, error) { return DecodeFloat(s) }
 
 // TextDecimal reads an exact decimal.
-func TextDecimal(b []byte) (any, error) {
-	if !IsDecimalText(string(b)) {
-		return nil, rejectf("%q is not a decimal number", b)
+func TextDecimal(s string) (any, error) {
+	if !IsDecimalText(s) {
+		return nil, rejectf("%q is not a decimal number", s)
 	}
-	if len(b) > 0 && b[0] == '+' {
-		b = b[1:]
+	if len(s) > 0 && s[0] == '+' {
+		s = s[1:]
 	}
-	return xcetl.Decimal(b), nil
+	return xcetl.Decimal(s), nil
 }
 
 // TextBytes copies binary values.
-func TextBytes(b []byte) (any, error) { return append(make([]byte, 0, len(b)), b...), nil }
+func TextBytes(s string) (any, error) { return []byte(s), nil }
 
 // TextDate reads YYYY-MM-DD.
-func TextDate(b []byte) (any, error) {
-	if t, ok := fastTime(b); ok && len(b) == 10 {
+func TextDate(s string) (any, error) {
+	if t, ok := fastTime(s); ok && len(s) == 10 {
 		return t, nil
 	}
-	return DecodeDate(string(b))
+	return DecodeDate(s)
 }
 
 // TextTimestamp reads YYYY-MM-DD HH:MM:SS[.fraction] as wall-clock time.
-func TextTimestamp(b []byte) (any, error) {
-	if t, ok := fastTime(b); ok {
+func TextTimestamp(s string) (any, error) {
+	if t, ok := fastTime(s); ok {
 		return t, nil
 	}
-	return DecodeTimestamp(string(b))
+	return DecodeTimestamp(s)
 }
 
 // TextTimestampUTC reads a timestamp in UTC, with or without an offset
 // (PostgreSQL's timestamptz in a UTC session ends in "+00").
-func TextTimestampUTC(b []byte) (any, error) {
-	if n := len(b); n >= 22 && string(b[n-3:]) == "+00" {
-		if t, ok := fastTime(b[:n-3]); ok {
+func TextTimestampUTC(s string) (any, error) {
+	if n := len(s); n >= 22 && s[n-3:] == "+00" {
+		if t, ok := fastTime(s[:n-3]); ok {
 			return t, nil
 		}
 	}
-	if t, ok := fastTime(b); ok {
+	if t, ok := fastTime(s); ok {
 		return t, nil
 	}
-	return DecodeTimestampUTC(string(b))
+	return DecodeTimestampUTC(s)
 }
 
 // fastTime parses YYYY-MM-DD[ HH:MM:SS[.f{1,9}]] in UTC, the text MySQL and
 // PostgreSQL write; anything else (zero dates, other forms) is left to the
 // general parsers (ok false).
-func fastTime(b []byte) (time.Time, bool) {
+func fastTime(b string) (time.Time, bool) {
 	n := len(b)
 	if n != 10 && n < 19 {
 		return time.Time{}, false
@@ -133,7 +135,7 @@ func daysIn(y, m int) int {
 // TextFor returns the text decoder that matches one of the shared Decode
 // functions of this package, or nil: dialects whose values are text use it
 // to fill ColumnRead.Text.
-func TextFor(t xcetl.Type) func([]byte) (any, error) {
+func TextFor(t xcetl.Type) func(string) (any, error) {
 	switch t.Kind {
 	case xcetl.KindString:
 		return TextString

@@ -177,11 +177,11 @@ func bits(t xcetl.Type, dec func(any) (any, error)) (dialects.ColumnRead, bool) 
 func dates(t xcetl.Type, dec func(any) (any, error), o dialects.ReadOptions) (dialects.ColumnRead, bool) {
 	zd := zeroDates(dec, o)
 	text := dialects.TextFor(t)
-	return dialects.ColumnRead{Type: t, Decode: zd, Text: func(b []byte) (any, error) {
-		if v, err := text(b); err == nil {
+	return dialects.ColumnRead{Type: t, Decode: zd, Text: func(s string) (any, error) {
+		if v, err := text(s); err == nil {
 			return v, nil
 		}
-		return zd(b)
+		return zd(s)
 	}}, true
 }
 

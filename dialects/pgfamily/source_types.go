@@ -60,14 +60,14 @@ func pgRead(native string) (dialects.ColumnRead, bool) {
 		case xcetl.KindDate, xcetl.KindTimestamp, xcetl.KindTimestampTZ:
 			// infinity and BC dates: the general decoder's reject.
 			fast := text
-			text = func(b []byte) (any, error) {
-				if v, err := fast(b); err == nil {
+			text = func(s string) (any, error) {
+				if v, err := fast(s); err == nil {
 					return v, nil
 				}
-				return dec(b)
+				return dec(s)
 			}
 		case xcetl.KindBytes:
-			text = func(b []byte) (any, error) { return decodeBytea(b) }
+			text = func(s string) (any, error) { return decodeBytea(s) }
 		}
 		return dialects.ColumnRead{Type: t, Decode: dec, Text: text}, true
 	}
@@ -132,11 +132,16 @@ func decodePGTime(dec func(any) (any, error)) func(any) (any, error) {
 
 // decodeBytea reads bytea's hex text form (\x…).
 func decodeBytea(v any) (any, error) {
-	b, ok := v.([]byte)
-	if !ok {
+	var text string
+	switch x := v.(type) {
+	case []byte:
+		text = string(x)
+	case string:
+		text = x
+	default:
 		return dialects.DecodeBytes(v)
 	}
-	h, ok := strings.CutPrefix(string(b), `\x`)
+	h, ok := strings.CutPrefix(text, `\x`)
 	if !ok {
 		return nil, fmt.Errorf("bytea value not in hex format")
 	}

@@ -131,3 +131,34 @@ target: {type: sqlite, dsn: n.db, table: visit_log, commit: batch}
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestRawValuesIntegration: a row rejected after the source (by a
+// transform) is written to the reject file with its own values as read.
+func TestRawValuesIntegration(t *testing.T) {
+	src := mytest.LoadGrid(t)
+	dir := t.TempDir()
+	yaml := `version: 1
+name: raw
+source: {type: sql, driver: mysql, dsn: "${SRC}", table: all_types, columns: [id, name, bin, dt6]}
+transforms:
+  - validate: {name: not_null}
+target: {type: sqlite, dsn: out.db, table: t}
+errors: {max_rejects: 5, reject_file: rejects.csv}
+`
+	rep := mustRun(t, dir, yaml, map[string]string{"SRC": src}, pipelines.RunOptions{})
+	if rep.RowsWritten != 2 || rep.RowsRejected != 1 {
+		t.Fatalf("written %d rejected %d", rep.RowsWritten, rep.RowsRejected)
+	}
+	f, err := os.Open(filepath.Join(dir, "rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("reject file: %v %v", recs, err)
+	}
+	if got := strings.Join(recs[1][5:], "|"); got != "2|||" {
+		t.Errorf("rejected row's values %q, want 2|||", got)
+	}
+}

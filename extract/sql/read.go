@@ -2,11 +2,13 @@ package sql
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
@@ -31,6 +33,8 @@ type piece struct {
 	// engine asks for fewer rows (--limit), keeping the checkpoint exact.
 	keys   [][]string
 	reject []bool
+	// raw is the text of every row as read (nil: the engine makes it).
+	raw [][]string
 	err    error
 }
 
@@ -331,7 +335,8 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 	var prevKey string
 	checkUnique := e.perBatch && !e.key.unique
 	vals := make([]any, width)
-	texts := make([][]byte, width)
+	texts := make([]string, width)
+	nulls := make([]bool, width)
 	for raw := range raws {
 		select {
 		case r.tokens <- struct{}{}:
@@ -340,6 +345,15 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 		}
 		cur := piece{chunk: index, done: raw.done}
 		slab := make([]any, raw.n*ncol)
+		var rawSlab []string
+		var all string
+		if raw.vals == nil {
+			rawSlab = make([]string, raw.n*ncol)
+			// The buffer is never written again once collect handed it
+			// on: every text value of the batch is cut out of it, without
+			// a copy of its own.
+			all = unsafe.String(unsafe.SliceData(raw.buf), len(raw.buf))
+		}
 		for i := 0; i < raw.n; i++ {
 			row := slab[i*ncol : (i+1)*ncol : (i+1)*ncol]
 			var reject *xcetl.Reject
@@ -348,25 +362,27 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 				reject = e.decodeAny(vals, row)
 			} else {
 				for k := 0; k < width; k++ {
-					if a := raw.idx[2*(i*width+k)]; a >= 0 {
-						texts[k] = raw.buf[a:raw.idx[2*(i*width+k)+1]:raw.idx[2*(i*width+k)+1]]
-					} else {
-						texts[k] = nil
+					a, b := raw.idx[2*(i*width+k)], raw.idx[2*(i*width+k)+1]
+					nulls[k] = a < 0
+					if a >= 0 {
+						texts[k] = all[a:b]
 					}
 				}
-				reject = e.decodeText(texts, row, vals)
+				rawRow := rawSlab[i*ncol : (i+1)*ncol : (i+1)*ncol]
+				reject = e.decodeText(texts, nulls, row, vals, rawRow)
+				if reject == nil {
+					cur.raw = append(cur.raw, rawRow)
+				}
 			}
 			if reject != nil {
 				cur.rejects = append(cur.rejects, *reject)
 			} else {
 				cur.rows = append(cur.rows, row)
 			}
-			if e.perBatch {
-				cur.reject = append(cur.reject, reject != nil)
-			}
 			if !e.perBatch {
 				continue
 			}
+			cur.reject = append(cur.reject, reject != nil)
 			last, err := e.orderValues(vals, row, order)
 			if err != nil {
 				return err
@@ -411,46 +427,50 @@ func (e *Extractor) decodeAny(vals, row []any) *xcetl.Reject {
 	return reject
 }
 
-// decodeText decodes a row of text values into row; vals receives the
-// values as []byte for what needs them boxed (rejects, keys), lazily.
-func (e *Extractor) decodeText(texts [][]byte, row, vals []any) *xcetl.Reject {
+// decodeText decodes a row of text values into row and its text, as read,
+// into raw (bytes as hex, as the engine writes them in reject files). vals
+// receives the boxed values a reject or the order key needs.
+func (e *Extractor) decodeText(texts []string, nulls []bool, row, vals []any, raw []string) *xcetl.Reject {
 	var reject *xcetl.Reject
-	boxed := false
-	box := func() {
-		if !boxed {
-			for k, b := range texts {
-				if b == nil {
-					vals[k] = nil
-				} else {
-					vals[k] = b
-				}
+	box := func(from int) {
+		for k := from; k < len(texts); k++ {
+			if nulls[k] {
+				vals[k] = nil
+			} else {
+				vals[k] = texts[k]
 			}
-			boxed = true
 		}
 	}
 	for i := range row {
-		b := texts[i]
-		if b == nil {
+		if nulls[i] {
+			raw[i] = ""
 			continue
 		}
+		rd := &e.reads[i]
+		s := texts[i]
+		raw[i] = s
 		var out any
 		var err error
-		if rd := &e.reads[i]; rd.Text != nil {
-			out, err = rd.Text(b)
-		} else {
-			out, err = rd.Decode(b)
+		switch {
+		case rd.Text != nil:
+			out, err = rd.Text(s)
+		default:
+			out, err = rd.Decode([]byte(s))
+		}
+		if rd.Type.Kind == xcetl.KindBytes {
+			raw[i] = hex.EncodeToString([]byte(s))
 		}
 		if err != nil {
 			if reject == nil {
-				box()
+				box(0)
 				reject = e.reject(vals, i, err)
 			}
 			continue
 		}
 		row[i] = out
 	}
-	if e.perBatch {
-		box()
+	if e.perBatch && reject == nil {
+		box(len(row)) // the order key's columns beyond the row
 	}
 	return reject
 }
@@ -566,6 +586,9 @@ func (e *Extractor) split(p piece, max int) piece {
 		k := min(max, len(p.rejects))
 		head.rejects, tail.rejects = p.rejects[:k], p.rejects[k:]
 		head.rows, tail.rows = p.rows[:max-k], p.rows[max-k:]
+		if p.raw != nil {
+			head.raw, tail.raw = p.raw[:max-k], p.raw[max-k:]
+		}
 		e.run.pending = &tail
 		return head
 	}
@@ -580,6 +603,9 @@ func (e *Extractor) split(p piece, max int) piece {
 			ji++
 		} else {
 			dst.rows = append(dst.rows, p.rows[ri])
+			if p.raw != nil {
+				dst.raw = append(dst.raw, p.raw[ri])
+			}
 			ri++
 		}
 		dst.reject = append(dst.reject, isReject)
@@ -594,6 +620,9 @@ func (e *Extractor) split(p piece, max int) piece {
 func (e *Extractor) batch(p piece) (*xcetl.Batch, error) {
 	r := e.run
 	b := &xcetl.Batch{Schema: e.schema, Rows: p.rows, Rejects: p.rejects, Origin: make([]xcetl.Origin, len(p.rows))}
+	if p.raw != nil {
+		b.Raw, b.RawHeader = p.raw, e.names
+	}
 	start := e.done.Add(int64(len(p.rows)+len(p.rejects))) - int64(len(p.rows)+len(p.rejects))
 	for i := range b.Origin {
 		b.Origin[i] = xcetl.Origin{File: e.origin, Record: start + int64(i) + 1}

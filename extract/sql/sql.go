@@ -30,6 +30,7 @@ type Extractor struct {
 	st     *dialects.SourceTable
 	schema *xcetl.Schema
 	reads  []dialects.ColumnRead
+	names  []string // the schema's names (RawHeader)
 	from   string       // the FROM clause
 	key    *orderKey    // chunking and resume; nil: one chunk, no order
 	origin string       // Origin.File of every row
@@ -198,6 +199,7 @@ func (e *Extractor) describe(ctx context.Context) error {
 	if len(errs) > 0 {
 		return e.errorf("%w", errors.Join(errs...))
 	}
+	e.names = e.schema.Names()
 	if err := e.pickKey(cols); err != nil {
 		return err
 	}

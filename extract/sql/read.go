@@ -35,7 +35,7 @@ type piece struct {
 	reject []bool
 	// raw is the text of every row as read (nil: the engine makes it).
 	raw [][]string
-	err    error
+	err error
 }
 
 // runState is a run's readers.

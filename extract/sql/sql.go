@@ -30,7 +30,7 @@ type Extractor struct {
 	st     *dialects.SourceTable
 	schema *xcetl.Schema
 	reads  []dialects.ColumnRead
-	names  []string // the schema's names (RawHeader)
+	names  []string     // the schema's names (RawHeader)
 	from   string       // the FROM clause
 	key    *orderKey    // chunking and resume; nil: one chunk, no order
 	origin string       // Origin.File of every row

@@ -267,7 +267,7 @@ type rawPiece struct {
 // and decoding run on two goroutines: this one copies the rows off the
 // connection, a second decodes them and sends the pieces on, in order.
 func (e *Extractor) stream(r *runState, rows dialects.SourceRows, index int, ch chunkRange, order []keyCol) error {
-	raws := make(chan rawPiece, 1)
+	raws := make(chan rawPiece)
 	decoded := make(chan error, 1)
 	go func() { decoded <- e.decodePieces(r, raws, index, ch, order) }()
 	err := e.collect(r, rows, raws)
@@ -337,11 +337,18 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 	vals := make([]any, width)
 	texts := make([]string, width)
 	nulls := make([]bool, width)
-	for raw := range raws {
+	for {
+		// The token first: while Next has enough decoded batches, the
+		// readers wait with at most one raw batch each.
 		select {
 		case r.tokens <- struct{}{}:
 		case <-r.ctx.Done():
 			return r.ctx.Err()
+		}
+		raw, ok := <-raws
+		if !ok {
+			<-r.tokens
+			return nil
 		}
 		cur := piece{chunk: index, done: raw.done}
 		slab := make([]any, raw.n*ncol)
@@ -405,7 +412,6 @@ func (e *Extractor) decodePieces(r *runState, raws <-chan rawPiece, index int, c
 			return r.ctx.Err()
 		}
 	}
-	return nil
 }
 
 // decodeAny decodes a row of driver values into row.

@@ -342,3 +342,27 @@ func LookupSource(driver string) (SourceDialect, bool) { return sourcesByName.Lo
 
 // SourceNames returns the registered source drivers, sorted.
 func SourceNames() []string { return sourcesByName.Names() }
+
+// AddIndexColumn appends col to the index name of t, starting the index
+// when the catalog's rows move on to another one (rows come ordered by
+// index, then by the column's position in it).
+func (t *SourceTable) AddIndexColumn(name string, unique bool, col string) {
+	if n := len(t.Indexes); n == 0 || t.Indexes[n-1].Name != name {
+		t.Indexes = append(t.Indexes, SourceIndex{Name: name, Unique: unique})
+	}
+	ix := &t.Indexes[len(t.Indexes)-1]
+	ix.Columns = append(ix.Columns, col)
+}
+
+// AddForeignKeyColumn appends a column pair to the foreign key fk of t,
+// starting it (with its referenced table and actions) when the catalog's
+// rows move on to another one.
+func (t *SourceTable) AddForeignKeyColumn(fk ForeignKey, col, refCol string) {
+	if n := len(t.ForeignKeys); n == 0 || t.ForeignKeys[n-1].Name != fk.Name {
+		fk.Columns, fk.RefColumns = nil, nil
+		t.ForeignKeys = append(t.ForeignKeys, fk)
+	}
+	last := &t.ForeignKeys[len(t.ForeignKeys)-1]
+	last.Columns = append(last.Columns, col)
+	last.RefColumns = append(last.RefColumns, refCol)
+}

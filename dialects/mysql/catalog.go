@@ -163,11 +163,7 @@ func addIndexes(st *dialects.SourceTable, rows [][]any) {
 			st.PrimaryKey = append(st.PrimaryKey, col)
 			continue
 		}
-		if n := len(st.Indexes); n == 0 || st.Indexes[n-1].Name != name {
-			st.Indexes = append(st.Indexes, dialects.SourceIndex{Name: name, Unique: unique})
-		}
-		ix := &st.Indexes[len(st.Indexes)-1]
-		ix.Columns = append(ix.Columns, col)
+		st.AddIndexColumn(name, unique, col)
 	}
 }
 
@@ -175,14 +171,9 @@ func addIndexes(st *dialects.SourceTable, rows [][]any) {
 func addForeignKeys(st *dialects.SourceTable, rows [][]any) {
 	for _, row := range rows {
 		r := texts(row)
-		if n := len(st.ForeignKeys); n == 0 || st.ForeignKeys[n-1].Name != r[0] {
-			st.ForeignKeys = append(st.ForeignKeys, dialects.ForeignKey{Name: r[0],
-				RefTable: dialects.Table{Schema: r[2], Name: r[3], SchemaQuoted: true, NameQuoted: true},
-				OnUpdate: rule(r[5]), OnDelete: rule(r[6])})
-		}
-		fk := &st.ForeignKeys[len(st.ForeignKeys)-1]
-		fk.Columns = append(fk.Columns, r[1])
-		fk.RefColumns = append(fk.RefColumns, r[4])
+		st.AddForeignKeyColumn(dialects.ForeignKey{Name: r[0],
+			RefTable: dialects.Table{Schema: r[2], Name: r[3], SchemaQuoted: true, NameQuoted: true},
+			OnUpdate: rule(r[5]), OnDelete: rule(r[6])}, r[1], r[4])
 	}
 }
 

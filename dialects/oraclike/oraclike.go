@@ -379,28 +379,19 @@ func (c *conn) DescribeSource(ctx context.Context, t dialects.Table) (*dialects.
 		return nil, fmt.Errorf("read indexes of %s: %w", t, err)
 	}
 	for _, r := range idx {
-		name := text(r[0])
-		if n := len(st.Indexes); n == 0 || st.Indexes[n-1].Name != name {
-			st.Indexes = append(st.Indexes, dialects.SourceIndex{Name: name, Unique: text(r[1]) == "UNIQUE"})
-		}
-		st.Indexes[len(st.Indexes)-1].Columns = append(st.Indexes[len(st.Indexes)-1].Columns, text(r[2]))
+		st.AddIndexColumn(text(r[0]), text(r[1]) == "UNIQUE", text(r[2]))
 	}
 	fks, err := c.Query(ctx, d.catalog(sqlForeignKeys), owner, st.Table.Name)
 	if err != nil {
 		return nil, fmt.Errorf("read foreign keys of %s: %w", t, err)
 	}
 	for _, r := range fks {
-		if n := len(st.ForeignKeys); n == 0 || st.ForeignKeys[n-1].Name != text(r[0]) {
-			del := text(r[5])
-			if del == "NO ACTION" {
-				del = ""
-			}
-			st.ForeignKeys = append(st.ForeignKeys, dialects.ForeignKey{Name: text(r[0]),
-				RefTable: dialects.Table{Schema: text(r[2]), Name: text(r[3]), SchemaQuoted: true, NameQuoted: true}, OnDelete: del})
+		del := text(r[5])
+		if del == "NO ACTION" {
+			del = ""
 		}
-		fk := &st.ForeignKeys[len(st.ForeignKeys)-1]
-		fk.Columns = append(fk.Columns, text(r[1]))
-		fk.RefColumns = append(fk.RefColumns, text(r[4]))
+		st.AddForeignKeyColumn(dialects.ForeignKey{Name: text(r[0]),
+			RefTable: dialects.Table{Schema: text(r[2]), Name: text(r[3]), SchemaQuoted: true, NameQuoted: true}, OnDelete: del}, text(r[1]), text(r[4]))
 	}
 	return st, nil
 }

@@ -336,10 +336,7 @@ func (s *srcConn) keys(ctx context.Context, st *dialects.SourceTable, oid string
 			st.PrimaryKey = append(st.PrimaryKey, c[3])
 			continue
 		}
-		if n := len(st.Indexes); n == 0 || st.Indexes[n-1].Name != c[0] {
-			st.Indexes = append(st.Indexes, dialects.SourceIndex{Name: c[0], Unique: c[2] == "t"})
-		}
-		st.Indexes[len(st.Indexes)-1].Columns = append(st.Indexes[len(st.Indexes)-1].Columns, c[3])
+		st.AddIndexColumn(c[0], c[2] == "t", c[3])
 	}
 	fks, err := s.Query(ctx, sqlSrcForeignKeys, oid)
 	if err != nil {
@@ -347,14 +344,9 @@ func (s *srcConn) keys(ctx context.Context, st *dialects.SourceTable, oid string
 	}
 	for _, row := range fks {
 		c := texts(row)
-		if n := len(st.ForeignKeys); n == 0 || st.ForeignKeys[n-1].Name != c[0] {
-			st.ForeignKeys = append(st.ForeignKeys, dialects.ForeignKey{Name: c[0],
-				RefTable: dialects.Table{Schema: c[2], Name: c[3], SchemaQuoted: true, NameQuoted: true},
-				OnUpdate: fkAction(c[5]), OnDelete: fkAction(c[6])})
-		}
-		fk := &st.ForeignKeys[len(st.ForeignKeys)-1]
-		fk.Columns = append(fk.Columns, c[1])
-		fk.RefColumns = append(fk.RefColumns, c[4])
+		st.AddForeignKeyColumn(dialects.ForeignKey{Name: c[0],
+			RefTable: dialects.Table{Schema: c[2], Name: c[3], SchemaQuoted: true, NameQuoted: true},
+			OnUpdate: fkAction(c[5]), OnDelete: fkAction(c[6])}, c[1], c[4])
 	}
 	return nil
 }

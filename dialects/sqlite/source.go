@@ -223,28 +223,17 @@ func (s *srcConn) DescribeSource(ctx context.Context, t dialects.Table) (*dialec
 		return nil, fmt.Errorf("read indexes of %s: %w", t, err)
 	}
 	for _, r := range idx {
-		name := text(r[0])
-		if n := len(st.Indexes); n == 0 || st.Indexes[n-1].Name != name {
-			st.Indexes = append(st.Indexes, dialects.SourceIndex{Name: name, Unique: truthy(r[1])})
-		}
-		st.Indexes[len(st.Indexes)-1].Columns = append(st.Indexes[len(st.Indexes)-1].Columns, text(r[2]))
+		st.AddIndexColumn(text(r[0]), truthy(r[1]), text(r[2]))
 	}
 	fks, err := s.Query(ctx, sqlSrcForeignKeys, t.Name, schema)
 	if err != nil {
 		return nil, fmt.Errorf("read foreign keys of %s: %w", t, err)
 	}
-	var last int64 = -1
 	for _, r := range fks {
 		id, _ := r[0].(int64)
-		if id != last {
-			st.ForeignKeys = append(st.ForeignKeys, dialects.ForeignKey{Name: fmt.Sprintf("fk_%s_%d", t.Name, id),
-				RefTable: dialects.Table{Schema: t.Schema, Name: text(r[2]), NameQuoted: true},
-				OnUpdate: action(text(r[4])), OnDelete: action(text(r[5]))})
-			last = id
-		}
-		fk := &st.ForeignKeys[len(st.ForeignKeys)-1]
-		fk.Columns = append(fk.Columns, text(r[1]))
-		fk.RefColumns = append(fk.RefColumns, text(r[3]))
+		st.AddForeignKeyColumn(dialects.ForeignKey{Name: fmt.Sprintf("fk_%s_%d", t.Name, id),
+			RefTable: dialects.Table{Schema: t.Schema, Name: text(r[2]), NameQuoted: true},
+			OnUpdate: action(text(r[4])), OnDelete: action(text(r[5]))}, text(r[1]), text(r[3]))
 	}
 	return st, nil
 }

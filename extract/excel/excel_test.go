@@ -24,11 +24,16 @@ func TestConfigErrors(t *testing.T) {
 		{"empty path", `path: ""`, "path must not be empty"},
 		{"unknown key", "path: a.xlsx\nheader_rwo: 2", `did you mean "header_row"`},
 		{"header_row zero", "path: a.xlsx\nheader_row: 0", "header_row is a 1-based row number"},
-		{"header_rows 3", "path: a.xlsx\nheader_rows: 3", "header_rows must be 1 or 2"},
+		{"header_rows 3", "path: a.xlsx\nheader_rows: 3", "header_rows must be 1..2, not 3"},
 		{"bad range", "path: a.xlsx\nrange: A1-H5", `range "A1-H5" is not a cell range`},
 		{"reversed range", "path: a.xlsx\nrange: H5:A1", "is not a cell range"},
 		{"header outside range", "path: a.xlsx\nrange: A3:H5\nheader_row: 1", "header_row 1 is outside range"},
-		{"negative footer", "path: a.xlsx\nskip_footer: -1", "skip_footer must be 0 or more"},
+		{"negative footer", "path: a.xlsx\nskip_footer: -1", "skip_footer must be at least 0, not -1"},
+		{"bad types", "path: a.xlsx\ntypes: txt", `unknown types "txt" (did you mean "text"?); one of: auto, text`},
+		{"empty columns", "path: a.xlsx\ncolumns: []", "columns must list at least one name"},
+		{"duplicate columns", "path: a.xlsx\ncolumns: [a, b, a]", `duplicate column name "a" (also columns[0])`},
+		{"empty column name", "path: a.xlsx\ncolumns: [a, \" \"]", "column name must not be empty"},
+		{"long range", "path: a.xlsx\nrange: " + strings.Repeat("A", 5000), "is not a cell range"},
 		{"bad merged", "path: a.xlsx\nmerged: fil", `did you mean "fill"`},
 		{"empty sheet", "path: a.xlsx\nsheet: \"\"", "sheet must not be empty"},
 	}
@@ -42,7 +47,36 @@ func TestConfigErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "p.yaml:") {
 				t.Fatalf("error %q does not contain %q with a position", err, tc.want)
 			}
+			if len(err.Error()) > 300 {
+				t.Fatalf("error of %d bytes: %.300s", len(err.Error()), err)
+			}
 		})
+	}
+}
+
+// A spec built in Go gets the defaults and checks of a file's.
+func TestBuildFromGo(t *testing.T) {
+	ex, err := extract.Build("excel", Spec{Path: "a.xlsx", Range: "B2:C9"}, extract.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := ex.(*Extractor).st
+	if st.headerRow != 2 || st.headerRows != 1 || st.types != typesAuto || st.fill || st.rng == nil || st.rng.c1 != 2 {
+		t.Fatalf("settings %+v", st)
+	}
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{}, `missing required key "path"`},
+		{Spec{Path: "a.xlsx", Types: "txt"}, `unknown types "txt"`},
+		{Spec{Path: "a.xlsx", HeaderRow: -1}, "header_row is a 1-based row number, got -1"},
+		{Spec{Path: "a.xlsx", Columns: []string{"a", "a"}}, `duplicate column name "a"`},
+		{Spec{Path: "a.xlsx", Range: "A1"}, `range "A1" is not a cell range`},
+	} {
+		if _, err := extract.Build("excel", &tc.spec, extract.Env{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: got %v, want %q", tc.spec, err, tc.want)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -507,7 +508,7 @@ func TestZipBomb(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = readAll(t, ex, 100)
-	if err == nil || !strings.Contains(err.Error(), "unpacks to more than the 1000 bytes its zip entry declares") || !strings.Contains(err.Error(), "zip bomb") {
+	if err == nil || !strings.Contains(err.Error(), "unpacks to more than the 1000 bytes its zip entry declares") || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("error %v, want a refusal of the lying entry", err)
 	}
 }
@@ -515,6 +516,124 @@ func TestZipBomb(t *testing.T) {
 // lyingZip copies the zip archive at path with the declared unpacked size
 // of part replaced by size.
 func lyingZip(t *testing.T, path, part string, size uint64) []byte {
+	t.Helper()
+	return rewriteZip(t, path, func(fh *zip.FileHeader) {
+		if fh.Name == part {
+			fh.UncompressedSize64 = size
+		}
+	})
+}
+
+// rewriteZip copies the zip archive at path, every entry's compressed data
+// unchanged, with edit applied to each entry's header (name, sizes, CRC).
+func rewriteZip(t *testing.T, path string, edit func(fh *zip.FileHeader)) []byte {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		raw, err := f.OpenRaw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fh := f.FileHeader
+		edit(&fh)
+		w, err := zw.CreateRaw(&fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// What Office opens is read: entry names with backslashes. A part that
+// fails the archive's checks is reported as damaged, not as a zip bomb; a
+// part that compresses too well is refused before it is inflated; styles
+// nested deep are refused at once.
+func TestArchiveChecks(t *testing.T) {
+	dir := t.TempDir()
+	src := one(`<row r="1"><c r="A1" t="inlineStr"><is><t>编号</t></is></c></row><row r="2"><c r="A2"><v>7</v></c></row>`).write(t, dir, "ok.xlsx")
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("backslash.xlsx", rewriteZip(t, src, func(fh *zip.FileHeader) { fh.Name = strings.ReplaceAll(fh.Name, "/", "\\") }))
+	write("crc.xlsx", rewriteZip(t, src, func(fh *zip.FileHeader) {
+		if fh.Name == "xl/worksheets/sheet1.xml" {
+			fh.CRC32 ^= 1
+		}
+	}))
+	write("short.xlsx", rewriteZip(t, src, func(fh *zip.FileHeader) {
+		if fh.Name == "xl/styles.xml" {
+			fh.UncompressedSize64 += 10
+		}
+	}))
+	// A sheet that compresses more than 100 times, past the grace size.
+	var big bytes.Buffer
+	zw := zip.NewWriter(&big)
+	for _, e := range [][2]string{{"xl/workbook.xml", `<workbook><sheets><sheet name="S" r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`}} {
+		w, _ := zw.Create(e[0])
+		io.WriteString(w, e[1])
+	}
+	w, _ := zw.Create("xl/worksheets/sheet1.xml")
+	io.WriteString(w, "<worksheet><sheetData>")
+	row := []byte(strings.Repeat(`<row><c><v>1</v></c></row>`, 1000))
+	for n := 0; n < int(ratioGrace)/len(row)+1; n++ {
+		w.Write(row)
+	}
+	io.WriteString(w, "</sheetData></worksheet>")
+	zw.Close()
+	write("ratio.xlsx", big.Bytes())
+	// styles.xml nested 100,000 deep.
+	deep := pkg{sheets: map[string]string{"Sheet1": `<row r="1"><c r="A1"><v>1</v></c></row>`}}
+	deepPath := deep.write(t, dir, "deep.xlsx")
+	write("deep.xlsx", replacePart(t, deepPath, "xl/styles.xml", `<styleSheet>`+strings.Repeat("<a>", 100000)+strings.Repeat("</a>", 100000)+`</styleSheet>`))
+
+	ex, err := build(t, dir, "path: backslash.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 10)
+	if err != nil || !reflect.DeepEqual(res.rows, [][]any{{int64(7)}}) {
+		t.Fatalf("backslash names: rows %v, err %v", res.rows, err)
+	}
+	for _, tc := range []struct{ file, want, not string }{
+		{"crc.xlsx", "part xl/worksheets/sheet1.xml fails its CRC check: the file is damaged", "zip bomb"},
+		{"short.xlsx", "part xl/styles.xml unpacks to ", "zip bomb"},
+		{"ratio.xlsx", "more than 100 times its compressed size, which exceeds the size limit (a zip bomb", "damaged"},
+		{"deep.xlsx", "part xl/styles.xml is not valid XML: elements are nested more than 256 deep", "zip bomb"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			ex, err := build(t, dir, "path: "+tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = readAll(t, ex, 10)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), tc.not) {
+				t.Fatalf("error %v, want %q (and not %q)", err, tc.want, tc.not)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("took %v", d)
+			}
+		})
+	}
+}
+
+// replacePart copies the zip archive at path with part's content replaced.
+func replacePart(t *testing.T, path, part, content string) []byte {
 	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -530,19 +649,11 @@ func lyingZip(t *testing.T, path, part string, size uint64) []byte {
 			}
 			continue
 		}
-		raw, err := f.OpenRaw()
+		w, err := zw.Create(part)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fh := f.FileHeader
-		fh.UncompressedSize64 = size
-		w, err := zw.CreateRaw(&fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(w, raw); err != nil {
-			t.Fatal(err)
-		}
+		io.WriteString(w, content)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

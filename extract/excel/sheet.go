@@ -62,7 +62,7 @@ func (b *book) openSheet(si sheetInfo, minCol, maxCol int, count *atomic.Int64) 
 func (s *sheetReader) Close() error { return s.rc.Close() }
 
 func (s *sheetReader) xmlErr(err error) error {
-	if errors.Is(err, errTooBig) {
+	if isArchiveErr(err) {
 		return err
 	}
 	return fmt.Errorf("%s: worksheet XML is damaged after row %d: %w", s.b.name, s.row, err)
@@ -466,7 +466,7 @@ func (b *book) mergeCells(si sheetInfo) ([]mergeRange, error) {
 			return out, nil
 		}
 		if err != nil {
-			if errors.Is(err, errTooBig) {
+			if isArchiveErr(err) {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%s: sheet %q: worksheet XML is damaged: %w", b.name, si.Name, err)

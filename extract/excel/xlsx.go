@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -16,22 +17,36 @@ import (
 	"time"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // Size limits. A workbook is a zip archive; a few kilobytes can unpack to
 // gigabytes (a zip bomb). Parts held in memory (shared strings, styles, the
 // workbook) and the streamed sheet are both capped, on the sizes the archive
-// declares and again on the bytes actually inflated, since declared sizes
-// can lie. Variables so that tests can lower them.
+// declares (archive/zip's central directory) and again on the bytes actually
+// inflated, since declared sizes can lie. Variables so that tests can lower
+// them.
 var (
 	// unzipSizeLimit caps the total inflated size of the parts xcetl reads.
 	unzipSizeLimit int64 = 16 << 30
 	// unzipXMLSizeLimit caps each part that is held in memory.
 	unzipXMLSizeLimit int64 = 1 << 30
+	// maxInflateRatio caps how many times its compressed size a part may
+	// unpack to, once it is larger than ratioGrace. XML that people's
+	// workbooks hold compresses 5 to 30 times; deflate can reach 1032.
+	// Apache POI refuses parts above 100 in the same way.
+	maxInflateRatio int64 = 100
+	ratioGrace      int64 = 16 << 20
 )
 
 // errTooBig is wrapped by every size-limit failure.
 var errTooBig = errors.New("exceeds the size limit (a zip bomb, or a workbook too big to read safely)")
+
+// errDamaged is wrapped by every failure of the archive's own checks: a
+// part that fails its CRC, unpacks to another size than its entry says, or
+// whose compressed data is corrupt.
+var errDamaged = errors.New("the file is damaged (a broken copy? ask for a new one, or open and save it again)")
 
 // oleMagic starts every OLE2 compound file: BIFF .xls, WPS .et, and
 // password-protected .xlsx files.
@@ -48,7 +63,8 @@ type sheetInfo struct {
 type book struct {
 	f        *os.File
 	zr       *zip.Reader
-	name     string // as shown in messages
+	parts    map[string]*zip.File // by name with / separators, and lower-cased
+	name     string               // as shown in messages
 	sheets   []sheetInfo
 	date1904 bool
 	xfKinds  []fmtKind // per cell style index
@@ -98,11 +114,11 @@ func openBook(full, name string) (*book, error) {
 		return nil, fmt.Errorf("%s is not an .xlsx workbook (no zip signature); for .xls or .et files convert with `soffice --headless --convert-to xlsx`", name)
 	}
 	zr, err := zip.NewReader(f, fi.Size())
-	if err != nil {
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		f.Close()
 		return nil, fmt.Errorf("%s is not a readable .xlsx workbook: %w", name, err)
 	}
-	b := &book{f: f, zr: zr, name: name}
+	b := &book{f: f, zr: zr, name: name, parts: partIndex(zr)}
 	if err := b.load(); err != nil {
 		f.Close()
 		return nil, err
@@ -112,55 +128,99 @@ func openBook(full, name string) (*book, error) {
 
 func (b *book) Close() error { return b.f.Close() }
 
-// file finds a part by name (case-insensitively, as some writers differ).
-func (b *book) file(name string) *zip.File {
-	name = strings.TrimPrefix(name, "/")
-	for _, zf := range b.zr.File {
-		if zf.Name == name {
-			return zf
+// partIndex indexes the archive's entries by name, with the separators
+// some writers get wrong (xl\workbook.xml, which Office opens) made /, and
+// again lower-cased, as some writers differ in case. The first entry of a
+// name wins.
+func partIndex(zr *zip.Reader) map[string]*zip.File {
+	m := make(map[string]*zip.File, 2*len(zr.File))
+	for _, zf := range zr.File {
+		name := strings.TrimPrefix(strings.ReplaceAll(zf.Name, "\\", "/"), "/")
+		if _, ok := m[name]; !ok {
+			m[name] = zf
 		}
 	}
-	for _, zf := range b.zr.File {
-		if strings.EqualFold(zf.Name, name) {
-			return zf
+	for name, zf := range m {
+		low := "\x00" + strings.ToLower(name)
+		if _, ok := m[low]; !ok {
+			m[low] = zf
 		}
 	}
-	return nil
+	return m
 }
 
-// limitedReader inflates a part, failing once more than max bytes came
-// out. archive/zip already fails a part that inflates to more than its
-// declared size; this is the second line of defence.
-type limitedReader struct {
-	r        io.Reader
+// file finds a part by name, case-insensitively when no name matches
+// exactly.
+func (b *book) file(name string) *zip.File {
+	name = strings.TrimPrefix(name, "/")
+	if zf, ok := b.parts[name]; ok {
+		return zf
+	}
+	return b.parts["\x00"+strings.ToLower(name)]
+}
+
+// partReader inflates a part and checks it as archive/zip would (its size
+// and CRC-32), reporting a damaged part as damaged, and stops once more
+// than max bytes came out.
+type partReader struct {
+	r        io.Reader // the inflating reader
+	closer   io.Closer // of the decompressor, or nil
 	b        *book
 	part     string
 	n        int64
 	max      int64
 	declared int64
+	crc      uint32
+	wantCRC  uint32
 	count    *atomic.Int64 // optional, for progress
+	err      error
 }
 
-func (l *limitedReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.n += int64(n)
-	if l.count != nil {
-		l.count.Add(int64(n))
+func (p *partReader) Read(buf []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
 	}
-	if l.n > l.max {
-		return n, fmt.Errorf("%s: part %s %w", l.b.name, l.part, errTooBig)
+	n, err := p.r.Read(buf)
+	p.n += int64(n)
+	if p.count != nil {
+		p.count.Add(int64(n))
 	}
-	if errors.Is(err, zip.ErrFormat) {
-		// While inflating, archive/zip reports ErrFormat only for a part
-		// that unpacks to more than its entry declares.
-		return n, fmt.Errorf("%s: part %s unpacks to more than the %d bytes its zip entry declares, which %w", l.b.name, l.part, l.declared, errTooBig)
+	p.crc = crc32.Update(p.crc, crc32.IEEETable, buf[:n])
+	switch {
+	case p.n > p.declared:
+		p.err = fmt.Errorf("%s: part %s unpacks to more than the %d bytes its zip entry declares (reading stopped there: a damaged file, or a zip bomb): %w", p.b.name, p.part, p.declared, errDamaged)
+	case p.n > p.max:
+		p.err = fmt.Errorf("%s: part %s %w", p.b.name, p.part, errTooBig)
+	case err == io.EOF && p.n < p.declared:
+		p.err = fmt.Errorf("%s: part %s unpacks to %d bytes, not the %d its zip entry declares: %w", p.b.name, p.part, p.n, p.declared, errDamaged)
+	case err == io.EOF && p.crc != p.wantCRC:
+		p.err = fmt.Errorf("%s: part %s fails its CRC check: %w", p.b.name, p.part, errDamaged)
+	case err == io.ErrUnexpectedEOF:
+		p.err = fmt.Errorf("%s: part %s ends early: %w", p.b.name, p.part, errDamaged)
+	case err != nil && err != io.EOF:
+		var ce flate.CorruptInputError
+		if errors.As(err, &ce) {
+			p.err = fmt.Errorf("%s: part %s: the compressed data is corrupt (%v): %w", p.b.name, p.part, err, errDamaged)
+		} else {
+			p.err = fmt.Errorf("%s: part %s: %w", p.b.name, p.part, err)
+		}
+	default:
+		return n, err
 	}
-	return n, err
+	return 0, p.err
+}
+
+func (p *partReader) Close() error {
+	if p.closer != nil {
+		return p.closer.Close()
+	}
+	return nil
 }
 
 // openPart opens a part for streaming with limit max on its inflated size.
 // The declared sizes of the distinct parts opened must stay within
-// unzipSizeLimit together.
+// unzipSizeLimit together, and a large part must not unpack to more than
+// maxInflateRatio times its compressed size.
 func (b *book) openPart(zf *zip.File, max int64, count *atomic.Int64) (io.ReadCloser, error) {
 	size := zf.UncompressedSize64
 	total := int64(0)
@@ -172,18 +232,62 @@ func (b *book) openPart(zf *zip.File, max int64, count *atomic.Int64) (io.ReadCl
 	if size > math.MaxInt64 || int64(size) > max || total+int64(size) > unzipSizeLimit {
 		return nil, fmt.Errorf("%s: part %s declares %d bytes unpacked, which %w", b.name, zf.Name, size, errTooBig)
 	}
+	if int64(size) > ratioGrace && zf.CompressedSize64 < size/uint64(maxInflateRatio) {
+		return nil, fmt.Errorf("%s: part %s declares %d bytes unpacked from %d, more than %d times its compressed size, which %w",
+			b.name, zf.Name, size, zf.CompressedSize64, maxInflateRatio, errTooBig)
+	}
 	if b.opened == nil {
 		b.opened = map[string]int64{}
 	}
 	b.opened[zf.Name] = int64(size)
-	rc, err := zf.Open()
+	raw, err := zf.OpenRaw()
 	if err != nil {
-		return nil, fmt.Errorf("%s: part %s: %w", b.name, zf.Name, err)
+		return nil, fmt.Errorf("%s: part %s: %v: %w", b.name, zf.Name, err, errDamaged)
 	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{&limitedReader{r: rc, b: b, part: zf.Name, max: max, declared: int64(size), count: count}, rc}, nil
+	p := &partReader{b: b, part: zf.Name, max: max, declared: int64(size), wantCRC: zf.CRC32, count: count}
+	switch zf.Method {
+	case zip.Store:
+		p.r = raw
+	case zip.Deflate:
+		fr := flate.NewReader(raw)
+		p.r, p.closer = fr, fr
+	default:
+		return nil, fmt.Errorf("%s: part %s is compressed with method %d, which xcetl cannot read (only deflate and stored parts); save the workbook again in Excel, WPS or LibreOffice",
+			b.name, zf.Name, zf.Method)
+	}
+	return p, nil
+}
+
+// isArchiveErr reports whether err is a size-limit or damaged-archive
+// failure, which is reported as it is rather than as bad XML.
+func isArchiveErr(err error) bool { return errors.Is(err, errTooBig) || errors.Is(err, errDamaged) }
+
+// maxDepth caps the nesting of elements in every XML part. Spreadsheet
+// parts nest a dozen deep; a part nested millions deep is hostile (it cost
+// encoding/xml minutes of CPU).
+var maxDepth = 256
+
+// errTooDeep is returned for XML nested deeper than maxDepth.
+var errTooDeep = fmt.Errorf("elements are nested more than %d deep (a damaged or hostile file)", maxDepth)
+
+// depthLimiter passes the tokens of an encoding/xml decoder on, failing
+// once elements nest deeper than maxDepth.
+type depthLimiter struct {
+	d     *xml.Decoder
+	depth int
+}
+
+func (l *depthLimiter) Token() (xml.Token, error) {
+	t, err := l.d.Token()
+	switch t.(type) {
+	case xml.StartElement:
+		if l.depth++; l.depth > maxDepth {
+			return nil, errTooDeep
+		}
+	case xml.EndElement:
+		l.depth--
+	}
+	return t, err
 }
 
 // decodePart unmarshals a small part into v.
@@ -197,8 +301,8 @@ func (b *book) decodePart(name string, v any) (bool, error) {
 		return true, err
 	}
 	defer rc.Close()
-	if err := xml.NewDecoder(rc).Decode(v); err != nil {
-		if errors.Is(err, errTooBig) {
+	if err := xml.NewTokenDecoder(&depthLimiter{d: xml.NewDecoder(rc)}).Decode(v); err != nil {
+		if isArchiveErr(err) {
 			return true, err
 		}
 		return true, fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
@@ -354,7 +458,7 @@ func (b *book) loadSST(name string) error {
 			break
 		}
 		if err != nil {
-			if errors.Is(err, errTooBig) {
+			if isArchiveErr(err) {
 				return err
 			}
 			return fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)

@@ -756,6 +756,36 @@ func TestLostDigitsWarning(t *testing.T) {
 	if n := strings.Count(log.String(), "Excel keeps only 15 significant digits"); n != 1 || !strings.Contains(log.String(), "cell=A2") {
 		t.Fatalf("%d warnings:\n%s", n, log.String())
 	}
+
+	// Large numbers of fewer than 15 significant digits lost nothing.
+	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>n</t></is></c></row><row r="2"><c r="A2"><v>1.23456789e+22</v></c></row><row r="3"><c r="A3"><v>-5E+20</v></c></row><row r="4"><c r="A4"><v>1.2345678901234E+16</v></c></row>`).write(t, dir, "big.xlsx")
+	log.Reset()
+	ex, err = buildLog(t, dir, "path: big.xlsx", &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.rows) != 3 || res.raw[0][0] != "12345678900000000000000" || res.raw[1][0] != "-500000000000000000000" {
+		t.Fatalf("raw %q", res.raw)
+	}
+	if strings.Contains(log.String(), "significant digits") {
+		t.Fatalf("a warning for numbers that lost no digits:\n%s", log.String())
+	}
+}
+
+func TestLostDigits(t *testing.T) {
+	for text, want := range map[string]bool{
+		"110101199003071000": true, "-110101199003071000": true, "1234567890123460": true,
+		"12345678900000000000000": false, "999999999999999": false, "1000000000000000": false,
+		"11010119900307": false, "1101011990030700": false, "92.5": false,
+	} {
+		if got := lostDigits(text); got != want {
+			t.Errorf("lostDigits(%s) = %v, want %v", text, got, want)
+		}
+	}
 }
 
 // TestREADMEExample keeps the README's sample configurations valid.
@@ -846,5 +876,59 @@ func TestDocsExample(t *testing.T) {
 	}
 	if _, err := New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
 		t.Fatalf("the docs example is refused: %v", err)
+	}
+}
+
+// The reject file shows a cell that cannot be read as it is stored, not
+// blank: the error, the number outside Excel's dates, the missing shared
+// string's index.
+func TestRejectKeepsStoredText(t *testing.T) {
+	dir := t.TempDir()
+	p := one(`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>` +
+		`<row r="2"><c r="A2" t="e"><v>#DIV/0!</v></c><c r="B2"><v>1</v></c></row>` +
+		`<row r="3"><c r="A3" s="1"><v>-1.2</v></c><c r="B3" t="s"><v>9</v></c></row>` +
+		`<row r="4"><c r="A4" t="b"><v>maybe</v></c><c r="B4" t="e"/></row>`)
+	p.xfs = []int{14}
+	p.write(t, dir, "r.xlsx")
+	ex, err := build(t, dir, "path: r.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws [][]string
+	for _, r := range res.rejects {
+		raws = append(raws, r.Raw)
+	}
+	want := [][]string{{"#DIV/0!", "1"}, {"-1.2", "9"}, {"maybe", ""}}
+	if !reflect.DeepEqual(raws, want) {
+		t.Fatalf("reject raw %q, want %q", raws, want)
+	}
+}
+
+// Elapsed-time formats are durations: hours:minutes:seconds, not dates.
+func TestDurations(t *testing.T) {
+	dir := t.TempDir()
+	p := one(`<row r="1"><c r="A1" t="inlineStr"><is><t>工时</t></is></c><c r="B1" t="inlineStr"><is><t>用时</t></is></c></row>` +
+		`<row r="2"><c r="A2" s="1"><v>12345.6789</v></c><c r="B2" s="2"><v>0.0625</v></c></row>` +
+		`<row r="3"><c r="A3" s="1"><v>-0.25</v></c><c r="B3" s="2"><v>1.5</v></c></row>`)
+	p.numFmts = `<numFmt numFmtId="164" formatCode="[mm]:ss"/>`
+	p.xfs = []int{46, 164}
+	p.write(t, dir, "d.xlsx")
+	for _, types := range []string{"auto", "text"} {
+		ex, err := build(t, dir, "path: d.xlsx\ntypes: "+types)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := readAll(t, ex, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]any{{"296296:17:36.960", "1:30:00"}, {"-6:00:00", "36:00:00"}}
+		if !reflect.DeepEqual(res.rows, want) || !reflect.DeepEqual(res.types, []string{"string", "string"}) {
+			t.Fatalf("types: %s: rows %q (%v), want %q", types, res.rows, res.types, want)
+		}
 	}
 }

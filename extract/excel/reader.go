@@ -307,9 +307,10 @@ func (e *Extractor) place(pr pendingRow, raw []string, rk []cellKind) (bad strin
 }
 
 // outside reports whether column c (1-based) is left out by the range, so
-// that a cell there that cannot be read does not matter.
+// that a cell there that cannot be read does not matter. Column 0 is the
+// row as a whole, never outside.
 func (e *Extractor) outside(c int) bool {
-	return e.st.rng != nil && (c < e.st.rng.c1 || c > e.st.rng.c2)
+	return c > 0 && e.st.rng != nil && (c < e.st.rng.c1 || c > e.st.rng.c2)
 }
 
 // Next returns up to max data rows.
@@ -396,14 +397,14 @@ func (e *Extractor) read() (pendingRow, error) {
 	return e.cur.read()
 }
 
-// warnLostDigits logs, once per column, a number of 16 or more digits:
-// Excel keeps 15 significant digits, so an ID number typed into a number
-// cell lost its last digits when the workbook was saved (110101199003071234
-// is stored as 110101199003071000). Nothing can bring them back; the
-// warning says where to look.
+// warnLostDigits logs, once per column, a number whose last digits Excel
+// dropped: Excel keeps 15 significant digits, so an ID number typed into a
+// number cell lost its last digits when the workbook was saved
+// (110101199003071234 is stored as 110101199003071000). Nothing can bring
+// them back; the warning says where to look.
 func (e *Extractor) warnLostDigits(num int, raw []string, rk []cellKind) {
 	for i, k := range rk {
-		if k != ckFloat || len(raw[i]) < 16 || strings.ContainsAny(raw[i], ".") {
+		if k != ckFloat || !lostDigits(raw[i]) {
 			continue
 		}
 		if e.warned == nil {
@@ -416,6 +417,20 @@ func (e *Extractor) warnLostDigits(num int, raw []string, rk []cellKind) {
 		e.log.Warn("excel: a number cell holds 16 or more digits; Excel keeps only 15 significant digits, so the digits after the 15th were lost when the workbook was saved (ID numbers must be stored as text)",
 			"file", e.st.path, "sheet", e.sheet.Name, "cell", fmt.Sprintf("%s%d", colName(e.c1+i), num), "column", e.schema.Columns[i].Name, "value", raw[i])
 	}
+}
+
+// lostDigits reports whether a number's text (as appendNumber writes it)
+// shows digits lost: 16 or more digits before the point, of which the
+// first 15 are all significant, the most Excel keeps. 1.23456789e+22 has 9
+// significant digits and lost none; 110101199003071000 has 15 and 18
+// digits: the last three are gone. (An ID number whose 15th digit is 0
+// passes unseen, but its column's other cells do not.)
+func lostDigits(text string) bool {
+	text = strings.TrimPrefix(text, "-")
+	if i := strings.IndexByte(text, '.'); i >= 0 {
+		text = text[:i]
+	}
+	return len(text) >= 16 && len(strings.TrimRight(text, "0")) == 15
 }
 
 // values converts a placed row to the columns' types.
@@ -606,7 +621,7 @@ func (c *cursor) fillMerges(r *sheetRow, header bool) {
 		if !c.e.st.fill && !header {
 			continue
 		}
-		if a.kind == ckEmpty {
+		if a.kind == ckEmpty || a.kind == ckError {
 			continue
 		}
 		for len(r.vals) < a.m.c2 {

@@ -19,6 +19,7 @@ const (
 	ckBool              // TRUE / FALSE
 	ckDate              // a date without a time of day
 	ckDateTime          // a date with a time of day
+	ckError             // a cell that cannot be read; its value is the text stored
 )
 
 // kindSet is a bit set of cell kinds seen in a column.

@@ -71,8 +71,9 @@ type book struct {
 	// The shared strings, all in one string: string i is
 	// sst[sstOff[i]:sstOff[i+1]]. One allocation instead of one per string
 	// keeps a table of millions of strings compact.
-	sst    string
-	sstOff []uint32
+	sst     string
+	sstOff  []uint32
+	sstLong map[int]bool // strings longer than maxCellText (their start is kept)
 	// opened holds the declared unpacked size of every part opened, each
 	// counted once however often it is read, for the total limit.
 	opened map[string]int64
@@ -430,9 +431,20 @@ func (b *book) load() error {
 	return b.loadSST(path.Join(dir, "sharedStrings.xml"))
 }
 
+// sstBudget caps the memory of the shared strings table (text and
+// offsets) at the larger of sstMinBudget and sstRatio times the part's
+// compressed size. A real table holds unique strings, which compress two
+// to four times (LibreOffice's table of the bench's 500,000 rows: 37 MB of
+// text from 19.7 MB); a crafted one repeats a string to fill memory.
+var (
+	sstMinBudget int64 = 64 << 20
+	sstRatio     int64 = 8
+)
+
 // loadSST reads the shared strings table. Rich-text runs are joined;
 // phonetic hints (<rPh>) are not part of the text; _xHHHH_ escapes are
-// undone.
+// undone. A string longer than maxCellText keeps its start and is marked,
+// so that the cells using it are rejected.
 func (b *book) loadSST(name string) error {
 	zf := b.file(name)
 	if zf == nil {
@@ -443,13 +455,18 @@ func (b *book) loadSST(name string) error {
 		return err
 	}
 	defer rc.Close()
+	budget := max(sstMinBudget, sstRatio*int64(min(zf.CompressedSize64, math.MaxInt64/uint64(sstRatio))))
 	sc := newScanner(rc)
 	var (
-		arena []byte
+		// Text is never longer than the part: reserving that much (up to
+		// the budget) costs address space only, and spares the copies of
+		// a growing slice.
+		arena = make([]byte, 0, min(budget, int64(zf.UncompressedSize64)))
 		offs  = []uint32{0}
 		start int
 		inSI  bool
 		inT   bool
+		long  bool
 		depth int // inside <rPh>
 	)
 	for {
@@ -467,7 +484,7 @@ func (b *book) loadSST(name string) error {
 		case tokStart, tokEmpty:
 			switch string(sc.name) {
 			case "si":
-				inSI, start = true, len(arena)
+				inSI, start, long = true, len(arena), false
 				if sc.kind == tokEmpty {
 					offs = append(offs, uint32(len(arena)))
 					inSI = false
@@ -483,8 +500,14 @@ func (b *book) loadSST(name string) error {
 			switch string(sc.name) {
 			case "si":
 				if inSI {
-					if bytes.Contains(arena[start:], []byte("_x")) {
+					if !long && bytes.Contains(arena[start:], []byte("_x")) {
 						arena = append(arena[:start], decodeXString(string(arena[start:]))...)
+					}
+					if long {
+						if b.sstLong == nil {
+							b.sstLong = map[int]bool{}
+						}
+						b.sstLong[len(offs)-1] = true
 					}
 					offs = append(offs, uint32(len(arena)))
 				}
@@ -494,19 +517,28 @@ func (b *book) loadSST(name string) error {
 			case "rPh":
 				depth--
 			}
-		case tokText:
-			if inT {
+		case tokText, tokCDATA:
+			if !inT || long {
+				break
+			}
+			if sc.kind == tokText {
 				if arena, err = appendText(arena, sc.text); err != nil {
 					return fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
 				}
-			}
-		case tokCDATA:
-			if inT {
+			} else {
 				arena = append(arena, sc.text...)
 			}
+			if len(arena)-start > maxCellText {
+				cut := start + rejectTextMax
+				for cut > start && !isRuneStart(arena[cut]) {
+					cut--
+				}
+				arena, long = arena[:cut], true
+			}
 		}
-		if len(arena) > math.MaxUint32 {
-			return fmt.Errorf("%s: part %s %w", b.name, zf.Name, errTooBig)
+		if int64(len(arena))+4*int64(len(offs)) > budget {
+			return fmt.Errorf("%s: part %s holds more than %d MiB of strings, more than %d times its compressed size, which %w",
+				b.name, zf.Name, budget>>20, sstRatio, errTooBig)
 		}
 	}
 	if !utf8.Valid(arena) {
@@ -527,28 +559,60 @@ const (
 	fmtDate
 	fmtTime
 	fmtDateTime
+	// fmtDuration: elapsed time ([h]:mm:ss), a span, not a moment.
+	fmtDuration
+	// fmtDateOrTime: a built-in format that is a time of day in some
+	// locales (上午/下午h"时"mm"分") and a date in others (yyyy"年"m"月",
+	// yyyy-mm-dd); the workbook does not say which. A value below one day
+	// is read as a time, any other as a date.
+	fmtDateOrTime
 )
 
-// builtinKind classifies the built-in number formats (ECMA-376 18.8.30),
-// including the East Asian ones (27–36, 50–58) that zh-CN Excel writes for
-// 年/月/日 and 时/分/秒 formats.
-func builtinKind(id int) fmtKind {
-	switch {
-	case id >= 14 && id <= 17, id >= 27 && id <= 31, id == 36, id >= 50 && id <= 54, id == 57, id == 58:
-		return fmtDate
-	case id >= 18 && id <= 21, id >= 32 && id <= 35, id == 45, id == 46, id == 47, id == 55, id == 56:
-		return fmtTime
-	case id == 22:
-		return fmtDateTime
-	}
-	return fmtNumber
+// builtinKinds classifies the built-in number formats, ECMA-376 Part 1
+// §18.8.30 (ids the standard leaves out, 5–8, 23–26 and 41–44 in some
+// locales, are currency and accounting formats: numbers). The East Asian
+// ids 27–36 and 50–58 are dates or times in every locale the standard
+// lists (zh-cn, zh-tw, ja-jp, ko-kr) except 34, 35, 52, 53, 55 and 56,
+// which are dates in some and times in others; the Thai ids
+// 59–81 are included too. TestBuiltinKinds checks each against its format
+// code.
+var builtinKinds = map[int]fmtKind{
+	// 14 mm-dd-yy, 15 d-mmm-yy, 16 d-mmm, 17 mmm-yy
+	14: fmtDate, 15: fmtDate, 16: fmtDate, 17: fmtDate,
+	// 18 h:mm AM/PM, 19 h:mm:ss AM/PM, 20 h:mm, 21 h:mm:ss
+	18: fmtTime, 19: fmtTime, 20: fmtTime, 21: fmtTime,
+	22: fmtDateTime, // m/d/yy h:mm
+	// zh-cn: 27 yyyy"年"m"月", 28/29 m"月"d"日", 30 m-d-yy, 31 yyyy"年"m"月"d"日",
+	// 36 as 27; ja-jp and ko-kr: dates with eras or years as well.
+	27: fmtDate, 28: fmtDate, 29: fmtDate, 30: fmtDate, 31: fmtDate, 36: fmtDate,
+	// 32 h"时"mm"分", 33 h"时"mm"分"ss"秒" (hh"時"mm"分", h"시" mm"분" elsewhere)
+	32: fmtTime, 33: fmtTime,
+	// 34 上午/下午h"时"mm"分", 35 上午/下午h"时"mm"分"ss"秒" in zh-cn and zh-tw;
+	// ja-jp: yyyy"年"m"月", m"月"d"日"; ko-kr: yyyy-mm-dd.
+	34: fmtDateOrTime, 35: fmtDateOrTime,
+	45: fmtTime,     // mm:ss
+	46: fmtDuration, // [h]:mm:ss
+	47: fmtTime,     // mmss.0
+	// 50, 51, 54, 57, 58: the dates of 27–31 again (yyyy"年"m"月", m"月"d"日", …)
+	50: fmtDate, 51: fmtDate, 54: fmtDate, 57: fmtDate, 58: fmtDate,
+	// 52, 53: dates in zh-cn, ja-jp and ko-kr, 上午/下午 times in zh-tw;
+	// 55, 56: 上午/下午 times in zh-cn and zh-tw, dates in ja-jp and ko-kr
+	52: fmtDateOrTime, 53: fmtDateOrTime, 55: fmtDateOrTime, 56: fmtDateOrTime,
+	// th-th: 71 ว/ด/ปปปป, 72 ว-ดดด-ปป, 73 ว-ดดด, 74 ดดด-ปป, 75 ช:นน, 76 ช:นน:ทท,
+	// 77 ว/ด/ปปปป ช:นน, 78 นน:ทท, 79 [ช]:นน:ทท, 80 นน:ทท.0, 81 d/m/bb
+	71: fmtDate, 72: fmtDate, 73: fmtDate, 74: fmtDate, 75: fmtTime, 76: fmtTime,
+	77: fmtDateTime, 78: fmtTime, 79: fmtDuration, 80: fmtTime, 81: fmtDate,
 }
+
+// builtinKind classifies built-in number format id; every id not listed
+// (General, 0.00, 0%, 0.00E+00, # ?/?, currency, @) is a number.
+func builtinKind(id int) fmtKind { return builtinKinds[id] }
 
 // formatKind classifies a custom number format code by the date and time
 // letters (y, m, d, h, s) left after removing literals ("年", \-), colours
 // and locales ([Red], [$-804]) and padding (_x, *x). LibreOffice writes
-// "General" as a custom format. Elapsed-time formats ([h]:mm) are
-// durations, not times of day, and stay numbers.
+// "General" as a custom format. Elapsed-time formats ([h]:mm:ss, [mm]:ss,
+// [s]) are durations, not times of day.
 func formatKind(code string) fmtKind {
 	if i := strings.IndexByte(code, ';'); i >= 0 {
 		code = code[:i]
@@ -577,8 +641,8 @@ func formatKind(code string) fmtKind {
 				return fmtNumber
 			}
 			in := strings.ToLower(code[i+1 : i+j])
-			if in != "" && strings.Trim(in, "hms") == "" {
-				return fmtNumber
+			if in != "" && (strings.Trim(in, "h") == "" || strings.Trim(in, "m") == "" || strings.Trim(in, "s") == "") {
+				return fmtDuration
 			}
 			i += j
 			continue
@@ -642,7 +706,13 @@ func appendSerial(dst, raw []byte, k fmtKind, date1904 bool) ([]byte, cellKind, 
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return dst, ckEmpty, fmt.Errorf("date cell holds %q, not a number", clip(string(raw)))
 	}
-	if k == fmtTime && v >= 0 && v < 1 {
+	if k == fmtDuration {
+		if math.Abs(v) >= 1e8 { // 274,000 years: no span anyone measured
+			return dst, ckEmpty, fmt.Errorf("duration cell holds %s days, too many to be a duration", clip(string(raw)))
+		}
+		return appendDuration(dst, v), ckText, nil
+	}
+	if (k == fmtTime || k == fmtDateOrTime) && v >= 0 && v < 1 {
 		t, _ := excelTime(v, true)
 		return appendTimeText(dst, t), ckText, nil
 	}
@@ -657,11 +727,30 @@ func appendSerial(dst, raw []byte, k fmtKind, date1904 bool) ([]byte, cellKind, 
 		return dst, ckEmpty, fmt.Errorf("date cell holds %s, outside Excel's dates", clip(string(raw)))
 	}
 	midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
-	if k == fmtDate && midnight {
+	if (k == fmtDate || k == fmtDateOrTime) && midnight {
 		return t.AppendFormat(dst, "2006-01-02"), ckDate, nil
 	}
 	dst = t.AppendFormat(dst, "2006-01-02 ")
 	return appendTimeText(dst, t), ckDateTime, nil
+}
+
+// appendDuration appends a number of days under an elapsed-time format as
+// hours:minutes:seconds, the hours not wrapped at a day and milliseconds
+// when not whole seconds: 12345.6789 is 296296:17:36.960, -0.5 is
+// -12:00:00. It is the value [h]:mm:ss shows, to the millisecond, in a form
+// PostgreSQL's interval reads.
+func appendDuration(dst []byte, days float64) []byte {
+	if days < 0 {
+		dst = append(dst, '-')
+		days = -days
+	}
+	ms := int64(math.Round(days * 86400000))
+	dst = strconv.AppendInt(dst, ms/3600000, 10)
+	dst = append(dst, ':', byte('0'+ms/600000%6), byte('0'+ms/60000%10), ':', byte('0'+ms/10000%6), byte('0'+ms/1000%10))
+	if f := ms % 1000; f != 0 {
+		dst = append(dst, '.', byte('0'+f/100), byte('0'+f/10%10), byte('0'+f%10))
+	}
+	return dst
 }
 
 func appendTimeText(dst []byte, t time.Time) []byte {

@@ -3,6 +3,7 @@ package excel
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -930,5 +931,70 @@ func TestDurations(t *testing.T) {
 		if !reflect.DeepEqual(res.rows, want) || !reflect.DeepEqual(res.types, []string{"string", "string"}) {
 			t.Fatalf("types: %s: rows %q (%v), want %q", types, res.rows, res.types, want)
 		}
+	}
+}
+
+// types: auto reads the sheet once: the first rows are held until the
+// columns are typed. A sheet within the sample is typed as a whole; past
+// it, a cell that does not fit its column rejects its row, naming why.
+func TestTypesFromFirstRows(t *testing.T) {
+	dir := t.TempDir()
+	var rows strings.Builder
+	rows.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>出生日期</t></is></c><c r="B1" t="inlineStr"><is><t>n</t></is></c></row>`)
+	for i := 2; i <= 6; i++ {
+		rows.WriteString(`<row r="` + itoa(i) + `"><c r="A` + itoa(i) + `" s="1"><v>45352</v></c><c r="B` + itoa(i) + `"><v>` + itoa(i) + `</v></c></row>`)
+	}
+	rows.WriteString(`<row r="7"><c r="A7" t="inlineStr"><is><t>不详</t></is></c><c r="B7"><v>7.5</v></c></row>`)
+	p := one(rows.String())
+	p.xfs = []int{14}
+	p.write(t, dir, "s.xlsx")
+
+	read := func() result {
+		t.Helper()
+		ex, err := build(t, dir, "path: s.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := readAll(t, ex, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := read()
+	if !reflect.DeepEqual(res.types, []string{"string", "float"}) || len(res.rows) != 6 || len(res.rejects) != 0 {
+		t.Fatalf("whole sheet in the sample: types %v, %d rows, rejects %+v", res.types, len(res.rows), res.rejects)
+	}
+	// One pass: the sheet's XML is read once in all.
+	zr, err := zip.OpenReader(filepath.Join(dir, "s.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(zr.File[2].UncompressedSize64)
+	zr.Close()
+	if ex, _ := build(t, dir, "path: s.xlsx"); ex != nil {
+		if _, err := ex.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if done, total := ex.Progress(); total != size || done != size {
+			t.Fatalf("progress %d of %d after Open, for a sheet of %d bytes", done, total, size)
+		}
+		ex.Close()
+	}
+
+	old := sampleRows
+	defer func() { sampleRows = old }()
+	sampleRows = 3
+	res = read()
+	if !reflect.DeepEqual(res.types, []string{"date", "int"}) || len(res.rows) != 5 || len(res.rejects) != 1 {
+		t.Fatalf("sample of 3 rows: types %v, %d rows, rejects %+v", res.types, len(res.rows), res.rejects)
+	}
+	r := res.rejects[0]
+	want := `cell A7: "不详" does not fit column "出生日期", typed date from the sheet's first 3 data rows (types: auto); write the column's type with cast and set types: text, or correct the cell`
+	if r.Reason != want || r.Field != 1 || r.Origin.Line != 7 || !reflect.DeepEqual(r.Raw, []string{"不详", "7.5"}) {
+		t.Fatalf("reject %+v, want reason %q", r, want)
+	}
+	if !reflect.DeepEqual(res.origins[3].Line, 5) || res.rows[4][1] != int64(6) {
+		t.Fatalf("the held rows and the rest: origins %v rows %v", res.origins, res.rows)
 	}
 }

@@ -571,6 +571,14 @@ type mergeRange struct {
 	c1, r1, c2, r2 int
 }
 
+// The limits of a sheet's merged areas: how many, and how many cells
+// they cover together (filling them costs a copy per cell). A real sheet
+// merges a title row, group headers, a 区 down its residents' rows.
+var (
+	maxMerges          = 1 << 20
+	maxMergeArea int64 = 1 << 26
+)
+
 // mergeCells reads the <mergeCell ref="A1:B2"> list of a worksheet. It is
 // stored after the cells, so this is a separate pass over the sheet that
 // only tokenises it (no cell is converted).
@@ -586,6 +594,7 @@ func (b *book) mergeCells(si sheetInfo) ([]mergeRange, error) {
 	defer rc.Close()
 	sc := newScanner(rc)
 	var out []mergeRange
+	var area int64
 	for {
 		err := sc.next()
 		if err == io.EOF {
@@ -604,6 +613,14 @@ func (b *book) mergeCells(si sheetInfo) ([]mergeRange, error) {
 			}
 			if m, ok := parseRange(string(ref)); ok {
 				out = append(out, m)
+				area += int64(m.c2-m.c1+1) * int64(m.r2-m.r1+1)
+			}
+			if len(out) > maxMerges {
+				return nil, fmt.Errorf("%s: sheet %q has more than %d merged areas, more than xcetl fills (use merged: none and header_rows: 1, or unmerge them)", b.name, clip(si.Name), maxMerges)
+			}
+			if area > maxMergeArea {
+				return nil, fmt.Errorf("%s: sheet %q: its merged areas cover more than %d cells (the last read: %s), more than xcetl fills (use merged: none and header_rows: 1, or unmerge them)",
+					b.name, clip(si.Name), maxMergeArea, clip(string(ref)))
 			}
 		}
 	}

@@ -63,6 +63,24 @@ func columnKind(s kindSet) xcetl.Kind {
 	return xcetl.KindString
 }
 
+// fits reports whether a cell of kind ck belongs in a column of kind k
+// (columnKind would have typed a column holding it so, or wider).
+func fits(k xcetl.Kind, ck cellKind) bool {
+	switch k {
+	case xcetl.KindInt:
+		return ck == ckInt
+	case xcetl.KindFloat:
+		return ck == ckInt || ck == ckFloat
+	case xcetl.KindBool:
+		return ck == ckBool
+	case xcetl.KindDate:
+		return ck == ckDate
+	case xcetl.KindTimestamp:
+		return ck == ckDate || ck == ckDateTime
+	}
+	return true
+}
+
 // typedValue converts the canonical text of a cell (see README: Cell
 // values) to the Go value of a column of kind k. The text was produced by
 // this package for a cell of a matching kind, so an error means a bug or a

@@ -32,6 +32,10 @@ var (
 	unzipSizeLimit int64 = 16 << 30
 	// unzipXMLSizeLimit caps each part that is held in memory.
 	unzipXMLSizeLimit int64 = 1 << 30
+	// unzipSmallXMLLimit caps the parts decoded with encoding/xml (the
+	// workbook, relationships and styles), which a real workbook keeps
+	// well below it even with Excel's 64,000 cell styles.
+	unzipSmallXMLLimit int64 = 64 << 20
 	// maxInflateRatio caps how many times its compressed size a part may
 	// unpack to, once it is larger than ratioGrace. XML that people's
 	// workbooks hold compresses 5 to 30 times; deflate can reach 1032.
@@ -39,6 +43,10 @@ var (
 	maxInflateRatio int64 = 100
 	ratioGrace      int64 = 16 << 20
 )
+
+// maxSheetName caps the length of a sheet's name, which every origin and
+// reject carries; Excel allows 31 characters.
+const maxSheetName = 1024
 
 // errTooBig is wrapped by every size-limit failure.
 var errTooBig = errors.New("exceeds the size limit (a zip bomb, or a workbook too big to read safely)")
@@ -297,7 +305,7 @@ func (b *book) decodePart(name string, v any) (bool, error) {
 	if zf == nil {
 		return false, nil
 	}
-	rc, err := b.openPart(zf, unzipXMLSizeLimit, nil)
+	rc, err := b.openPart(zf, min(unzipXMLSizeLimit, unzipSmallXMLLimit), nil)
 	if err != nil {
 		return true, err
 	}
@@ -388,6 +396,9 @@ func (b *book) load() error {
 	}
 	worksheets := 0
 	for _, s := range wb.Sheets {
+		if len(s.Name) > maxSheetName {
+			return fmt.Errorf("%s: the workbook names a sheet %q of %d bytes, longer than a spreadsheet program writes (Excel: 31 characters); a damaged or hostile file", b.name, clip(s.Name), len(s.Name))
+		}
 		id := s.RID
 		if id == "" {
 			id = s.RIDStrict

@@ -36,15 +36,15 @@ type Extractor struct {
 	width   int
 	merges  []mergeRange // sorted by first row
 	records int64
-	warned  []bool      // per column: the lost-digits warning was logged
-	peeked  *pendingRow // read ahead to know whether a batch is the last
+	warned  []bool       // per column: the lost-digits warning was logged
+	peeked  *pendingRow  // read ahead to know whether a batch is the last
 	held    []pendingRow // the first data rows, read to type the columns
 	sampled int          // how many rows typed the columns
 	// sampledAll: the sheet ended within the sample, so the types are the
 	// whole sheet's.
 	sampledAll bool
-	opened  bool
-	eof     bool
+	opened     bool
+	eof        bool
 
 	done  atomic.Int64
 	total atomic.Int64

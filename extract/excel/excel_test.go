@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -996,5 +997,45 @@ func TestTypesFromFirstRows(t *testing.T) {
 	}
 	if !reflect.DeepEqual(res.origins[3].Line, 5) || res.rows[4][1] != int64(6) {
 		t.Fatalf("the held rows and the rest: origins %v rows %v", res.origins, res.rows)
+	}
+}
+
+// A cell reference that is not a cell, or names another row, rejects its
+// row naming the cell; it never moves the value to another column. A row
+// without r takes the row of its cells (rows left out before it).
+func TestCellReferences(t *testing.T) {
+	dir := t.TempDir()
+	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>` +
+		`<row r="2"><c r="A2"><v>1</v></c><c r="XFD1048577"><v>2</v></c></row>` +
+		`<row r="3"><c r="ZZZZZZZZZZZZZZ3"><v>3</v></c><c><v>4</v></c></row>` +
+		`<row r="4"><c r="A5"><v>5</v></c></row>` +
+		`<row><c r="A7"><v>7</v></c><c r="B7"><v>8</v></c></row>` +
+		`<row><c><v>9</v></c></row>`).write(t, dir, "refs.xlsx")
+	ex, err := build(t, dir, "path: refs.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, r := range res.rejects {
+		reasons = append(reasons, fmt.Sprintf("%s row %d: %s", r.Origin.Sheet, r.Origin.Line, r.Reason))
+	}
+	want := []string{
+		`Sheet1 row 2: the cell reference "XFD1048577" in row 2 is not a cell (columns run from A to XFD, rows from 1 to 1048576)`,
+		`Sheet1 row 3: the cell reference "ZZZZZZZZZZZZZZ3" in row 3 is not a cell (columns run from A to XFD, rows from 1 to 1048576)`,
+		`Sheet1 row 4: cell A5 is stored in row 4`,
+	}
+	if !reflect.DeepEqual(reasons, want) {
+		t.Fatalf("rejects:\n%s\nwant:\n%s", strings.Join(reasons, "\n"), strings.Join(want, "\n"))
+	}
+	var lines []int
+	for _, o := range res.origins {
+		lines = append(lines, o.Line)
+	}
+	if !reflect.DeepEqual(res.rows, [][]any{{int64(7), int64(8)}, {int64(9), nil}}) || !reflect.DeepEqual(lines, []int{7, 8}) {
+		t.Fatalf("rows %v at lines %v", res.rows, lines)
 	}
 }

@@ -228,7 +228,7 @@ func (s *sheetReader) readCells(r *sheetRow) error {
 			case col > maxCols || n > maxCols:
 				if r.bad == "" {
 					r.bad = fmt.Sprintf("row %d holds a cell past column %s, the last a sheet can have", r.num, colName(maxCols))
-					if n > maxCols {
+					if col <= maxCols {
 						r.bad = fmt.Sprintf("row %d holds more than %d cells, the most a sheet's row can have", r.num, maxCols)
 					}
 				}

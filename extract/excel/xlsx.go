@@ -532,6 +532,12 @@ func (b *book) loadSST(name string) error {
 			if !inT || long {
 				break
 			}
+			// Text never grows when decoded: check before appending, so
+			// the arena stays within its reserve.
+			if int64(len(arena)+len(sc.text))+4*int64(len(offs)) > budget {
+				return fmt.Errorf("%s: part %s holds more than %d MiB of strings, more than %d times its compressed size, which %w",
+					b.name, zf.Name, budget>>20, sstRatio, errTooBig)
+			}
 			if sc.kind == tokText {
 				if arena, err = appendText(arena, sc.text); err != nil {
 					return fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
@@ -547,7 +553,7 @@ func (b *book) loadSST(name string) error {
 				arena, long = arena[:cut], true
 			}
 		}
-		if int64(len(arena))+4*int64(len(offs)) > budget {
+		if 4*int64(len(offs)) > budget {
 			return fmt.Errorf("%s: part %s holds more than %d MiB of strings, more than %d times its compressed size, which %w",
 				b.name, zf.Name, budget>>20, sstRatio, errTooBig)
 		}

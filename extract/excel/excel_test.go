@@ -1005,11 +1005,11 @@ func TestTypesFromFirstRows(t *testing.T) {
 // without r takes the row of its cells (rows left out before it).
 func TestCellReferences(t *testing.T) {
 	dir := t.TempDir()
-	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>` +
-		`<row r="2"><c r="A2"><v>1</v></c><c r="XFD1048577"><v>2</v></c></row>` +
-		`<row r="3"><c r="ZZZZZZZZZZZZZZ3"><v>3</v></c><c><v>4</v></c></row>` +
-		`<row r="4"><c r="A5"><v>5</v></c></row>` +
-		`<row><c r="A7"><v>7</v></c><c r="B7"><v>8</v></c></row>` +
+	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>`+
+		`<row r="2"><c r="A2"><v>1</v></c><c r="XFD1048577"><v>2</v></c></row>`+
+		`<row r="3"><c r="ZZZZZZZZZZZZZZ3"><v>3</v></c><c><v>4</v></c></row>`+
+		`<row r="4"><c r="A5"><v>5</v></c></row>`+
+		`<row><c r="A7"><v>7</v></c><c r="B7"><v>8</v></c></row>`+
 		`<row><c><v>9</v></c></row>`).write(t, dir, "refs.xlsx")
 	ex, err := build(t, dir, "path: refs.xlsx")
 	if err != nil {

@@ -34,7 +34,9 @@ func writeSheet(t *testing.T, path, rows string) {
 	f.Close()
 }
 
-func str(ref, s string) string { return `<c r="` + ref + `" t="inlineStr"><is><t>` + s + `</t></is></c>` }
+func str(ref, s string) string {
+	return `<c r="` + ref + `" t="inlineStr"><is><t>` + s + `</t></is></c>`
+}
 
 // A header with repeated names gets a starter pipeline that names the
 // columns uniquely, and the pipeline runs.

@@ -581,7 +581,11 @@ func TestArchiveChecks(t *testing.T) {
 			fh.UncompressedSize64 += 10
 		}
 	}))
-	// A sheet that compresses more than 100 times, past the grace size.
+	// A sheet that compresses more than 100 times, past the grace size
+	// (lowered for the test).
+	oldGrace := ratioGrace
+	defer func() { ratioGrace = oldGrace }()
+	ratioGrace = 4 << 20
 	var big bytes.Buffer
 	zw := zip.NewWriter(&big)
 	for _, e := range [][2]string{{"xl/workbook.xml", `<workbook><sheets><sheet name="S" r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></sheets></workbook>`},

@@ -667,6 +667,13 @@ func formatKind(code string) fmtKind {
 			i += j
 			continue
 		}
+		if c|0x20 == 'a' { // AM/PM and A/P mark a time; their M is no month
+			if low := strings.ToLower(code[i:]); strings.HasPrefix(low, "am/pm") || strings.HasPrefix(low, "a/p") {
+				hasTime = true
+				i += strings.IndexByte(low, 'p')
+				continue
+			}
+		}
 		switch c | 0x20 {
 		case 'y', 'd':
 			hasDate = true

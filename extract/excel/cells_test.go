@@ -1,6 +1,9 @@
 package excel
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestFormatKind(t *testing.T) {
 	tests := []struct {
@@ -189,6 +192,23 @@ func TestAppendSerial(t *testing.T) {
 		got, k, err := appendSerial(nil, []byte(tc.raw), tc.k, false)
 		if err != nil || string(got) != tc.want || k != tc.kind {
 			t.Errorf("appendSerial(%s, %d) = %q, %d, %v; want %q, %d", tc.raw, tc.k, got, k, err, tc.want, tc.kind)
+		}
+	}
+}
+
+// parseISO reads what time.Parse reads, for the forms of this package.
+func TestParseISO(t *testing.T) {
+	for _, s := range []string{"2024-03-01", "1900-01-01", "9999-12-31", "2024-02-29 23:59:59", "2024-03-01 08:15:00.250", "0001-01-01 00:00:00"} {
+		got, ok := parseISO(s)
+		layout := map[int]string{10: "2006-01-02", 19: "2006-01-02 15:04:05", 23: "2006-01-02 15:04:05.000"}[len(s)]
+		want, err := time.Parse(layout, s)
+		if !ok || err != nil || !got.Equal(want) || got.Location() != want.Location() {
+			t.Errorf("parseISO(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+		}
+	}
+	for _, s := range []string{"2023-02-30", "2024-13-01", "2024-03-01T08:15:00", "2024-03-01 24:00:00", "2024/03/01", "2024-03-01 08:15:00.25x", "+024-03-01"} {
+		if _, ok := parseISO(s); ok {
+			t.Errorf("parseISO(%q) accepted", s)
 		}
 	}
 }

@@ -407,8 +407,12 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	if e.eof {
 		return nil, io.EOF
 	}
-	b := &xcetl.Batch{Schema: e.schema, RawHeader: e.header}
+	n := min(max, 4096) // room for the common batch, in one allocation each
+	b := &xcetl.Batch{Schema: e.schema, RawHeader: e.header,
+		Rows: make([][]any, 0, n), Raw: make([][]string, 0, n), Origin: make([]xcetl.Origin, 0, n)}
 	rk := make([]cellKind, e.width)
+	var raws []string // the rows' raw cells and values are cut from these
+	var vals []any
 	lastRow, text := 0, 0
 	for b.Len()+len(b.Rejects) < max && text < maxBatchText {
 		if (b.Len()+len(b.Rejects))%1024 == 0 {
@@ -427,7 +431,11 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		lastRow = pr.num
 		e.records++
 		org := xcetl.Origin{File: e.st.path, Sheet: e.sheet.Name, Line: pr.num, Record: e.records}
-		raw := make([]string, e.width)
+		if len(raws) < e.width {
+			raws, vals = make([]string, e.width*n), make([]any, e.width*n)
+		}
+		raw := raws[:e.width:e.width]
+		raws = raws[e.width:]
 		bad, field := e.place(pr, raw, rk)
 		for _, v := range raw {
 			text += len(v)
@@ -435,7 +443,10 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		e.warnLostDigits(pr.num, raw, rk)
 		var row []any
 		if bad == "" {
-			row, bad, field = e.values(pr.num, raw, rk)
+			row = vals[:e.width:e.width]
+			if bad, field = e.values(row, pr.num, raw, rk); bad == "" {
+				vals = vals[e.width:]
+			}
 		}
 		if bad != "" {
 			rej := xcetl.Reject{Origin: org, Raw: raw, Reason: bad, Field: field}
@@ -530,9 +541,9 @@ func lostDigits(text string) bool {
 	return len(text) >= 16 && len(strings.TrimRight(text, "0")) == 15
 }
 
-// values converts a placed row to the columns' types.
-func (e *Extractor) values(num int, raw []string, rk []cellKind) ([]any, string, int) {
-	row := make([]any, e.width)
+// values converts a placed row to the columns' types, into row.
+func (e *Extractor) values(row []any, num int, raw []string, rk []cellKind) (string, int) {
+	clear(row) // it may hold a rejected row's values
 	for i, v := range raw {
 		if rk[i] == ckEmpty {
 			continue
@@ -544,12 +555,12 @@ func (e *Extractor) values(num int, raw []string, rk []cellKind) ([]any, string,
 		}
 		x, err := typedValue(v, k)
 		if err != nil || !fits(k, rk[i]) {
-			return nil, fmt.Sprintf("cell %s%d: %q does not fit column %q, typed %s from the sheet's first %d data rows (types: auto); write the column's type with cast and set types: text, or correct the cell",
+			return fmt.Sprintf("cell %s%d: %q does not fit column %q, typed %s from the sheet's first %d data rows (types: auto); write the column's type with cast and set types: text, or correct the cell",
 				colName(e.c1+i), num, clip(v), clip(e.schema.Columns[i].Name), k, e.sampled), i + 1
 		}
 		row[i] = x
 	}
-	return row, "", 0
+	return "", 0
 }
 
 // headerName cleans a header cell: surrounding spaces go, and a line

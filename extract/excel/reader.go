@@ -407,7 +407,7 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	if e.eof {
 		return nil, io.EOF
 	}
-	n := min(max, 4096) // room for the common batch, in one allocation each
+	n := min(max, 16384) // room for the common batch, in one allocation each
 	b := &xcetl.Batch{Schema: e.schema, RawHeader: e.header,
 		Rows: make([][]any, 0, n), Raw: make([][]string, 0, n), Origin: make([]xcetl.Origin, 0, n)}
 	rk := make([]cellKind, e.width)

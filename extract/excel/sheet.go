@@ -169,7 +169,7 @@ func atoi(b []byte) (int, bool) {
 
 // readCells reads the cells of the row just started, up to </row>.
 func (s *sheetReader) readCells(r *sheetRow) error {
-	col, n := 0, 0
+	var pos cellPos
 	for {
 		err := s.sc.next()
 		if err != nil {
@@ -183,8 +183,6 @@ func (s *sheetReader) readCells(r *sheetRow) error {
 			if string(s.sc.name) != "c" {
 				continue
 			}
-			col++
-			n++
 			var typ, style, ref []byte
 			attrs := s.sc.attrs
 			for {
@@ -205,18 +203,13 @@ func (s *sheetReader) readCells(r *sheetRow) error {
 					style = v
 				}
 			}
-			if ref != nil {
-				c, ok := s.cellRef(r, ref)
-				if !ok {
-					col = maxCols + 1 // nothing more of this row is kept
-				} else {
-					col = c
-				}
-			}
-			// typ and style point into the scanner's buffer: keep them
+			// The attributes point into the scanner's buffer: keep them
 			// before reading on.
-			var tb, sb [16]byte
+			var tb, sb, rb [16]byte
 			typ, style = append(tb[:0], typ...), append(sb[:0], style...)
+			if ref != nil {
+				ref = append(rb[:0], ref...)
+			}
 			s.text, s.long = s.text[:0], false
 			inline := false
 			if s.sc.kind == tokStart {
@@ -224,25 +217,48 @@ func (s *sheetReader) readCells(r *sheetRow) error {
 					return err
 				}
 			}
-			switch {
-			case col > maxCols || n > maxCols:
-				if r.bad == "" {
-					r.bad = fmt.Sprintf("row %d holds a cell past column %s, the last a sheet can have", r.num, colName(maxCols))
-					if col <= maxCols {
-						r.bad = fmt.Sprintf("row %d holds more than %d cells, the most a sheet's row can have", r.num, maxCols)
-					}
-				}
-			case r.bad != "" && r.badCol == 0:
-				// The row is rejected as a whole: keep nothing more.
-			default:
-				s.addCell(r, col, typ, style, s.text, inline)
-			}
+			s.cell(r, &pos, ref, typ, style, inline)
 		case tokEnd:
 			if string(s.sc.name) == "row" {
 				s.finishRow(r)
 				return nil
 			}
 		}
+	}
+}
+
+// cellPos is where the cells of a row have got to.
+type cellPos struct {
+	col int // column of the last cell
+	n   int // cells so far
+}
+
+// cell places one stored cell of row r, its text in s.text (s.long if cut):
+// its column comes from its reference ref (nil: the one after the last
+// cell's), within the limits of a row. The scanner and the reference reader
+// of the tests share it.
+func (s *sheetReader) cell(r *sheetRow, pos *cellPos, ref, typ, style []byte, inline bool) {
+	pos.col++
+	pos.n++
+	if ref != nil && pos.col <= maxCols {
+		if c, ok := s.cellRef(r, ref); ok {
+			pos.col = c
+		} else {
+			pos.col = maxCols + 1 // nothing more of this row is kept
+		}
+	}
+	switch {
+	case pos.col > maxCols || pos.n > maxCols:
+		if r.bad == "" {
+			r.bad = fmt.Sprintf("row %d holds a cell past column %s, the last a sheet can have", r.num, colName(maxCols))
+			if pos.col <= maxCols {
+				r.bad = fmt.Sprintf("row %d holds more than %d cells, the most a sheet's row can have", r.num, maxCols)
+			}
+		}
+	case r.bad != "" && r.badCol == 0:
+		// The row is rejected as a whole: keep nothing more.
+	default:
+		s.addCell(r, pos.col, typ, style, s.text, inline)
 	}
 }
 

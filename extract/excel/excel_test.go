@@ -530,6 +530,20 @@ func lyingZip(t *testing.T, path, part string, size uint64) []byte {
 // unchanged, with edit applied to each entry's header (name, sizes, CRC).
 func rewriteZip(t *testing.T, path string, edit func(fh *zip.FileHeader)) []byte {
 	t.Helper()
+	return copyZip(t, path, edit, "", "")
+}
+
+// replacePart copies the zip archive at path with part's content replaced.
+func replacePart(t *testing.T, path, part, content string) []byte {
+	t.Helper()
+	return copyZip(t, path, func(*zip.FileHeader) {}, part, content)
+}
+
+// copyZip copies the zip archive at path: part (if not "") with content,
+// every other entry's compressed data unchanged with edit applied to its
+// header.
+func copyZip(t *testing.T, path string, edit func(fh *zip.FileHeader), part, content string) []byte {
+	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
@@ -538,6 +552,14 @@ func rewriteZip(t *testing.T, path string, edit func(fh *zip.FileHeader)) []byte
 	var out bytes.Buffer
 	zw := zip.NewWriter(&out)
 	for _, f := range zr.File {
+		if f.Name == part {
+			w, err := zw.Create(part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(w, content)
+			continue
+		}
 		raw, err := f.OpenRaw()
 		if err != nil {
 			t.Fatal(err)
@@ -636,35 +658,6 @@ func TestArchiveChecks(t *testing.T) {
 			}
 		})
 	}
-}
-
-// replacePart copies the zip archive at path with part's content replaced.
-func replacePart(t *testing.T, path, part, content string) []byte {
-	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, f := range zr.File {
-		if f.Name != part {
-			if err := zw.Copy(f); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		w, err := zw.Create(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, content)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
 }
 
 func TestColumnsOption(t *testing.T) {

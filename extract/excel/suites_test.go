@@ -93,26 +93,10 @@ func dumpWorkbook(path string) (summary, dump string) {
 		}
 		nsheets++
 		fmt.Fprintf(&out, "== sheet %q\n", si.Name)
-		sr, err := b.openSheet(si, 0, 0, nil)
-		if err != nil {
-			fmt.Fprintf(&out, "error: %v\n", err)
-			nbad++
-			continue
-		}
 		h := sha256.New()
 		n := 0
-		var r sheetRow
-		for {
-			err := sr.next(&r)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				fmt.Fprintf(&out, "error: %v\n", err)
-				nbad++
-				break
-			}
-			line := rowText(&r)
+		err := sheetRows(b, si, func(r *sheetRow) {
+			line := rowText(r)
 			for _, k := range r.kinds {
 				if k != ckEmpty {
 					ncells++
@@ -125,8 +109,11 @@ func dumpWorkbook(path string) (summary, dump string) {
 				out.WriteString(line)
 			}
 			h.Write([]byte(line))
+		})
+		if err != nil {
+			fmt.Fprintf(&out, "error: %v\n", err)
+			nbad++
 		}
-		sr.Close()
 		nrows += n
 		fmt.Fprintf(&out, "-- %d rows, sha256 %x\n", n, h.Sum(nil)[:8])
 	}
@@ -288,19 +275,7 @@ func suiteCells(t *testing.T, path string) map[string]string {
 		if si.other != "" {
 			continue
 		}
-		sr, err := b.openSheet(si, 0, 0, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r sheetRow
-		for {
-			err := sr.next(&r)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		err := sheetRows(b, si, func(r *sheetRow) {
 			for c, v := range r.vals {
 				if r.kinds[c] == ckError {
 					v = "!" + v
@@ -309,8 +284,28 @@ func suiteCells(t *testing.T, path string) map[string]string {
 					cells[fmt.Sprintf("%s!%s%d", si.Name, colName(c+1), r.num)] = v
 				}
 			}
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		sr.Close()
 	}
 	return cells
+}
+
+// sheetRows calls fn with every stored row of sheet si.
+func sheetRows(b *book, si sheetInfo, fn func(r *sheetRow)) error {
+	sr, err := b.openSheet(si, 0, 0, nil)
+	if err != nil {
+		return err
+	}
+	defer sr.Close()
+	var r sheetRow
+	for {
+		if err := sr.next(&r); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		fn(&r)
+	}
 }

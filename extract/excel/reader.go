@@ -464,23 +464,31 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		return nil, io.EOF
 	}
 	if e.st.resumes {
-		// Look one record ahead: the checkpoint of the last batch says the
-		// run read everything, so that the next run starts afresh.
-		if !e.eof {
-			pr, err := e.pull()
-			switch {
-			case err == io.EOF:
-				e.eof = true
-			case err != nil:
-				return nil, capErr(extract.Errorf("excel", "%w", err))
-			default:
-				pr = pr.own()
-				e.peeked = &pr
-			}
+		if err := e.lookAhead(); err != nil {
+			return nil, capErr(extract.Errorf("excel", "%w", err))
 		}
 		b.Checkpoints = []xcetl.Checkpoint{e.checkpoint(lastRow)}
 	}
 	return b, nil
+}
+
+// lookAhead reads one record ahead, so that the checkpoint of the last
+// batch says the run read everything and the next run starts afresh.
+func (e *Extractor) lookAhead() error {
+	if e.eof {
+		return nil
+	}
+	pr, err := e.pull()
+	switch {
+	case err == io.EOF:
+		e.eof = true
+	case err != nil:
+		return err
+	default:
+		pr = pr.own()
+		e.peeked = &pr
+	}
+	return nil
 }
 
 // read returns the next record, the one read ahead first.

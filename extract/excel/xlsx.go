@@ -470,19 +470,14 @@ func (b *book) loadSST(name string) error {
 	}
 	defer rc.Close()
 	budget := max(sstMinBudget, sstRatio*int64(min(zf.CompressedSize64, math.MaxInt64/uint64(sstRatio))))
+	// Text is never longer than the part: reserving that much (up to the
+	// budget) costs address space only, and spares the copies of a
+	// growing slice.
+	t := sstTable{arena: make([]byte, 0, min(budget, int64(zf.UncompressedSize64))), offs: []uint32{0}}
+	tooBig := fmt.Errorf("%s: part %s holds more than %d MiB of strings, more than %d times its compressed size, which %w",
+		b.name, zf.Name, budget>>20, sstRatio, errTooBig)
 	sc := newScanner(rc)
-	var (
-		// Text is never longer than the part: reserving that much (up to
-		// the budget) costs address space only, and spares the copies of
-		// a growing slice.
-		arena = make([]byte, 0, min(budget, int64(zf.UncompressedSize64)))
-		offs  = []uint32{0}
-		start int
-		inSI  bool
-		inT   bool
-		long  bool
-		depth int // inside <rPh>
-	)
+	inSI, inT, depth := false, false, 0 // depth: inside <rPh>
 	for {
 		err := sc.next()
 		if err == io.EOF {
@@ -498,10 +493,10 @@ func (b *book) loadSST(name string) error {
 		case tokStart, tokEmpty:
 			switch string(sc.name) {
 			case "si":
-				inSI, start, long = true, len(arena), false
-				if sc.kind == tokEmpty {
-					offs = append(offs, uint32(len(arena)))
-					inSI = false
+				inSI = sc.kind == tokStart
+				t.begin()
+				if !inSI {
+					t.end()
 				}
 			case "t":
 				inT = inSI && depth == 0 && sc.kind == tokStart
@@ -514,16 +509,7 @@ func (b *book) loadSST(name string) error {
 			switch string(sc.name) {
 			case "si":
 				if inSI {
-					if !long && bytes.Contains(arena[start:], []byte("_x")) {
-						arena = append(arena[:start], decodeXString(string(arena[start:]))...)
-					}
-					if long {
-						if b.sstLong == nil {
-							b.sstLong = map[int]bool{}
-						}
-						b.sstLong[len(offs)-1] = true
-					}
-					offs = append(offs, uint32(len(arena)))
+					t.end()
 				}
 				inSI = false
 			case "t":
@@ -532,43 +518,79 @@ func (b *book) loadSST(name string) error {
 				depth--
 			}
 		case tokText, tokCDATA:
-			if !inT || long {
+			if !inT {
 				break
 			}
 			// Text never grows when decoded: check before appending, so
 			// the arena stays within its reserve.
-			if int64(len(arena)+len(sc.text))+4*int64(len(offs)) > budget {
-				return fmt.Errorf("%s: part %s holds more than %d MiB of strings, more than %d times its compressed size, which %w",
-					b.name, zf.Name, budget>>20, sstRatio, errTooBig)
+			if int64(len(t.arena)+len(sc.text))+4*int64(len(t.offs)) > budget {
+				return tooBig
 			}
-			if sc.kind == tokText {
-				if arena, err = appendText(arena, sc.text); err != nil {
-					return fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
-				}
-			} else {
-				arena = append(arena, sc.text...)
-			}
-			if len(arena)-start > maxCellText {
-				cut := start + rejectTextMax
-				for cut > start && !isRuneStart(arena[cut]) {
-					cut--
-				}
-				arena, long = arena[:cut], true
+			if err := t.add(sc.text, sc.kind == tokCDATA); err != nil {
+				return fmt.Errorf("%s: part %s is not valid XML: %w", b.name, zf.Name, err)
 			}
 		}
-		if 4*int64(len(offs)) > budget {
-			return fmt.Errorf("%s: part %s holds more than %d MiB of strings, more than %d times its compressed size, which %w",
-				b.name, zf.Name, budget>>20, sstRatio, errTooBig)
+		if 4*int64(len(t.offs)) > budget {
+			return tooBig
 		}
 	}
-	if !utf8.Valid(arena) {
+	if !utf8.Valid(t.arena) {
 		return fmt.Errorf("%s: part %s holds text that is not valid UTF-8", b.name, zf.Name)
 	}
 	// The arena is never written again: share its bytes instead of
 	// copying them into a string (for a workbook of millions of strings a
 	// copy would double the peak memory of loading the table).
-	b.sst, b.sstOff = unsafe.String(unsafe.SliceData(arena), len(arena)), offs
+	b.sst, b.sstOff, b.sstLong = unsafe.String(unsafe.SliceData(t.arena), len(t.arena)), t.offs, t.long
 	return nil
+}
+
+// sstTable is the shared strings table being read: string i is
+// arena[offs[i]:offs[i+1]].
+type sstTable struct {
+	arena []byte
+	offs  []uint32
+	start int          // of the string being read
+	cut   bool         // it passed maxCellText: only its start is kept
+	long  map[int]bool // the strings cut
+}
+
+func (t *sstTable) begin() { t.start, t.cut = len(t.arena), false }
+
+// add appends raw text (entities not decoded) or a CDATA section's to the
+// string being read, keeping only the start of one longer than maxCellText.
+func (t *sstTable) add(raw []byte, cdata bool) error {
+	if t.cut {
+		return nil
+	}
+	if cdata {
+		t.arena = append(t.arena, raw...)
+	} else {
+		var err error
+		if t.arena, err = appendText(t.arena, raw); err != nil {
+			return err
+		}
+	}
+	if len(t.arena)-t.start > maxCellText {
+		cut := t.start + rejectTextMax
+		for cut > t.start && !isRuneStart(t.arena[cut]) {
+			cut--
+		}
+		t.arena, t.cut = t.arena[:cut], true
+	}
+	return nil
+}
+
+// end ends the string being read, undoing its _xHHHH_ escapes.
+func (t *sstTable) end() {
+	if t.cut {
+		if t.long == nil {
+			t.long = map[int]bool{}
+		}
+		t.long[len(t.offs)-1] = true
+	} else if bytes.Contains(t.arena[t.start:], []byte("_x")) {
+		t.arena = append(t.arena[:t.start], decodeXString(string(t.arena[t.start:]))...)
+	}
+	t.offs = append(t.offs, uint32(len(t.arena)))
 }
 
 // fmtKind is what a number format makes of a numeric cell.

@@ -179,7 +179,7 @@ func (e *Extractor) Describe() string {
 	if e.st.types == typesText {
 		b.WriteString(", every column text")
 	} else {
-		b.WriteString(", columns typed from their cells")
+		fmt.Fprintf(&b, ", columns typed from the cells of the first %d data rows", sampleRows)
 	}
 	b.WriteByte(')')
 	return b.String()

@@ -217,6 +217,10 @@ func (e *Extractor) open(ctx context.Context) (*xcetl.Schema, error) {
 		for i, k := range e.kinds {
 			e.schema.Columns[i].Type = xcetl.Type{Kind: k}
 		}
+		if !e.sampledAll {
+			e.log.Info("excel: the column types come from the sheet's first data rows; a later cell that does not fit its column rejects its row",
+				"file", e.st.path, "sheet", e.sheet.Name, "rows", e.sampled)
+		}
 	}
 	return e.schema, nil
 }

@@ -995,6 +995,16 @@ func TestTypesFromFirstRows(t *testing.T) {
 	if !reflect.DeepEqual(res.origins[3].Line, 5) || res.rows[4][1] != int64(6) {
 		t.Fatalf("the held rows and the rest: origins %v rows %v", res.origins, res.rows)
 	}
+
+	// The sample also ends at sampleBytes of text.
+	sampleRows = old
+	oldBytes := sampleBytes
+	defer func() { sampleBytes = oldBytes }()
+	sampleBytes = 100 // three rows of two values pass it
+	res = read()
+	if len(res.rejects) != 1 || !strings.Contains(res.rejects[0].Reason, "typed date from the sheet's first 3 data rows") {
+		t.Fatalf("sample of 100 bytes: rejects %+v", res.rejects)
+	}
 }
 
 // A cell reference that is not a cell, or names another row, rejects its

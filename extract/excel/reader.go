@@ -311,7 +311,7 @@ func (e *Extractor) tableColumns(hdr [2][]string) ([]string, error) {
 // are those of the whole sheet). Variables so that tests can lower them.
 var (
 	sampleRows        = 100_000
-	sampleBytes int64 = 64 << 20
+	sampleBytes int64 = 32 << 20
 )
 
 // sampleKinds reads and holds the first data rows, as Next will read

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -537,10 +538,24 @@ func (b *book) loadSST(name string) error {
 	if !utf8.Valid(t.arena) {
 		return fmt.Errorf("%s: part %s holds text that is not valid UTF-8", b.name, zf.Name)
 	}
+	// The reserve counts as live memory for the garbage collector, which
+	// would then let garbage grow to twice it before collecting: keep the
+	// text in a string of its own size (one copy; the reserve's untouched
+	// pages never took memory).
+	arena := t.arena
+	if cap(arena) > len(arena)+len(arena)/8 {
+		arena = append(make([]byte, 0, len(arena)), arena...)
+		if cap(t.arena) > 16<<20 {
+			// Let the collector see now that the reserve is free, not
+			// after garbage has grown to twice it. The heap is mostly
+			// this table, which holds no pointers: a short collection.
+			t.arena = nil
+			runtime.GC()
+		}
+	}
 	// The arena is never written again: share its bytes instead of
-	// copying them into a string (for a workbook of millions of strings a
-	// copy would double the peak memory of loading the table).
-	b.sst, b.sstOff, b.sstLong = unsafe.String(unsafe.SliceData(t.arena), len(t.arena)), t.offs, t.long
+	// copying them into a string once more.
+	b.sst, b.sstOff, b.sstLong = unsafe.String(unsafe.SliceData(arena), len(arena)), t.offs, t.long
 	return nil
 }
 

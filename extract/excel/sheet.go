@@ -376,17 +376,17 @@ func (s *sheetReader) addCell(r *sheetRow, col int, typ, style, raw []byte, inli
 	if s.maxCol > 0 && col > s.maxCol {
 		return
 	}
-	if w, bit := (col-1)>>6, uint64(1)<<((col-1)&63); s.seen[w]&bit != 0 {
+	w, bit := (col-1)>>6, uint64(1)<<((col-1)&63)
+	if s.seen[w]&bit != 0 {
 		if r.bad == "" {
 			r.bad, r.badCol = fmt.Sprintf("cell %s%d is stored twice", colName(col), r.num), col
 		}
 		return
-	} else {
-		if s.seen[w] == 0 {
-			s.setw = append(s.setw, w)
-		}
-		s.seen[w] |= bit
 	}
+	if s.seen[w] == 0 {
+		s.setw = append(s.setw, w)
+	}
+	s.seen[w] |= bit
 	a := len(s.out)
 	c := rowCell{col: col, a: a}
 	var err error

@@ -156,6 +156,10 @@ func TestIVsAreFresh(t *testing.T) {
 	seen := map[[blockSize]byte]bool{}
 	for k := 0; k < 3; k++ {
 		w, _ := newWorker(mustKey(t, stdKey), CBC)
+		if _, err := w.random(blockSize); err != nil { // seeds the generator
+			t.Fatal(err)
+		}
+		first := w.rng
 		w.rngOut = reseedAfter - 8192 // reseeds during the loop
 		for i := 0; i < 20000; i++ {
 			out, err := c.encrypt(w, nil, []byte("x"))
@@ -169,8 +173,8 @@ func TestIVsAreFresh(t *testing.T) {
 			}
 			seen[iv] = true
 		}
-		if w.rngOut >= reseedAfter {
-			t.Errorf("worker %d was not reseeded", k)
+		if w.rng == first || w.rngOut >= reseedAfter {
+			t.Errorf("worker %d was not reseeded after %d bytes", k, reseedAfter)
 		}
 	}
 }

@@ -253,10 +253,14 @@ type Flusher interface {
 // origins and no more.
 const MaxHeldPayloads = 4
 
-// MaxStagedRows is the most rows of an upsert the loader lets a Flusher
-// stage before it flushes. To see that a batch repeats a key staged since
-// the last Flush, the loader keeps a hash of each such key (8 bytes); this
-// bounds that memory, whatever the size of the run.
+// MaxStagedRows and MaxHeldPayloads bound an upsert's stage: the loader
+// flushes after MaxHeldPayloads payloads or MaxStagedRows rows, whichever
+// comes first. Why not the whole run: while the database applies a slice,
+// the engine prepares the next batches, but only as many as its channels
+// hold (about four); a slice larger than that leaves the database waiting
+// for the client after every flush, which on two cores cost more than the
+// statements saved. MaxStagedRows also bounds the memory the loader spends
+// on noticing a key repeated by a later batch (a hash of each staged key).
 const MaxStagedRows = 1 << 16
 
 // ErrCheckRows is returned by Writer.Encode of a RowChecker when some row

@@ -15,11 +15,11 @@ import (
 // then hold work back (stream many batches into one COPY, stage an upsert
 // and apply it once: see dialects.Target.Defer). The policy stays here:
 //
-//   - the loader flushes before COMMIT, and in mode upsert before a batch
-//     that repeats a key written since the last flush (one statement must
-//     not apply two rows of one key: ON CONFLICT refuses it, MERGE would
-//     insert both) or that would take the staged rows past
-//     dialects.MaxStagedRows;
+//   - the loader flushes before COMMIT, and in mode upsert after every
+//     dialects.MaxHeldPayloads payloads or dialects.MaxStagedRows rows (see
+//     there why not more) and before a batch that repeats a key written
+//     since the last flush (one statement must not apply two rows of one
+//     key: ON CONFLICT refuses it, MERGE would insert both);
 //   - the checkpoints of the run's batches are saved once, the last of
 //     each key, after the final flush and before COMMIT — what saving each
 //     batch's would leave in the same transaction, without interrupting a
@@ -34,8 +34,9 @@ type deferred struct {
 	f dialects.Flusher
 	// keys holds a hash of every key staged since the last flush (mode
 	// upsert only); seed hashes keys that are not a single integer.
-	keys *keySet
-	seed maphash.Seed
+	keys   *keySet
+	seed   maphash.Seed
+	staged int // payloads staged since the last flush
 	// held are the last payloads written, for error messages; seq counts
 	// the payloads given to the writer.
 	held [dialects.MaxHeldPayloads + 1]heldPayload
@@ -118,12 +119,13 @@ func (l *SQL) writeDeferred(ctx context.Context, b *xcetl.Batch, p *payload) err
 		return nil
 	}
 	if d.keys != nil {
-		if d.keys.anyOf(p.keys) || d.keys.n+len(p.keys) > dialects.MaxStagedRows {
+		if d.staged >= dialects.MaxHeldPayloads || d.keys.n+len(p.keys) > dialects.MaxStagedRows || d.keys.anyOf(p.keys) {
 			if err := l.flush(ctx); err != nil {
 				return err
 			}
 		}
 		d.keys.add(p.keys)
+		d.staged++
 	}
 	d.seq++
 	h := &d.held[d.seq%len(d.held)]
@@ -148,6 +150,7 @@ func (l *SQL) flush(ctx context.Context) error {
 	if d.keys != nil {
 		d.keys.reset()
 	}
+	d.staged = 0
 	if err := d.f.Flush(ctx); err != nil {
 		return l.heldRowError("flush", nil, 0, nil, err)
 	}

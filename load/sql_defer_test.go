@@ -140,3 +140,40 @@ func TestDeferredErrorNamesHeldRow(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestDeferredUpsertSlices: without repeated keys the stage is still
+// applied after every dialects.MaxHeldPayloads batches, so that the
+// database applies one slice while the engine prepares the next.
+func TestDeferredUpsertSlices(t *testing.T) {
+	db := &rec{table: &dialects.TableInfo{Table: dialects.Table{Name: "t"}, Columns: []dialects.CatalogColumn{{Name: "id"}, {Name: "name"}}, PrimaryKey: []string{"id"}}}
+	l := newFlushFake(t, db, "table: t\nmode: upsert\nkey: [ID]", load.Env{})
+	s := schema2()
+	if err := l.Open(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	db.log = nil
+	n := 2*dialects.MaxHeldPayloads + 1
+	for i := 0; i < n; i++ {
+		b := batchOf(s, []any{int64(i), "x"})
+		if err := l.Prepare(b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Write(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 0; i < n; i++ {
+		if i > 0 && i%dialects.MaxHeldPayloads == 0 {
+			want = append(want, "flush")
+		}
+		want = append(want, "write 1")
+	}
+	want = append(want, "flush", "commit")
+	if got, w := strings.Join(db.log, "|"), strings.Join(want, "|"); got != w {
+		t.Errorf("calls\n%s\nwant\n%s", got, w)
+	}
+}

@@ -358,7 +358,7 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY (cdc: rows whose last event is a delete)", SQL: p.delete})
 	}
 	if p.upsert != "" && p.deferred {
-		out = append(out, dialects.Statement{When: "for every " + strconv.Itoa(dialects.MaxStagedRows) + " rows staged and once at end, before COMMIT (commit: run: the rows of many batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged" + upsertNote, SQL: p.upsert})
+		out = append(out, dialects.Statement{When: "after every " + strconv.Itoa(dialects.MaxHeldPayloads) + " batches (or " + strconv.Itoa(dialects.MaxStagedRows) + " rows) and once at end, before COMMIT (commit: run: the rows of several batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged" + upsertNote, SQL: p.upsert})
 		out = append(out, dialects.Statement{When: "after each upsert", SQL: p.truncStage})
 	} else if p.upsert != "" {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY" + upsertNote, SQL: p.upsert})

@@ -23,7 +23,7 @@ CREATE TEMP TABLE "xcetl_stage_residents" AS SELECT "id", "姓名", "user", "ord
 -- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_residents" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN;
 
--- for every 65536 rows staged and once at end, before COMMIT (commit: run: the rows of many batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged
+-- after every 4 batches (or 65536 rows) and once at end, before COMMIT (commit: run: the rows of several batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged
 INSERT INTO "public"."residents" ("id", "姓名", "user", "order", "mixedcase")
 SELECT "id", "姓名", "user", "order", "mixedcase" FROM "xcetl_stage_residents"
 ON CONFLICT ("id") DO UPDATE SET "姓名" = EXCLUDED."姓名", "user" = EXCLUDED."user", "order" = EXCLUDED."order", "mixedcase" = EXCLUDED."mixedcase";

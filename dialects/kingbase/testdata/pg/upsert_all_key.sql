@@ -20,7 +20,7 @@ CREATE TEMP TABLE "xcetl_stage_pairs" AS SELECT "a", "b" FROM "pairs" WITH NO DA
 -- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)
 COPY "xcetl_stage_pairs" ("a", "b") FROM STDIN;
 
--- for every 65536 rows staged and once at end, before COMMIT (commit: run: the rows of many batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged
+-- after every 4 batches (or 65536 rows) and once at end, before COMMIT (commit: run: the rows of several batches are staged and applied with one statement), and earlier when a batch repeats a key that is already staged
 INSERT INTO "pairs" ("a", "b")
 SELECT "a", "b" FROM "xcetl_stage_pairs"
 ON CONFLICT ("a", "b") DO NOTHING;

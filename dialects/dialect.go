@@ -69,9 +69,9 @@
 // b.Ops (nil Ops means every row is an insert): xcetl.OpInsert and
 // xcetl.OpUpdate mean "upsert this row by the key", xcetl.OpDelete means
 // "delete the row with this key" (only the key values of a delete row are
-// meaningful; the others may be NULL). Before Encode the loader has:
-//   - turned an update that changes the key (b.Before[i] != nil) into a
-//     delete of the old key followed by an upsert of the new one;
+// meaningful; the others may be NULL). An update that changes the key
+// arrives as a delete of the old key followed by an upsert of the new one
+// (change sources split it). Before Encode the loader has:
 //   - collapsed the events of one key to the last one, so that every key
 //     appears at most once among the rows Encode is given (which is what
 //     lets a writer apply deletes and upserts of one batch in any order,

@@ -403,9 +403,9 @@ func TestCDCDeletesThenMerges(t *testing.T) {
 			s := newScenario(t)
 			schema := schemaOf("id:int!", "name:string")
 			b := &xcetl.Batch{Schema: schema,
-				Rows:   [][]any{{int64(1), "a"}, {int64(2), nil}, {int64(5), "e"}, {int64(3), "c"}},
-				Ops:    []xcetl.Op{xcetl.OpInsert, xcetl.OpDelete, xcetl.OpUpdate, xcetl.OpInsert},
-				Before: [][]any{nil, nil, {int64(4)}, nil}}
+				// Key 4 becomes 5: a delete of the old key, then the update.
+				Rows: [][]any{{int64(1), "a"}, {int64(2), nil}, {int64(4), nil}, {int64(5), "e"}, {int64(3), "c"}},
+				Ops:  []xcetl.Op{xcetl.OpInsert, xcetl.OpDelete, xcetl.OpDelete, xcetl.OpUpdate, xcetl.OpInsert}}
 			if err := run(t, s.loader(t, "table: t", "mode: cdc", "key: [id]", "insert_method: "+method), schema, b); err != nil {
 				t.Fatal(err)
 			}

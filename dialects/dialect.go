@@ -383,6 +383,9 @@ type Target struct {
 	Options Options
 	// Pipeline is the pipeline's name, to name staging tables.
 	Pipeline string
+	// Guard, in mode cdc, asks for the per-key version guard in the
+	// writer's own statements (see VersionGuarder); nil otherwise.
+	Guard *VersionGuard
 }
 
 // Options are dialect-specific target keys and their values.

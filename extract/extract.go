@@ -69,6 +69,22 @@ type Resumer interface {
 // goroutine while Next runs (the CLI calls it on the first SIGTERM).
 type Drainer interface{ Drain() }
 
+// ChangeSource is implemented by sources whose batches carry change events
+// (package change): row i of a batch is a view of the *change.Event in
+// b.Records[i]. The engine tells the target (load.Env.Changes), whose mode
+// cdc then applies the events to their tables. Guarded reports whether the
+// target must keep the per-key version guard (`versions:`, on by default).
+type ChangeSource interface{ Guarded() bool }
+
+// WorkSharer is implemented by sources whose runs coordinate among
+// themselves which part of the input each one reads (a Kafka consumer
+// group assigns each partition to one member, and the target's
+// per-partition offsets fence a member that lost a partition): several runs
+// of one pipeline may go on at once, so the engine does not take the
+// one-run-per-pipeline lock for them. SharesWork reports whether this
+// source, as configured, does.
+type WorkSharer interface{ SharesWork() bool }
+
 // IdleExiter is implemented by streaming sources that can end a run after a
 // time without events (`xcetl run --exit-when-idle`). The engine calls it
 // once, after Open.

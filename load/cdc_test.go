@@ -8,24 +8,20 @@ import (
 	"testing"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/change"
 	_ "github.com/xcetl/xcetl/dialects/sqlite"
 	"github.com/xcetl/xcetl/load"
-	"github.com/xcetl/xcetl/transform/cdc"
 )
 
-// eventBatch makes a batch in the layout of transform/cdc: one insert per id.
-func eventBatch(t *testing.T, schema *xcetl.Schema, cps []xcetl.Checkpoint, ids ...int64) *xcetl.Batch {
+// eventBatch makes a batch of change events: one create per id.
+func eventBatch(t *testing.T, view *change.View, cps []xcetl.Checkpoint, ids ...int64) *xcetl.Batch {
 	t.Helper()
-	b := &xcetl.Batch{Schema: schema, Checkpoints: cps}
+	b := &xcetl.Batch{Schema: view.Schema(), Checkpoints: cps}
 	for _, id := range ids {
-		key := []cdc.Field{{Name: "id", Value: id}}
-		enc, err := cdc.AppendRow(nil, []cdc.Field{{Name: "id", Value: id}, {Name: "name", Value: "n"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Rows = append(b.Rows, []any{"", cdc.KeyText(key), enc})
-		b.Ops = append(b.Ops, xcetl.OpInsert)
-		b.Origin = append(b.Origin, xcetl.Origin{File: "test"})
+		e := &change.Event{Op: change.Create, Key: []change.Field{{Name: "id", Value: id}},
+			After:    change.Image{{Name: "id", Value: id}, {Name: "name", Value: "n"}},
+			Position: change.PositionLSN(uint64(id), 0), Meta: change.Meta{Topic: "t", Offset: id}}
+		view.Append(b, e, xcetl.Origin{File: "test"}, nil)
 	}
 	return b
 }
@@ -44,15 +40,12 @@ func TestCDCFence(t *testing.T) {
 	if _, err := db.Exec(`CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)`); err != nil {
 		t.Fatal(err)
 	}
-	l, err := load.New(parse(t, "type: sqlite\ndsn: "+file+"\ntable: people\nmode: cdc\nkey: [id]"), load.Env{Pipeline: "p", State: true})
+	l, err := load.New(parse(t, "type: sqlite\ndsn: "+file+"\ntable: people\nmode: cdc\nkey: [id]"), load.Env{Pipeline: "p", State: true, Changes: true, Versions: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := &xcetl.Schema{Columns: []xcetl.Column{
-		{Name: cdc.ColTable, Type: xcetl.Type{Kind: xcetl.KindString}},
-		{Name: cdc.ColKey, Type: xcetl.Type{Kind: xcetl.KindString}},
-		{Name: cdc.ColRow, Type: xcetl.Type{Kind: xcetl.KindBytes}},
-	}}
+	view := change.NewView(nil, 4)
+	schema := view.Schema()
 	if err := l.Open(ctx, schema); err != nil {
 		t.Fatal(err)
 	}
@@ -65,16 +58,16 @@ func TestCDCFence(t *testing.T) {
 		return err
 	}
 	cp := func(first, next string) []xcetl.Checkpoint {
-		return []xcetl.Checkpoint{{Key: cdc.FencePrefix + "kafka/t/0", Value: []byte(first)}, {Key: "kafka/t/0", Value: []byte(next)}}
+		return []xcetl.Checkpoint{{Key: change.FencePrefix + "kafka/t/0", Value: []byte(first)}, {Key: "kafka/t/0", Value: []byte(next)}}
 	}
-	if err := write(eventBatch(t, schema, cp("0", "2"), 1, 2)); err != nil {
+	if err := write(eventBatch(t, view, cp("0", "2"), 1, 2)); err != nil {
 		t.Fatal(err)
 	}
-	if err := write(eventBatch(t, schema, cp("2", "4"), 3, 4)); err != nil {
+	if err := write(eventBatch(t, view, cp("2", "4"), 3, 4)); err != nil {
 		t.Fatal(err)
 	}
 	// A stale consumer's batch starting at offset 1.
-	err = write(eventBatch(t, schema, cp("1", "3"), 9))
+	err = write(eventBatch(t, view, cp("1", "3"), 9))
 	if err == nil || !strings.Contains(err.Error(), "another consumer of the group applied this partition") {
 		t.Fatalf("stale batch: err = %v", err)
 	}

@@ -93,6 +93,13 @@ type Env struct {
 	// State is true when the source keeps state in the target
 	// (extract.Resumer): a StateKeeper prepares its state table at Open.
 	State bool
+	// Changes is true when the source sends change events (package change,
+	// extract.ChangeSource): each row is a view of the *change.Event in
+	// b.Records, and mode cdc applies them to their tables.
+	Changes bool
+	// Versions is true when the per-key version guard is on for those
+	// events (the source's `versions:`, on by default).
+	Versions bool
 	// DB, when not nil, is a connection pool owned by the program embedding
 	// xcetl: the SQL loader takes its connections from it (the dialect must
 	// implement dialects.DBOpener) and the target's dsn may be left out.

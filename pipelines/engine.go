@@ -418,6 +418,9 @@ func trimToLimit(b *xcetl.Batch, rem int64) {
 	if b.Ops != nil {
 		b.Ops = b.Ops[:min(keep, len(b.Ops))]
 	}
+	if b.Records != nil {
+		b.Records = b.Records[:min(keep, len(b.Records))]
+	}
 	if int64(len(b.Rejects)) > rem {
 		b.Rejects = b.Rejects[:rem]
 	}

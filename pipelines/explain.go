@@ -80,8 +80,10 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 	}
 	if rs, ok := p.target.(load.RunStatementer); ok {
 		var stmts []load.Statement
+		ws, shares := p.source.(extract.WorkSharer)
+		noLock := p.noLock || shares && ws.SharesWork()
 		for _, st := range rs.RunStatements() {
-			if p.noLock && strings.HasPrefix(st.When, "lock:") || p.noHistory && strings.HasPrefix(st.When, "run history:") {
+			if noLock && strings.HasPrefix(st.When, "lock:") || p.noHistory && strings.HasPrefix(st.When, "run history:") {
 				continue
 			}
 			stmts = append(stmts, st)

@@ -236,6 +236,9 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 		r, resumes := pl.source.(extract.Resumer)
 		resumes = resumes && r.Resumes()
 		env := load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, State: resumes, DB: p.db}
+		if cs, ok := pl.source.(extract.ChangeSource); ok {
+			env.Changes, env.Versions = true, cs.Guarded()
+		}
 		if f, ok := p.loaders[typeOf(spec.Target)]; ok {
 			pl.target, err = f(spec.Target, env)
 		} else {

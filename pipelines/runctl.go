@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/extract"
 	"github.com/xcetl/xcetl/load"
 )
 
@@ -27,6 +28,11 @@ func newRunID() string {
 // goes on. release gives the lock up; it is safe to call once.
 func (p *Pipeline) lock(ctx context.Context, cancel context.CancelCauseFunc, rep *Report) (release func(), err error) {
 	lk, ok := p.target.(load.Locker)
+	if ws, shares := p.source.(extract.WorkSharer); shares && ws.SharesWork() {
+		// Its runs share the input among themselves (a consumer group):
+		// more of them at once is the way to scale out, not an overlap.
+		ok = false
+	}
 	if !ok || p.noLock {
 		return func() {}, nil
 	}

@@ -131,6 +131,11 @@ type Config struct {
 	// ConnectHint returns an explanation to add to a connection error, or
 	// "" (openGauss's SHA256 authentication).
 	ConnectHint func(err error) string
+	// GuardCDC says that the server runs the version guard of mode cdc in
+	// one statement (a data-modifying WITH around INSERT … ON CONFLICT DO
+	// UPDATE … WHERE, PostgreSQL 9.5 and later): see guard.go. Without it
+	// the loader guards.
+	GuardCDC bool
 	// SQLDriver, when not "", is the database/sql driver (as registered
 	// with sql.Register) that Open connects through instead of pgx, e.g.
 	// "opengauss" for gitee.com/opengauss/openGauss-connector-go-pq. The
@@ -326,6 +331,7 @@ type plan struct {
 	delete     string // per batch, cdc: delete the keys staged with op 'd'
 	truncStage string // per batch
 	cdc        bool   // the stage has the op column
+	guard      string // per batch, cdc with Target.Guard: store newer versions, drop stale rows from the stage
 	binary     bool   // COPY in binary format
 	format     string // copy_format as configured ("" = auto)
 	textCopy   string // the COPY statement in text format
@@ -349,6 +355,9 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 		}
 	}
 	out = append(out, dialects.Statement{When: how, SQL: p.copy})
+	if p.guard != "" {
+		out = append(out, dialects.Statement{When: "per batch, after the COPY (the per-key version guard: newer versions stored, stale rows dropped from the stage, counted)", SQL: p.guard})
+	}
 	if p.delete != "" {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY (cdc: rows whose last event is a delete)", SQL: p.delete})
 	}
@@ -409,15 +418,28 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 		filter := ""
 		if t.Mode == dialects.CDC {
 			for _, c := range p.cols {
-				if c == OpColumn {
-					return nil, fmt.Errorf("%s: table %s has a column named %s, which mode cdc needs for its staging table", d.cfg.Name, t.Table, OpColumn)
+				if c == OpColumn || c == GuardHashColumn || c == GuardVersionColumn {
+					return nil, fmt.Errorf("%s: table %s has a column named %s, which mode cdc needs for its staging table", d.cfg.Name, t.Table, c)
 				}
 			}
 			p.cdc = true
 			op := d.Quote(OpColumn)
-			p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + ", CAST(NULL AS char(1)) AS " + op + " FROM " + p.table + " WITH NO DATA"
+			extra := ""
+			if t.Guard != nil {
+				if v.Upsert != OnConflict || !d.cfg.GuardCDC {
+					return nil, fmt.Errorf("%s: the version guard needs INSERT … ON CONFLICT (the loader guards instead)", d.cfg.Name)
+				}
+				extra = ", CAST(NULL AS text) AS " + d.Quote(GuardHashColumn) + ", CAST(NULL AS bytea) AS " + d.Quote(GuardVersionColumn)
+				p.guard = guardSQL(d, p.stage, t.Guard)
+			}
+			p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + ", CAST(NULL AS char(1)) AS " + op + extra + " FROM " + p.table + " WITH NO DATA"
 			p.delete = deleteStagedSQL(d, p.table, p.stage, t.Key)
 			filter = op + " <> 'd'"
+			if t.Guard != nil {
+				// In the order Encode writes them: the row's values, the
+				// guard's two, then the op.
+				colList += ", " + d.Quote(GuardHashColumn) + ", " + d.Quote(GuardVersionColumn)
+			}
 			colList += ", " + op
 		}
 		up, err := upsertSQL(d, v.Upsert, p.table, p.stage, filter, p.cols, t.Key)

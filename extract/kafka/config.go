@@ -39,13 +39,13 @@ type spec struct {
 	DDL      string            `yaml:"ddl"`
 	Truncate string            `yaml:"truncate" enum:"stop,apply,skip" default:"stop" doc:"what a truncate event does: stop the run (naming source and target table), apply it (empty the target table in the batch's transaction), or skip it"`
 	// Tombstones and FieldPrefix are the options of format debezium-flat.
-	Tombstones  string `yaml:"tombstones" enum:"delete,skip" default:"delete" doc:"debezium-flat: a tombstone deletes its key (delete) or is skipped (skip)"`
-	FieldPrefix string `yaml:"field_prefix" default:"__" doc:"debezium-flat: the prefix of the metadata fields ExtractNewRecordState adds (its add.fields.prefix)"`
-	Versions    *bool  `yaml:"versions" doc:"keep the per-key version guard (default true): refuse a change at or below the one applied last to its key"`
-	Linger   *time.Duration    `yaml:"linger"`
-	ClientID string            `yaml:"client_id"`
-	SASL     *saslSpec         `yaml:"sasl"`
-	TLS      *tlsSpec          `yaml:"tls"`
+	Tombstones  string         `yaml:"tombstones" enum:"delete,skip" default:"delete" doc:"debezium-flat: a tombstone deletes its key (delete) or is skipped (skip)"`
+	FieldPrefix string         `yaml:"field_prefix" default:"__" doc:"debezium-flat: the prefix of the metadata fields ExtractNewRecordState adds (its add.fields.prefix)"`
+	Versions    *bool          `yaml:"versions" doc:"keep the per-key version guard (default true): refuse a change at or below the one applied last to its key"`
+	Linger      *time.Duration `yaml:"linger"`
+	ClientID    string         `yaml:"client_id"`
+	SASL        *saslSpec      `yaml:"sasl"`
+	TLS         *tlsSpec       `yaml:"tls"`
 }
 
 type saslSpec struct {
@@ -78,12 +78,12 @@ type settings struct {
 	// debezium-flat
 	tombstones, fieldPrefix string
 	versions                bool
-	linger   time.Duration
-	clientID string
-	sasl     *saslSpec
-	tls      *tlsSpec
-	baseDir  string
-	single   bool // one topic, no table_map: every event goes to the target's table
+	linger                  time.Duration
+	clientID                string
+	sasl                    *saslSpec
+	tls                     *tlsSpec
+	baseDir                 string
+	single                  bool // one topic, no table_map: every event goes to the target's table
 }
 
 var (

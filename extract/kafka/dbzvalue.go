@@ -362,4 +362,3 @@ func decimalOf(b []byte, scale int) xcetl.Decimal {
 	}
 	return xcetl.Decimal(digits)
 }
-

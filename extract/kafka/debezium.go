@@ -393,4 +393,3 @@ func mergeKey(row change.Image, key []change.Field) change.Image {
 func sameValues(a, b []change.Field) bool {
 	return change.KeyText(a) == change.KeyText(b)
 }
-

@@ -37,9 +37,9 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/change"
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/extract"
-	"github.com/xcetl/xcetl/change"
 )
 
 func init() { extract.Register("kafka", New) }
@@ -87,19 +87,19 @@ type Source struct {
 	// held is a message taken but not handled: a truncate that starts the
 	// next batch (truncate: apply), so that the changes before it are
 	// applied first.
-	held *kafkago.Message
-	opened     time.Time
-	joined     bool // the group assigned partitions (or joinGrace passed)
-	idle       atomic.Int64
-	draining   atomic.Bool
-	drainCh    chan struct{}
-	drainOnce  sync.Once
+	held      *kafkago.Message
+	opened    time.Time
+	joined    bool // the group assigned partitions (or joinGrace passed)
+	idle      atomic.Int64
+	draining  atomic.Bool
+	drainCh   chan struct{}
+	drainOnce sync.Once
 
 	lagMu sync.Mutex
 	lag   map[tp]int64
 
 	messages, events, dups, tombstones, ddls, ignored, commitErrs atomic.Int64
-	collapsed, transactions, heartbeats, truncates            atomic.Int64
+	collapsed, transactions, heartbeats, truncates                atomic.Int64
 }
 
 type tp struct {
@@ -115,13 +115,13 @@ type fetched struct {
 }
 
 var (
-	_ extract.Extractor  = (*Source)(nil)
-	_ extract.Resumer    = (*Source)(nil)
-	_ extract.Acker      = (*Source)(nil)
-	_ extract.Describer  = (*Source)(nil)
-	_ extract.Drainer    = (*Source)(nil)
-	_ extract.IdleExiter = (*Source)(nil)
-	_ xcetl.Statser      = (*Source)(nil)
+	_ extract.Extractor    = (*Source)(nil)
+	_ extract.Resumer      = (*Source)(nil)
+	_ extract.Acker        = (*Source)(nil)
+	_ extract.Describer    = (*Source)(nil)
+	_ extract.Drainer      = (*Source)(nil)
+	_ extract.IdleExiter   = (*Source)(nil)
+	_ xcetl.Statser        = (*Source)(nil)
 	_ extract.ChangeSource = (*Source)(nil)
 	_ extract.WorkSharer   = (*Source)(nil)
 )
@@ -407,7 +407,7 @@ type batchBuilder struct {
 	first   map[tp]int64
 	events  []change.Event
 	msgs    map[msgAt]msgRef // the message of each event, by its Meta
-	truncs  []string // target tables to empty first (truncate: apply)
+	truncs  []string         // target tables to empty first (truncate: apply)
 	rejects []xcetl.Reject
 	count   int // events and rejects, against max
 }

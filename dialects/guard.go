@@ -8,8 +8,8 @@ import "time"
 //
 //	xcetl_cdc_key_versions(key_hash PRIMARY KEY, version, pipeline, updated_at)
 //
-// key_hash is change.KeyHash in lowercase hex (32 characters: a text key
-// every database can index), version the change's position as bytes.
+// key_hash is change.KeyHash (16 bytes, a bounded binary type every
+// database can index), version the change's position, both as bytes.
 //
 // and applies a change only when its position is above the stored one
 // (bytes order), storing the new one, in the batch's transaction. The
@@ -35,7 +35,7 @@ type VersionGuard struct {
 // it can for this connection's server (false: the loader guards).
 //
 // With Target.Guard set, every row handed to Encode has two more values
-// after the target columns: the key's hash (string) and the change's
+// after the target columns: the key's hash ([]byte) and the change's
 // version ([]byte, nil for a change without one, which is applied without
 // the guard and stores nothing). In Write, before the changes are applied,
 // the writer stores the versions of the rows whose version is above the

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -57,7 +56,7 @@ func newCDC(l *SQL) *CDC {
 // cdcPayload is what Prepare leaves in a routed batch's Payload.
 type cdcPayload struct {
 	events []*change.Event
-	hashes []string // per event, with versions on: change.KeyHash in hex
+	hashes [][]byte // per event, with versions on: change.KeyHash
 }
 
 // Open implements Loader.
@@ -117,10 +116,12 @@ func (l *CDC) Prepare(b *xcetl.Batch) error {
 	}
 	p := &cdcPayload{events: events}
 	if l.vt != nil {
-		p.hashes = make([]string, len(events))
+		p.hashes = make([][]byte, len(events))
+		all := make([]byte, len(events)*change.KeyHashSize)
 		for i, e := range events {
 			h := change.KeyHash(l.env.Pipeline, e.Table, e.Key)
-			p.hashes[i] = hex.EncodeToString(h[:])
+			p.hashes[i] = all[i*change.KeyHashSize : (i+1)*change.KeyHashSize : (i+1)*change.KeyHashSize]
+			copy(p.hashes[i], h[:])
 		}
 	}
 	b.Payload = p

@@ -38,7 +38,7 @@ type cdcSub struct {
 	rows   [][]any
 	ops    []xcetl.Op
 	events []*change.Event
-	hashes []string // with versions on
+	hashes [][]byte // with versions on
 }
 
 func (s *cdcSub) keep(keep []bool) {

@@ -139,7 +139,7 @@ func (l *CDC) ensureTable(ctx context.Context, label string, events []*change.Ev
 		if g, ok := l.d.(dialects.VersionGuarder); ok && g.GuardsVersions(l.conn) {
 			tgt.Guard = l.vt.guard()
 			ct.guarded = true
-			ct.schema.Columns = append(ct.schema.Columns, xcetl.Column{Name: "key_hash", Type: xcetl.Type{Kind: xcetl.KindString}, Source: -1},
+			ct.schema.Columns = append(ct.schema.Columns, xcetl.Column{Name: "key_hash", Type: xcetl.Type{Kind: xcetl.KindBytes}, Source: -1},
 				xcetl.Column{Name: "version", Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Source: -1})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/change"
 	"github.com/xcetl/xcetl/dialects"
 )
 
@@ -18,7 +19,7 @@ import (
 // in the schema of target.table, one row per key a pipeline ever applied
 // (deleted keys included: that is what keeps an older, replayed insert from
 // bringing a row back). key_hash is change.KeyHash of the pipeline, the
-// event's table and its source key, in hex; the key itself is not stored.
+// event's table and its source key; the key itself is not stored.
 //
 // The dialect applies the guard in its own statements where it can
 // (dialects.VersionGuarder: one statement per batch and table on
@@ -47,7 +48,7 @@ type versionTable struct {
 func newVersionTable(l *SQL) *versionTable {
 	vt := &versionTable{l: l, t: dialects.Table{Schema: l.foldTable().Schema, Name: l.d.Fold(versionsTableName)}, nextAnalyze: 1000}
 	types := [...]xcetl.Type{
-		{Kind: xcetl.KindString, Precision: 32},
+		{Kind: xcetl.KindBytes, Precision: change.KeyHashSize},
 		{Kind: xcetl.KindBytes},
 		{Kind: xcetl.KindString, Precision: stateKeyLen},
 		{Kind: xcetl.KindTimestampTZ},
@@ -155,7 +156,7 @@ func (vt *versionTable) analyze(ctx context.Context) {
 // loader's guard, for dialects without their own).
 func (vt *versionTable) filter(ctx context.Context, sub *cdcSub) (int, error) {
 	stored := map[string][]byte{}
-	uniq := make([]string, 0, len(sub.hashes))
+	uniq := make([][]byte, 0, len(sub.hashes))
 	for i, h := range sub.hashes {
 		if sub.events[i].Position != nil {
 			uniq = append(uniq, h)
@@ -177,7 +178,7 @@ func (vt *versionTable) filter(ctx context.Context, sub *cdcSub) (int, error) {
 		}
 		for _, r := range rows {
 			if len(r) == 2 {
-				stored[textOf(r[0])] = bytesOf(r[1])
+				stored[string(bytesOf(r[0]))] = bytesOf(r[1])
 			}
 		}
 		uniq = uniq[n:]
@@ -188,7 +189,7 @@ func (vt *versionTable) filter(ctx context.Context, sub *cdcSub) (int, error) {
 	keep := make([]bool, len(sub.rows))
 	dropped := 0
 	for i := range sub.rows {
-		s, ok := stored[sub.hashes[i]]
+		s, ok := stored[string(sub.hashes[i])]
 		pos := sub.events[i].Position
 		keep[i] = !ok || pos == nil || bytes.Compare(pos, s) > 0
 		if !keep[i] {

@@ -219,6 +219,9 @@ func (dialect) ColumnType(t xcetl.Type) (string, error) {
 	case xcetl.KindTimestampTZ:
 		return "TIMESTAMP(6) WITH TIME ZONE", nil
 	case xcetl.KindBytes:
+		if t.Precision > 0 && t.Precision <= MaxVarcharChars {
+			return "VARBINARY(" + strconv.Itoa(t.Precision) + ")", nil // bounded: it can be a key (a BLOB cannot)
+		}
 		return "BLOB", nil
 	}
 	return "", fmt.Errorf("dm8 has no column type for %s", t)

@@ -429,7 +429,7 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 				if v.Upsert != OnConflict || !d.cfg.GuardCDC {
 					return nil, fmt.Errorf("%s: the version guard needs INSERT … ON CONFLICT (the loader guards instead)", d.cfg.Name)
 				}
-				extra = ", CAST(NULL AS text) AS " + d.Quote(GuardHashColumn) + ", CAST(NULL AS bytea) AS " + d.Quote(GuardVersionColumn)
+				extra = ", CAST(NULL AS bytea) AS " + d.Quote(GuardHashColumn) + ", CAST(NULL AS bytea) AS " + d.Quote(GuardVersionColumn)
 				p.guard = guardSQL(d, p.stage, t.Guard)
 			}
 			p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + ", CAST(NULL AS char(1)) AS " + op + extra + " FROM " + p.table + " WITH NO DATA"

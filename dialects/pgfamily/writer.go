@@ -101,7 +101,7 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 			return nil, fmt.Errorf("%s: the version guard needs a pgx connection", c.dialect().cfg.Name)
 		}
 		cols = append(cols[:len(cols):len(cols)],
-			dialects.Column{Name: GuardHashColumn, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: true, Base: "text"},
+			dialects.Column{Name: GuardHashColumn, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Base: "bytea"},
 			dialects.Column{Name: GuardVersionColumn, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Base: "bytea"})
 	}
 	for _, col := range cols {

@@ -616,6 +616,8 @@ func evaluate(res *Results) []Target {
 			t.Pass = t.Value >= t.Threshold
 		case "<":
 			t.Pass = t.Value < t.Threshold
+		case "<=":
+			t.Pass = t.Value <= t.Threshold
 		case "abs<=":
 			t.Pass = t.Value <= t.Threshold && t.Value >= -t.Threshold
 		}

@@ -226,6 +226,16 @@ func (e *Event) image() *Image {
 // that the changes before it are applied first.
 const TruncatePrefix = "cdc-truncate:"
 
+// GapPrefix starts the key of a checkpoint that is a condition: "cdc-gap:"
+// + K with the value V (a decimal offset) says that the run continues the
+// stream of checkpoint K at V, past where the target stood when the run
+// started. The cdc loader refuses the batch when the target, read in the
+// batch's transaction, holds K below V: the events in between would never
+// be applied (a target restored from a backup, a consumer group's offsets
+// reset). Held at V or above, another consumer of the group applied them
+// meanwhile, and the fence decides.
+const GapPrefix = "cdc-gap:"
+
 // FencePrefix starts the key of a checkpoint that is a condition, not
 // state: "cdc-fence:" + K with the value V (a decimal offset) says that
 // the batch continues the stream of checkpoint K at V. The cdc loader

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,12 @@ import (
 	"github.com/xcetl/xcetl/change"
 	"github.com/xcetl/xcetl/dialects"
 )
+
+// ErrFenced is wrapped by the error of a batch that the offset fence
+// refused: another consumer of the group applied one of its partitions
+// meanwhile (a rebalance). The batch was rolled back; a new run continues
+// from the target's offsets.
+var ErrFenced = errors.New("another consumer of the group applied this partition meanwhile (a rebalance)")
 
 // fenceSQL holds the statements of the offset fence, made once per number
 // of fenced checkpoints.
@@ -40,14 +47,17 @@ func splitActions(cps []xcetl.Checkpoint) (rest []xcetl.Checkpoint, truncs []str
 // partition at once, the later fails here instead of writing older events
 // over newer ones and the offsets backwards.
 func (l *CDC) checkFence(ctx context.Context, cps []xcetl.Checkpoint) ([]xcetl.Checkpoint, error) {
-	var fences []xcetl.Checkpoint
+	var fences, gaps []xcetl.Checkpoint
 	out := cps[:0:0]
 	for _, cp := range cps {
-		if strings.HasPrefix(cp.Key, change.FencePrefix) {
+		switch {
+		case strings.HasPrefix(cp.Key, change.FencePrefix):
 			fences = append(fences, cp)
-			continue
+		case strings.HasPrefix(cp.Key, change.GapPrefix):
+			gaps = append(gaps, cp)
+		default:
+			out = append(out, cp)
 		}
-		out = append(out, cp)
 	}
 	if len(fences) == 0 || !l.env.State {
 		return out, nil
@@ -63,22 +73,43 @@ func (l *CDC) checkFence(ctx context.Context, cps []xcetl.Checkpoint) ([]xcetl.C
 	if err != nil {
 		return nil, err
 	}
+	for _, g := range gaps {
+		key := strings.TrimPrefix(g.Key, change.GapPrefix)
+		have, want, ok, err := l.offsets(stored, key, g.Value)
+		if err != nil {
+			return nil, err
+		}
+		if ok && have < want {
+			return nil, l.errorf("batch %d: %s: the target has applied the events before offset %d, but the consumer group continues at offset %d: events %d..%d would never be applied (was the target restored from a backup, or the group's offsets reset?). Reset the group's offset of this partition to %d (kafka-consumer-groups --reset-offsets --to-offset %d), or, to accept the gap, delete the checkpoint %q of this pipeline from the xcetl_state table",
+				l.batches, key, have, want, have, want-1, have, have, key)
+		}
+	}
 	for _, f := range fences {
 		key := strings.TrimPrefix(f.Key, change.FencePrefix)
-		v, ok := stored[key]
-		if !ok {
-			continue
+		have, want, ok, err := l.offsets(stored, key, f.Value)
+		if err != nil {
+			return nil, err
 		}
-		have, err1 := strconv.ParseInt(string(v), 10, 64)
-		want, err2 := strconv.ParseInt(string(f.Value), 10, 64)
-		if err1 != nil || err2 != nil {
-			return nil, l.errorf("batch %d: checkpoint %s: stored %q, batch starts at %q: not offsets", l.batches, key, v, f.Value)
-		}
-		if have > want {
-			return nil, l.errorf("batch %d: %s: the target already holds the events up to offset %d, but this batch starts at %d: another consumer of the group applied this partition meanwhile (a rebalance); the batch is rolled back, and a new run continues from the target's offsets", l.batches, key, have, want)
+		if ok && have > want {
+			return nil, l.errorf("batch %d: %s: the target already holds the events up to offset %d, but this batch starts at %d: %w; the batch is rolled back, and a new run continues from the target's offsets", l.batches, key, have, want, ErrFenced)
 		}
 	}
 	return out, nil
+}
+
+// offsets parses the stored offset of key and the batch's; ok is false when
+// the target holds none.
+func (l *CDC) offsets(stored map[string][]byte, key string, batch []byte) (have, want int64, ok bool, err error) {
+	v, ok := stored[key]
+	if !ok {
+		return 0, 0, false, nil
+	}
+	have, err1 := strconv.ParseInt(string(v), 10, 64)
+	want, err2 := strconv.ParseInt(string(batch), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false, l.errorf("batch %d: checkpoint %s: stored %q, batch starts at %q: not offsets", l.batches, key, v, batch)
+	}
+	return have, want, true, nil
 }
 
 // fenceLockSQL locks the state rows of n checkpoints of the pipeline.

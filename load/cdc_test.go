@@ -83,4 +83,21 @@ func TestCDCFence(t *testing.T) {
 	if len(m) != 1 || string(m["kafka/t/0"]) != "4" {
 		t.Fatalf("state = %v; want only kafka/t/0=4 (fences are not stored)", m)
 	}
+	// A run that continues the partition past what the target holds (the
+	// group's offsets ahead of the target): refused, naming the gap.
+	gap := func(first, next string) []xcetl.Checkpoint {
+		return append([]xcetl.Checkpoint{{Key: change.GapPrefix + "kafka/t/0", Value: []byte(first)}}, cp(first, next)...)
+	}
+	err = write(eventBatch(t, view, gap("6", "7"), 10))
+	if err == nil || !strings.Contains(err.Error(), "events 4..5 would never be applied") {
+		t.Fatalf("gap: err = %v", err)
+	}
+	// Where the target holds it (another consumer got there first), the
+	// same directive passes and the batch continues.
+	if err := write(eventBatch(t, view, gap("4", "6"), 5, 6)); err != nil {
+		t.Fatalf("no gap: %v", err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM people`).Scan(&n); err != nil || n != 6 {
+		t.Fatalf("rows = %d, %v; want 6", n, err)
+	}
 }

@@ -110,7 +110,7 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 	var c counters
 	lr := &liveRun{c: &c, started: rep.StartedAt}
 	p.live.Store(lr)
-	err := p.run(ctx, ro, rep, &c)
+	err, earlier := p.runRejoining(ctx, ro, rep, &c)
 	rep.RowsRead, rep.RowsWritten = c.read.Load(), c.written.Load()
 	rep.RowsRejected, rep.RowsFiltered = c.rejected.Load(), c.filtered.Load()
 	rep.RowsCommitted, rep.Batches = c.committed.Load(), c.batches.Load()
@@ -120,6 +120,9 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 			rep.Stats = map[string]float64{}
 		}
 		rep.Stats[st.Name] += st.Value
+	}
+	for name, v := range earlier {
+		rep.Stats[name] += v
 	}
 	rep.FinishedAt = time.Now()
 	rep.DurationMS = rep.FinishedAt.Sub(rep.StartedAt).Milliseconds()

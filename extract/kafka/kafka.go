@@ -81,6 +81,7 @@ type Source struct {
 	// handled in this run (messages before it are in some batch).
 	seen    map[tp]int64
 	checked map[tp]bool // the first message of the partition was checked for a gap
+	gaps    map[tp]bool // partitions whose first message was past the target's offset: the loader checks
 	single  string      // single-table Canal: the one source table seen
 
 	pendingErr error // returned by the next Next (DDL stop), after the batch before it
@@ -228,7 +229,7 @@ func (s *Source) Resume(ctx context.Context, state xcetl.StateReader) error {
 // sources too, and must not join the consumer group (that would make a
 // running instance rebalance). The first Next connects.
 func (s *Source) Open(ctx context.Context) (*xcetl.Schema, error) {
-	s.resume, s.seen, s.checked, s.lag = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}
+	s.resume, s.seen, s.checked, s.lag, s.gaps = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}, map[tp]bool{}
 	s.opened = time.Now()
 	s.view = change.NewView(s.st.columns, 4)
 	return s.view.Schema(), nil
@@ -613,8 +614,10 @@ func (s *Source) duplicate(m *kafkago.Message, p tp, moved map[tp]int64) (bool, 
 		if !s.checked[p] {
 			s.checked[p] = true
 			if m.Offset > next {
-				return false, extract.Errorf("kafka", "topic %s partition %d: the target has applied the events before offset %d, but the consumer group %q continues at offset %d: events %d..%d would never be applied (was the target restored from a backup, or the group's offsets reset?). Reset the group's offset of this partition to %d (kafka-consumer-groups --reset-offsets --to-offset %d), or, to accept the gap, delete the checkpoint %q of this pipeline from the xcetl_state table",
-					m.Topic, m.Partition, next, s.st.group, m.Offset, next, m.Offset-1, next, next, p.key())
+				// Past what the target held when the run started: a gap,
+				// unless another consumer of the group applied the events
+				// since. The loader tells, in the batch's transaction.
+				s.gaps[p] = true
 			}
 		}
 		if m.Offset < next {
@@ -784,7 +787,12 @@ func (s *Source) finish(bb *batchBuilder, moved map[tp]int64) (*xcetl.Batch, err
 	slices.SortFunc(keys, func(a, b tp) int { return strings.Compare(a.key(), b.key()) })
 	for _, p := range keys {
 		if first, ok := bb.first[p]; ok {
-			b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: change.FencePrefix + p.key(), Value: []byte(strconv.FormatInt(first, 10))})
+			v := []byte(strconv.FormatInt(first, 10))
+			if s.gaps[p] {
+				delete(s.gaps, p)
+				b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: change.GapPrefix + p.key(), Value: v})
+			}
+			b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: change.FencePrefix + p.key(), Value: v})
 		}
 		b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: p.key(), Value: []byte(strconv.FormatInt(moved[p], 10))})
 	}

@@ -46,6 +46,7 @@
 package change
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,18 +133,18 @@ func (im *Image) Remove(name string) {
 	}
 }
 
-// Pick returns the fields named, in that order; ok is false when one is
-// missing.
-func (im Image) Pick(names []string) (out []Field, missing string) {
-	out = make([]Field, 0, len(names))
+// Pick returns the fields named, in that order, or an error naming the
+// first one the image does not have.
+func (im Image) Pick(names []string) ([]Field, error) {
+	out := make([]Field, 0, len(names))
 	for _, n := range names {
 		f, ok := im.Get(n)
 		if !ok {
-			return nil, n
+			return nil, fmt.Errorf("key column %q is not in the row", n)
 		}
 		out = append(out, f)
 	}
-	return out, ""
+	return out, nil
 }
 
 // SortFields sorts fields by name (stable output for tests and decoders).

@@ -99,9 +99,9 @@ func (c *canal) decode(m *message) (decoded, error) {
 			return decoded{}, fmt.Errorf("canal data row %d is null", i+1)
 		}
 		fields := canalFields(row, cm.MySQLType)
-		key, missing := fields.Pick(pk)
-		if missing != "" {
-			return decoded{}, fmt.Errorf("canal data row %d: key column %q is not in the row", i+1, missing)
+		key, err := fields.Pick(pk)
+		if err != nil {
+			return decoded{}, fmt.Errorf("canal data row %d: %w", i+1, err)
 		}
 		ev := change.Event{Source: table, Op: op, Key: key, Position: change.PositionCanal(cm.Es, m.Offset, uint32(i)),
 			Meta: change.Meta{Connector: "canal", Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset, Index: i, Time: time.UnixMilli(cm.Es).UTC()}}
@@ -122,9 +122,9 @@ func (c *canal) decode(m *message) (decoded, error) {
 				}
 			}
 			ev.Before = before
-			oldKey, missing := before.Pick(pk)
-			if missing != "" {
-				return decoded{}, fmt.Errorf("canal old row %d: key column %q is not in the row", i+1, missing)
+			oldKey, err := before.Pick(pk)
+			if err != nil {
+				return decoded{}, fmt.Errorf("canal old row %d: %w", i+1, err)
 			}
 			if !sameValues(oldKey, key) {
 				del := ev

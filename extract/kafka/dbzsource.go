@@ -57,11 +57,13 @@ func (src *dbzSource) set(name string, raw []byte) (bool, error) {
 	case "table":
 		dst = &src.Table
 	case "ts_ms":
-		n, err := parseInt(raw)
-		if err != nil {
-			return true, fmt.Errorf("member %q: %w", name, err)
+		t, err := jsonText(raw)
+		if err == nil {
+			src.TsMs, err = strconv.ParseInt(t, 10, 64)
 		}
-		src.TsMs = n
+		if err != nil {
+			return true, fmt.Errorf("member %q: not a time in milliseconds: %s", name, raw)
+		}
 		return true, nil
 	case "snapshot":
 		dst = &src.Snapshot

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,6 +104,8 @@ type dbzMessage struct {
 	SchemaName            string
 	// Transaction metadata (BEGIN/END).
 	Status, ID string
+	// TxID is the change event's transaction.id (provide.transaction.metadata).
+	TxID string
 	// The envelope, when there is one; hasPayload tells a null payload
 	// from a missing one.
 	Schema, Payload json.RawMessage
@@ -153,10 +156,26 @@ func (m *dbzMessage) scan(b []byte) error {
 			}
 		case "ts_ms":
 			if !isNull(raw) {
+				// A number, or (in some of Debezium's own samples) its text.
+				var t string
 				var n int64
-				if n, err = parseInt(raw); err == nil {
-					m.TsMs = &n
+				if t, err = jsonText(raw); err == nil {
+					if n, err = strconv.ParseInt(t, 10, 64); err == nil {
+						m.TsMs = &n
+					}
 				}
+			}
+		case "transaction":
+			// The transaction block of a change event: its id.
+			if !isNull(raw) {
+				err = eachMember(raw, func(n string, v []byte) error {
+					if n == "id" && !isNull(v) {
+						var e error
+						m.TxID, e = jsonText(v)
+						return e
+					}
+					return nil
+				})
 			}
 		}
 		if err != nil {
@@ -280,6 +299,9 @@ func (d *debezium) decode(m *message) (decoded, error) {
 		return decoded{}, err
 	}
 	ev := change.Event{Source: table, Op: op, Before: before, After: after, Position: pos, Meta: src.meta(m, ts)}
+	if p.TxID != "" {
+		ev.Meta.Tx = p.TxID
+	}
 	events, err := keyed(ev, key, d.key)
 	return decoded{events: events}, err
 }
@@ -307,9 +329,9 @@ func keyed(ev change.Event, key []change.Field, cfgKey []string) ([]change.Event
 		if len(cfgKey) == 0 {
 			return nil, fmt.Errorf("the message has no key and source.key is not set: cannot tell which row changed")
 		}
-		var missing string
-		if key, missing = ev.Image().Pick(cfgKey); missing != "" {
-			return nil, fmt.Errorf("key column %q is not in the row", missing)
+		var err error
+		if key, err = ev.Image().Pick(cfgKey); err != nil {
+			return nil, err
 		}
 	}
 	ev.Key = key
@@ -318,14 +340,14 @@ func keyed(ev change.Event, key []change.Field, cfgKey []string) ([]change.Event
 	}
 	names := keyNames(key)
 	if ev.Op == change.Update && ev.Before != nil {
-		if old, missing := ev.Before.Pick(names); missing == "" && !sameValues(old, key) {
+		if old, err := ev.Before.Pick(names); err == nil && !sameValues(old, key) {
 			del := ev
 			del.Op, del.Key, del.After = change.Delete, old, nil
 			del.Before = slices.Clone(ev.Before) // the update's is its own (the view edits it)
 			return []change.Event{del, ev}, nil
 		}
 	}
-	if img, missing := ev.After.Pick(names); missing == "" && !sameValues(img, key) {
+	if img, err := ev.After.Pick(names); err == nil && !sameValues(img, key) {
 		return nil, fmt.Errorf("the message key %s differs from the key columns of the after image %s", change.KeyText(key), change.KeyText(img))
 	}
 	return []change.Event{ev}, nil

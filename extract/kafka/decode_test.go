@@ -87,6 +87,11 @@ func TestDebeziumDecode(t *testing.T) {
 		{name: "delete without before", key: `{"id":3}`, value: `{"op":"d","before":null,"after":null,` + src + `}`, want: `delete public.t {"id":3} {id=int:3}`},
 		{name: "tombstone", key: `{"id":3}`, value: ``, want: "tombstone"},
 		{name: "tombstone null", key: `{"id":3}`, value: `null`, want: "tombstone"},
+		{name: "tombstone with schemas on (JsonConverter)", key: `{"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":{"id":3}}`, value: `{"schema":null,"payload":null}`, want: "tombstone"},
+		{name: "heartbeat", key: `{"serverName":"srv"}`, value: `{"ts_ms":1532616560152}`, want: "heartbeat"},
+		{name: "heartbeat with schemas on", key: ``, value: `{"schema":{"type":"struct","name":"io.debezium.connector.common.Heartbeat","fields":[{"type":"int64","field":"ts_ms"}]},"payload":{"ts_ms":1532616560152}}`, want: "heartbeat"},
+		{name: "transaction metadata", value: `{"status":"END","id":"571:53195832","ts_ms":1486500577691,"event_count":2,"data_collections":[{"data_collection":"s1.a","event_count":1}]}`, want: "transaction"},
+		{name: "quoted ts_ms and a transaction block", key: `{"id":1}`, value: `{"op":"c","after":{"id":1},"ts_ms":"1580390884335","transaction":{"id":"0e4d5dcd:10","total_order":"1"},` + src + `}`, want: `insert public.t {"id":1} {id=int:1}`},
 		{name: "key with schema envelope", key: `{"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":{"id":5}}`,
 			value: `{"op":"c","after":{"id":5},` + src + `}`, want: `insert public.t {"id":5} {id=int:5}`},
 		{name: "no message key uses source.key", cfgKey: []string{"code"}, value: `{"op":"c","after":{"code":"A1","n":1},` + src + `}`, want: `insert public.t {"code":"A1"} {code="A1" n=int:1}`},
@@ -131,6 +136,64 @@ func TestDebeziumDecode(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", r, tc.want)
 			}
 		})
+	}
+}
+
+func TestDebeziumFlatDecode(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, value, want, err string
+		tombstones                  string
+	}{
+		{name: "upsert without metadata", key: `{"id":1}`, value: `{"id":1,"name":"张三"}`, want: `update  {"id":1} {id=int:1 name="张三"}`},
+		{name: "op and source fields", key: `{"id":1}`, value: `{"id":1,"name":"a","__op":"c","__table":"residents","__schema":"public","__lsn":"123456789","__source_ts_ms":"1714566600000"}`,
+			want: `insert public.residents {"id":1} {id=int:1 name="a"}`},
+		{name: "rewritten delete", key: `{"pk":2}`, value: `{"pk":2,"cola":null,"__deleted":"true"}`, want: `delete  {"pk":2} {cola=NULL pk=int:2}`},
+		{name: "schema envelope", key: `{"id":5}`, value: `{"schema":{"type":"struct","fields":[{"type":"int64","field":"id"},{"type":"int32","name":"io.debezium.time.Date","field":"d"},{"type":"string","field":"__op"}]},"payload":{"id":5,"d":19844,"__op":"u"}}`,
+			want: `update  {"id":5} {d=date:2024-05-01 id=int:5}`},
+		{name: "tombstone deletes", key: `{"id":7}`, value: ``, want: `delete  {"id":7} {id=int:7}`},
+		{name: "tombstone with schemas on", key: `{"id":7}`, value: `{"schema":null,"payload":null}`, want: `delete  {"id":7} {id=int:7}`},
+		{name: "tombstone skipped", key: `{"id":7}`, value: ``, tombstones: "skip", want: "tombstone"},
+		{name: "truncate", value: `{"__op":"t","__table":"t","__db":"shop"}`, want: "truncate shop.t"},
+		{name: "unknown op", key: `{"id":1}`, value: `{"id":1,"__op":"x"}`, err: `unknown __op "x"`},
+		{name: "tombstone without key", value: ``, err: "without a message key"},
+		{name: "a column called op is a column", key: `{"id":1}`, value: `{"id":1,"op":7}`, want: `update  {"id":1} {id=int:1 op=int:7}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := tc.tombstones
+			if ts == "" {
+				ts = "delete"
+			}
+			d := &debeziumFlat{dbz: newDebezium(nil), prefix: "__", tombstones: ts}
+			got, err := d.decode(&message{Topic: "srv.public.t", Key: []byte(tc.key), Value: []byte(tc.value), Time: time.Unix(1, 0)})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := render(got); r != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", r, tc.want)
+			}
+		})
+	}
+	// The source fields order flattened records like the envelope's.
+	d := &debeziumFlat{dbz: newDebezium(nil), prefix: "__", tombstones: "delete"}
+	pos := func(v string) []byte {
+		got, err := d.decode(&message{Key: []byte(`{"id":1}`), Value: []byte(v)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.events[0].Position
+	}
+	a, b := pos(`{"id":1,"__lsn":99,"__source_sequence":"[\"90\",\"99\"]"}`), pos(`{"id":1,"__lsn":100}`)
+	if string(a) >= string(b) || a[0] != 1 {
+		t.Errorf("flattened positions %x, %x", a, b)
+	}
+	if p := pos(`{"id":1,"__source_file":"mysql-bin.000010","__source_pos":4}`); p[0] != 2 {
+		t.Errorf("a flattened MySQL record's position is %x", p)
 	}
 }
 
@@ -209,6 +272,21 @@ func FuzzDebezium(f *testing.F) {
 	f.Add([]byte(`{"schema":{},"payload":{"id":1}}`), []byte(`{"source":{"connector":"mysql","file":"b.1","pos":4},"ddl":"x"}`))
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		d := newDebezium([]string{"id"})
+		got, err := d.decode(&message{Key: key, Value: value})
+		if err != nil {
+			return
+		}
+		checkEvents(t, got.events)
+	})
+}
+
+func FuzzDebeziumFlat(f *testing.F) {
+	f.Add([]byte(`{"id":1}`), []byte(`{"id":1,"n":"x","__op":"u","__lsn":5,"__source_sequence":"[\"4\",\"5\"]"}`))
+	f.Add([]byte(`{"id":2}`), []byte(`{"schema":{"type":"struct","fields":[{"type":"int32","name":"io.debezium.time.Date","field":"d"}]},"payload":{"id":2,"d":1,"__deleted":"true"}}`))
+	f.Add([]byte(`{"id":3}`), []byte(``))
+	f.Add([]byte(``), []byte(`{"__op":"t","__table":"t"}`))
+	f.Fuzz(func(t *testing.T, key, value []byte) {
+		d := &debeziumFlat{dbz: newDebezium([]string{"id"}), prefix: "__", tombstones: "delete"}
 		got, err := d.decode(&message{Key: key, Value: value})
 		if err != nil {
 			return

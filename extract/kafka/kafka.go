@@ -709,7 +709,7 @@ func (s *Source) targetNote(topic, source string) string {
 
 func (s *Source) targetName(label string) string {
 	if label == "" {
-		return "the target's table"
+		return "target.table"
 	}
 	return label
 }

@@ -75,8 +75,8 @@ func TestViewTransforms(t *testing.T) {
 	for _, e := range []*change.Event{
 		mk(change.Create, 1, "13812345678", "12.50", "津"),
 		upd,
-		mk(change.Create, 3, "13700000000", "1", "京"),  // filtered out
-		mk(change.Create, 4, "13600000000", "x", "津"),  // rejected by the cast
+		mk(change.Create, 3, "13700000000", "1", "京"), // filtered out
+		mk(change.Create, 4, "13600000000", "x", "津"), // rejected by the cast
 		mk(change.Delete, 5, "13500000000", "0", "津"), // a delete's image is its before image
 	} {
 		view.Append(b, e, xcetl.Origin{File: "kafka:t/0@1"}, []string{"t", "0", "1", "", ""})
@@ -106,7 +106,7 @@ func TestViewTransforms(t *testing.T) {
 		{e1, "phone", "138****5678"}, {e2, "phone", "139****4321"}, {e5, "phone", "135****0000"},
 		{e1, "amount", "12.50"}, {e2, "amount", "7.50"},
 		{e1, "城市", "津"}, {e1, "city", "<absent>"}, // renamed
-		{e1, "nick", "<absent>"}, // exposed, but not in the image: stays absent
+		{e1, "nick", "<absent>"},                             // exposed, but not in the image: stays absent
 		{e1, "id", "1"}, {e1, "born", "1990-05-01 00:00:00"}, // not exposed: untouched
 	} {
 		v := field(t, c.im, c.name)

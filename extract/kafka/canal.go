@@ -98,43 +98,51 @@ func (c *canal) decode(m *message) (decoded, error) {
 		if row == nil {
 			return decoded{}, fmt.Errorf("canal data row %d is null", i+1)
 		}
-		fields := canalFields(row, cm.MySQLType)
-		key, err := fields.Pick(pk)
-		if err != nil {
-			return decoded{}, fmt.Errorf("canal data row %d: %w", i+1, err)
+		var err error
+		if out, err = cm.rowEvents(out, m, table, op, pk, i); err != nil {
+			return decoded{}, err
 		}
-		ev := change.Event{Source: table, Op: op, Key: key, Position: change.PositionCanal(cm.Es, m.Offset, uint32(i)),
-			Meta: change.Meta{Connector: "canal", Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset, Index: i, Time: time.UnixMilli(cm.Es).UTC()}}
-		if op == change.Delete {
-			ev.Before = fields
-			out = append(out, ev)
-			continue
-		}
-		ev.After = fields
-		if op == change.Update && cm.Old != nil && cm.Old[i] != nil {
-			// `old` holds the previous values of the changed columns only:
-			// the before image is the row with those put back. If a key
-			// column is among them, the row moved to a new key.
-			before := slices.Clone(fields)
-			for j := range before {
-				if v, ok := cm.Old[i][before[j].Name]; ok {
-					before[j].Value = canalValue(v, cm.MySQLType[before[j].Name])
-				}
-			}
-			ev.Before = before
-			oldKey, err := before.Pick(pk)
-			if err != nil {
-				return decoded{}, fmt.Errorf("canal old row %d: %w", i+1, err)
-			}
-			if !sameValues(oldKey, key) {
-				del := ev
-				del.Op, del.Key, del.After, del.Before = change.Delete, oldKey, nil, slices.Clone(before)
-				out = append(out, del)
-			}
-		}
-		out = append(out, ev)
 	}
 	return decoded{events: out}, nil
+}
+
+// rowEvents appends the events of data row i: one, or, for an update whose
+// `old` names a key column with another value (the row moved), a delete of
+// the old key and the update of the new one.
+func (cm *canalMessage) rowEvents(out []change.Event, m *message, table string, op change.Op, pk []string, i int) ([]change.Event, error) {
+	fields := canalFields(cm.Data[i], cm.MySQLType)
+	key, err := fields.Pick(pk)
+	if err != nil {
+		return nil, fmt.Errorf("canal data row %d: %w", i+1, err)
+	}
+	ev := change.Event{Source: table, Op: op, Key: key, Position: change.PositionCanal(cm.Es, m.Offset, uint32(i)),
+		Meta: change.Meta{Connector: "canal", Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset, Index: i, Time: time.UnixMilli(cm.Es).UTC()}}
+	if op == change.Delete {
+		ev.Before = fields
+		return append(out, ev), nil
+	}
+	ev.After = fields
+	if op == change.Update && cm.Old != nil && cm.Old[i] != nil {
+		// `old` holds the previous values of the changed columns only:
+		// the before image is the row with those put back.
+		before := slices.Clone(fields)
+		for j := range before {
+			if v, ok := cm.Old[i][before[j].Name]; ok {
+				before[j].Value = canalValue(v, cm.MySQLType[before[j].Name])
+			}
+		}
+		ev.Before = before
+		oldKey, err := before.Pick(pk)
+		if err != nil {
+			return nil, fmt.Errorf("canal old row %d: %w", i+1, err)
+		}
+		if !sameValues(oldKey, key) {
+			del := ev
+			del.Op, del.Key, del.After, del.Before = change.Delete, oldKey, nil, slices.Clone(before)
+			out = append(out, del)
+		}
+	}
+	return append(out, ev), nil
 }
 
 // isTransactionStatement reports Canal's BEGIN/COMMIT pseudo-statements.

@@ -152,69 +152,8 @@ func dbzValue(raw json.RawMessage, f *dbzField) (any, xcetl.Kind, error) {
 	if f == nil {
 		return plainJSON(raw)
 	}
-	switch f.name {
-	case "org.apache.kafka.connect.data.Decimal":
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			// decimal.handling.mode=double or string.
-			return plainJSON(raw)
-		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			// decimal.handling.mode=string gives the number as text.
-			if _, perr := strconv.ParseFloat(s, 64); perr == nil {
-				return s, xcetl.KindInvalid, nil
-			}
-			return nil, 0, fmt.Errorf("decimal is neither base64 nor a number: %q", s)
-		}
-		return decimalOf(b, f.scale), xcetl.KindDecimal, nil
-	case "io.debezium.data.VariableScaleDecimal":
-		var v struct {
-			Scale int    `json:"scale"`
-			Value string `json:"value"`
-		}
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return plainJSON(raw)
-		}
-		b, err := base64.StdEncoding.DecodeString(v.Value)
-		if err != nil {
-			return nil, 0, fmt.Errorf("variable scale decimal value is not base64: %w", err)
-		}
-		if v.Scale < 0 || v.Scale > 1000 {
-			return nil, 0, fmt.Errorf("variable scale decimal has scale %d", v.Scale)
-		}
-		return decimalOf(b, v.Scale), xcetl.KindDecimal, nil
-	case "org.apache.kafka.connect.data.Date", "io.debezium.time.Date":
-		n, err := wholeNumber(raw)
-		if err != nil {
-			return nil, 0, err
-		}
-		if n < -1e7 || n > 1e7 {
-			return nil, 0, fmt.Errorf("date %d days from 1970-01-01 is out of range", n)
-		}
-		return time.Unix(n*86400, 0).UTC(), xcetl.KindDate, nil
-	case "org.apache.kafka.connect.data.Timestamp", "io.debezium.time.Timestamp":
-		return epoch(raw, time.Millisecond)
-	case "io.debezium.time.MicroTimestamp":
-		return epoch(raw, time.Microsecond)
-	case "io.debezium.time.NanoTimestamp":
-		return epoch(raw, time.Nanosecond)
-	case "org.apache.kafka.connect.data.Time", "io.debezium.time.Time":
-		return timeOfDay(raw, time.Millisecond)
-	case "io.debezium.time.MicroTime":
-		return timeOfDay(raw, time.Microsecond)
-	case "io.debezium.time.NanoTime":
-		return timeOfDay(raw, time.Nanosecond)
-	case "io.debezium.time.ZonedTimestamp":
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, 0, fmt.Errorf("zoned timestamp is not a string: %s", raw)
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return nil, 0, fmt.Errorf("zoned timestamp %q: %w", s, err)
-		}
-		return t, xcetl.KindTimestampTZ, nil
+	if v, k, ok, err := dbzLogical(raw, f); ok {
+		return v, k, err
 	}
 	switch f.typ {
 	case "int8", "int16", "int32", "int64":
@@ -265,6 +204,84 @@ func dbzValue(raw json.RawMessage, f *dbzField) (any, xcetl.Kind, error) {
 	}
 	// struct, array, map: their JSON text.
 	return string(raw), xcetl.KindString, nil
+}
+
+// dbzLogical decodes the values of Kafka Connect's and Debezium's logical
+// types (the schema field's name); ok is false for a field of a plain type.
+func dbzLogical(raw json.RawMessage, f *dbzField) (v any, k xcetl.Kind, ok bool, err error) {
+	switch f.name {
+	case "org.apache.kafka.connect.data.Decimal":
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			// decimal.handling.mode=double or string.
+			v, k, err := plainJSON(raw)
+			return v, k, true, err
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			// decimal.handling.mode=string gives the number as text.
+			if _, perr := strconv.ParseFloat(s, 64); perr == nil {
+				return s, xcetl.KindInvalid, true, nil
+			}
+			return nil, 0, true, fmt.Errorf("decimal is neither base64 nor a number: %q", s)
+		}
+		return decimalOf(b, f.scale), xcetl.KindDecimal, true, nil
+	case "io.debezium.data.VariableScaleDecimal":
+		var vs struct {
+			Scale int    `json:"scale"`
+			Value string `json:"value"`
+		}
+		if err := json.Unmarshal(raw, &vs); err != nil {
+			v, k, err := plainJSON(raw)
+			return v, k, true, err
+		}
+		b, err := base64.StdEncoding.DecodeString(vs.Value)
+		if err != nil {
+			return nil, 0, true, fmt.Errorf("variable scale decimal value is not base64: %w", err)
+		}
+		if vs.Scale < 0 || vs.Scale > 1000 {
+			return nil, 0, true, fmt.Errorf("variable scale decimal has scale %d", vs.Scale)
+		}
+		return decimalOf(b, vs.Scale), xcetl.KindDecimal, true, nil
+	case "org.apache.kafka.connect.data.Date", "io.debezium.time.Date":
+		n, err := wholeNumber(raw)
+		if err != nil {
+			return nil, 0, true, err
+		}
+		if n < -1e7 || n > 1e7 {
+			return nil, 0, true, fmt.Errorf("date %d days from 1970-01-01 is out of range", n)
+		}
+		return time.Unix(n*86400, 0).UTC(), xcetl.KindDate, true, nil
+	case "org.apache.kafka.connect.data.Timestamp", "io.debezium.time.Timestamp":
+		v, k, err := epoch(raw, time.Millisecond)
+		return v, k, true, err
+	case "io.debezium.time.MicroTimestamp":
+		v, k, err := epoch(raw, time.Microsecond)
+		return v, k, true, err
+	case "io.debezium.time.NanoTimestamp":
+		v, k, err := epoch(raw, time.Nanosecond)
+		return v, k, true, err
+	case "org.apache.kafka.connect.data.Time", "io.debezium.time.Time":
+		v, k, err := timeOfDay(raw, time.Millisecond)
+		return v, k, true, err
+	case "io.debezium.time.MicroTime":
+		v, k, err := timeOfDay(raw, time.Microsecond)
+		return v, k, true, err
+	case "io.debezium.time.NanoTime":
+		v, k, err := timeOfDay(raw, time.Nanosecond)
+		return v, k, true, err
+	case "io.debezium.time.ZonedTimestamp":
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, 0, true, fmt.Errorf("zoned timestamp is not a string: %s", raw)
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, 0, true, fmt.Errorf("zoned timestamp %q: %w", s, err)
+		}
+		return t, xcetl.KindTimestampTZ, true, nil
+	}
+	return nil, 0, false, nil
 }
 
 func plainJSON(raw json.RawMessage) (any, xcetl.Kind, error) {

@@ -67,6 +67,25 @@ func checkEvents(t *testing.T, events []change.Event) {
 	}
 }
 
+// checkDecode decodes one message of topic srv.public.t and compares the
+// rendering (or the error) with want (or wantErr).
+func checkDecode(t *testing.T, d decoder, key, value, want, wantErr string) {
+	t.Helper()
+	got, err := d.decode(&message{Topic: "srv.public.t", Key: []byte(key), Value: []byte(value), Time: time.Unix(1, 0)})
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := render(got); r != want {
+		t.Errorf("got\n%s\nwant\n%s", r, want)
+	}
+}
+
 func TestDebeziumDecode(t *testing.T) {
 	src := `"source":{"connector":"postgresql","schema":"public","table":"t","lsn":42}`
 	schemaAfter := func(fields string) string {
@@ -121,20 +140,7 @@ func TestDebeziumDecode(t *testing.T) {
 		{name: "bad decimal", key: `{"id":1}`, value: `{"schema":` + schemaAfter(`{"type":"int64","field":"id"},{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"2"},"field":"a"}`) + `,"payload":{"op":"c","after":{"id":1,"a":"%%%"},` + src + `}}`, err: `column "a"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := newDebezium(tc.cfgKey)
-			got, err := d.decode(&message{Topic: "srv.public.t", Key: []byte(tc.key), Value: []byte(tc.value), Time: time.Unix(1, 0)})
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r := render(got); r != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", r, tc.want)
-			}
+			checkDecode(t, newDebezium(tc.cfgKey), tc.key, tc.value, tc.want, tc.err)
 		})
 	}
 }
@@ -163,20 +169,7 @@ func TestDebeziumFlatDecode(t *testing.T) {
 			if ts == "" {
 				ts = "delete"
 			}
-			d := &debeziumFlat{dbz: newDebezium(nil), prefix: "__", tombstones: ts}
-			got, err := d.decode(&message{Topic: "srv.public.t", Key: []byte(tc.key), Value: []byte(tc.value), Time: time.Unix(1, 0)})
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r := render(got); r != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", r, tc.want)
-			}
+			checkDecode(t, &debeziumFlat{dbz: newDebezium(nil), prefix: "__", tombstones: ts}, tc.key, tc.value, tc.want, tc.err)
 		})
 	}
 	// The source fields order flattened records like the envelope's.

@@ -459,44 +459,21 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	}()
 	for bb.count < max {
 		var idleC <-chan time.Time
-		if d := time.Duration(s.idle.Load()); d > 0 && len(moved) == 0 {
-			// Idle is time spent waiting here with nothing arriving: while
-			// the engine was busy with earlier batches, messages queue up
-			// and that is no idleness.
-			wait := d - time.Since(idleSince)
-			if !s.joined {
-				// The idle time counts from when the group gave this
-				// consumer its partitions: joining waits for the members
-				// of a crashed run to time out first.
-				if s.reader.Stats().Rebalances > 0 || time.Since(s.opened) > joinGrace {
-					s.joined = true
-					idleSince = time.Now()
-					wait = d
+		if len(moved) == 0 {
+			wait, end := s.idleWait(ctx, &idleSince)
+			switch {
+			case end:
+				return nil, io.EOF
+			case wait < 0:
+				continue // quiet, but events are waiting: wait on
+			case wait > 0:
+				if idleT == nil {
+					idleT = time.NewTimer(wait)
 				} else {
-					wait = 100 * time.Millisecond
+					idleT.Reset(wait)
 				}
+				idleC = idleT.C
 			}
-			if wait <= 0 {
-				done, err := s.caughtUp(ctx)
-				if err != nil {
-					s.log.Warn("no event for the idle time, and the brokers do not say whether more are waiting; ending the run", "exit_when_idle", d.String(), "error", err.Error())
-					return nil, io.EOF
-				}
-				if done {
-					s.log.Info("no event for the idle time and every partition read to its end; ending the run", "exit_when_idle", d.String())
-					return nil, io.EOF
-				}
-				// Quiet, but events are waiting (the group is still
-				// rebalancing, or a partition's reader restarts): wait on.
-				idleSince = time.Now()
-				continue
-			}
-			if idleT == nil {
-				idleT = time.NewTimer(wait)
-			} else {
-				idleT.Reset(wait)
-			}
-			idleC = idleT.C
 		}
 		var f fetched
 		if s.held != nil {
@@ -543,6 +520,47 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		}
 	}
 	return s.finish(&bb, moved)
+}
+
+// idleWait is --exit-when-idle's check before Next waits for a message:
+// how long to wait before checking again (0: no idle limit; < 0: check again
+// at once), or end: no event for the idle time and every partition read to
+// its end. Idle is time spent waiting in Next with nothing arriving: while
+// the engine was busy with earlier batches, messages queue up and that is
+// no idleness.
+func (s *Source) idleWait(ctx context.Context, idleSince *time.Time) (wait time.Duration, end bool) {
+	d := time.Duration(s.idle.Load())
+	if d <= 0 {
+		return 0, false
+	}
+	wait = d - time.Since(*idleSince)
+	if !s.joined {
+		// The idle time counts from when the group gave this consumer
+		// its partitions: joining waits for the members of a crashed run
+		// to time out first.
+		if s.reader.Stats().Rebalances == 0 && time.Since(s.opened) <= joinGrace {
+			return 100 * time.Millisecond, false
+		}
+		s.joined = true
+		*idleSince = time.Now()
+		wait = d
+	}
+	if wait > 0 {
+		return wait, false
+	}
+	done, err := s.caughtUp(ctx)
+	if err != nil {
+		s.log.Warn("no event for the idle time, and the brokers do not say whether more are waiting; ending the run", "exit_when_idle", d.String(), "error", err.Error())
+		return 0, true
+	}
+	if done {
+		s.log.Info("no event for the idle time and every partition read to its end; ending the run", "exit_when_idle", d.String())
+		return 0, true
+	}
+	// Quiet, but events are waiting (the group is still rebalancing, or a
+	// partition's reader restarts): wait on.
+	*idleSince = time.Now()
+	return -1, false
 }
 
 // handle takes one message into the batch. stop reports that the batch

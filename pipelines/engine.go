@@ -40,11 +40,22 @@ type RunOptions struct {
 // the source cannot drain (batch sources): cancel the run's context
 // instead. Safe to call from any goroutine while Run goes on.
 func (p *Pipeline) Drain() bool {
-	d, ok := p.source.(extract.Drainer)
-	if ok {
+	source := func() extract.Drainer {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		d, _ := p.source.(extract.Drainer)
+		return d
+	}
+	if source() == nil {
+		return false
+	}
+	// First the flag, then the source: a run that starts again with a new
+	// source (rejoin.go) either sees the flag or gets drained here.
+	p.drained.Store(true)
+	if d := source(); d != nil {
 		d.Drain()
 	}
-	return ok
+	return true
 }
 
 // ErrInterrupted is the cause of a run stopped by its context (Ctrl-C,

@@ -51,6 +51,9 @@ type Pipeline struct {
 	plugins plugins
 	used    bool
 	running atomic.Bool
+	// drained is set by Drain: a run that starts again after a fenced
+	// batch (rejoin.go) ends instead.
+	drained atomic.Bool
 	mu      sync.RWMutex // guards source, transforms, target against Stats
 }
 

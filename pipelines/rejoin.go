@@ -27,8 +27,14 @@ const maxRejoins = 20
 // runRejoining is run, started again after a fenced batch. earlier holds
 // the counters of the plugins of the runs before the last.
 func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report, c *counters) (err error, earlier map[string]float64) {
+	p.drained.Store(false)
 	err = p.run(ctx, ro, rep, c)
 	for n := 0; n < maxRejoins && p.rejoinable(ctx, err); n++ {
+		if p.drained.Load() {
+			// Asked to stop: the refused batch was rolled back, and
+			// everything before it is committed — a drained run.
+			return nil, earlier
+		}
 		committed := c.committed.Load()
 		wait := time.Duration(n+1) * 500 * time.Millisecond
 		p.logger.Warn("the batch in hand was read from a partition another process of the consumer group applied meanwhile (a rebalance); it was rolled back, and the run starts again from the target's offsets",
@@ -37,6 +43,9 @@ func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report,
 		case <-ctx.Done():
 			return err, earlier
 		case <-time.After(wait):
+		}
+		if p.drained.Load() {
+			return nil, earlier
 		}
 		for _, st := range p.Stats() {
 			if st.Kind == xcetl.Counter {
@@ -53,6 +62,12 @@ func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report,
 		p.mu.Lock()
 		p.source, p.transforms, p.target = pl.source, pl.transforms, pl.target
 		p.mu.Unlock()
+		if p.drained.Load() {
+			// Drain came while the new source was built: hand it on.
+			if d, ok := pl.source.(extract.Drainer); ok {
+				d.Drain()
+			}
+		}
 		err = p.run(ctx, ro, rep, c)
 		if c.committed.Load() > committed {
 			n = -1 // progress: the bound counts restarts in a row

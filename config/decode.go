@@ -77,7 +77,11 @@ func decodeStruct(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors)
 		}
 	}
 	if n.Kind != Map {
-		*errs = append(*errs, n.Errorf("expected a mapping of keys, got a %s%s", n.Kind, hint))
+		want := "a mapping of keys"
+		if nv, ok := v.Interface().(Nouner); ok {
+			want = nv.Noun()
+		}
+		*errs = append(*errs, n.Errorf("expected %s, got a %s%s", want, n.Kind, hint))
 		return
 	}
 	known := map[string]int{}
@@ -167,7 +171,7 @@ func pathOrZero(n *Node) string {
 // decodeValue decodes n into v. hint is added to a message about a value of
 // the wrong shape (" (e.g. {column: updated_at})"), from the key's example.
 func decodeValue(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors) {
-	if v.Type().Implements(orderedType) {
+	if isOrdered(v.Type()) {
 		decodeOrdered(n, v, false, hint, errs)
 		return
 	}
@@ -290,7 +294,8 @@ func (f field) hint() string {
 
 // Nouner is implemented by named string types of specs that say what they
 // hold in errors ("expected a column name, got a list") instead of "a
-// string".
+// string", and by struct types that say what they take instead of "a
+// mapping of keys".
 type Nouner interface{ Noun() string }
 
 func scalar(n *Node, want string, errs *xcetl.SpecErrors) (string, bool) {

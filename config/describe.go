@@ -71,7 +71,7 @@ func Describe(spec any) []FieldDoc {
 // items or mapping values; nil if none.
 func structOf(t reflect.Type) reflect.Type {
 	for {
-		if t.Implements(orderedType) {
+		if isOrdered(t) {
 			t = OrderedValue(t)
 			continue
 		}
@@ -102,7 +102,7 @@ func TypeName(t reflect.Type) string {
 	case nodeType:
 		return "any"
 	}
-	if t.Implements(orderedType) {
+	if isOrdered(t) {
 		return "mapping of " + plural(TypeName(OrderedValue(t)))
 	}
 	switch t.Kind() {
@@ -137,7 +137,7 @@ func plural(s string) string {
 }
 
 // IsOrdered reports whether t is an Ordered mapping type.
-func IsOrdered(t reflect.Type) bool { return t.Implements(orderedType) }
+func IsOrdered(t reflect.Type) bool { return isOrdered(t) }
 
 // OrderedValue returns the value type of the Ordered mapping type t.
 func OrderedValue(t reflect.Type) reflect.Type { return t.Elem().Field(1).Type }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strings"
 
 	"github.com/xcetl/xcetl"
 )
@@ -11,6 +12,9 @@ import (
 // them in it. A Go program writes it as a list of pairs:
 //
 //	config.Ordered[string]{{Key: "birth_year", Value: "year(birth_date)"}}
+//
+// A spec may define its own type on it (type DeriveSpec
+// config.Ordered[Entry]) to give it a Check method.
 type Ordered[V any] []Pair[V]
 
 // Pair is one key of an Ordered mapping.
@@ -19,8 +23,6 @@ type Pair[V any] struct {
 	Value V
 }
 
-// orderedMapping marks the Ordered types for the decoder.
-func (Ordered[V]) orderedMapping() {}
 
 // Get returns the value of key.
 func (o Ordered[V]) Get(key string) (V, bool) {
@@ -42,7 +44,17 @@ func (o Ordered[V]) Keys() []string {
 	return out
 }
 
-var orderedType = reflect.TypeOf((*interface{ orderedMapping() })(nil)).Elem()
+var pairPkg = reflect.TypeFor[Pair[int]]().PkgPath()
+
+// isOrdered reports whether t is an Ordered mapping: a slice of Pair,
+// possibly a named type of its own (with a Check method).
+func isOrdered(t reflect.Type) bool {
+	if t.Kind() != reflect.Slice {
+		return false
+	}
+	e := t.Elem()
+	return e.Kind() == reflect.Struct && e.PkgPath() == pairPkg && strings.HasPrefix(e.Name(), "Pair[")
+}
 
 // decodeOrdered decodes the mapping n (or, with listKeys, a list of names)
 // into the Ordered value v.

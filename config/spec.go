@@ -88,7 +88,7 @@ func CheckShape(n *Node, t reflect.Type, name string, doc Doc) *xcetl.SpecError 
 		kind = n.Kind
 	}
 	switch {
-	case t.Implements(orderedType):
+	case isOrdered(t):
 		ok = kind == Map && len(n.Entries) > 0
 	case t.Kind() == reflect.Struct:
 		ok = kind == Map || kind == Null || kind == Scalar
@@ -111,6 +111,7 @@ func CheckShape(n *Node, t reflect.Type, name string, doc Doc) *xcetl.SpecError 
 type Check struct {
 	node *Node
 	path string
+	root string // path of the value whose Check method runs (At keeps it)
 	val  reflect.Value
 	errs *xcetl.SpecErrors
 }
@@ -121,7 +122,7 @@ func (c *Check) Has(key string) bool {
 	if c.node != nil {
 		return c.Node(key) != nil
 	}
-	if c.val.Kind() != reflect.Struct {
+	if !c.val.IsValid() || c.val.Kind() != reflect.Struct {
 		return false
 	}
 	for _, f := range fieldsOf(c.val.Type()) {
@@ -139,7 +140,7 @@ func (c *Check) Node(key string) *Node {
 	if c.node == nil {
 		return nil
 	}
-	if c.val.Kind() == reflect.Struct {
+	if c.val.IsValid() && c.val.Kind() == reflect.Struct {
 		for _, f := range fieldsOf(c.val.Type()) {
 			if f.key == key {
 				return entryOf(c.node, f)
@@ -151,6 +152,37 @@ func (c *Check) Node(key string) *Node {
 
 // Self returns the node of the whole spec (nil for a spec built in Go).
 func (c *Check) Self() *Node { return c.node }
+
+// Path returns the YAML path of the spec being checked.
+func (c *Check) Path() string { return c.path }
+
+// At returns the Check of the value under key (a key of a struct, of an
+// Ordered mapping or of a map), so that problems inside it are reported at
+// the right node or, for a spec built in Go, the right path.
+func (c *Check) At(key string) *Check {
+	sub := &Check{node: c.Node(key), path: joinPath(c.path, key), root: c.root, errs: c.errs}
+	switch v := c.val; {
+	case !v.IsValid():
+	case v.Kind() == reflect.Struct:
+		for _, f := range fieldsOf(v.Type()) {
+			if f.key == key {
+				sub.val = v.FieldByIndex(f.index)
+			}
+		}
+	case isOrdered(v.Type()):
+		for i := 0; i < v.Len(); i++ {
+			if v.Index(i).Field(0).String() == key {
+				sub.val = v.Index(i).Field(1)
+			}
+		}
+	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String:
+		sub.val = v.MapIndex(reflect.ValueOf(key))
+	}
+	for sub.val.IsValid() && sub.val.Kind() == reflect.Pointer && !sub.val.IsNil() {
+		sub.val = sub.val.Elem()
+	}
+	return sub
+}
 
 // Errorf reports a problem at key's value ("" for the spec as a whole). A
 // problem at a path that already has one is dropped, so a Check need not
@@ -183,8 +215,10 @@ func (c *Check) ErrorfAt(n *Node, format string, args ...any) {
 }
 
 func (c *Check) add(n *Node, path, msg string) {
+	// A value that decoding refused (or whose parent it refused) gets no
+	// second problem from a Check.
 	for _, e := range *c.errs {
-		if e.Path == path && path != c.path {
+		if path != c.root && (e.Path == path || e.Path != c.root && under(path, e.Path) && under(e.Path, c.root)) {
 			return
 		}
 	}
@@ -193,6 +227,14 @@ func (c *Check) add(n *Node, path, msg string) {
 		e.Pos = n.Pos
 	}
 	*c.errs = append(*c.errs, e)
+}
+
+// under reports whether path p is base or inside it.
+func under(p, base string) bool {
+	if base == "" || p == base {
+		return true
+	}
+	return strings.HasPrefix(p, base) && (p[len(base)] == '.' || p[len(base)] == '[')
 }
 
 // Item returns the node of item i of the list under key, or the key's node
@@ -366,7 +408,7 @@ func newField(t reflect.Type, sf reflect.StructField, i int, key string, require
 			f.enumDoc[j] = strings.TrimSpace(text)
 		}
 	}
-	if f.listKeys && !sf.Type.Implements(orderedType) {
+	if f.listKeys && !isOrdered(sf.Type) {
 		panic(fmt.Sprintf("config: %s.%s: listkeys needs an Ordered mapping", t, sf.Name))
 	}
 	return f
@@ -472,7 +514,7 @@ func validate(v reflect.Value, n *Node, path string, errs *xcetl.SpecErrors) {
 			validate(v.Elem(), n, path, errs)
 		}
 		return
-	case v.Type().Implements(orderedType):
+	case isOrdered(v.Type()):
 		for i := 0; i < v.Len(); i++ {
 			key := v.Index(i).Field(0).String()
 			validate(v.Index(i).Field(1), n.Get(key), joinPath(path, key), errs)
@@ -523,7 +565,7 @@ func runCheck(v reflect.Value, n *Node, path string, errs *xcetl.SpecErrors) {
 	default:
 		return
 	}
-	c.Check(&Check{node: n, path: path, val: v, errs: errs})
+	c.Check(&Check{node: n, path: path, root: path, val: v, errs: errs})
 }
 
 // checkField checks one key's enum and range. at is its node (nil when
@@ -702,7 +744,7 @@ func requiredIn(v reflect.Value, path string, errs *xcetl.SpecErrors) {
 		if !v.IsNil() {
 			requiredIn(v.Elem(), path, errs)
 		}
-	case v.Type().Implements(orderedType):
+	case isOrdered(v.Type()):
 		for i := 0; i < v.Len(); i++ {
 			requiredIn(v.Index(i).Field(1), joinPath(path, v.Index(i).Field(0).String()), errs)
 		}

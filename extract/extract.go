@@ -95,7 +95,10 @@ type Env struct {
 	// Node is the plugin's configuration as written in the file, set for
 	// plugins with a declared spec so that problems found after building
 	// (a column the input lacks) can point at it; nil for a spec built in Go.
-	Node   *config.Node
+	Node *config.Node
+	// Path is the YAML path of the plugin's configuration ("source",
+	// "transforms[2].mask"), also for a spec built in Go.
+	Path   string
 	Logger *slog.Logger
 	// CommitPerBatch is true when the target commits every batch on its
 	// own (`target.commit: batch`): a Resumer can then checkpoint how far
@@ -130,8 +133,8 @@ func Register(name string, f Factory) {
 // and the JSON Schema all come from S. build gets the checked spec; the
 // `type` key is not part of S.
 func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Extractor, error)) {
-	p := registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Extractor, error) {
-		env.Node = n
+	p := registry.Typed(name, doc, func(s *S, env Env, n *config.Node, path string) (Extractor, error) {
+		env.Node, env.Path = n, path
 		return build(s, env)
 	})
 	plugins.Register(name, p)

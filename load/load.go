@@ -86,7 +86,10 @@ type Env struct {
 	// Node is the plugin's configuration as written in the file, set for
 	// plugins with a declared spec so that problems found after building
 	// (a column the input lacks) can point at it; nil for a spec built in Go.
-	Node   *config.Node
+	Node *config.Node
+	// Path is the YAML path of the plugin's configuration ("source",
+	// "transforms[2].mask"), also for a spec built in Go.
+	Path   string
 	Logger *slog.Logger
 	// Pipeline is the pipeline's name (for staging tables, locks, state).
 	Pipeline string
@@ -129,8 +132,8 @@ func Register(name string, f Factory) {
 // declared spec type S (see package config); the `type` key is not part of
 // S.
 func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Loader, error)) {
-	factories.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Loader, error) {
-		env.Node = n
+	factories.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node, path string) (Loader, error) {
+		env.Node, env.Path = n, path
 		return build(s, env)
 	}))
 }

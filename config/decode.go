@@ -70,6 +70,9 @@ func decodeStruct(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors)
 	}
 	t := v.Type()
 	fields := fieldsOf(t)
+	// A struct written in the file is its defaults and the keys written
+	// (for a list item or mapping value too, not only the spec itself).
+	setDefaults(v, false)
 	if n.Kind == Scalar {
 		if f, ok := shorthandField(t); ok {
 			decodeValue(n, v.FieldByIndex(f.index), "", errs)
@@ -251,7 +254,11 @@ func decodeValue(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors) 
 		if n.Kind == Scalar && v.Type().Elem().Kind() == reflect.String {
 			items = []*Node{n}
 		} else if n.Kind != List {
-			*errs = append(*errs, n.Errorf("expected a list, got a %s%s", n.Kind, hint))
+			want := "a list"
+			if nv, ok := v.Interface().(Nouner); ok {
+				want = nv.Noun()
+			}
+			*errs = append(*errs, n.Errorf("expected %s, got a %s%s", want, n.Kind, hint))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(items), len(items))
@@ -294,8 +301,8 @@ func (f field) hint() string {
 
 // Nouner is implemented by named string types of specs that say what they
 // hold in errors ("expected a column name, got a list") instead of "a
-// string", and by struct types that say what they take instead of "a
-// mapping of keys".
+// string", and by struct and list types that say what they take instead
+// of "a mapping of keys" or "a list".
 type Nouner interface{ Noun() string }
 
 func scalar(n *Node, want string, errs *xcetl.SpecErrors) (string, bool) {

@@ -134,11 +134,11 @@ func (c *Check) Has(key string) bool {
 	return false
 }
 
-// Node returns the value node of key, or nil when it was not written or the
-// spec was built in Go.
+// Node returns the value node of key ("" for the value being checked), or
+// nil when it was not written or the spec was built in Go.
 func (c *Check) Node(key string) *Node {
-	if c.node == nil {
-		return nil
+	if c.node == nil || key == "" {
+		return c.node
 	}
 	if c.val.IsValid() && c.val.Kind() == reflect.Struct {
 		for _, f := range fieldsOf(c.val.Type()) {

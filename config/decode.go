@@ -91,7 +91,9 @@ func decodeStruct(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors)
 	var names []string
 	for i, f := range fields {
 		known[f.key] = i
-		names = append(names, f.key)
+		if f.refuse == "" {
+			names = append(names, f.key)
+		}
 		for _, a := range f.aliases {
 			known[a] = i
 		}
@@ -111,6 +113,10 @@ func decodeStruct(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors)
 		}
 		seen[i] = e.Key
 		f := fields[i]
+		if f.refuse != "" {
+			*errs = append(*errs, e.Value.Errorf("%s", f.refuse))
+			continue
+		}
 		fv := v.FieldByIndex(f.index)
 		if f.listKeys {
 			decodeOrdered(e.Value, fv, true, f.hint(), errs)
@@ -132,6 +138,9 @@ func decodeStruct(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors)
 		}
 	}
 }
+
+// Refused is the type of a key declared only to be refused (tag refuse).
+type Refused struct{}
 
 // entryOf returns the value node of declared key f in mapping n, written
 // under its name or one of its aliases (or n itself, for the shorthand

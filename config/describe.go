@@ -49,6 +49,9 @@ func Describe(spec any) []FieldDoc {
 	}
 	var out []FieldDoc
 	for _, f := range fieldsOf(t) {
+		if f.refuse != "" {
+			continue
+		}
 		ft := t.FieldByIndex(f.index).Type
 		d := FieldDoc{Key: f.key, Aliases: f.aliases, Type: f.doctype, Required: f.required, Default: f.def,
 			Enum: f.enum, EnumDoc: f.enumDoc, Min: f.min, Max: f.max, Doc: f.doc, Example: f.example,

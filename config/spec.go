@@ -30,6 +30,8 @@ import (
 //	doctype:"…"       the type as the docs show it, for fields decoded by hand (*Node)
 //	enumdoc:"a=…;b=…" what each enum value means, ';'-separated (docs, schema, and the
 //	                  message for a value that is not one of them)
+//	refuse:"…"        the key is not this plugin's: writing it is refused with this
+//	                  message (`keys:` on encrypt says it is for decrypt); not in docs
 //	listkeys:"true"   on an Ordered mapping: a list of names (or one name) may be written
 //	                  instead, giving those keys with zero values (`fields: [phone]`)
 //
@@ -321,6 +323,7 @@ type field struct {
 	min, max  string
 	shorthand bool
 	listKeys  bool
+	refuse    string // the message for a key that is declared only to be refused
 }
 
 // declared is what fieldsOf knows about one struct type.
@@ -381,7 +384,8 @@ func newField(t reflect.Type, sf reflect.StructField, i int, key string, require
 	f := field{index: []int{i}, key: key, required: required,
 		doc: sf.Tag.Get("doc"), def: sf.Tag.Get("default"), example: sf.Tag.Get("example"),
 		doctype: sf.Tag.Get("doctype"), min: sf.Tag.Get("min"), max: sf.Tag.Get("max"),
-		shorthand: sf.Tag.Get("shorthand") == "true", listKeys: sf.Tag.Get("listkeys") == "true"}
+		shorthand: sf.Tag.Get("shorthand") == "true", listKeys: sf.Tag.Get("listkeys") == "true",
+		refuse: sf.Tag.Get("refuse")}
 	if f.def != "" {
 		f.defNode = parseDefault(f.def)
 	}

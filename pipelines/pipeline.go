@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,12 +97,8 @@ func New(spec *Spec, opts ...Option) (*Pipeline, error) {
 	pl, errs := p.build()
 	p.plugins = pl
 	p.source, p.transforms, p.target = pl.source, pl.transforms, pl.target
-	if spec.Target != nil {
-		if bs := spec.Target.Get("batch_size"); bs != nil && bs.Kind == config.Scalar {
-			if n, err := strconv.Atoi(strings.ReplaceAll(bs.Value, "_", "")); err == nil && n > 0 {
-				p.batchSize = n
-			}
-		}
+	if bp, ok := pl.target.(load.BatchPolicy); ok && bp.BatchSize() > 0 {
+		p.batchSize = bp.BatchSize()
 	}
 	p.collectSecrets(spec.Root)
 	if len(errs) > 0 {
@@ -136,15 +131,12 @@ func (p *Pipeline) customTransform(item *config.Node) (transform.Factory, *confi
 	return f, e.Value, ok
 }
 
-// commitsPerBatch reports whether the target commits each batch on its own
-// (`commit: batch`, a key of the pipeline contract), which lets a source
-// resume a killed run from its last committed batch.
-func commitsPerBatch(target *config.Node) bool {
-	if target == nil {
-		return false
-	}
-	c := target.Get("commit")
-	return c != nil && c.Kind == config.Scalar && c.Value == "batch"
+// commitsPerBatch asks the target whether it commits each batch on its
+// own (commit: batch), which lets a source resume a killed run from its
+// last committed batch.
+func commitsPerBatch(target load.Loader) bool {
+	bp, ok := target.(load.BatchPolicy)
+	return ok && bp.CommitsPerBatch()
 }
 
 // secretKeys are config keys whose values are secrets wherever they appear.
@@ -212,8 +204,16 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 	}
 	// Plugins' log records carry the pipeline's name.
 	plog := p.logger.With("pipeline", spec.Name)
+	// The source must know whether the target commits every batch, and the
+	// target what the source keeps in it: the target is built once to be
+	// asked (building touches nothing), then again below with what the
+	// source said; only the second one's problems are reported.
+	var probe load.Loader
+	if spec.Target != nil && spec.Target.Kind == config.Map {
+		probe, _ = p.newTarget(load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, DB: p.db})
+	}
 	if spec.Source != nil && spec.Source.Kind == config.Map {
-		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(spec.Target)}
+		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(probe)}
 		if f, ok := p.extractors[typeOf(spec.Source)]; ok {
 			pl.source, err = f(spec.Source, env)
 		} else {
@@ -236,12 +236,16 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 		r, resumes := pl.source.(extract.Resumer)
 		resumes = resumes && r.Resumes()
 		env := load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, State: resumes, DB: p.db}
-		if f, ok := p.loaders[typeOf(spec.Target)]; ok {
-			pl.target, err = f(spec.Target, env)
-		} else {
-			pl.target, err = load.New(spec.Target, env)
-		}
+		pl.target, err = p.newTarget(env)
 		collect(err)
 	}
 	return pl, errs
+}
+
+// newTarget builds the target of the spec with env.
+func (p *Pipeline) newTarget(env load.Env) (load.Loader, error) {
+	if f, ok := p.loaders[typeOf(p.Spec.Target)]; ok {
+		return f(p.Spec.Target, env)
+	}
+	return load.New(p.Spec.Target, env)
 }

@@ -283,3 +283,22 @@ func TestReportJSONAndSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineAsksTheTarget: the batch size and whether each batch commits
+// on its own come from the loader (load.BatchPolicy), not from keys the
+// engine reads in the file.
+func TestEngineAsksTheTarget(t *testing.T) {
+	for _, perBatch := range []bool{false, true} {
+		name := fmt.Sprintf("%s-%v", t.Name(), perBatch)
+		body := fmt.Sprintf("version: 1\nname: spy\nsource: {type: spy, name: %q}\ntarget: {type: rec, name: %q, per_batch: %v, batch_size: 7}\n", name, name, perBatch)
+		p := build(t, t.TempDir(), body, nil)
+		got, _ := sawCommitPerBatch.Load(name)
+		if got != perBatch {
+			t.Errorf("per_batch %v: the source was built with CommitPerBatch %v", perBatch, got)
+		}
+		var out strings.Builder
+		if err := p.Explain(context.Background(), &out); err != nil || !strings.Contains(out.String(), "batch size 7 rows") {
+			t.Errorf("explain: %v\n%s", err, out.String())
+		}
+	}
+}

@@ -85,14 +85,17 @@ func TestFoldAndIdentifiers(t *testing.T) {
 
 func TestOptions(t *testing.T) {
 	for _, ok := range [][2]string{{"insert_method", "multi_row"}, {"insert_method", "prepared"}, {"rows_per_statement", "500"}, {"identity_insert", "on"}} {
-		if err := Dialect.CheckOption(ok[0], ok[1]); err != nil {
+		if _, err := dialecttest.Options(Dialect, ok[0]+": "+ok[1]); err != nil {
 			t.Errorf("%s: %s: %v", ok[0], ok[1], err)
 		}
 	}
 	for _, bad := range [][2]string{{"insert_method", "copy"}, {"rows_per_statement", "0"}, {"rows_per_statement", "x"}, {"identity_insert", "yes"}, {"copy_format", "text"}} {
-		if err := Dialect.CheckOption(bad[0], bad[1]); err == nil {
+		if _, err := dialecttest.Options(Dialect, bad[0]+": "+bad[1]); err == nil {
 			t.Errorf("%s: %s accepted", bad[0], bad[1])
 		}
+	}
+	if o := dialects.OptionsOf[Options](nil); o.RowsPerStatement != DefaultRowsPerStatement {
+		t.Errorf("rows_per_statement defaults to %d, DefaultRowsPerStatement is %d", o.RowsPerStatement, DefaultRowsPerStatement)
 	}
 }
 

@@ -122,7 +122,7 @@ func TestTransform(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	cases := []struct{ name, src, want string }{
-		{"unknown rule", "transforms:\n  - mask: {phone: mobil}\n", `p.yaml:2:19: transforms[0].mask.phone: unknown rule "mobil" (did you mean "mobile"?); one of: idcard (keep 6 + 4), mobile (keep 3 + 4), name (keep the surname (compound surnames whole)), bankcard (keep the last 4), address (the first 6 characters, then ****); or a mapping of keep_left, keep_right, char`},
+		{"unknown rule", "transforms:\n  - mask: {phone: mobil}\n", `p.yaml:2:19: transforms[0].mask.phone: unknown rule "mobil" (did you mean "mobile"?); one of: idcard (keep 6 + 4), mobile (keep 3 + 4), name (keep the surname, a compound one whole), bankcard (keep the last 4), address (the first 6 characters, then ****); or a mapping of keep_left, keep_right, char`},
 		{"not a map", "transforms:\n  - mask: [phone]\n", `mask takes a mapping of column: rule`},
 		{"bad char", "transforms:\n  - mask: {a: {keep_left: 1, char: \"**\"}}\n", `char must be one character, got "**"`},
 		{"negative", "transforms:\n  - mask: {a: {keep_left: -1}}\n", `p.yaml:2:27: transforms[0].mask.a.keep_left: keep_left must be at least 0, not -1`},

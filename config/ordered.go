@@ -23,7 +23,6 @@ type Pair[V any] struct {
 	Value V
 }
 
-
 // Get returns the value of key.
 func (o Ordered[V]) Get(key string) (V, bool) {
 	for _, p := range o {

@@ -307,6 +307,7 @@ func newDefault(sp *DefaultSpec, env transform.Env) (transform.Transform, error)
 	}
 	return d, nil
 }
+
 // Bind converts each default value to its column's type.
 func (d *Default) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 	var errs xcetl.SpecErrors

@@ -34,7 +34,9 @@ type Spec = config.Ordered[Rules]
 type Rules []Rule
 
 // Noun implements config.Nouner.
-func (Rules) Noun() string { return "a validator (" + strings.Join(names, ", ") + ") or a list of them" }
+func (Rules) Noun() string {
+	return "a validator (" + strings.Join(names, ", ") + ") or a list of them"
+}
 
 // Check builds every validator once, so that a bad pattern is a validation
 // error, and refuses an empty list.

@@ -239,6 +239,15 @@ func under(p, base string) bool {
 	return strings.HasPrefix(p, base) && (p[len(base)] == '.' || p[len(base)] == '[')
 }
 
+// CheckNode runs fn with a Check of the value n (decoded by hand, not by
+// DecodeSpec), for helpers shared by hand-written and declared plugins.
+func CheckNode(n *Node, fn func(*Check)) xcetl.SpecErrors {
+	var errs xcetl.SpecErrors
+	path := pathOrZero(n)
+	fn(&Check{node: n, path: path, root: path, errs: &errs})
+	return errs
+}
+
 // Item returns the node of item i of the list under key, or the key's node
 // when it is not a list that long (a scalar written for a one-item list).
 func (c *Check) Item(key string, i int) *Node {

@@ -199,29 +199,36 @@ func CheckColumns(cn *config.Node, names []string, emptyHint string) xcetl.SpecE
 	if cn == nil {
 		return nil
 	}
-	var errs xcetl.SpecErrors
-	if cn.Kind == config.List && len(cn.Items) == 0 {
+	return config.CheckNode(cn, func(c *config.Check) { checkColumns(c, "", names, emptyHint) })
+}
+
+// CheckColumnsIn is CheckColumns for the key of a declared spec (a
+// Check method): the list under key, if written.
+func CheckColumnsIn(c *config.Check, key string, names []string, emptyHint string) {
+	if names == nil && !c.Has(key) {
+		return
+	}
+	checkColumns(c.At(key), "", names, emptyHint)
+}
+
+func checkColumns(c *config.Check, key string, names []string, emptyHint string) {
+	if len(names) == 0 {
 		msg := "columns must list at least one name"
 		if emptyHint != "" {
 			msg += " (" + emptyHint + ")"
 		}
-		errs = append(errs, cn.Errorf("%s", msg))
+		c.Errorf(key, "%s", msg)
 	}
 	seen := map[string]int{}
 	for i, name := range names {
-		item := cn
-		if cn.Kind == config.List && i < len(cn.Items) {
-			item = cn.Items[i]
-		}
 		if strings.TrimSpace(name) == "" {
-			errs = append(errs, item.Errorf("column name must not be empty"))
+			c.ErrorfAt(c.Item(key, i), "column name must not be empty")
 			continue
 		}
 		if first, dup := seen[name]; dup {
-			errs = append(errs, item.Errorf("duplicate column name %q (also columns[%d])", name, first))
+			c.ErrorfAt(c.Item(key, i), "duplicate column name %q (also columns[%d])", name, first)
 			continue
 		}
 		seen[name] = i
 	}
-	return errs
 }

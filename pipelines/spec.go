@@ -56,19 +56,59 @@ func (e ErrorPolicy) String() string {
 	return strconv.FormatInt(e.MaxRejects, 10)
 }
 
+// fileSpec is the declared form of a pipeline file. The plugin sections
+// stay nodes: each plugin decodes its own, by its own spec.
 type fileSpec struct {
-	Version     int            `yaml:"version,required"`
-	Name        string         `yaml:"name,required"`
-	Description string         `yaml:"description"`
-	Source      *config.Node   `yaml:"source,required"`
-	Transforms  []*config.Node `yaml:"transforms"`
-	Target      *config.Node   `yaml:"target,required"`
-	Errors      *config.Node   `yaml:"errors"`
+	Version     int           `yaml:"version,required" doc:"the file format; this xcetl reads version 1" example:"1"`
+	Name        string        `yaml:"name,required" doc:"[a-z0-9_-]+; names the pipeline's lock, state and metrics" example:"residents_daily"`
+	Description string        `yaml:"description" doc:"what the pipeline is for, shown by explain" example:"街道居民信息每日入库"`
+	Source      *config.Node  `yaml:"source,required" doctype:"mapping" doc:"where rows come from: a mapping with type (see Sources)"`
+	Transforms  transformList `yaml:"transforms" doctype:"list of mappings" doc:"applied in order; each item is a mapping with one key, the transform's name (see Transforms)"`
+	Target      *config.Node  `yaml:"target,required" doctype:"mapping" doc:"where rows go: a mapping with type (see Targets)"`
+	Errors      ErrorsSpec    `yaml:"errors" doc:"what rejected rows do"`
 }
 
-type errorsSpec struct {
-	MaxRejects string `yaml:"max_rejects"`
-	RejectFile string `yaml:"reject_file"`
+// transformList is the `transforms:` list, each item decoded by its
+// transform.
+type transformList []*config.Node
+
+// Noun implements config.Nouner.
+func (transformList) Noun() string {
+	return "a list of transforms, e.g. `transforms: [{rename: {a: b}}]`"
+}
+
+// Check checks the version, the name, and that source and target are
+// mappings.
+func (fs *fileSpec) Check(c *config.Check) {
+	if c.Has("version") && fs.Version != 1 {
+		v := fmt.Sprint(fs.Version)
+		if n := c.Node("version"); n != nil {
+			v = n.Value
+		}
+		c.Errorf("version", "unsupported version %q: this xcetl reads version 1", v)
+	}
+	if c.Has("name") && !nameRE.MatchString(fs.Name) {
+		c.Errorf("name", "name %q must match [a-z0-9_-]+ (it names locks, state and metrics)", fs.Name)
+	}
+	for _, key := range []string{"source", "target"} {
+		if n := c.Node(key); n != nil && n.Kind != config.Map {
+			c.Errorf(key, "%s must be a mapping with a `type:` key", key)
+		}
+	}
+}
+
+// ErrorsSpec is the `errors:` section.
+type ErrorsSpec struct {
+	MaxRejects string `yaml:"max_rejects" default:"0" doc:"rejected rows allowed before the run fails: a number of rows, or a percentage of the rows read, checked at the end (\"2%\")" example:"\"2%\""`
+	RejectFile string `yaml:"reject_file" doc:"where rejected rows are written (CSV, UTF-8 with BOM: the values as read, the source location and the reason), relative to the pipeline file" example:"rejects/residents.csv"`
+}
+
+// Check parses max_rejects.
+func (es *ErrorsSpec) Check(c *config.Check) {
+	var e ErrorPolicy
+	if err := e.parseMax(es.MaxRejects); err != nil {
+		c.Errorf("max_rejects", "%v", err)
+	}
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
@@ -119,7 +159,7 @@ func Parse(file string, src []byte, opts Options) (*Spec, error) {
 		errs = append(errs, perr.(xcetl.SpecErrors)...)
 	}
 	var fs fileSpec
-	errs = append(errs, config.Decode(root, &fs)...)
+	errs = append(errs, config.DecodeSpec(root, &fs)...)
 	s := &Spec{
 		File:        file,
 		Dir:         filepath.Dir(file),
@@ -131,32 +171,11 @@ func Parse(file string, src []byte, opts Options) (*Spec, error) {
 		Target:      fs.Target,
 		Root:        root,
 	}
-	if v := root.Get("version"); v != nil && fs.Version != 1 {
-		errs = append(errs, v.Errorf("unsupported version %q: this xcetl reads version 1", v.Value))
+	if err := s.Errors.parseMax(fs.Errors.MaxRejects); err != nil {
+		s.Errors = ErrorPolicy{}
 	}
-	if n := root.Get("name"); n != nil && !nameRE.MatchString(fs.Name) {
-		errs = append(errs, n.Errorf("name %q must match [a-z0-9_-]+ (it names locks, state and metrics)", fs.Name))
-	}
-	for _, key := range []string{"source", "target"} {
-		if n := root.Get(key); n != nil && n.Kind != config.Map {
-			errs = append(errs, n.Errorf("%s must be a mapping with a `type:` key", key))
-		}
-	}
-	if n := root.Get("transforms"); n != nil && n.Kind != config.List && n.Kind != config.Null {
-		errs = append(errs, n.Errorf("transforms must be a list, e.g. `transforms: [{rename: {a: b}}]`"))
-	}
-	s.Errors = ErrorPolicy{}
-	if n := fs.Errors; n != nil {
-		var es errorsSpec
-		errs = append(errs, config.Decode(n, &es)...)
-		if mr := n.Get("max_rejects"); mr != nil {
-			if err := s.Errors.parseMax(es.MaxRejects); err != nil {
-				errs = append(errs, mr.Errorf("%v", err))
-			}
-		}
-		if es.RejectFile != "" {
-			s.Errors.RejectFile = s.Resolve(es.RejectFile)
-		}
+	if fs.Errors.RejectFile != "" {
+		s.Errors.RejectFile = s.Resolve(fs.Errors.RejectFile)
 	}
 	return s, sortErrs(errs).Err()
 }

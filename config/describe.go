@@ -135,6 +135,8 @@ func plural(s string) string {
 		return s + "s"
 	case "any":
 		return "values"
+	case "string (secret)":
+		return "strings (secret)"
 	}
 	return fmt.Sprintf("(%s)", s)
 }

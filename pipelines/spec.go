@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -67,6 +68,10 @@ type fileSpec struct {
 	Target      *config.Node  `yaml:"target,required" doctype:"mapping" doc:"where rows go: a mapping with type (see Targets)"`
 	Errors      ErrorsSpec    `yaml:"errors" doc:"what rejected rows do"`
 }
+
+// FileSpecType is the declared type of a pipeline file's top-level keys,
+// for the reference docs and the JSON Schema.
+func FileSpecType() reflect.Type { return reflect.TypeFor[fileSpec]() }
 
 // transformList is the `transforms:` list, each item decoded by its
 // transform.

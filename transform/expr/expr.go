@@ -167,7 +167,7 @@ type DeriveSpec config.Ordered[DeriveEntry]
 // DeriveEntry computes one column: an expression (the short form
 // `birth_year: "year(birth_date)"`), optionally with the column's type.
 type DeriveEntry struct {
-	Expr   string   `yaml:"expr,required" shorthand:"true" doc:"the expression (written alone, it is the whole entry)" example:"\"year(birth_date)\""`
+	Expr   string   `yaml:"expr,required" shorthand:"true" doc:"the expression" example:"\"year(birth_date)\""`
 	Type   string   `yaml:"type" doc:"the column's type, converting the expression's value; default: the expression's own type" example:"date"`
 	Format []string `yaml:"format" doc:"with type: the layouts (Go) or encoding a text value is read with, as in cast" example:"\"2006年01月02日\""`
 }

@@ -149,7 +149,7 @@ type Spec = config.Ordered[RuleSpec]
 // RuleSpec is one column's rule: a built-in rule's name (the short form
 // `phone: mobile`) or the generic {keep_left, keep_right, char}.
 type RuleSpec struct {
-	Rule      string `yaml:"rule" shorthand:"true" enum:"idcard,mobile,name,bankcard,address" enumdoc:"idcard=keep 6 + 4;mobile=keep 3 + 4;name=keep the surname, a compound one whole;bankcard=keep the last 4;address=the first 6 characters, then ****" doc:"a built-in rule (written alone, it is the whole entry)" example:"mobile"`
+	Rule      string `yaml:"rule" shorthand:"true" enum:"idcard,mobile,name,bankcard,address" enumdoc:"idcard=keep 6 + 4;mobile=keep 3 + 4;name=keep the surname, a compound one whole;bankcard=keep the last 4;address=the first 6 characters, then ****" doc:"a built-in rule" example:"mobile"`
 	KeepLeft  int    `yaml:"keep_left" min:"0" doc:"generic rule: characters kept at the start"`
 	KeepRight int    `yaml:"keep_right" min:"0" doc:"generic rule: characters kept at the end"`
 	Char      string `yaml:"char" default:"*" doc:"generic rule: the character written for each hidden one"`

@@ -63,7 +63,7 @@ type DecryptSpec struct {
 // KeyEntry is one key of decrypt's `keys:`: the key itself (the short
 // form), or {key_file: PATH}.
 type KeyEntry struct {
-	Key     xcetl.Secret `yaml:"key" shorthand:"true" doc:"the key, 32 hex characters (written alone, it is the whole entry)"`
+	Key     xcetl.Secret `yaml:"key" shorthand:"true" doc:"the key, 32 hex characters"`
 	KeyFile string       `yaml:"key_file" doc:"a file holding the key"`
 }
 

@@ -232,3 +232,22 @@ func checkColumns(c *config.Check, key string, names []string, emptyHint string)
 		seen[name] = i
 	}
 }
+
+// Message is one message of a streaming source's broker, as `xcetl test`
+// gives it inline.
+type Message struct {
+	Topic     string
+	Partition int
+	Key       []byte
+	Value     []byte
+}
+
+// Replayer is implemented by streaming sources that can read given
+// messages instead of their broker, with the same configuration (the
+// decoding, the tables, the exposed columns): `xcetl test` feeds them the
+// inline events of a test file. Replay returns a source that hands out
+// msgs, in order and with offsets counted from 0 per partition, then ends.
+// It never connects.
+type Replayer interface {
+	Replay(msgs []Message) (Extractor, error)
+}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -51,6 +52,18 @@ type Env struct {
 	// "transforms[2].mask"), also for a spec built in Go.
 	Path   string
 	Logger *slog.Logger
+	// Now is the clock of now(), today() and age() in expressions, read
+	// once when a transform is bound; nil means time.Now. `xcetl test`
+	// fixes it so that expected values do not change with the date.
+	Now func() time.Time
+}
+
+// Clock returns env.Now, or time.Now when it is not set.
+func (env Env) Clock() func() time.Time {
+	if env.Now != nil {
+		return env.Now
+	}
+	return time.Now
 }
 
 // Factory builds a transform from the value under its name, e.g. for

@@ -67,7 +67,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug|info|warn|error (default: warn for text, info for json)")
 	pf.StringArrayVar(&g.sets, "set", nil, "KEY=VALUE for ${KEY} in the pipeline file (repeatable; wins over the environment)")
 
-	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g), schemaCmd(g))
+	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g), schemaCmd(g), testCmd(g))
 
 	err := root.Execute()
 	if err == nil {

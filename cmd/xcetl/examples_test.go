@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +20,9 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatalf("examples: %v %v", files, err)
 	}
 	for _, f := range files {
+		if strings.HasSuffix(f, "_test.yaml") {
+			continue // the tests of the examples (TestExampleTests)
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			code, out, stderr := runCLI(t, "validate", f, "--set", "PG_DSN=postgres://u:p@127.0.0.1:1/db",
 				"--set", "OG_DSN=postgres://u:p@127.0.0.1:1/db", "--set", "KB_DSN=postgres://u:p@127.0.0.1:1/db",
@@ -26,6 +31,24 @@ func TestExamplesValidate(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", code, out, stderr)
 			}
 		})
+	}
+}
+
+// TestExampleTests: every example pipeline has a test file, and `xcetl
+// test examples/` passes (CI also runs it through make test).
+func TestExampleTests(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.yaml") {
+			continue
+		}
+		if _, err := os.Stat(strings.TrimSuffix(f, ".yaml") + "_test.yaml"); err != nil {
+			t.Errorf("%s has no test file: %v", f, err)
+		}
+	}
+	code, out, errOut := runCLI(t, "test", "../../examples")
+	if code != 0 || !strings.Contains(out, "ok: ") {
+		t.Fatalf("xcetl test examples: exit %d\n%s%s", code, out, errOut)
 	}
 }
 

@@ -72,7 +72,7 @@ type Filter struct {
 }
 
 func newFilter(sp *FilterSpec, env transform.Env) (transform.Transform, error) {
-	f := &Filter{src: string(*sp), path: env.Path, clock: time.Now}
+	f := &Filter{src: string(*sp), path: env.Path, clock: env.Clock()}
 	if env.Node != nil {
 		f.pos = env.Node.Pos
 	}
@@ -214,7 +214,7 @@ type step struct {
 }
 
 func newDerive(sp *DeriveSpec, env transform.Env) (transform.Transform, error) {
-	d := &Derive{clock: time.Now}
+	d := &Derive{clock: env.Clock()}
 	entries := config.Ordered[DeriveEntry](*sp)
 	for i, col := range transform.KeyNames(env.Node, env.Path, entries.Keys()) {
 		e := entries[i].Value

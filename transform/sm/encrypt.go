@@ -12,6 +12,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/fixediv"
 	"github.com/xcetl/xcetl/transform"
 )
 
@@ -366,7 +367,11 @@ func (e *Encrypt) Apply(ctx context.Context, b *xcetl.Batch) error {
 		return err
 	}
 	w := e.codec.get()
-	defer e.codec.put(w)
+	w.fixed = fixediv.From(ctx) // nil except under xcetl test
+	defer func() {
+		w.fixed = nil
+		e.codec.put(w)
+	}()
 	var (
 		text  []byte // a typed value's text
 		arena []byte

@@ -22,6 +22,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/fixediv"
 	"github.com/xcetl/xcetl/transform"
 )
 
@@ -858,6 +859,41 @@ func TestFastHMACSM3(t *testing.T) {
 			if got := fast.sum([]byte("p"), msg); !bytes.Equal(got[1:], want) || got[0] != 'p' {
 				t.Fatalf("key %d, msg %d bytes: %x, want %x", kl, ml, got[1:], want)
 			}
+		}
+	}
+}
+
+// TestFixedIVOnlyUnderItsContext: under the context of `xcetl test`
+// (internal/fixediv) encryption is deterministic, and still decrypts;
+// under any other context every value gets a fresh IV.
+func TestFixedIVOnlyUnderItsContext(t *testing.T) {
+	vars := map[string]string{"K": stdKey}
+	for _, mode := range []string{"cbc", "gcm"} {
+		enc := mustNew(t, "transforms:\n  - encrypt: {fields: [a], key: \"${K}\", mode: "+mode+"}\n", vars)
+		dec := mustNew(t, "transforms:\n  - decrypt: {fields: [a], key: \"${K}\", mode: "+mode+"}\n", vars)
+		in := xcetl.NewStringSchema([]string{"a"})
+		if _, err := enc.Bind(in); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := dec.Bind(in)
+		run := func(ctx context.Context) string {
+			b := &xcetl.Batch{Schema: in, Rows: [][]any{{"11010519491231002X"}}}
+			if err := enc.Apply(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			ct := b.Rows[0][0].(string)
+			d := &xcetl.Batch{Schema: out, Rows: [][]any{{ct}}}
+			if err := dec.Apply(ctx, d); err != nil || d.Rows[0][0] != "11010519491231002X" {
+				t.Fatalf("%s: decrypt: %v %v", mode, d.Rows[0][0], err)
+			}
+			return ct
+		}
+		fixed := fixediv.With(context.Background(), []byte("0123456789abcdef"))
+		if a, b := run(fixed), run(fixed); a != b {
+			t.Errorf("%s under the fixed IV: %s then %s", mode, a, b)
+		}
+		if a, b := run(context.Background()), run(context.Background()); a == b {
+			t.Errorf("%s without it: the same ciphertext twice (%s)", mode, a)
 		}
 	}
 }

@@ -9,7 +9,8 @@
 // `<!-- /specdoc -->` (KIND is source, transform or target; `<!-- specdoc
 // pipeline -->` is the file's top-level keys, `<!-- specdoc targets -->`
 // the keys every SQL target shares and those of each one, `<!-- specdoc
-// unlisted -->` every declared plugin that has no region of its own).
+// unlisted -->` every declared plugin that has no region of its own,
+// `<!-- specdoc testfile -->` the keys of an `xcetl test` file).
 // Text outside the regions is left as it is.
 package main
 
@@ -26,6 +27,7 @@ import (
 
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/extract"
+	"github.com/xcetl/xcetl/internal/pipetest"
 	"github.com/xcetl/xcetl/load"
 	"github.com/xcetl/xcetl/pipelines"
 	"github.com/xcetl/xcetl/transform"
@@ -120,6 +122,8 @@ func render(kind, name string, all []plugin, listed map[string]bool) (string, er
 		return table(config.Describe(pipelines.FileSpecType()), ""), nil
 	case "targets":
 		return targets(all), nil
+	case "testfile":
+		return "Every key of a test file:\n\n" + table(config.Describe(pipetest.FileType()), ""), nil
 	case "unlisted":
 		var b strings.Builder
 		for _, p := range all {

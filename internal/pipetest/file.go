@@ -50,9 +50,9 @@ type Case struct {
 type Input struct {
 	CSV      string         `yaml:"csv" doc:"the text of a file the source reads (a csv source: its encoding, delimiter and header rules apply)"`
 	Encoding string         `yaml:"encoding" default:"utf-8" enum:"utf-8,gbk,gb18030" doc:"the encoding csv is written in for the source, for a pipeline that reads GBK files"`
-	File    string         `yaml:"file" doc:"a fixture file the source reads instead of its path, relative to the test file"`
-	Records []*config.Node `yaml:"records" doc:"records as the api source hands them on: every field a string column (nested mappings flattened with _), in the order first seen; for any source"`
-	Events  []Event        `yaml:"events" doc:"messages for a streaming source (kafka), decoded with its format"`
+	File     string         `yaml:"file" doc:"a fixture file the source reads instead of its path, relative to the test file"`
+	Records  []*config.Node `yaml:"records" doc:"records as the api source hands them on: every field a string column (nested mappings flattened with _), in the order first seen; for any source"`
+	Events   []Event        `yaml:"events" doc:"messages for a streaming source (kafka), decoded with its format"`
 }
 
 // Event is one message of an inline event stream.

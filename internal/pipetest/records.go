@@ -16,9 +16,9 @@ import (
 type records struct {
 	cols   []string
 	schema *xcetl.Schema
-	rows  [][]any
-	index map[string]int
-	done  bool
+	rows   [][]any
+	index  map[string]int
+	done   bool
 }
 
 func newRecords(recs []*config.Node) *records {

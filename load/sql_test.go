@@ -41,7 +41,7 @@ func (fakeDialect) Explain(dialects.Target) ([]dialects.Statement, error) {
 func (d fakeDialect) Open(context.Context, string, dialects.Env) (dialects.Conn, error) {
 	d.db.log = append(d.db.log, "open")
 	if d.db.emptyNull != "" || d.db.ddlCommits {
-		return &fakeConnCaps{fakeConn{d.db}}, nil
+		return &fakeConnCaps{fakeConn(d)}, nil
 	}
 	return &fakeConn{d.db}, nil
 }

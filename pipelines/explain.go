@@ -116,12 +116,9 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 // describe prefers the plugin's own description, else the config as written
 // (raw text, so ${SECRET} references stay references).
 func describe(plugin any, n *config.Node) string {
-	switch d := plugin.(type) {
-	case extract.Describer:
-		return d.Describe()
-	case transform.Describer:
-		return d.Describe()
-	case load.Describer:
+	// extract.Describer, transform.Describer and load.Describer are the
+	// same method.
+	if d, ok := plugin.(extract.Describer); ok {
 		return d.Describe()
 	}
 	return rawText(n)

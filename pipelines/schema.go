@@ -40,7 +40,6 @@ func JSONSchema() map[string]any {
 	props["target"] = withDoc(props["target"], byType("target", targets, defs))
 
 	items := map[string]any{}
-	var names []any
 	for _, p := range transform.Plugins() {
 		s := map[string]any{}
 		if p.Spec != nil {
@@ -49,7 +48,6 @@ func JSONSchema() map[string]any {
 		s["description"] = p.Doc.Summary
 		defs["transform-"+p.Name] = s
 		items[p.Name] = map[string]any{"$ref": "#/$defs/transform-" + p.Name}
-		names = append(names, p.Name)
 	}
 	props["transforms"] = withDoc(props["transforms"], map[string]any{
 		"anyOf": []any{

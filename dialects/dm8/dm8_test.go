@@ -477,12 +477,13 @@ func TestDefaultPortAndSecrets(t *testing.T) {
 	}
 }
 
-// TestCompatibleModeOracle: with COMPATIBLE_MODE=2 DM8 stores ” as NULL.
-// The session says so (dialects.EmptyStringNuller), so the loader rejects
-// ” in a NOT NULL column with that reason instead of letting the INSERT
-// fail the batch, and still sends ” for nullable columns. The mode is read
-// from V$DM_INI, else from SF_GET_PARA_VALUE; when neither answers, xcetl
-// keeps ” and NULL apart and warns.
+// TestCompatibleModeOracle: with COMPATIBLE_MODE=2 DM8 stores the empty
+// string as NULL. The session says so (dialects.EmptyStringNuller), so the
+// loader rejects the empty string in a NOT NULL column with that reason
+// instead of letting the INSERT fail the batch, and still sends it for
+// nullable columns. The mode is read from V$DM_INI, else from
+// SF_GET_PARA_VALUE; when neither answers, xcetl keeps the empty string and
+// NULL apart and warns.
 func TestCompatibleModeOracle(t *testing.T) {
 	tests := []struct {
 		name             string

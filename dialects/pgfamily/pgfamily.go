@@ -160,7 +160,7 @@ func New(cfg Config) *Dialect {
 }
 
 // WithVariant returns a copy of d that uses v instead of detecting it at
-// connect; the the empty string vs NULL behaviour is still detected when v leaves
+// connect; the empty string vs NULL behaviour is still detected when v leaves
 // EmptyIsNull empty and Detect sets it.
 func (d *Dialect) WithVariant(v Variant) *Dialect {
 	c := *d

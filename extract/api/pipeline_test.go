@@ -217,10 +217,10 @@ func TestTransientFailuresExactlyOnceSQLite(t *testing.T) {
 		case 2:
 			http.Error(w, "busy", 500)
 		case 4:
-			http.Error(w, "busy", 503)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
 		case 6:
 			w.Header().Set("Retry-After", "0")
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		default:
 			return false
 		}
@@ -328,7 +328,7 @@ func TestAPIToPostgresIntegration(t *testing.T) {
 	srv := newJSONServer(t, "/r", makeRecords(2500))
 	srv.fail = func(n int64, w http.ResponseWriter) bool {
 		if n%5 == 0 {
-			http.Error(w, "gateway timeout", 504)
+			http.Error(w, "gateway timeout", http.StatusGatewayTimeout)
 			return true
 		}
 		return false

@@ -69,7 +69,6 @@ type dbzField struct {
 type dbzSchema struct {
 	before, after map[string]*dbzField
 	all           []string // every column of the table, in schema order
-	key           map[string]*dbzField
 }
 
 func newDebezium(key []string) *debezium {

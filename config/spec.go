@@ -37,7 +37,9 @@ import (
 //
 // min:">0" makes a bound exclusive ("more than 0"). `yaml:",inline"` on a
 // struct field merges that struct's keys into the parent's mapping (a
-// loader's common keys and its dialect's own, side by side). A key whose
+// loader's common keys and its dialect's own, side by side); on a field of
+// interface type, whose keys depend on the value it holds, it is skipped
+// by decoding and the docs, and Encode merges the held spec's keys. A key whose
 // value is a mapping of keys in file order is an Ordered (derive's
 // columns, computed in order), not a Go map.
 //
@@ -223,6 +225,10 @@ func (c *Check) add(n *Node, path, msg string) {
 		if path != c.root && (e.Path == path || e.Path != c.root && under(path, e.Path) && under(e.Path, c.root)) {
 			return
 		}
+		// A required key that is missing is reported once, by decoding.
+		if e.Path != "" && strings.HasPrefix(path, e.Path+".") && e.Msg == fmt.Sprintf("missing required key %q", strings.TrimPrefix(path, e.Path+".")) {
+			return
+		}
 	}
 	e := &xcetl.SpecError{Path: path, Msg: msg}
 	if n != nil {
@@ -339,6 +345,7 @@ type field struct {
 type declared struct {
 	fields  []field
 	inlines [][]int // index paths of inline structs, for their Check methods
+	dynamic [][]int // inline fields of interface type: encoded (Encode) from the value they hold, not decoded
 }
 
 var fieldCache sync.Map // reflect.Type → *declared
@@ -356,6 +363,10 @@ func declOf(t reflect.Type) *declared {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		key, required, inline := tagOf(sf)
+		if inline && sf.Type.Kind() == reflect.Interface {
+			d.dynamic = append(d.dynamic, []int{i})
+			continue
+		}
 		if inline {
 			if sf.Type.Kind() != reflect.Struct {
 				panic(fmt.Sprintf("config: %s.%s: inline needs a struct, not %s", t, sf.Name, sf.Type))

@@ -32,8 +32,9 @@ type SQLSpec struct {
 
 	// Options are the dialect's own keys when the spec is built in Go: a
 	// value (or pointer) of the type its OptionSpec returns, e.g.
-	// pgfamily.Options{CopyFormat: "text"}; nil for the defaults.
-	Options any `yaml:"-"`
+	// pgfamily.Options{CopyFormat: "text"}; nil for the defaults. In a
+	// file they are written beside the others.
+	Options any `yaml:",inline"`
 }
 
 // Check checks the key columns against the mode, and replace against the

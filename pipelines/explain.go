@@ -22,18 +22,18 @@ import (
 // passwords.
 func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 	if p.running.Load() {
-		return fmt.Errorf("pipeline %s is running; explain it before or after", p.Spec.Name)
+		return fmt.Errorf("pipeline %s is running; explain it before or after", p.spec.Name)
 	}
 	// Explain opens the source: the next Run builds fresh plugins.
 	p.used = true
-	s := p.Spec
+	s := p.spec
 	fmt.Fprintf(w, "pipeline %s (%s)\n", s.Name, s.File)
 	if s.Description != "" {
 		fmt.Fprintf(w, "  %s\n", s.Description)
 	}
-	fmt.Fprintf(w, "\nsource\n  %s\n", describe(p.source, s.Source))
-	if _, custom := p.extractors[typeOf(s.Source)]; !custom {
-		writeSettings(w, "  ", "source", s.Source)
+	fmt.Fprintf(w, "\nsource\n  %s\n", describe(p.source, s.source))
+	if _, custom := p.extractors[typeOf(s.source)]; !custom {
+		writeSettings(w, "  ", "source", s.source)
 	}
 
 	schema, serr := p.source.Open(ctx)
@@ -48,9 +48,9 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "\ntransforms\n")
 	}
 	for i, t := range p.transforms {
-		fmt.Fprintf(w, "  %d. %s\n", i+1, describe(t, s.Transforms[i]))
-		if _, _, custom := p.customTransform(s.Transforms[i]); !custom {
-			writeSettings(w, "     ", "transform", s.Transforms[i])
+		fmt.Fprintf(w, "  %d. %s\n", i+1, describe(t, s.transforms[i]))
+		if _, _, custom := p.customTransform(s.transforms[i]); !custom {
+			writeSettings(w, "     ", "transform", s.transforms[i])
 		}
 		if schema != nil {
 			out, err := t.Bind(schema)
@@ -66,9 +66,9 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		}
 	}
 
-	fmt.Fprintf(w, "\ntarget\n  %s\n", describe(p.target, s.Target))
-	if _, custom := p.loaders[typeOf(s.Target)]; !custom {
-		writeSettings(w, "  ", "target", s.Target)
+	fmt.Fprintf(w, "\ntarget\n  %s\n", describe(p.target, s.target))
+	if _, custom := p.loaders[typeOf(s.target)]; !custom {
+		writeSettings(w, "  ", "target", s.target)
 	}
 	fmt.Fprintf(w, "  batch size %d rows\n", p.batchSize)
 	if ex, ok := p.target.(load.Explainer); ok {

@@ -26,7 +26,7 @@ const DefaultBatchSize = 5000
 // it goes on) and may be run again: every run after the first builds fresh
 // plugins from the spec. It holds no global state.
 type Pipeline struct {
-	Spec *Spec
+	spec *Spec
 
 	source     extract.Extractor
 	transforms []transform.Transform
@@ -36,6 +36,8 @@ type Pipeline struct {
 	scrub      xcetl.Scrubber
 
 	// Set by options.
+	vars         map[string]string
+	lookupEnv    func(string) (string, bool)
 	db           *sql.DB
 	registerer   prometheus.Registerer
 	extractors   map[string]extract.Factory
@@ -53,9 +55,10 @@ type Pipeline struct {
 	mu      sync.RWMutex // guards source, transforms, target against Stats
 }
 
-// Load reads, parses and checks the pipeline file at path: ParseFile + New.
-func Load(path string, popts Options, opts ...Option) (*Pipeline, error) {
-	spec, err := ParseFile(path, popts)
+// Load reads, parses and checks the pipeline file at path: ParseFile + New,
+// with the same options.
+func Load(path string, opts ...Option) (*Pipeline, error) {
+	spec, err := ParseFile(path, opts...)
 	if spec == nil {
 		return nil, err
 	}
@@ -71,6 +74,10 @@ func Load(path string, popts Options, opts ...Option) (*Pipeline, error) {
 	}
 	return nil, sortErrs(dedupe(all))
 }
+
+// Spec returns a copy of the pipeline's resolved spec: what the pipeline
+// runs, read-only.
+func (p *Pipeline) Spec() Spec { return *p.spec }
 
 // dedupe drops repeated problems (an unset variable is reported by the
 // parser and again by a plugin that decodes the same value).
@@ -90,7 +97,7 @@ func dedupe(errs xcetl.SpecErrors) xcetl.SpecErrors {
 // option without touching any file, API or database. All problems are
 // returned at once as xcetl.SpecErrors.
 func New(spec *Spec, opts ...Option) (*Pipeline, error) {
-	p := &Pipeline{Spec: spec, batchSize: DefaultBatchSize, logger: slog.Default()}
+	p := &Pipeline{spec: spec, batchSize: DefaultBatchSize, logger: slog.Default()}
 	for _, o := range opts {
 		o(p)
 	}
@@ -100,7 +107,7 @@ func New(spec *Spec, opts ...Option) (*Pipeline, error) {
 	if bp, ok := pl.target.(load.BatchPolicy); ok && bp.BatchSize() > 0 {
 		p.batchSize = bp.BatchSize()
 	}
-	p.collectSecrets(spec.Root)
+	p.collectSecrets(spec.root)
 	if len(errs) > 0 {
 		return nil, sortErrs(errs)
 	}
@@ -182,7 +189,7 @@ type plugins struct {
 // check the file; Run calls it again for every run after the first, since
 // plugins are good for one run.
 func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
-	spec := p.Spec
+	spec := p.spec
 	var (
 		pl   plugins
 		errs xcetl.SpecErrors
@@ -209,20 +216,20 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 	// asked (building touches nothing), then again below with what the
 	// source said; only the second one's problems are reported.
 	var probe load.Loader
-	if spec.Target != nil && spec.Target.Kind == config.Map {
+	if spec.target != nil && spec.target.Kind == config.Map {
 		probe, _ = p.newTarget(load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, DB: p.db})
 	}
-	if spec.Source != nil && spec.Source.Kind == config.Map {
+	if spec.source != nil && spec.source.Kind == config.Map {
 		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(probe)}
-		if f, ok := p.extractors[typeOf(spec.Source)]; ok {
-			pl.source, err = f(spec.Source, env)
+		if f, ok := p.extractors[typeOf(spec.source)]; ok {
+			pl.source, err = f(spec.source, env)
 		} else {
-			pl.source, err = extract.New(spec.Source, env)
+			pl.source, err = extract.New(spec.source, env)
 		}
 		collect(err)
 	}
 	tenv := transform.Env{BaseDir: spec.Dir, Logger: plog}
-	for _, item := range spec.Transforms {
+	for _, item := range spec.transforms {
 		var t transform.Transform
 		if f, val, ok := p.customTransform(item); ok {
 			t, err = f(val, tenv)
@@ -232,7 +239,7 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 		collect(err)
 		pl.transforms = append(pl.transforms, t)
 	}
-	if spec.Target != nil && spec.Target.Kind == config.Map {
+	if spec.target != nil && spec.target.Kind == config.Map {
 		r, resumes := pl.source.(extract.Resumer)
 		resumes = resumes && r.Resumes()
 		env := load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, State: resumes, DB: p.db}
@@ -244,8 +251,8 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 
 // newTarget builds the target of the spec with env.
 func (p *Pipeline) newTarget(env load.Env) (load.Loader, error) {
-	if f, ok := p.loaders[typeOf(p.Spec.Target)]; ok {
-		return f(p.Spec.Target, env)
+	if f, ok := p.loaders[typeOf(p.spec.target)]; ok {
+		return f(p.spec.target, env)
 	}
-	return load.New(p.Spec.Target, env)
+	return load.New(p.spec.target, env)
 }

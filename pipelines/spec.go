@@ -13,26 +13,70 @@ import (
 	"github.com/xcetl/xcetl/config"
 )
 
-// Spec is a parsed pipeline file: the top-level keys decoded, the plugin
-// sections kept as config nodes for their factories.
+// Spec is a resolved pipeline (a parsed file, or a Definition built in Go):
+// the top-level keys decoded, ${VAR}s replaced. It is read-only: the
+// plugins' configurations are reached through Source, Transforms and
+// Target, which show them without secrets.
 type Spec struct {
-	// File is the pipeline file's path as given; Dir the directory that
-	// relative paths in it are resolved against.
+	// File is the pipeline file's path as given ("" for a Definition);
+	// Dir the directory that relative paths in it are resolved against.
 	File string
 	Dir  string
 
 	Version     int
 	Name        string
 	Description string
-	Source      *config.Node
-	Transforms  []*config.Node
-	Target      *config.Node
 	Errors      ErrorPolicy
 
-	// Root is the whole file as a node tree (for explain and plugins that
-	// need to look around).
-	Root *config.Node
+	// The plugin sections, kept as config nodes for their factories, and
+	// the whole file (for explain and the secrets it holds).
+	source     *config.Node
+	transforms []*config.Node
+	target     *config.Node
+	root       *config.Node
 }
+
+// Source returns the source's configuration.
+func (s Spec) Source() PluginView { return PluginView{kind: "source", node: s.source} }
+
+// Target returns the target's configuration.
+func (s Spec) Target() PluginView { return PluginView{kind: "target", node: s.target} }
+
+// Transforms returns the configuration of each transform, in order.
+func (s Spec) Transforms() []PluginView {
+	out := make([]PluginView, len(s.transforms))
+	for i, n := range s.transforms {
+		out[i] = PluginView{kind: "transform", node: n}
+	}
+	return out
+}
+
+// PluginView is a read-only view of the configuration of one source,
+// transform or target of a Spec.
+type PluginView struct {
+	kind string // source, transform, target
+	node *config.Node
+}
+
+// Type is the source's or target's type, or the transform's name.
+func (v PluginView) Type() string {
+	if v.kind == "transform" {
+		if v.node != nil && v.node.Kind == config.Map && len(v.node.Entries) == 1 {
+			return v.node.Entries[0].Key
+		}
+		return ""
+	}
+	return typeOf(v.node)
+}
+
+// Settings returns the plugin's effective settings as `xcetl explain` shows
+// them, one "key: value" each: the keys written, as written (a value from
+// ${VAR} as the reference, secrets redacted), and the defaults of the keys
+// left out, marked "(default)". Nil for a plugin without a declared spec.
+func (v PluginView) Settings() []string { return settings(specOf(v.kind, v.node)) }
+
+// String is the configuration as written, secrets redacted.
+func (v PluginView) String() string { return rawText(v.node) }
 
 // ErrorPolicy is the `errors:` section.
 type ErrorPolicy struct {
@@ -118,44 +162,41 @@ func (es *ErrorsSpec) Check(c *config.Check) {
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
-// Options configure parsing.
-type Options struct {
-	// Vars are values for ${NAME} interpolation (the CLI's --set); they win
-	// over the environment.
-	Vars map[string]string
-	// LookupEnv reads the environment; nil means os.LookupEnv. Embedders
-	// that do not want the process environment used pass a function that
-	// always returns false.
-	LookupEnv func(string) (string, bool)
-}
-
-func (o Options) lookup() config.Lookup {
-	env := o.LookupEnv
+// lookup resolves ${NAME}: the vars, then the environment.
+func (p *Pipeline) lookup() config.Lookup {
+	env := p.lookupEnv
 	if env == nil {
 		env = os.LookupEnv
 	}
 	return func(name string) (string, bool) {
-		if v, ok := o.Vars[name]; ok {
+		if v, ok := p.vars[name]; ok {
 			return v, true
 		}
 		return env(name)
 	}
 }
 
-// ParseFile reads and parses the pipeline file at path.
-func ParseFile(path string, opts Options) (*Spec, error) {
+// ParseFile reads and parses the pipeline file at path. Of opts, WithVars
+// and WithLookupEnv concern parsing; the others are for New.
+func ParseFile(path string, opts ...Option) (*Spec, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", xcetl.ErrInvalid, err)
 	}
-	return Parse(path, src, opts)
+	return Parse(path, src, opts...)
 }
 
 // Parse parses a pipeline file's contents. file names it in errors and
 // decides the base directory for relative paths. Every problem found is
 // returned at once as xcetl.SpecErrors (which is an xcetl.ErrInvalid).
-func Parse(file string, src []byte, opts Options) (*Spec, error) {
-	root, perr := config.Parse(file, src, opts.lookup())
+// Of opts, WithVars and WithLookupEnv concern parsing; the others are for
+// New.
+func Parse(file string, src []byte, opts ...Option) (*Spec, error) {
+	p := &Pipeline{}
+	for _, o := range opts {
+		o(p)
+	}
+	root, perr := config.Parse(file, src, p.lookup())
 	if root == nil {
 		return nil, perr
 	}
@@ -163,18 +204,25 @@ func Parse(file string, src []byte, opts Options) (*Spec, error) {
 	if perr != nil {
 		errs = append(errs, perr.(xcetl.SpecErrors)...)
 	}
+	return specOfRoot(file, filepath.Dir(file), root, errs)
+}
+
+// specOfRoot decodes the top level of a pipeline's node tree (a parsed
+// file, or a Definition encoded) into its Spec, adding every problem to
+// errs.
+func specOfRoot(file, dir string, root *config.Node, errs xcetl.SpecErrors) (*Spec, error) {
 	var fs fileSpec
 	errs = append(errs, config.DecodeSpec(root, &fs)...)
 	s := &Spec{
 		File:        file,
-		Dir:         filepath.Dir(file),
+		Dir:         dir,
 		Version:     fs.Version,
 		Name:        fs.Name,
 		Description: fs.Description,
-		Source:      fs.Source,
-		Transforms:  fs.Transforms,
-		Target:      fs.Target,
-		Root:        root,
+		source:      fs.Source,
+		transforms:  fs.Transforms,
+		target:      fs.Target,
+		root:        root,
 	}
 	if err := s.Errors.parseMax(fs.Errors.MaxRejects); err != nil {
 		s.Errors = ErrorPolicy{}

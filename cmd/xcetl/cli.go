@@ -86,16 +86,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitInvalid
 }
 
-func (g *globals) options() (pipelines.Options, error) {
+func (g *globals) options() (pipelines.Option, error) {
 	vars := map[string]string{}
 	for _, s := range g.sets {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok || k == "" {
-			return pipelines.Options{}, &exitError{exitInvalid, fmt.Errorf("--set %q: expected KEY=VALUE", s)}
+			return nil, &exitError{exitInvalid, fmt.Errorf("--set %q: expected KEY=VALUE", s)}
 		}
 		vars[k] = v
 	}
-	return pipelines.Options{Vars: vars}, nil
+	return pipelines.WithVars(vars), nil
 }
 
 func (g *globals) logger() (*slog.Logger, error) {
@@ -311,7 +311,7 @@ func validateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s))\n", args[0], p.Spec.Name, len(p.Spec.Transforms))
+			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s))\n", args[0], p.Spec().Name, len(p.Spec().Transforms()))
 			return nil
 		},
 	}

@@ -29,6 +29,7 @@ func TestEmbedProgramIntegration(t *testing.T) {
 		t.Fatalf("embed: %v\n%s", err, out)
 	}
 	for _, want := range []string{
+		"pipeline grid_residents: csv → sqlite, 3 transforms",
 		"run 1: ok, read 3, written 3, rejected 0",
 		"run 2: ok, read 3, written 3, rejected 0",
 		"1 张三 DC01", "2 李四 XC07", "3 王五 DC02",

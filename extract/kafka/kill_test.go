@@ -24,7 +24,7 @@ const childEnv = "XCETL_KAFKA_TEST_CHILD"
 
 func childMain() int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p, err := pipelines.Load(os.Getenv(childEnv), pipelines.Options{}, pipelines.WithLogger(log))
+	p, err := pipelines.Load(os.Getenv(childEnv), pipelines.WithLogger(log))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -123,7 +123,7 @@ func runStarter(t *testing.T, r *Report, dir string, rows int) {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, err := pipelines.Load(file, pipelines.Options{}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load(file, pipelines.WithLogger(quiet))
 	if err != nil {
 		t.Fatalf("the starter pipeline does not validate: %v\n%s", err, y)
 	}

@@ -48,26 +48,40 @@ func runCase(ctx context.Context, l *loaded, tc *Case, caseNode *config.Node, lo
 	for _, v := range l.spec.Vars {
 		vars[v.Key] = v.Value
 	}
-	spec, err := pipelines.ParseFile(l.pipeline, pipelines.Options{Vars: vars, LookupEnv: noEnv})
+	spec, err := pipelines.ParseFile(l.pipeline, pipelines.WithVars(vars), pipelines.WithLookupEnv(noEnv))
 	if spec == nil {
 		return nil, err
 	}
 	if err := withoutTarget(err); err != nil {
 		return nil, err
 	}
+	// The plugin sections, to build the source and transforms from (the
+	// file parsed as above; Spec shows them read-only).
+	text, err := os.ReadFile(l.pipeline)
+	if err != nil {
+		return nil, err
+	}
+	root, _ := config.Parse(l.pipeline, text, func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	})
+	p := plan{dir: spec.Dir, source: root.Get("source")}
+	if ts := root.Get("transforms"); ts != nil {
+		p.transforms = ts.Items
+	}
 	tmp, err := os.MkdirTemp("", "xcetl-test-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	src, err := source(spec, l, tc, caseNode.Get("input"), tmp, log)
+	src, err := source(p, l, tc, caseNode.Get("input"), tmp, log)
 	if err != nil {
 		return nil, err
 	}
 	now, _ := time.Parse(time.RFC3339, l.spec.Now) // checked
 	var ts []transform.Transform
-	for _, item := range spec.Transforms {
-		t, err := transform.New(item, transform.Env{BaseDir: spec.Dir, Logger: log, Now: func() time.Time { return now }})
+	for _, item := range p.transforms {
+		t, err := transform.New(item, transform.Env{BaseDir: p.dir, Logger: log, Now: func() time.Time { return now }})
 		if err != nil {
 			return nil, err
 		}
@@ -169,22 +183,29 @@ func printable(b []byte) bool {
 	return true
 }
 
+// plan is what a test builds of its pipeline.
+type plan struct {
+	dir        string
+	source     *config.Node
+	transforms []*config.Node
+}
+
 // source builds the pipeline's source reading the case's input.
-func source(spec *pipelines.Spec, l *loaded, tc *Case, in *config.Node, tmp string, log *slog.Logger) (extract.Extractor, error) {
-	env := extract.Env{BaseDir: spec.Dir, Logger: log}
+func source(spec plan, l *loaded, tc *Case, in *config.Node, tmp string, log *slog.Logger) (extract.Extractor, error) {
+	env := extract.Env{BaseDir: spec.dir, Logger: log}
 	switch {
 	case in.Get("records") != nil:
 		return newRecords(tc.Input.Records), nil
 	case in.Get("events") != nil:
-		x, err := extract.New(spec.Source, env)
+		x, err := extract.New(spec.source, env)
 		if err != nil {
 			return nil, err
 		}
 		r, ok := x.(extract.Replayer)
 		if !ok {
-			return nil, fmt.Errorf("%w: %s: input events: source type %s cannot replay events; give csv, file or records", xcetl.ErrInvalid, in.Get("events").Pos, typeOf(spec.Source))
+			return nil, fmt.Errorf("%w: %s: input events: source type %s cannot replay events; give csv, file or records", xcetl.ErrInvalid, in.Get("events").Pos, typeOf(spec.source))
 		}
-		msgs, err := messages(spec.Source, tc.Input.Events, in.Get("events"))
+		msgs, err := messages(spec.source, tc.Input.Events, in.Get("events"))
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +213,7 @@ func source(spec *pipelines.Spec, l *loaded, tc *Case, in *config.Node, tmp stri
 	}
 	path := tc.Input.File
 	if tc.Input.File == "" {
-		path = filepath.Join(tmp, "input"+filepath.Ext(sourcePath(spec.Source)))
+		path = filepath.Join(tmp, "input"+filepath.Ext(sourcePath(spec.source)))
 		text, err := encode(tc.Input.CSV, tc.Input.Encoding)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: input csv: %w", xcetl.ErrInvalid, in.Pos, err)
@@ -203,10 +224,10 @@ func source(spec *pipelines.Spec, l *loaded, tc *Case, in *config.Node, tmp stri
 	} else if !filepath.IsAbs(path) {
 		path, _ = filepath.Abs(filepath.Join(filepath.Dir(l.path), path))
 	}
-	if spec.Source.Get("path") == nil {
-		return nil, fmt.Errorf("%w: %s: source type %s reads no file (no path): give records or events", xcetl.ErrInvalid, in.Pos, typeOf(spec.Source))
+	if spec.source.Get("path") == nil {
+		return nil, fmt.Errorf("%w: %s: source type %s reads no file (no path): give records or events", xcetl.ErrInvalid, in.Pos, typeOf(spec.source))
 	}
-	return extract.New(withKey(spec.Source, "path", path), env)
+	return extract.New(withKey(spec.source, "path", path), env)
 }
 
 func typeOf(n *config.Node) string {

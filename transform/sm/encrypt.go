@@ -224,8 +224,8 @@ func loadKey(env transform.Env, what string, key xcetl.Secret, file string, keyN
 // warnLiteral logs a warning for a key written in the pipeline file
 // itself rather than taken from ${VAR}. The message never has the key.
 func warnLiteral(env transform.Env, what string, n *config.Node) {
-	if env.Logger == nil || n == nil || strings.Contains(n.Raw, "${") {
-		return
+	if env.Logger == nil || n == nil || strings.Contains(n.Raw, "${") || n.Pos.Line == 0 {
+		return // from a variable, or not from a file (a spec built in Go)
 	}
 	env.Logger.Warn(what+": the key is written in the pipeline file; whoever can read the file can use it. "+
 		"Give it as \"${VAR}\" (environment or --set) or key_file", "at", n.Pos.String())

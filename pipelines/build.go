@@ -45,18 +45,7 @@ type Part struct {
 // parsed file (the same options).
 func Build(def Definition, opts ...Option) (*Pipeline, error) {
 	spec, err := def.Spec()
-	if spec == nil {
-		return nil, err
-	}
-	p, nerr := New(spec, opts...)
-	if err == nil {
-		return p, nerr
-	}
-	all, _ := err.(xcetl.SpecErrors)
-	if more, ok := nerr.(xcetl.SpecErrors); ok {
-		all = append(all, more...)
-	}
-	return nil, sortErrs(dedupe(all))
+	return newAfter(spec, err, opts)
 }
 
 // Spec resolves the Definition into the Spec New builds, checking its top

@@ -59,11 +59,15 @@ type Pipeline struct {
 // with the same options.
 func Load(path string, opts ...Option) (*Pipeline, error) {
 	spec, err := ParseFile(path, opts...)
+	return newAfter(spec, err, opts)
+}
+
+// newAfter is New for a spec whose top level had the problems err: it goes
+// on checking the plugins, so that every problem is reported at once.
+func newAfter(spec *Spec, err error, opts []Option) (*Pipeline, error) {
 	if spec == nil {
 		return nil, err
 	}
-	// Go on checking the plugins even when the top level had problems, so
-	// that every problem of the file is reported at once.
 	p, nerr := New(spec, opts...)
 	if err == nil {
 		return p, nerr

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +91,3 @@ func gridSchema(t *testing.T, dsn string, gt mytest.GridTable) *xcetl.Schema {
 	}
 	return s
 }
-
-func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

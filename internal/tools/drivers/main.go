@@ -185,7 +185,7 @@ func WriteStandIns(dir string, drivers []Driver) ([]string, error) {
 	return replaces, nil
 }
 
-// copyModule writes the module's Go files under dst, each _driver file of
+// copyModule writes the module's files under dst, each _driver file of
 // the tags in its package, and the modfile prepared in modDir as go.mod,
 // and returns dst.
 func copyModule(root, dst, modDir, tags string) (string, error) {
@@ -207,12 +207,14 @@ func copyModule(root, dst, modDir, tags string) (string, error) {
 			return err
 		}
 		if d.IsDir() {
-			if path != root && (strings.HasPrefix(d.Name(), ".") || path == dst || path == modDir || d.Name() == "bin" || d.Name() == "dist") {
+			if path != root && (strings.HasPrefix(d.Name(), ".") || path == dst || path == modDir || d.Name() == "bin" || d.Name() == "dist" || d.Name() == "out") {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") || skip[path] || strings.Contains(path, string(filepath.Separator)+"_driver"+string(filepath.Separator)) {
+		// Every file (embedded ones, testdata), but the _driver files are
+		// only where the tags put them.
+		if skip[path] || strings.Contains(path, string(filepath.Separator)+"_driver"+string(filepath.Separator)) || !d.Type().IsRegular() {
 			return nil
 		}
 		rel, _ := filepath.Rel(root, path)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	stdcsv "encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
 	"github.com/xcetl/xcetl/config"
@@ -82,7 +80,7 @@ func FuzzReader(f *testing.F) {
 			}
 			node, nodes[cfg] = root, root
 		}
-		ext, err := New(node, extract.Env{BaseDir: dir})
+		ext, err := extract.New(node, extract.Env{BaseDir: dir})
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
@@ -135,47 +133,25 @@ func FuzzReader(f *testing.F) {
 }
 
 // referenceCount counts the data records of data the simple way: the whole
-// file decoded at once, then split by encoding/csv.
+// file decoded at once, then split by refSplit.
 func referenceCount(t *testing.T, data []byte, st settings) int {
 	enc := st.encoding
 	if enc == encodingAuto {
-		enc = DetectEncoding(data[:min(len(data), sniffSize)])
-		if enc == EncodingUTF8BOM {
-			enc = EncodingUTF8
-		}
+		enc = Sniff(data[:min(len(data), sniffSize)], len(data) <= sniffSize).Encoding
 	}
-	switch enc {
-	case encodingGBK:
-		data, _, _ = transform.Bytes(simplifiedchinese.GBK.NewDecoder(), data)
-	case EncodingGB18030:
-		data, _, _ = transform.Bytes(simplifiedchinese.GB18030.NewDecoder(), data)
+	if dec := decoderFor(enc); dec != nil {
+		data, _, _ = transform.Bytes(dec, data)
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	if st.quote != '"' {
-		data = bytes.Clone(data)
-		swapBytes(data, st.quote)
-	}
+	data = bytes.TrimPrefix(data, utf8BOM)
 	br := bufio.NewReader(bytes.NewReader(data))
 	for range st.skipRows {
 		if _, err := br.ReadBytes('\n'); err != nil {
 			break
 		}
 	}
-	cr := stdcsv.NewReader(br)
-	cr.Comma = st.delim
-	if st.quote != '"' && st.delim == '"' {
-		cr.Comma = rune(st.quote)
-	}
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = st.trimSpace && st.delim != '\t'
-	n := 0
-	for {
-		_, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		n++
-	}
+	rest, _ := io.ReadAll(br)
+	n := len(refSplit(rest, &st.split))
 	if st.header {
 		n--
 	}

@@ -318,10 +318,10 @@ func newRunID() string {
 // Reads run ahead of encoding/csv by the buffers in between, so the windows
 // hold a batch's bytes plus those buffers: memory stays flat.
 type tracker struct {
-	hash    hash.Hash // of the file's bytes before rawBase
-	algo    string
-	rawWin  []byte
-	rawBase int64 // file offset of rawWin[0]
+	hash     hash.Hash // of the file's bytes before rawBase
+	algo     string
+	rawWin   []byte
+	rawBase  int64 // file offset of rawWin[0]
 	lines    int64 // line breaks before rawBase
 	endsLine bool  // the bytes before rawBase end with a line break
 	utf16    utf16Order

@@ -56,9 +56,9 @@ type Report struct {
 	// seen. The starter pipeline sets them as null_values.
 	NullValues []string
 	NullCounts map[string]int64
-	Delimiter    rune
-	Header       bool
-	SkipRows     int // lines before the header (titles)
+	Delimiter  rune
+	Header     bool
+	SkipRows   int // lines before the header (titles)
 
 	// XLSX.
 	Sheets     []excel.SheetInfo

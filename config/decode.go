@@ -76,7 +76,11 @@ func decodeStruct(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 		}
 	}
 	if n.Kind != Map {
-		*errs = append(*errs, n.Errorf("expected a mapping of keys, got a %s", n.Kind))
+		want := "a mapping of keys"
+		if nv, ok := v.Interface().(Nouner); ok {
+			want = nv.Noun() // what a struct spec written as a scalar or a list should have been
+		}
+		*errs = append(*errs, n.Errorf("expected %s, got a %s", want, n.Kind))
 		return
 	}
 	known := map[string]int{}
@@ -261,7 +265,8 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 
 // Nouner is implemented by named string types of specs that say what they
 // hold in errors ("expected a column name, got a list") instead of "a
-// string".
+// string", and by struct types that say what they take instead of "a
+// mapping of keys".
 type Nouner interface{ Noun() string }
 
 func scalar(n *Node, want string, errs *xcetl.SpecErrors) (string, bool) {

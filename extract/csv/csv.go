@@ -239,6 +239,7 @@ func New(sp *Spec, env extract.Env) (extract.Extractor, error) {
 		lazy:       sp.LazyQuotes,
 		trim:       sp.TrimSpace,
 		lfInQuotes: sp.QuotedNewlines == "lf",
+		crlf:       sp.Format != formatMySQL,
 		maxField:   int(maxField),
 		maxRecord:  int(min(maxField*recordSizeFactor, 1<<40)),
 		maxFields:  maxFieldsPerRecord,

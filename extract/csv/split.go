@@ -54,6 +54,7 @@ type splitConf struct {
 	comment    byte // 0: no comment lines
 	trim       bool // trim_space: outside quotes only
 	lfInQuotes bool // quoted_newlines: lf — CRLF inside quotes becomes LF
+	crlf       bool // CRLF ends a line as LF does (not in format mysql, where CR is data)
 	maxField   int  // bytes of one field
 	maxRecord  int  // bytes of one record as written
 	maxFields  int  // fields of one record
@@ -194,10 +195,10 @@ func (s *splitter) Read() ([]string, error) {
 		if s.c.comment != 0 && line[0] == s.c.comment {
 			continue
 		}
-		if len(trimEOL(line)) == 0 {
+		if len(s.eol(line)) == 0 {
 			continue // blank lines are skipped (and counted)
 		}
-		if s.c.escapes == postgresEscapes && string(trimEOL(line)) == `\.` {
+		if s.c.escapes == postgresEscapes && string(s.eol(line)) == `\.` {
 			s.eod = true
 			return nil, io.EOF
 		}
@@ -268,7 +269,7 @@ func (s *splitter) plain(line []byte, pos int) (next int, last bool, err error) 
 	if i := s.indexDelim(rest); i >= 0 {
 		field, next = rest[:i], pos+i+len(s.c.delim)
 	} else {
-		field, next, last = trimEOL(rest), len(line), true
+		field, next, last = s.eol(rest), len(line), true
 	}
 	if err := s.bareQuote(line, pos, field); err != nil {
 		return 0, false, err
@@ -348,7 +349,7 @@ func (s *splitter) quoted(line []byte, pos int) (cur []byte, next int, last bool
 		}
 		if bytes.HasPrefix(line[after:], s.c.delim) {
 			next = after + len(s.c.delim)
-		} else if len(trimEOL(line[after:])) == 0 {
+		} else if len(s.eol(line[after:])) == 0 {
 			last = true
 		} else if s.c.lazy {
 			s.rec = append(s.rec, q)
@@ -416,7 +417,7 @@ func (s *splitter) escaped(line []byte, pos int) (cur []byte, next int, last boo
 		if d >= 0 {
 			field, next = rest[:d], pos+d+len(s.c.delim)
 		} else {
-			field, next, last = trimEOL(rest), len(line), true
+			field, next, last = s.eol(rest), len(line), true
 		}
 		if err := s.bareQuote(line, pos, field); err != nil {
 			return nil, 0, false, err
@@ -453,8 +454,8 @@ func (s *splitter) isNullToken(line []byte, at, fieldStart int) bool {
 		return false
 	}
 	rest := line[at+2:]
-	return bytes.HasPrefix(rest, s.c.delim) || len(trimEOL(rest)) == 0 ||
-		s.c.trim && (len(trimEOL(trimSpace(rest))) == 0 || bytes.HasPrefix(rest[leadingSpace(rest, s.c.delim):], s.c.delim))
+	return bytes.HasPrefix(rest, s.c.delim) || len(s.eol(rest)) == 0 ||
+		s.c.trim && (len(s.eol(trimSpace(rest))) == 0 || bytes.HasPrefix(rest[leadingSpace(rest, s.c.delim):], s.c.delim))
 }
 
 // afterNull moves past the delimiter after a \N at line[pos-2:pos].
@@ -479,11 +480,8 @@ func (s *splitter) escape(line []byte, at int) (cur []byte, pos int, more bool, 
 	c := line[at+1]
 	pos = at + 2
 	switch {
-	case c == '\n' || c == '\r' && at+2 < len(line) && line[at+2] == '\n':
+	case c == '\n':
 		// An escaped line break is data; the field goes on.
-		if c == '\r' {
-			s.rec = append(s.rec, '\r')
-		}
 		s.rec = append(s.rec, '\n')
 		var rerr error
 		line, rerr = s.readLine(s.c.maxRecord - s.recBytes)
@@ -685,12 +683,13 @@ func (s *splitter) scanQuotes(b []byte, in bool) bool {
 	return in
 }
 
-// trimEOL drops a trailing LF or CRLF.
-func trimEOL(b []byte) []byte {
+// eol drops the line break at the end of b: LF, or CRLF unless CR is data
+// (format mysql, whose lines end with LF only).
+func (s *splitter) eol(b []byte) []byte {
 	n := len(b)
 	if n > 0 && b[n-1] == '\n' {
 		n--
-		if n > 0 && b[n-1] == '\r' {
+		if s.c.crlf && n > 0 && b[n-1] == '\r' {
 			n--
 		}
 	}

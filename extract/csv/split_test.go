@@ -60,12 +60,12 @@ type refParser struct {
 }
 
 func (p *refParser) atEOL(j int) bool {
-	return j >= len(p.t) || p.t[j] == '\n' || p.t[j] == '\r' && j+1 < len(p.t) && p.t[j+1] == '\n'
+	return j >= len(p.t) || p.t[j] == '\n' || p.c.crlf && p.t[j] == '\r' && j+1 < len(p.t) && p.t[j+1] == '\n'
 }
 
 // skipEOL moves past the line break at j.
 func (p *refParser) skipEOL(j int) int {
-	if j < len(p.t) && p.t[j] == '\r' {
+	if p.c.crlf && j < len(p.t) && p.t[j] == '\r' {
 		j++
 	}
 	if j < len(p.t) && p.t[j] == '\n' {
@@ -233,10 +233,6 @@ func (p *refParser) escape(v []byte, j int) ([]byte, int, bool) {
 		p.line++
 		return append(v, '\n'), j + 2, j+2 < len(p.t)
 	}
-	if ch == '\r' && j+2 < len(p.t) && p.t[j+2] == '\n' {
-		p.line++
-		return append(v, '\r', '\n'), j + 3, j+3 < len(p.t)
-	}
 	if p.c.escapes == mysqlEscapes {
 		m := map[byte]byte{'0': 0, 'b': '\b', 'n': '\n', 'r': '\r', 't': '\t', 'Z': 0x1A}
 		if b, ok := m[ch]; ok {
@@ -310,7 +306,7 @@ func splitAll(t testing.TB, text []byte, c *splitConf, bufSize int) []refRecord 
 }
 
 func conf(mods ...func(*splitConf)) *splitConf {
-	c := &splitConf{delim: []byte(","), quote: '"', maxField: 1 << 30, maxRecord: 1 << 32, maxFields: maxFieldsPerRecord}
+	c := &splitConf{delim: []byte(","), quote: '"', crlf: true, maxField: 1 << 30, maxRecord: 1 << 32, maxFields: maxFieldsPerRecord}
 	for _, m := range mods {
 		m(c)
 	}
@@ -318,8 +314,8 @@ func conf(mods ...func(*splitConf)) *splitConf {
 }
 
 func TestSplit(t *testing.T) {
-	mysql := func(c *splitConf) { c.escapes, c.delim, c.quote = mysqlEscapes, []byte("\t"), 0 }
-	mysqlQuoted := func(c *splitConf) { c.escapes, c.delim, c.quote = mysqlEscapes, []byte(","), '"' }
+	mysql := func(c *splitConf) { c.escapes, c.delim, c.quote, c.crlf = mysqlEscapes, []byte("\t"), 0, false }
+	mysqlQuoted := func(c *splitConf) { c.escapes, c.delim, c.quote, c.crlf = mysqlEscapes, []byte(","), '"', false }
 	pg := func(c *splitConf) { c.escapes, c.delim, c.quote = postgresEscapes, []byte("\t"), 0 }
 	trim := func(c *splitConf) { c.trim = true }
 	lazy := func(c *splitConf) { c.lazy = true }
@@ -351,6 +347,8 @@ func TestSplit(t *testing.T) {
 		{"mysql \\N only as a whole field", conf(mysql), "\\Nx\tx\\N\n", [][]string{{"Nx", "xN"}}, nil, nil},
 		{"mysql enclosed: NULL word and quoted NULL", conf(mysqlQuoted), "NULL,\"NULL\",\"a\\\"b\",\"c\"\"d\",\\N\n", [][]string{{"", "NULL", `a"b`, `c"d`, ""}}, [][]fieldKind{{n, q, q, q, n}}, nil},
 		{"mysql escaped delimiter", conf(mysql), "a\\\tb\tc\n", [][]string{{"a\tb", "c"}}, nil, nil},
+		{"mysql: CR before LF is data", conf(mysql), "a\tb\r\nc\\\r\n", [][]string{{"a", "b\r"}, {"c\r"}}, nil, nil},
+		{"postgres: escaped CR before LF is data", conf(pg), "a\\\r\nb\r\n", [][]string{{"a\r"}, {"b"}}, nil, nil},
 		{"postgres escapes", conf(pg), "a\\tb\t\\N\t\\101\\x42\\\\\t\\.x\n\\.\nnot read\n", [][]string{{"a\tb", "", `AB\`, ".x"}}, [][]fieldKind{{p, n, p, p}}, nil},
 		{"postgres empty string is not NULL", conf(pg), "\t\\N\n", [][]string{{"", ""}}, [][]fieldKind{{p, n}}, nil},
 	}
@@ -466,6 +464,7 @@ func FuzzSplitter(f *testing.F) {
 		if c.escapes == postgresEscapes {
 			c.quote = 0
 		}
+		c.crlf = c.escapes != mysqlEscapes
 		bufSize := 16 + int(opts>>10)*7
 		got := splitAll(t, data, c, bufSize)
 		want := refSplit(data, c)

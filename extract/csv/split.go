@@ -98,6 +98,12 @@ type splitter struct {
 	recBytes  int // bytes of the current record as written
 	escBytes  bool
 
+	// Where the next escape and delimiter are in the current line (seq
+	// counts the lines read): a line with thousands of them is scanned
+	// once, not once per field or escape.
+	seq            int
+	escAt, delimAt nextIndex
+
 	rec    []byte
 	ends   []int
 	kinds  []fieldKind
@@ -134,6 +140,7 @@ func (s *splitter) readLine(room int) ([]byte, error) {
 		for err == bufio.ErrBufferFull {
 			if len(s.long) > room {
 				s.offset += int64(len(s.long))
+				s.seq++
 				s.line++ // it started; skip reads its end
 				return s.long, errLineTooLong
 			}
@@ -143,6 +150,7 @@ func (s *splitter) readLine(room int) ([]byte, error) {
 		line = s.long
 	}
 	s.offset += int64(len(line))
+	s.seq++
 	if len(line) > 0 {
 		s.line++
 		if err == io.EOF {
@@ -187,7 +195,7 @@ func (s *splitter) Read() ([]string, error) {
 		}
 		s.startLine = s.line
 		if err == errLineTooLong {
-			return nil, s.tooLong(line, 0, false)
+			return nil, s.tooLong(line, s.longField(line), false)
 		}
 		if err != nil {
 			return nil, err
@@ -297,7 +305,7 @@ func (s *splitter) quoted(line []byte, pos int) (cur []byte, next int, last bool
 		rest := line[pos:]
 		i := bytes.IndexByte(rest, q)
 		if s.c.escapes != noEscapes {
-			if e := bytes.IndexByte(rest, '\\'); e >= 0 && (i < 0 || e < i) {
+			if e := s.escAt.find(s, line, pos); e >= 0 && (i < 0 || e < i) {
 				s.rec = append(s.rec, rest[:e]...)
 				var more bool
 				line, pos, more, err = s.escape(line, pos+e)
@@ -384,8 +392,8 @@ func (s *splitter) escaped(line []byte, pos int) (cur []byte, next int, last boo
 	escapedAny := false
 	for {
 		rest := line[pos:]
-		d := s.indexDelim(rest)
-		e := bytes.IndexByte(rest, '\\')
+		d := s.delimAt.find(s, line, pos)
+		e := s.escAt.find(s, line, pos)
 		if e >= 0 && (d < 0 || e < d) {
 			if err := s.bareQuote(line, pos, rest[:e]); err != nil {
 				return nil, 0, false, err
@@ -603,6 +611,32 @@ func (s *splitter) add(field []byte, k fieldKind) {
 	s.kinds = append(s.kinds, k)
 }
 
+// nextIndex caches where the next escape or delimiter of a line is.
+type nextIndex struct {
+	seq, from, at int // at: in the line, or -1 when there is none at or after from
+}
+
+// find returns the relative index from pos of the next escape (the cache
+// s.escAt) or delimiter (s.delimAt) in line, or -1.
+func (n *nextIndex) find(s *splitter, line []byte, pos int) int {
+	if n.seq != s.seq || pos < n.from || n.at >= 0 && n.at < pos {
+		var i int
+		if n == &s.escAt {
+			i = bytes.IndexByte(line[pos:], '\\')
+		} else {
+			i = s.indexDelim(line[pos:])
+		}
+		n.seq, n.from, n.at = s.seq, pos, -1
+		if i >= 0 {
+			n.at = pos + i
+		}
+	}
+	if n.at < 0 {
+		return -1
+	}
+	return n.at - pos
+}
+
 func (s *splitter) indexDelim(b []byte) int {
 	if len(s.c.delim) == 1 {
 		return bytes.IndexByte(b, s.c.delim[0])
@@ -632,12 +666,33 @@ func (s *splitter) tooLong(rest []byte, field int, inQuote bool) error {
 	case field > s.c.maxFields:
 		msg = fmt.Sprintf("the record has more than %d fields", s.c.maxFields)
 	case field == 0:
-		msg = fmt.Sprintf("the line is longer than %s (%d × max_field_size)", sizeText(int64(s.c.maxRecord)), recordSizeFactor)
+		msg = fmt.Sprintf("the record is longer than %s (%d × max_field_size)", sizeText(int64(s.c.maxRecord)), recordSizeFactor)
 	default:
 		msg = fmt.Sprintf("field %d is longer than max_field_size (%s)", field, sizeText(int64(s.c.maxField)))
 	}
 	s.release()
 	return &splitError{StartLine: s.startLine, Line: line, Column: 1, Field: field, Msg: msg}
+}
+
+// longField says which field of a record too long to read whole is too
+// long, from the part read (prefix): the one being read at its end when it
+// is already past max_field_size, else 0 (the record as a whole).
+func (s *splitter) longField(prefix []byte) int {
+	field, start, in := 1, 0, false
+	for i := 0; i < len(prefix); i++ {
+		switch c := prefix[i]; {
+		case c == s.c.quote && s.c.quote != 0:
+			in = !in
+		case c == '\\' && s.c.escapes != noEscapes:
+			i++
+		case !in && bytes.HasPrefix(prefix[i:], s.c.delim):
+			field, start = field+1, i+len(s.c.delim)
+		}
+	}
+	if len(prefix)-start > s.c.maxField {
+		return field
+	}
+	return 0
 }
 
 // skip reads, without keeping it, the rest of the record: rest, then

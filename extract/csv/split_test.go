@@ -413,7 +413,8 @@ func TestSplitLimits(t *testing.T) {
 		{"quoted field over lines", "\"0123\n4567\n89\",x\nok\n", "field 1 is longer than max_field_size (8 bytes)", 1, []string{"ok"}},
 		{"quoted field with a delimiter and line breaks inside", "x,\"0123456789,\n\n,\"\nok\n", "field 2 is longer", 1, []string{"ok"}},
 		{"too many fields", "a,b,c,d,e,f\nok\n", "more than 4 fields", 1, []string{"ok"}},
-		{"long line", strings.Repeat("a", 100) + "\nok\n", "the line is longer than 32 bytes", 1, []string{"ok"}},
+		{"long line", strings.Repeat("a", 100) + "\nok\n", "field 1 is longer than max_field_size (8 bytes)", 1, []string{"ok"}},
+		{"long record of short fields", strings.Repeat("abc,", 3) + strings.Repeat("a,\"bb\"", 20) + "\nok\n", "the record is longer than 32 bytes (4 × max_field_size)", 1, []string{"ok"}},
 		{"long line in quotes", "\"" + strings.Repeat("a,\n", 40) + "\"\nok\n", "longer", 1, []string{"ok"}},
 	}
 	for _, tt := range tests {

@@ -351,3 +351,10 @@ func (e *Extractor) encodingText() string {
 	}
 	return "auto → " + strings.Join(parts, "; ")
 }
+
+// encodingFixed reports whether the configured encoding is the one every
+// file is read in (not decided per file: auto, or utf-16 by its byte order
+// mark).
+func (st *settings) encodingFixed() bool {
+	return st.encoding != encodingAuto && st.encoding != encodingUTF16
+}

@@ -11,7 +11,7 @@ import (
 // TestMySQLFiles reads the files that a real MariaDB server wrote with
 // SELECT … INTO OUTFILE and mariadb-dump --tab (testdata/mysql, made by
 // generate.sh from rows.sql) and compares every value with what the server
-// itself wrote as JSON: NULL (\N) and '' apart, the word NULL, escaped TAB,
+// itself wrote as JSON: NULL (\N) and ” apart, the word NULL, escaped TAB,
 // line feed, backslash, quote, NUL, and raw CR and Ctrl-Z.
 func TestMySQLFiles(t *testing.T) {
 	raw, err := os.ReadFile("testdata/mysql/expected.json")

@@ -174,7 +174,7 @@ target: %s
 // TestPostgresCopyTextIntegration: a file written by the throwaway
 // PostgreSQL's own COPY … TO (text format, with HEADER) is read back by
 // format: postgres, and the loaded table equals the original row for row:
-// NULL and '' apart, tabs, line breaks, backslashes, CR, Chinese text.
+// NULL and ” apart, tabs, line breaks, backslashes, CR, Chinese text.
 func TestPostgresCopyTextIntegration(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	ctx := context.Background()

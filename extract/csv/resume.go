@@ -187,7 +187,7 @@ func (e *Extractor) planFile(f file, cps map[string][]byte, pos *position) (plan
 		e.log.Warn("csv: file changed since the interrupted run loaded it; loading it again (in append mode its earlier rows are loaded twice)", "file", f.name)
 		return plan, false, nil
 	case pos != nil && pos.File == f.name:
-		if pos.Encoding != "" && e.st.encoding != encodingAuto && pos.Encoding != e.st.encoding {
+		if pos.Encoding != "" && e.st.encodingFixed() && pos.Encoding != e.st.encoding {
 			e.log.Warn("csv: the encoding changed since the interrupted run; reading the file from the start", "file", f.name)
 			return plan, false, nil
 		}

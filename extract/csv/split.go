@@ -98,6 +98,8 @@ type splitter struct {
 	recBytes  int // bytes of the current record as written
 	escBytes  bool
 
+	simple bool // one-byte delimiter, no trim_space, no escapes: plainRun
+
 	// Where the next escape and delimiter are in the current line (seq
 	// counts the lines read): a line with thousands of them is scanned
 	// once, not once per field or escape.
@@ -112,7 +114,7 @@ type splitter struct {
 }
 
 func newSplitter(c *splitConf, br *bufio.Reader) *splitter {
-	return &splitter{c: c, br: br}
+	return &splitter{c: c, br: br, simple: len(c.delim) == 1 && !c.trim && c.escapes == noEscapes}
 }
 
 // InputOffset is the offset in the stream just after the last record read.
@@ -239,6 +241,12 @@ func (s *splitter) strings() []string {
 func (s *splitter) split(line []byte) error {
 	pos := 0
 	for {
+		if s.simple {
+			var done bool
+			if pos, done = s.plainRun(line, pos); done {
+				return nil
+			}
+		}
 		if len(s.ends) == s.c.maxFields {
 			return s.tooLong(line[pos:], len(s.ends)+1, false)
 		}
@@ -270,6 +278,36 @@ func (s *splitter) split(line []byte) error {
 	}
 }
 
+// plainRun splits the unquoted fields from line[pos:] on the fast way
+// (one-byte delimiter, no trim_space, no escapes: the common case): it
+// returns where it stopped — a quoted field, a problem for split to report
+// — and done when the line was split to its end.
+func (s *splitter) plainRun(line []byte, pos int) (int, bool) {
+	d, q := s.c.delim[0], s.c.quote
+	checkQuote := q != 0 && !s.c.lazy
+	for len(s.ends) < s.c.maxFields && (pos >= len(line) || line[pos] != q || q == 0) {
+		rest := line[pos:]
+		i := bytes.IndexByte(rest, d)
+		field := rest
+		if i >= 0 {
+			field = rest[:i]
+		} else {
+			field = s.eol(rest)
+		}
+		if checkQuote && bytes.IndexByte(field, q) >= 0 || len(field) > s.c.maxField {
+			return pos, false // split says what is wrong
+		}
+		s.rec = append(s.rec, field...)
+		s.ends = append(s.ends, len(s.rec))
+		s.kinds = append(s.kinds, plainField)
+		if i < 0 {
+			return len(line), true
+		}
+		pos += i + 1
+	}
+	return pos, false
+}
+
 // plain adds the unquoted field at line[pos:].
 func (s *splitter) plain(line []byte, pos int) (next int, last bool, err error) {
 	rest := line[pos:]
@@ -299,13 +337,20 @@ func (s *splitter) quoted(line []byte, pos int) (cur []byte, next int, last bool
 	q := s.c.quote
 	begin := len(s.rec)
 	// Where the quote opened, for an error: line's bytes do not outlive
-	// the next read.
-	openLine, openCol := s.line, utf8.RuneCount(line[:pos])
+	// the next read, so the column is counted before one (most quoted
+	// fields end on their line and never need it).
+	openLine, openCol, openPos := s.line, 0, pos
+	column := func() {
+		if openCol == 0 && s.line == openLine {
+			openCol = utf8.RuneCount(line[:openPos])
+		}
+	}
 	for {
 		rest := line[pos:]
 		i := bytes.IndexByte(rest, q)
 		if s.c.escapes != noEscapes {
 			if e := s.escAt.find(s, line, pos); e >= 0 && (i < 0 || e < i) {
+				column()
 				s.rec = append(s.rec, rest[:e]...)
 				var more bool
 				line, pos, more, err = s.escape(line, pos+e)
@@ -323,6 +368,7 @@ func (s *splitter) quoted(line []byte, pos int) (cur []byte, next int, last bool
 		}
 		if i < 0 {
 			// The field goes on past this line.
+			column()
 			s.appendQuotedText(rest)
 			if len(s.rec)-begin > s.c.maxField {
 				return nil, 0, false, s.tooLong(nil, len(s.ends)+1, true)

@@ -63,6 +63,7 @@ type Spec struct {
 	QuotedNewlines string `yaml:"quoted_newlines" default:"keep" enum:"keep,lf" doc:"line breaks inside quoted fields: keep them as written (CRLF stays CRLF), or lf: CRLF becomes LF"`
 	TrimSpace      bool   `yaml:"trim_space" doc:"remove white space around unquoted fields and around quotes; never inside quotes"`
 	LazyQuotes     bool   `yaml:"lazy_quotes" doc:"a quote character inside an unquoted field, or not followed by a delimiter after a quoted one, is data (37°36'37.8\"N) instead of a reject"`
+	Escape         string `yaml:"escape" doc:"format csv: a character that keeps the character after it (\\\" for a quote inside quotes, as PHP and Python's escapechar write); formats mysql and postgres always escape with \\" example:"'\\'"`
 	Comment        string `yaml:"comment" doc:"lines starting with this character are skipped (not inside quoted fields)" example:"\"#\""`
 	MissingFields  string `yaml:"missing_fields" default:"reject" enum:"reject,null" doc:"a row with fewer fields than the header: reject it, or null: fill the missing trailing fields with NULL (counted in the report as short_rows_filled)"`
 	ExtraFields    string `yaml:"extra_fields" default:"reject" enum:"reject,drop_empty,drop" doc:"a row with more fields than the header: reject it; drop_empty: drop extra fields that are empty (a trailing delimiter), reject the row otherwise; drop: drop them whatever they hold (counted in the report as long_rows_cut)"`
@@ -109,6 +110,17 @@ func (sp *Spec) Check(c *config.Check) {
 			c.Errorf("comment", "comment must be one ASCII character such as \"#\", got %q", sp.Comment)
 		} else if rune(sp.Comment[0]) == d || sp.Comment[0] == q {
 			c.Errorf("comment", "comment %q is also the delimiter or the quote", sp.Comment)
+		}
+	}
+	if sp.Escape != "" {
+		e := sp.Escape
+		switch {
+		case sp.Format != formatCSV && e != `\`:
+			c.Errorf("escape", "format %s escapes with \\; escape is for format csv", sp.Format)
+		case len(e) != 1 || e[0] >= utf8.RuneSelf || e[0] == '\n' || e[0] == '\r':
+			c.Errorf("escape", "escape must be one ASCII character such as \\, got %q", e)
+		case rune(e[0]) == d || e[0] == q:
+			c.Errorf("escape", "escape %q is also the delimiter or the quote", e)
 		}
 	}
 	if _, err := parseSize(sp.MaxFieldSize); err != nil {
@@ -247,11 +259,13 @@ func New(sp *Spec, env extract.Env) (extract.Extractor, error) {
 	if sp.Comment != "" {
 		st.split.comment = sp.Comment[0]
 	}
-	switch sp.Format {
-	case formatMySQL:
-		st.split.escapes = mysqlEscapes
-	case formatPostgres:
-		st.split.escapes = postgresEscapes
+	switch {
+	case sp.Format == formatMySQL:
+		st.split.escapes, st.split.esc = mysqlEscapes, '\\'
+	case sp.Format == formatPostgres:
+		st.split.escapes, st.split.esc = postgresEscapes, '\\'
+	case sp.Escape != "":
+		st.split.escapes, st.split.esc = literalEscapes, sp.Escape[0]
 	}
 	nulls := sp.NullValues
 	if nulls == nil && sp.Format == formatCSV {

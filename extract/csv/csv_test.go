@@ -426,12 +426,21 @@ func TestRead(t *testing.T) {
 		{
 			name:    "auto detects GBK (read as GB18030)",
 			cfg:     "delimiter: '|'",
+			content: gbk(t, "编号|名称|备注\n1|天津市|和平区\n2|普通|\n"),
+			schema:  []string{"编号", "名称", "备注"},
+			rows:    []wantRow{{2, []any{"1", "天津市", "和平区"}}, {3, []any{"2", "普通", nil}}},
+		},
+		{
+			// 億 is 83 7C and 乗 81 7C: the second byte is '|'.
+			name:    "GBK characters whose second byte is the delimiter",
+			cfg:     "delimiter: '|'\nencoding: gbk",
 			content: gbkPipe,
 			schema:  []string{"编号", "名称", "备注"},
 			rows:    []wantRow{{2, []any{"1", "億元", "乗"}}, {3, []any{"2", "普通", nil}}},
 		},
 		{
 			name:    "GB18030 four-byte characters, multi-line field, line numbers",
+			cfg:     "encoding: gb18030",
 			content: gb18030(t, "姓名,地址\n𠀀,\"天津市\n和平区\"\n李四,€\n"),
 			schema:  []string{"姓名", "地址"},
 			rows:    []wantRow{{2, []any{"𠀀", "天津市\n和平区"}}, {4, []any{"李四", "€"}}},
@@ -873,7 +882,7 @@ func TestSniff(t *testing.T) {
 		{"GBK cut inside the last character", []byte(gbk(t, zh))[:5], false, "gb18030", "as GB18030", ""},
 		// Issue 12: a Latin-1 héhé¶ was stored as h閔槎.
 		{"Latin-1", []byte("name\nh\xE9h\xE9\xB6\n"), true, "", "only 1 of 2 non-ASCII characters", "windows-1252"},
-		{"Latin-1 words", []byte("city,name\nZ\xFCrich,M\xFCller\nK\xF6ln,G\xF6the\n"), true, "", "windows-1252 (Latin-1) text: \"Zürich,Müller\"", "windows-1252"},
+		{"Latin-1 words", []byte("city,name\nZ\xFCrich,M\xFCller\nK\xF6ln,G\xF6the\n"), true, "", "such as windows-1252 (Latin-1): \"Zürich,Müller\"", "windows-1252"},
 		{"Big5", []byte(big5(t, "姓名,城市\n張三,臺北\n陳小明,高雄\n")), true, "", "as Big5", "big5"},
 		{"invalid byte at the end", []byte("ab\xFF"), true, "", "not UTF-8 (bytes FF", "windows-1252"},
 		{"GBK with a few UTF-8 rows is still GBK", []byte(gbk(t, strings.Repeat("张三,天津市河西区\n", 20)) + "张三,天津\n"), true, "gb18030", "common Chinese", ""},

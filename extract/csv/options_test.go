@@ -22,6 +22,7 @@ func TestValueAsWritten(t *testing.T) {
 		rows    [][]any
 		rejects []wantReject
 		stats   map[string]float64
+		openErr string
 	}{
 		{name: "quoted empty is the empty string", content: "a,b,c\n\"\",,x\n",
 			rows: [][]any{{"", nil, "x"}}},
@@ -80,9 +81,11 @@ func TestValueAsWritten(t *testing.T) {
 		{name: "UTF-8 rows in a GBK file are rejected, never mojibake", cfg: "encoding: gbk", content: gbk(t, "id,name\n1,张三\n") + "2,张三\n" + gbk(t, "3,李四\n"),
 			rows:    [][]any{{"1", "张三"}, {"3", "李四"}},
 			rejects: []wantReject{{3, `field 2 is UTF-8 text ("张三") in a file read as gbk: the file mixes encodings; save every row in one encoding`}}},
-		{name: "UTF-8 rows in a file auto decided as GB18030", content: gbk(t, "编号,姓名,住址\n1,张三,天津市河西区友谊路\n2,李四,北京市海淀区\n") + "3,王五,上海\n",
-			rows:    [][]any{{"1", "张三", "天津市河西区友谊路"}, {"2", "李四", "北京市海淀区"}},
-			rejects: []wantReject{{4, `field 2 is UTF-8 text ("王五") in a file read as gb18030`}}},
+		{name: "UTF-8 rows in a file auto decided as GB18030", content: gbk(t, "编号,姓名,住址\n1,张三,天津市河西区友谊路十二号\n2,李四,北京市海淀区中关村大街二十七号\n3,赵六,天津市南开区长江道六十号院三号楼\n4,钱七,天津市和平区南京路一百二十号\n5,孙八,天津市河东区大直沽八号路\n") + "6,王五,上海\n",
+			rows:    [][]any{{"1", "张三", "天津市河西区友谊路十二号"}, {"2", "李四", "北京市海淀区中关村大街二十七号"}, {"3", "赵六", "天津市南开区长江道六十号院三号楼"}, {"4", "钱七", "天津市和平区南京路一百二十号"}, {"5", "孙八", "天津市河东区大直沽八号路"}},
+			rejects: []wantReject{{7, `field 2 is UTF-8 text ("王五") in a file read as gb18030`}}},
+		{name: "too many UTF-8 rows in a GBK file: auto refuses", content: gbk(t, "编号,姓名\n1,张三\n") + "2,王五\n3,李四\n",
+			openErr: "cannot tell the encoding of in.csv; set `encoding:` (not UTF-8 (bytes B1 E0 BA C5 at line 1, byte 1); as GB18030 only 6 of 12 non-ASCII characters would be common Chinese characters)"},
 		{name: "UTF-8 rows in a windows-1252 file", cfg: "encoding: windows-1252", content: "name\nM\xfcller\nMüller\n",
 			rows:    [][]any{{"Müller"}},
 			rejects: []wantReject{{3, `field 1 is UTF-8 text ("Müller") in a file read as windows-1252`}}},
@@ -94,6 +97,13 @@ func TestValueAsWritten(t *testing.T) {
 			ex, err := build(t, dir, "type: csv\npath: in.csv\n"+tt.cfg)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.openErr != "" {
+				_, err := ex.Open(context.Background())
+				if err == nil || !strings.Contains(err.Error(), tt.openErr) {
+					t.Fatalf("Open: %v, want %q", err, tt.openErr)
+				}
+				return
 			}
 			res := readAll(t, ex, 2)
 			if !reflect.DeepEqual(res.rows, tt.rows) && (len(res.rows) > 0 || len(tt.rows) > 0) {

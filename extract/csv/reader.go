@@ -335,6 +335,11 @@ func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader,
 			decStart += int64(len(utf8BOM))
 		}
 	}
+	// Lines that end with CR alone (classic Mac OS, Excel for Mac's "CSV
+	// (Macintosh)"): read as one long line they would be one broken record.
+	if p, _ := br.Peek(readBuffer); bytes.IndexByte(p, '\n') < 0 && bytes.Count(p, []byte{'\r'}) >= 2 {
+		return nil, extract.Errorf("csv", "file %s: its lines end with CR alone (classic Mac OS, Excel for Mac's \"CSV (Macintosh)\"), not LF or CRLF; convert it first, e.g. tr '\\r' '\\n' < in.csv > out.csv", f.name)
+	}
 	skipped := 0
 	for skipped < e.st.skipRows {
 		line, err := br.ReadSlice('\n')

@@ -43,6 +43,10 @@ const (
 	// octal \ooo and hex \xhh bytes, \N for NULL, any other character
 	// after a backslash is itself; a line `\.` ends the data.
 	postgresEscapes
+	// literalEscapes: `escape:` of format csv (Python's escapechar, PHP
+	// and others writing \"): the escape character keeps the character
+	// after it, whatever it is, inside quotes and out.
+	literalEscapes
 )
 
 // splitConf is how a file's records are split.
@@ -50,6 +54,7 @@ type splitConf struct {
 	delim      []byte // the delimiter's UTF-8 bytes
 	quote      byte   // 0: fields are never quoted (quote: none)
 	escapes    escapeRules
+	esc        byte // the escape character when escapes is not noEscapes
 	lazy       bool // lazy_quotes: a stray quote is data
 	comment    byte // 0: no comment lines
 	trim       bool // trim_space: outside quotes only
@@ -504,7 +509,7 @@ func (s *splitter) escaped(line []byte, pos int) (cur []byte, next int, last boo
 // isNullToken reports whether the backslash at line[at] starts a field
 // that is exactly \N.
 func (s *splitter) isNullToken(line []byte, at, fieldStart int) bool {
-	if at != fieldStart || at+1 >= len(line) || line[at+1] != 'N' {
+	if s.c.escapes == literalEscapes || at != fieldStart || at+1 >= len(line) || line[at+1] != 'N' {
 		return false
 	}
 	rest := line[at+2:]
@@ -528,7 +533,7 @@ func (s *splitter) afterNull(line []byte, pos int) ([]byte, int, bool) {
 // is false when the input ended there.
 func (s *splitter) escape(line []byte, at int) (cur []byte, pos int, more bool, err error) {
 	if at+1 >= len(line) {
-		s.rec = append(s.rec, '\\') // a backslash at the very end of the input
+		s.rec = append(s.rec, s.c.esc) // an escape character at the very end of the input
 		return line, at + 1, false, nil
 	}
 	c := line[at+1]
@@ -549,6 +554,8 @@ func (s *splitter) escape(line []byte, at int) (cur []byte, pos int, more bool, 
 		return line, 0, len(line) > 0, nil
 	case s.c.escapes == mysqlEscapes:
 		s.rec = append(s.rec, mysqlEscape(c))
+	case s.c.escapes == literalEscapes:
+		s.rec = append(s.rec, c)
 	default:
 		pos = s.postgresEscape(line, at+1)
 	}
@@ -668,7 +675,7 @@ func (n *nextIndex) find(s *splitter, line []byte, pos int) int {
 	if n.seq != s.seq || pos < n.from || n.at >= 0 && n.at < pos {
 		var i int
 		if n == &s.escAt {
-			i = bytes.IndexByte(line[pos:], '\\')
+			i = bytes.IndexByte(line[pos:], s.c.esc)
 		} else {
 			i = s.indexDelim(line[pos:])
 		}
@@ -729,7 +736,7 @@ func (s *splitter) longField(prefix []byte) int {
 		switch c := prefix[i]; {
 		case c == s.c.quote && s.c.quote != 0:
 			in = !in
-		case c == '\\' && s.c.escapes != noEscapes:
+		case c == s.c.esc && s.c.escapes != noEscapes:
 			i++
 		case !in && bytes.HasPrefix(prefix[i:], s.c.delim):
 			field, start = field+1, i+len(s.c.delim)
@@ -775,7 +782,7 @@ func (s *splitter) scanQuotes(b []byte, in bool) bool {
 		switch b[i] {
 		case s.c.quote:
 			in = !in
-		case '\\':
+		case s.c.esc:
 			if s.c.escapes != noEscapes {
 				i++
 			}

@@ -143,7 +143,7 @@ func (p *refParser) quoted(rec *refRecord, j int) (ok, last bool) {
 		}
 		ch := p.t[j]
 		switch {
-		case ch == '\\' && p.c.escapes != noEscapes:
+		case ch == p.c.esc && p.c.escapes != noEscapes:
 			var more bool
 			v, j, more = p.escape(v, j)
 			if !more {
@@ -192,8 +192,8 @@ func (p *refParser) unquoted(rec *refRecord, j int) (ok, last bool) {
 			p.i = j
 			return false, true
 		}
-		if ch == '\\' && p.c.escapes != noEscapes {
-			if j == start && j+1 < len(p.t) && p.t[j+1] == 'N' {
+		if ch == p.c.esc && p.c.escapes != noEscapes {
+			if p.c.escapes != literalEscapes && j == start && j+1 < len(p.t) && p.t[j+1] == 'N' {
 				k := j + 2
 				if p.c.trim {
 					k = p.space(k)
@@ -226,12 +226,15 @@ func (p *refParser) unquoted(rec *refRecord, j int) (ok, last bool) {
 // escape decodes the escape at p.t[j] == '\\'.
 func (p *refParser) escape(v []byte, j int) ([]byte, int, bool) {
 	if j+1 >= len(p.t) {
-		return append(v, '\\'), j + 1, false
+		return append(v, p.c.esc), j + 1, false
 	}
 	ch := p.t[j+1]
 	if ch == '\n' {
 		p.line++
 		return append(v, '\n'), j + 2, j+2 < len(p.t)
+	}
+	if p.c.escapes == literalEscapes {
+		return append(v, ch), j + 2, true
 	}
 	if p.c.escapes == mysqlEscapes {
 		m := map[byte]byte{'0': 0, 'b': '\b', 'n': '\n', 'r': '\r', 't': '\t', 'Z': 0x1A}
@@ -314,9 +317,10 @@ func conf(mods ...func(*splitConf)) *splitConf {
 }
 
 func TestSplit(t *testing.T) {
-	mysql := func(c *splitConf) { c.escapes, c.delim, c.quote, c.crlf = mysqlEscapes, []byte("\t"), 0, false }
-	mysqlQuoted := func(c *splitConf) { c.escapes, c.delim, c.quote, c.crlf = mysqlEscapes, []byte(","), '"', false }
-	pg := func(c *splitConf) { c.escapes, c.delim, c.quote = postgresEscapes, []byte("\t"), 0 }
+	mysql := func(c *splitConf) { c.escapes, c.esc, c.delim, c.quote, c.crlf = mysqlEscapes, '\\', []byte("\t"), 0, false }
+	mysqlQuoted := func(c *splitConf) { c.escapes, c.esc, c.delim, c.quote, c.crlf = mysqlEscapes, '\\', []byte(","), '"', false }
+	pg := func(c *splitConf) { c.escapes, c.esc, c.delim, c.quote = postgresEscapes, '\\', []byte("\t"), 0 }
+	literal := func(c *splitConf) { c.escapes, c.esc, c.delim, c.comment = literalEscapes, '\\', []byte(";"), '#' }
 	trim := func(c *splitConf) { c.trim = true }
 	lazy := func(c *splitConf) { c.lazy = true }
 	p, q, n := plainField, quotedField, nullField
@@ -350,6 +354,7 @@ func TestSplit(t *testing.T) {
 		{"mysql: CR before LF is data", conf(mysql), "a\tb\r\nc\\\r\n", [][]string{{"a", "b\r"}, {"c\r"}}, nil, nil},
 		{"postgres: escaped CR before LF is data", conf(pg), "a\\\r\nb\r\n", [][]string{{"a\r"}, {"b"}}, nil, nil},
 		{"postgres escapes", conf(pg), "a\\tb\t\\N\t\\101\\x42\\\\\t\\.x\n\\.\nnot read\n", [][]string{{"a\tb", "", `AB\`, ".x"}}, [][]fieldKind{{p, n, p, p}}, nil},
+		{"escape: \\ (rust-csv's strange.csv)", conf(literal), "\"\\\"Hacksaw\\\" Jim Duggan\";1987\n# comment\na\\;b;\\N\n", [][]string{{`"Hacksaw" Jim Duggan`, "1987"}, {"a;b", "N"}}, [][]fieldKind{{q, p}, {p, p}}, nil},
 		{"postgres empty string is not NULL", conf(pg), "\t\\N\n", [][]string{{"", ""}}, [][]fieldKind{{p, n}}, nil},
 	}
 	for _, tt := range tests {
@@ -455,7 +460,11 @@ func FuzzSplitter(f *testing.F) {
 		c := conf()
 		c.delim = [][]byte{[]byte(","), []byte("\t"), []byte("，"), []byte(";")}[opts&3]
 		c.quote = []byte{'"', '\'', 0, '"'}[(opts>>2)&3]
-		c.escapes = escapeRules((opts >> 4) % 3)
+		c.escapes = escapeRules((opts >> 4) % 4)
+		c.esc = '\\'
+		if c.escapes == literalEscapes && opts&1 != 0 {
+			c.esc = '~'
+		}
 		c.trim = opts&64 != 0
 		c.lazy = opts&128 != 0
 		c.lfInQuotes = opts&256 != 0

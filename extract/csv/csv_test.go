@@ -1031,3 +1031,62 @@ func TestRegistered(t *testing.T) {
 		t.Error(`"csv" is not registered`)
 	}
 }
+
+// TestReadmeOptions: every option example of README.md is accepted: a
+// `source:` block as a whole, other blocks line by line.
+func TestReadmeOptions(t *testing.T) {
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(md), "```yaml\n")[1:]
+	if len(blocks) < 10 {
+		t.Fatalf("only %d yaml blocks", len(blocks))
+	}
+	for _, blk := range blocks {
+		blk, _, _ = strings.Cut(blk, "```")
+		var cfgs []string
+		for _, line := range strings.Split(strings.TrimSpace(blk), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") || strings.TrimSpace(line) == "" {
+				continue
+			}
+			if rest, ok := strings.CutPrefix(line, "source: "); ok {
+				cfgs = append(cfgs, "source: "+rest)
+			} else if strings.HasPrefix(line, "source:") {
+				cfgs = append(cfgs, blk)
+				break
+			} else if !strings.HasPrefix(line, " ") {
+				cfgs = append(cfgs, "source: {type: csv, path: a.csv}\n"+line)
+			}
+		}
+		for _, c := range cfgs {
+			if !strings.HasPrefix(c, "source: {type: csv, path: a.csv}\n") {
+				root, err := config.Parse("README.md", []byte(c), nil)
+				if err != nil {
+					t.Errorf("%s: %v", c, err)
+					continue
+				}
+				if _, err := extract.New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+					t.Errorf("README example refused:\n%s\n%v", c, err)
+				}
+				continue
+			}
+			line := strings.TrimPrefix(c, "source: {type: csv, path: a.csv}\n")
+			cfg := "type: csv\npath: a.csv\n" + line + headerFor(line)
+			if strings.HasPrefix(line, "path:") {
+				cfg = "type: csv\n" + line
+			}
+			if _, err := build(t, t.TempDir(), cfg); err != nil {
+				t.Errorf("README option %q refused: %v", line, err)
+			}
+		}
+	}
+}
+
+// headerFor adds the columns an example of header: false needs.
+func headerFor(line string) string {
+	if strings.Contains(line, "header: false") {
+		return "\ncolumns: [a]"
+	}
+	return ""
+}

@@ -1090,3 +1090,31 @@ func headerFor(line string) string {
 	}
 	return ""
 }
+
+// TestPipelineDoc: the csv section of docs/pipeline.md shows a source that
+// builds, and names every option of the spec.
+func TestPipelineDoc(t *testing.T) {
+	md, err := os.ReadFile("../../docs/pipeline.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(md), "### csv\n")
+	if !ok {
+		t.Fatal("docs/pipeline.md has no ### csv section")
+	}
+	sec, _, _ = strings.Cut(sec, "\n### ")
+	_, rest, _ := strings.Cut(sec, "```yaml\n")
+	block, _, _ := strings.Cut(rest, "```")
+	root, err := config.Parse("pipeline.md", []byte(block), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := extract.New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+		t.Errorf("the docs' example is refused: %v", err)
+	}
+	for _, f := range config.Describe(Spec{}) {
+		if !strings.Contains(block, "  "+f.Key+":") {
+			t.Errorf("docs/pipeline.md's csv example lacks %s", f.Key)
+		}
+	}
+}

@@ -358,7 +358,7 @@ func (s *splitter) quoted(line []byte, pos int) (cur []byte, next int, last bool
 				column()
 				s.rec = append(s.rec, rest[:e]...)
 				var more bool
-				line, pos, more, err = s.escape(line, pos+e)
+				line, pos, more, err = s.escape(line, pos+e, true)
 				if err != nil {
 					return nil, 0, false, err
 				}
@@ -378,14 +378,8 @@ func (s *splitter) quoted(line []byte, pos int) (cur []byte, next int, last bool
 			if len(s.rec)-begin > s.c.maxField {
 				return nil, 0, false, s.tooLong(nil, len(s.ends)+1, true)
 			}
-			var rerr error
-			line, rerr = s.readLine(s.c.maxRecord - s.recBytes)
-			s.recBytes += len(line)
-			if rerr == errLineTooLong {
-				return nil, 0, false, s.tooLong(line, len(s.ends)+1, true)
-			}
-			if rerr != nil && rerr != io.EOF {
-				return nil, 0, false, rerr
+			if line, err = s.moreLine(true); err != nil {
+				return nil, 0, false, err
 			}
 			if len(line) == 0 {
 				return nil, 0, false, s.unclosed(openLine, openCol)
@@ -425,6 +419,20 @@ func (s *splitter) quoted(line []byte, pos int) (cur []byte, next int, last bool
 	}
 }
 
+// moreLine reads the next line of a record whose field goes on past a line
+// break (inside quotes when inQuote): empty at the end of the input.
+func (s *splitter) moreLine(inQuote bool) ([]byte, error) {
+	line, err := s.readLine(s.c.maxRecord - s.recBytes)
+	s.recBytes += len(line)
+	switch {
+	case err == errLineTooLong:
+		return nil, s.tooLong(line, len(s.ends)+1, inQuote)
+	case err != nil && err != io.EOF:
+		return nil, err
+	}
+	return line, nil
+}
+
 // appendQuotedText adds text of a quoted field that ends with a line break.
 func (s *splitter) appendQuotedText(b []byte) {
 	if s.c.lfInQuotes && len(b) >= 2 && b[len(b)-2] == '\r' && b[len(b)-1] == '\n' {
@@ -458,7 +466,7 @@ func (s *splitter) escaped(line []byte, pos int) (cur []byte, next int, last boo
 				return line, next, last, nil
 			}
 			var more bool
-			line, pos, more, err = s.escape(line, pos+e)
+			line, pos, more, err = s.escape(line, pos+e, false)
 			if err != nil {
 				return nil, 0, false, err
 			}
@@ -531,7 +539,7 @@ func (s *splitter) afterNull(line []byte, pos int) ([]byte, int, bool) {
 // escape decodes the backslash escape at line[at] into s.rec. A backslash
 // before a line break keeps the line break and reads the next line; more
 // is false when the input ended there.
-func (s *splitter) escape(line []byte, at int) (cur []byte, pos int, more bool, err error) {
+func (s *splitter) escape(line []byte, at int, inQuote bool) (cur []byte, pos int, more bool, err error) {
 	if at+1 >= len(line) {
 		s.rec = append(s.rec, s.c.esc) // an escape character at the very end of the input
 		return line, at + 1, false, nil
@@ -542,14 +550,8 @@ func (s *splitter) escape(line []byte, at int) (cur []byte, pos int, more bool, 
 	case c == '\n':
 		// An escaped line break is data; the field goes on.
 		s.rec = append(s.rec, '\n')
-		var rerr error
-		line, rerr = s.readLine(s.c.maxRecord - s.recBytes)
-		s.recBytes += len(line)
-		if rerr == errLineTooLong {
-			return nil, 0, false, s.tooLong(line, len(s.ends)+1, false)
-		}
-		if rerr != nil && rerr != io.EOF {
-			return nil, 0, false, rerr
+		if line, err = s.moreLine(inQuote); err != nil {
+			return nil, 0, false, err
 		}
 		return line, 0, len(line) > 0, nil
 	case s.c.escapes == mysqlEscapes:

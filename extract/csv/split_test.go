@@ -317,8 +317,12 @@ func conf(mods ...func(*splitConf)) *splitConf {
 }
 
 func TestSplit(t *testing.T) {
-	mysql := func(c *splitConf) { c.escapes, c.esc, c.delim, c.quote, c.crlf = mysqlEscapes, '\\', []byte("\t"), 0, false }
-	mysqlQuoted := func(c *splitConf) { c.escapes, c.esc, c.delim, c.quote, c.crlf = mysqlEscapes, '\\', []byte(","), '"', false }
+	mysql := func(c *splitConf) {
+		c.escapes, c.esc, c.delim, c.quote, c.crlf = mysqlEscapes, '\\', []byte("\t"), 0, false
+	}
+	mysqlQuoted := func(c *splitConf) {
+		c.escapes, c.esc, c.delim, c.quote, c.crlf = mysqlEscapes, '\\', []byte(","), '"', false
+	}
 	pg := func(c *splitConf) { c.escapes, c.esc, c.delim, c.quote = postgresEscapes, '\\', []byte("\t"), 0 }
 	literal := func(c *splitConf) { c.escapes, c.esc, c.delim, c.comment = literalEscapes, '\\', []byte(";"), '#' }
 	trim := func(c *splitConf) { c.trim = true }

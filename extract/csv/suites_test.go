@@ -174,7 +174,7 @@ func suiteCases() []suiteCase {
 
 		suiteCase{suite: "rust-csv", file: "strange.csv", cfg: "delimiter: ';'\nescape: '\\'\ncomment: '#'\nheader: false\ncolumns: [name, year]",
 			expect: `escape: \, comment: #, as rust-csv's own test reads it; the one-field row is a reject`,
-			check: rejectsAt([][]any{{`"Hacksaw" Jim Duggan`, "1987"}, {`Bret "Hit Man" Hart`, "1984"}, {`"Big Cat" Ernie Ladd`, "1964"}, {`"Macho Man" Randy Savage`, "1985"}, {`Jake "The Snake" Roberts`, "1986"}}, 4)},
+			check:  rejectsAt([][]any{{`"Hacksaw" Jim Duggan`, "1987"}, {`Bret "Hit Man" Hart`, "1984"}, {`"Big Cat" Ernie Ladd`, "1964"}, {`"Macho Man" Randy Savage`, "1985"}, {`Jake "The Snake" Roberts`, "1986"}}, 4)},
 		suiteCase{suite: "rust-csv", file: "smallpop-colon.csv", cfg: "delimiter: ':'", expect: "delimiter :",
 			check: func(t *testing.T, res result, err error) string {
 				if err != nil || len(res.rows) != 10 || res.rows[0][0] != "Southborough" || res.rows[0][3] != "9686" {

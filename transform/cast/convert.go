@@ -43,7 +43,7 @@ type Options struct {
 type Converter struct {
 	t       xcetl.Type
 	from    xcetl.Kind
-	layouts []string // custom time layouts; nil = the built-in fast parser
+	layouts []string           // custom time layouts; nil = the built-in fast parser
 	short   []*shortYearLayout // per layout: its lenient form when it has a two-digit year
 	century int                // TwoDigitYearStart
 	loc     *time.Location

@@ -83,20 +83,12 @@ func (c *Converter) parseTime(s string) (time.Time, error) {
 			}
 			continue
 		}
-		switch c.t.Kind {
-		case xcetl.KindDate:
-			if t, err := time.Parse(l, s); err == nil && t.Year() >= 1 {
-				y, m, d := t.Date()
-				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
-			}
-		case xcetl.KindTimestamp:
-			if t, err := time.Parse(l, s); err == nil && t.Year() >= 1 {
-				return naive(t), nil
-			}
-		case xcetl.KindTimestampTZ:
-			if t, err := time.ParseInLocation(l, s, c.loc); err == nil && t.Year() >= 1 {
-				return t.In(c.loc), nil
-			}
+		loc := time.UTC // date and timestamp: the wall clock as written
+		if c.t.Kind == xcetl.KindTimestampTZ {
+			loc = c.loc
+		}
+		if t, err := time.ParseInLocation(l, s, loc); err == nil && t.Year() >= 1 {
+			return c.asKind(t), nil
 		}
 	}
 	return time.Time{}, c.notTime(s)

@@ -60,8 +60,16 @@ func RedactDSN(dsn string) string {
 			return dsn[:i+3] + "***" + dsn[at:]
 		}
 	}
+	if m := driverDSN.FindStringSubmatchIndex(dsn); m != nil && m[4] >= 0 {
+		return dsn[:m[4]] + "***" + dsn[m[5]:]
+	}
 	return kvPassword.ReplaceAllString(dsn, "$1=***")
 }
+
+// driverDSN matches go-sql-driver/mysql's DSN form, user:password@tcp(host)/db
+// (the password may contain anything but is followed by the last "@" before
+// the protocol).
+var driverDSN = regexp.MustCompile(`^([^:@/]*):(.*)@(?:tcp|tcp6|unix|pipe|memory)?\(`)
 
 // Scrubber replaces known secret values in text (error messages, driver
 // output) with "***". The zero value scrubs nothing.
@@ -87,6 +95,9 @@ func (s *Scrubber) AddDSN(dsn string) {
 	}
 	for _, m := range kvPassword.FindAllStringSubmatch(dsn, -1) {
 		s.Add(strings.Trim(m[2], "'"))
+	}
+	if m := driverDSN.FindStringSubmatch(dsn); m != nil {
+		s.Add(m[2])
 	}
 }
 

@@ -23,4 +23,7 @@ var Dialect = pgfamily.New(pgfamily.Config{
 	Upsert:     pgfamily.OnConflict,
 })
 
-func init() { dialects.Register(Dialect) }
+func init() {
+	dialects.Register(Dialect)
+	dialects.RegisterSource(Dialect)
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/text/encoding/simplifiedchinese"
 	_ "modernc.org/sqlite"
 
 	_ "github.com/xcetl/xcetl/all"
@@ -222,3 +223,28 @@ target: {type: postgres, dsn: "${PG_DSN}", table: back, create: if_missing}
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestReportSaysEncodingAndRaggedRows: the report's source says what
+// encoding: auto decided for the file and why, and its stats count the
+// ragged rows missing_fields and extra_fields let through.
+func TestReportSaysEncodingAndRaggedRows(t *testing.T) {
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String("编号,姓名,住址\n1,张三,天津市和平区\n2,李四\n3,王五,天津市河西区,\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := `version: 1
+name: report-encoding
+source: {type: csv, path: in.csv, missing_fields: "null", extra_fields: drop_empty}
+target: {type: sqlite, dsn: "${DIR}/t.db", table: t, create: if_missing}
+`
+	rep, _ := runPipeline(t, yaml, map[string]string{"in.csv": gbk}, nil)
+	if rep.RowsWritten != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	if want := "encoding auto → gb18030 for in.csv: not UTF-8 (bytes B1 E0 BA C5 at line 1, byte 1); as GB18030, 24 of 24 non-ASCII characters are common Chinese characters or punctuation"; !strings.Contains(rep.Source, want) {
+		t.Errorf("report source %q\nwant it to contain %q", rep.Source, want)
+	}
+	if rep.Stats["short_rows_filled"] != 1 || rep.Stats["long_rows_cut"] != 1 {
+		t.Errorf("stats %v", rep.Stats)
+	}
+}

@@ -107,6 +107,11 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 	lr := &liveRun{c: &c, started: rep.StartedAt}
 	p.live.Store(lr)
 	err := p.run(ctx, ro, rep, &c)
+	if d, ok := p.source.(extract.Describer); ok {
+		// Again: a source says after Open what it found (the encoding
+		// a csv source decided, and why).
+		rep.Source = d.Describe()
+	}
 	rep.RowsRead, rep.RowsWritten = c.read.Load(), c.written.Load()
 	rep.RowsRejected, rep.RowsFiltered = c.rejected.Load(), c.filtered.Load()
 	rep.RowsCommitted, rep.Batches = c.committed.Load(), c.batches.Load()

@@ -61,6 +61,11 @@ func TestSQLiteExamples(t *testing.T) {
 	}{
 		{"filter-derive.yaml", "adult_scores", -1,
 			`SELECT CASE WHEN min(age) >= 18 AND min(CAST(score AS REAL)) >= 60 AND count(*) > 0 AND min(length(district_code)) = 6 THEN 'ok' ELSE 'bad' END FROM adult_scores`},
+		{"mysqldump-tab.yaml", "residents", 5,
+			`SELECT CASE WHEN (SELECT phone IS NULL FROM residents WHERE id = 2) AND (SELECT phone = '' AND community IS NULL AND registered IS NULL FROM residents WHERE id = 4)
+				AND (SELECT note = '低保户' || char(9) || '二级' FROM residents WHERE id = 2) AND (SELECT note = '地址变更：' || char(10) || '原住址 红桥区' FROM residents WHERE id = 3)
+				AND (SELECT name = 'NULL' AND note LIKE '%NULL%' FROM residents WHERE id = 5) AND (SELECT note = '路径 C:\temp\a.txt' FROM residents WHERE id = 4)
+				AND (SELECT note = '' FROM residents WHERE id = 1) THEN 'ok' ELSE 'bad' END`},
 		{"headerless-gbk.yaml", "visits", 20,
 			`SELECT CASE WHEN visited_on LIKE '2024-__-__' AND follow_up IN (0, 1) AND resident <> '' THEN 'ok' ELSE 'bad' END FROM visits WHERE visit_id = 1001`},
 	}

@@ -31,6 +31,10 @@ type Options struct {
 	// a real instant) and how it is rendered as a string. KindInvalid
 	// (unknown) treats UTC times as naive and others as instants.
 	From xcetl.Kind
+	// TwoDigitYearStart is the first year of the hundred that a one- or
+	// two-digit year (layout "06") falls in; 0 means 1930, as Excel and
+	// Windows read them (45 is 1945, 29 is 2029).
+	TwoDigitYearStart int
 }
 
 // Converter converts values to one type. Build it once (NewConverter checks
@@ -39,7 +43,9 @@ type Options struct {
 type Converter struct {
 	t       xcetl.Type
 	from    xcetl.Kind
-	layouts []string // custom time layouts; nil = the built-in fast parser
+	layouts []string           // custom time layouts; nil = the built-in fast parser
+	short   []*shortYearLayout // per layout: its lenient form when it has a two-digit year
+	century int                // TwoDigitYearStart
 	loc     *time.Location
 	enc     byteEncoding
 	zero    xcetl.Decimal // decimal zero with the target scale, e.g. "0.00"
@@ -83,6 +89,7 @@ func NewConverter(t xcetl.Type, opts Options) (*Converter, error) {
 				}
 			}
 			c.layouts = append([]string(nil), opts.Formats...)
+			c.compileLayouts(opts.TwoDigitYearStart)
 		case xcetl.KindBytes:
 			if len(opts.Formats) != 1 {
 				return nil, errors.New("bytes take one format: hex or base64")

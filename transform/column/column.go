@@ -1,5 +1,5 @@
 // Package column implements the transforms that reshape columns without
-// computing anything: `rename`, `drop` and `default`.
+// computing anything: `rename`, `drop`, `keep` and `default`.
 package column
 
 import (
@@ -31,6 +31,11 @@ func init() {
 		Example: "default: {phone: 未登记, score: 0}",
 		Shape:   "a mapping of column: value, e.g. {phone: \"未登记\"}",
 	}, newDefault)
+	transform.RegisterSpec("keep", config.Doc{
+		Summary: "keeps only the columns listed, in the order listed (the rest of a wide file is dropped without naming it)",
+		Example: "keep: [编号, 姓名, 身份证号]",
+		Shape:   "a column name or a list of them, e.g. [id, name]",
+	}, newKeep)
 }
 
 // ---- rename ----
@@ -162,9 +167,12 @@ type Drop struct {
 type DropSpec []Name
 
 // Check refuses empty names and names listed twice.
-func (d DropSpec) Check(c *config.Check) {
+func (d DropSpec) Check(c *config.Check) { checkNames(c, d) }
+
+// checkNames refuses empty names and names listed twice in a list spec.
+func checkNames(c *config.Check, names []Name) {
 	seen := map[Name]int{}
-	for i, name := range d {
+	for i, name := range names {
 		at := c.Self()
 		if at != nil && at.Kind == config.List {
 			at = at.Items[i]
@@ -252,6 +260,82 @@ func (d *Drop) Describe() string {
 		names[i] = c.Name
 	}
 	return "drop " + strings.Join(names, ", ")
+}
+
+// ---- keep ----
+
+// Keep is the `keep: [a, b]` transform: the columns listed, in that order;
+// the others are dropped.
+type Keep struct {
+	cols    []transform.Name
+	in, out *xcetl.Schema
+	pick    []int // input positions of the output columns
+}
+
+// KeepSpec is the configuration of `keep`: the columns to keep, in order.
+type KeepSpec []Name
+
+// Check refuses empty names and names listed twice.
+func (k KeepSpec) Check(c *config.Check) { checkNames(c, k) }
+
+func newKeep(sp *KeepSpec, env transform.Env) (transform.Transform, error) {
+	names := make([]string, len(*sp))
+	for i, n := range *sp {
+		names[i] = string(n)
+	}
+	return &Keep{cols: transform.ItemNames(env.Node, env.Path, names)}, nil
+}
+
+// Bind checks that every kept column exists.
+func (k *Keep) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
+	var errs xcetl.SpecErrors
+	out := &xcetl.Schema{}
+	pick := make([]int, 0, len(k.cols))
+	for _, c := range k.cols {
+		i := in.Index(c.Name)
+		if i < 0 {
+			errs = append(errs, c.Unknown(in))
+			continue
+		}
+		out.Columns = append(out.Columns, in.Columns[i])
+		pick = append(pick, i)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	k.in, k.out, k.pick = in, out, pick
+	return out, nil
+}
+
+// Apply keeps the picked values of every row, in place.
+func (k *Keep) Apply(_ context.Context, b *xcetl.Batch) error {
+	if err := transform.CheckSchema("keep", b.Schema, k.in); err != nil {
+		return err
+	}
+	b.Schema = k.out
+	width := len(k.in.Columns)
+	tmp := make([]any, len(k.pick))
+	for i, row := range b.Rows {
+		if len(row) != width {
+			return fmt.Errorf("keep: row %d has %d values for %d columns", i, len(row), width)
+		}
+		for j, p := range k.pick {
+			tmp[j] = row[p]
+		}
+		copy(row, tmp)
+		clear(row[len(tmp):])
+		b.Rows[i] = row[:len(tmp)]
+	}
+	return nil
+}
+
+// Describe lists the kept columns for `xcetl explain`.
+func (k *Keep) Describe() string {
+	names := make([]string, len(k.cols))
+	for i, c := range k.cols {
+		names[i] = c.Name
+	}
+	return "keep " + strings.Join(names, ", ")
 }
 
 // ---- default ----

@@ -38,7 +38,7 @@ func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report,
 		committed := c.committed.Load()
 		wait := time.Duration(n+1) * 500 * time.Millisecond
 		p.logger.Warn("the batch in hand was read from a partition another process of the consumer group applied meanwhile (a rebalance); it was rolled back, and the run starts again from the target's offsets",
-			"pipeline", p.Spec.Name, "run_id", rep.RunID, "wait", wait.String(), "error", p.Scrub(err.Error()))
+			"pipeline", p.spec.Name, "run_id", rep.RunID, "wait", wait.String(), "error", p.Scrub(err.Error()))
 		select {
 		case <-ctx.Done():
 			return err, earlier

@@ -49,7 +49,7 @@ func sharedPipeline(t *testing.T, rows int, fence func(n int64) bool) (*pipeline
 		t.Fatal(err)
 	}
 	var writes, sources atomic.Int64
-	p, err := pipelines.Load(path, pipelines.Options{LookupEnv: noEnv},
+	p, err := pipelines.Load(path, pipelines.WithLookupEnv(noEnv),
 		pipelines.WithExtractor("shared", func(n *config.Node, env extract.Env) (extract.Extractor, error) {
 			sources.Add(1)
 			s := &sharingSource{streamSource{drain: make(chan struct{})}}

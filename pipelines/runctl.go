@@ -40,14 +40,14 @@ func (p *Pipeline) lock(ctx context.Context, cancel context.CancelCauseFunc, rep
 	if err != nil {
 		return nil, err
 	}
-	p.logger.Debug("took the pipeline lock", "pipeline", p.Spec.Name, "run_id", rep.RunID)
+	p.logger.Debug("took the pipeline lock", "pipeline", p.spec.Name, "run_id", rep.RunID)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		select {
 		case lerr := <-held.Lost():
-			p.logger.Error("lost the pipeline lock; stopping the run", "pipeline", p.Spec.Name, "error", p.Scrub(lerr.Error()))
+			p.logger.Error("lost the pipeline lock; stopping the run", "pipeline", p.spec.Name, "error", p.Scrub(lerr.Error()))
 			cancel(lerr)
 		case <-stop:
 		}
@@ -59,7 +59,7 @@ func (p *Pipeline) lock(ctx context.Context, cancel context.CancelCauseFunc, rep
 		defer rcancel()
 		if err := held.Release(rctx); err != nil {
 			p.logger.Warn("releasing the pipeline lock failed (the database or the kernel releases it when this process ends)",
-				"pipeline", p.Spec.Name, "error", p.Scrub(err.Error()))
+				"pipeline", p.spec.Name, "error", p.Scrub(err.Error()))
 		}
 	}, nil
 }
@@ -71,7 +71,7 @@ func (p *Pipeline) recordRun(ctx context.Context, rep *Report, runErr error) {
 	if !ok || p.noHistory {
 		return
 	}
-	status := rep.Status
+	status := string(rep.Status)
 	if errors.Is(runErr, xcetl.ErrLocked) {
 		status = "locked"
 	}
@@ -85,6 +85,6 @@ func (p *Pipeline) recordRun(ctx context.Context, rep *Report, runErr error) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := rr.RecordRun(rctx, rec); err != nil {
-		p.logger.Warn("could not record the run in the run history", "pipeline", p.Spec.Name, "run_id", rep.RunID, "error", p.Scrub(err.Error()))
+		p.logger.Warn("could not record the run in the run history", "pipeline", p.spec.Name, "run_id", rep.RunID, "error", p.Scrub(err.Error()))
 	}
 }

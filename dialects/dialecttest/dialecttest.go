@@ -999,3 +999,21 @@ func Golden(t *testing.T, d dialects.Dialect, o GoldenOptions) {
 		})
 	}
 }
+
+// Options decodes and checks a dialect's own target keys, written as YAML
+// (`copy_format: text`), as the loader does; it returns the options value
+// (OptionSpec's type) or every problem.
+func Options(d dialects.Dialect, src string) (any, error) {
+	o := d.OptionSpec()
+	if o == nil {
+		return nil, fmt.Errorf("%s has no options of its own", d.Name())
+	}
+	n, err := config.Parse("options.yaml", []byte(src), nil)
+	if err != nil {
+		return nil, err
+	}
+	if errs := config.DecodeSpec(n, o); len(errs) > 0 {
+		return nil, errs
+	}
+	return o, nil
+}

@@ -31,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/dialects"
 )
 
@@ -164,7 +165,7 @@ func New(cfg Config) *Dialect {
 }
 
 // WithVariant returns a copy of d that uses v instead of detecting it at
-// connect; the the empty string vs NULL behaviour is still detected when v leaves
+// connect; the empty string vs NULL behaviour is still detected when v leaves
 // EmptyIsNull empty and Detect sets it.
 func (d *Dialect) WithVariant(v Variant) *Dialect {
 	c := *d
@@ -274,29 +275,26 @@ func (d *Dialect) CreateTable(t dialects.Table, cols []dialects.Column, key []st
 	return dialects.CreateTableSQL(d, t, cols, key)
 }
 
-// Option names.
-const optCopyFormat = "copy_format"
+// Options are the target keys of the PostgreSQL family.
+type Options struct {
+	CopyFormat string `yaml:"copy_format" default:"auto" enum:"auto,text,binary" enumdoc:"auto=binary on postgres where every column type allows it, else text;text=COPY's text format;binary=PostgreSQL's binary COPY format, postgres only" doc:"the format of COPY FROM STDIN (see docs/dialects.md)"`
 
-// OptionNames implements dialects.Dialect.
-func (d *Dialect) OptionNames() []string { return []string{optCopyFormat} }
-
-// CheckOption implements dialects.Dialect.
-func (d *Dialect) CheckOption(key, value string) error {
-	switch key {
-	case optCopyFormat:
-		switch value {
-		case "", "auto", "text":
-			return nil
-		case "binary":
-			if d.cfg.BinaryCopy {
-				return nil
-			}
-			return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (auto means text there)", d.cfg.Name, d.cfg.Product)
-		}
-		return fmt.Errorf("copy_format must be auto, text or binary, not %q", value)
-	}
-	return fmt.Errorf("%s has no option %q", d.cfg.Name, key)
+	d *Dialect // whose options these are, for Check
 }
+
+// Check refuses binary where the format is not verified.
+func (o *Options) Check(c *config.Check) {
+	if o.CopyFormat == "binary" && o.d != nil && !o.d.cfg.BinaryCopy {
+		c.Errorf("copy_format", "%v", o.d.binaryRefused())
+	}
+}
+
+func (d *Dialect) binaryRefused() error {
+	return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (auto means text there)", d.cfg.Name, d.cfg.Product)
+}
+
+// OptionSpec implements dialects.Dialect.
+func (d *Dialect) OptionSpec() any { return &Options{d: d} }
 
 // variant returns the variant Explain assumes.
 func (d *Dialect) explainVariant() Variant {
@@ -389,11 +387,11 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	for i, c := range t.Columns {
 		p.cols[i] = c.Name
 	}
-	p.format = t.Options[optCopyFormat]
+	p.format = dialects.OptionsOf[Options](t.Options).CopyFormat
 	switch p.format {
 	case "binary":
 		if !d.cfg.BinaryCopy {
-			return nil, d.CheckOption(optCopyFormat, "binary")
+			return nil, d.binaryRefused()
 		}
 		p.binary = true
 	case "", "auto":

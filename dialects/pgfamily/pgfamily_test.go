@@ -12,6 +12,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
+	"github.com/xcetl/xcetl/dialects/dialecttest"
 )
 
 func TestAppendCopyText(t *testing.T) {
@@ -238,8 +239,8 @@ func TestCheckOption(t *testing.T) {
 		{testDialect, "copy_format", "binary", false},
 		{testDialect, "nope", "x", false},
 	} {
-		if err := tt.d.CheckOption(tt.key, tt.value); (err == nil) != tt.ok {
-			t.Errorf("%s CheckOption(%s, %s) = %v", tt.d.Name(), tt.key, tt.value, err)
+		if _, err := dialecttest.Options(tt.d, tt.key+": "+tt.value); (err == nil) != tt.ok {
+			t.Errorf("%s option %s: %s: %v", tt.d.Name(), tt.key, tt.value, err)
 		}
 	}
 }

@@ -27,7 +27,7 @@ const childIdleEnv = "XCETL_KAFKA_TEST_IDLE"
 
 func childMain() int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p, err := pipelines.Load(os.Getenv(childEnv), pipelines.Options{}, pipelines.WithLogger(log))
+	p, err := pipelines.Load(os.Getenv(childEnv), pipelines.WithLogger(log))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -37,6 +37,10 @@ type Options struct {
 	// differ). Decimal targets keep the value's own digits whatever the
 	// type's precision and scale.
 	Column bool
+	// TwoDigitYearStart is the first year of the hundred that a one- or
+	// two-digit year (layout "06") falls in; 0 means 1930, as Excel and
+	// Windows read them (45 is 1945, 29 is 2029).
+	TwoDigitYearStart int
 }
 
 // Converter converts values to one type. Build it once (NewConverter checks
@@ -45,7 +49,9 @@ type Options struct {
 type Converter struct {
 	t       xcetl.Type
 	from    xcetl.Kind
-	layouts []string // custom time layouts; nil = the built-in fast parser
+	layouts []string           // custom time layouts; nil = the built-in fast parser
+	short   []*shortYearLayout // per layout: its lenient form when it has a two-digit year
+	century int                // TwoDigitYearStart
 	loc     *time.Location
 	column  bool
 	enc     byteEncoding
@@ -93,6 +99,7 @@ func NewConverter(t xcetl.Type, opts Options) (*Converter, error) {
 				}
 			}
 			c.layouts = append([]string(nil), opts.Formats...)
+			c.compileLayouts(opts.TwoDigitYearStart)
 		case xcetl.KindBytes:
 			if len(opts.Formats) != 1 {
 				return nil, errors.New("bytes take one format: hex or base64")

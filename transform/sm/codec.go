@@ -223,6 +223,7 @@ type worker struct {
 	buf    []byte // ciphertext before encoding
 	tmp    []byte // decoded input; GCM plaintext
 	out    []byte // DecryptText's plaintext
+	fixed  []byte // the IV of `xcetl test` while a batch is applied under it; nil otherwise
 }
 
 // ivSetter is implemented by crypto/cipher's CBC modes: SetIV changes the
@@ -252,8 +253,13 @@ func newWorker(key []byte, mode Mode) (*worker, error) {
 	return w, nil
 }
 
-// random returns n fresh random bytes from the worker's buffer.
+// random returns n fresh random bytes from the worker's buffer; under
+// `xcetl test` (fixed set, see internal/fixediv), the first n of the fixed
+// IV.
 func (w *worker) random(n int) ([]byte, error) {
+	if w.fixed != nil {
+		return w.fixed[:n], nil
+	}
 	if w.rndOff+n > len(w.rnd) {
 		if _, err := io.ReadFull(rand.Reader, w.rnd[:]); err != nil {
 			return nil, fmt.Errorf("reading random bytes: %w", err)

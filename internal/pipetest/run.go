@@ -99,9 +99,13 @@ func runCase(ctx context.Context, l *loaded, tc *Case, caseNode *config.Node, lo
 		}
 	}
 	out := &Output{Columns: schema.Names()}
+	var events *eventRows // a source of change events: rows are views of them
 	for {
 		b, err := src.Next(ctx, batchRows)
 		if errors.Is(err, io.EOF) {
+			if events != nil {
+				events.output(out)
+			}
 			return out, nil
 		}
 		if err != nil {
@@ -117,6 +121,15 @@ func runCase(ctx context.Context, l *loaded, tc *Case, caseNode *config.Node, lo
 		}
 		out.Filtered += b.Filtered
 		b.Compact()
+		if b.Records != nil && events == nil {
+			events = &eventRows{}
+		}
+		if events != nil {
+			if err := events.add(b); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if b.Ops != nil && (len(out.Columns) == 0 || out.Columns[0] != opColumn) {
 			// Change events: what each row does to its table is part of it.
 			out.Columns = append([]string{opColumn}, out.Columns...)

@@ -26,17 +26,16 @@ func eventBatch(t *testing.T, view *change.View, cps []xcetl.Checkpoint, ids ...
 	return b
 }
 
-// TestCDCFence: a batch that continues a partition from an offset the
-// target is already past (another consumer applied it meanwhile) is
-// refused in its transaction, and nothing of it is applied.
-func TestCDCFence(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "t.db")
+// openCDC opens a cdc loader of change events on a fresh SQLite table
+// people (id, name); it is closed with the test.
+func openCDC(t *testing.T) (*sql.DB, load.Loader, *change.View) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "t.db")
 	db, err := sql.Open("sqlite", file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	if _, err := db.Exec(`CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)`); err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +44,18 @@ func TestCDCFence(t *testing.T) {
 		t.Fatal(err)
 	}
 	view := change.NewView(nil, 4)
-	schema := view.Schema()
-	if err := l.Open(ctx, schema); err != nil {
+	if err := l.Open(ctx, view.Schema()); err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close(context.Background())
+	t.Cleanup(func() { l.Close(context.Background()) })
+	return db, l, view
+}
+
+// TestCDCFence: a batch that continues a partition from an offset the
+// target is already past (another consumer applied it meanwhile) is
+// refused in its transaction, and nothing of it is applied.
+func TestCDCFence(t *testing.T) {
+	db, l, view := openCDC(t)
 	write := func(b *xcetl.Batch) error {
 		if err := l.Prepare(b); err != nil {
 			return err
@@ -67,7 +73,7 @@ func TestCDCFence(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A stale consumer's batch starting at offset 1.
-	err = write(eventBatch(t, view, cp("1", "3"), 9))
+	err := write(eventBatch(t, view, cp("1", "3"), 9))
 	if err == nil || !strings.Contains(err.Error(), "another consumer of the group applied this partition") {
 		t.Fatalf("stale batch: err = %v", err)
 	}
@@ -106,24 +112,7 @@ func TestCDCFence(t *testing.T) {
 // loader refuses an event at or below the position stored for its key and
 // applies a newer one; a key's version stays after its delete.
 func TestCDCLoaderGuard(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "t.db")
-	db, err := sql.Open("sqlite", file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)`); err != nil {
-		t.Fatal(err)
-	}
-	l, err := load.New(parse(t, "type: sqlite\ndsn: "+file+"\ntable: people\nmode: cdc\nkey: [id]"), load.Env{Pipeline: "p", State: true, Changes: true, Versions: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	view := change.NewView(nil, 4)
-	if err := l.Open(ctx, view.Schema()); err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close(context.Background())
+	db, l, view := openCDC(t)
 	write := func(op change.Op, name string, pos uint64) {
 		t.Helper()
 		b := &xcetl.Batch{Schema: view.Schema()}

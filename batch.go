@@ -130,9 +130,12 @@ type Batch struct {
 	Rows   [][]any
 	// Ops is nil for plain inserts; otherwise Ops[i] is the operation of row i.
 	Ops []Op
-	// Before holds, for CDC updates that change the key, the old key values
-	// (in the order of the target key); nil otherwise.
-	Before [][]any
+	// Records, when not nil, holds for each row the typed record the row
+	// is a view of: a change-data-capture source's change event (a
+	// *change.Event of package change, which documents the view). The root
+	// package does not know the record types; Compact keeps Records
+	// aligned with Rows, and the loader that understands them reads them.
+	Records []any
 	// Origin[i] says where row i came from. Always the same length as Rows.
 	// A loader may keep it after Write, to name a row in an error that
 	// comes later: a source must not reuse it for another batch.
@@ -212,7 +215,7 @@ func (b *Batch) mark(i int) {
 }
 
 // Compact removes the rows marked by Reject or Filter, keeping the order of
-// the rest and of Ops, Before, Origin and Raw alongside.
+// the rest and of Ops, Records, Origin and Raw alongside.
 func (b *Batch) Compact() {
 	if b.drop == nil {
 		return
@@ -226,8 +229,8 @@ func (b *Batch) Compact() {
 		if b.Ops != nil {
 			b.Ops[n] = b.Ops[i]
 		}
-		if b.Before != nil {
-			b.Before[n] = b.Before[i]
+		if b.Records != nil {
+			b.Records[n] = b.Records[i]
 		}
 		if b.Origin != nil {
 			b.Origin[n] = b.Origin[i]
@@ -242,9 +245,9 @@ func (b *Batch) Compact() {
 	if b.Ops != nil {
 		b.Ops = b.Ops[:n]
 	}
-	if b.Before != nil {
-		clear(b.Before[n:])
-		b.Before = b.Before[:n]
+	if b.Records != nil {
+		clear(b.Records[n:])
+		b.Records = b.Records[:n]
 	}
 	if b.Origin != nil {
 		b.Origin = b.Origin[:n]

@@ -7,13 +7,19 @@ import (
 	"strings"
 )
 
-// Sentinel errors that decide the CLI's exit code; wrap them with %w.
+// The sentinel errors of xcetl, all here: they decide the CLI's exit code
+// and let a program embedding xcetl tell what happened (errors.Is); wrap
+// them with %w.
 var (
 	// ErrInvalid marks an invalid pipeline file or usage (exit code 2).
 	ErrInvalid = errors.New("invalid pipeline")
 	// ErrLocked marks a run refused because another run holds the
 	// pipeline's lock (exit code 3).
 	ErrLocked = errors.New("pipeline is locked by another run")
+	// ErrInterrupted marks a run stopped by its context before it
+	// finished (Ctrl-C, SIGTERM, or the embedding program): with commit:
+	// run the target was rolled back (exit code 1).
+	ErrInterrupted = errors.New("interrupted")
 )
 
 // Pos is a position in a pipeline file.

@@ -84,12 +84,12 @@ func TestAPIPipelineYAML(t *testing.T) {
 	if err := writeFile(path, apiPipelineYAML("http://127.0.0.1:1/residents")); err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipelines.Load(path, pipelines.Options{Vars: map[string]string{"XCETL_TEST_PG_DSN": "postgres://u@127.0.0.1:1/db"}})
+	p, err := pipelines.Load(path, pipelines.WithVars(map[string]string{"XCETL_TEST_PG_DSN": "postgres://u@127.0.0.1:1/db"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := p.Spec.Source.Get("pagination").Get("size").Value; got != "1000" {
-		t.Fatalf("page size %s", got)
+	if got := strings.Join(p.Spec().Source().Settings(), "\n"); !strings.Contains(got, "pagination.size: 1000\n") {
+		t.Fatalf("page size not 1000:\n%s", got)
 	}
 }
 

@@ -94,6 +94,8 @@ func judge(ts []Target) {
 			t.Pass = t.Value >= t.Threshold
 		case "<":
 			t.Pass = t.Value < t.Threshold
+		case "<=":
+			t.Pass = t.Value <= t.Threshold
 		case "abs<=":
 			t.Pass = t.Value <= t.Threshold && t.Value >= -t.Threshold
 		}
@@ -122,8 +124,8 @@ func printSummary(w io.Writer, ts []Target) {
 		case "abs<=":
 			goal = fmt.Sprintf("within ±%.0f%%", 100*t.Threshold)
 			value = fmt.Sprintf("%+.1f%%", 100*t.Value)
-		case "<":
-			goal = fmt.Sprintf("< %.0f", t.Threshold)
+		case "<", "<=":
+			goal = fmt.Sprintf("%s %.0f", strings.Replace(t.Op, "<=", "≤", 1), t.Threshold)
 			value = fmt.Sprintf("%.1f", t.Value)
 		default:
 			goal = fmt.Sprintf("%s %.2f", strings.Replace(t.Op, ">=", "≥", 1), t.Threshold)

@@ -29,7 +29,7 @@ func Decode(n *Node, dst any) xcetl.SpecErrors {
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		panic("config.Decode: dst must be a pointer to a struct")
 	}
-	decodeStruct(n, rv.Elem(), &errs)
+	decodeStruct(n, rv.Elem(), "", &errs)
 	return errs
 }
 
@@ -40,21 +40,22 @@ func Fields(v any) []string {
 		t = t.Elem()
 	}
 	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		if name, _ := tagOf(t.Field(i)); name != "" {
-			out = append(out, name)
-		}
+	for _, f := range fieldsOf(t) {
+		out = append(out, f.key)
 	}
 	return out
 }
 
-func tagOf(f reflect.StructField) (name string, required bool) {
+// tagOf reads a field's yaml tag: its key, and the options required and
+// inline.
+func tagOf(f reflect.StructField) (name string, required, inline bool) {
 	tag := f.Tag.Get("yaml")
 	if tag == "" || tag == "-" || !f.IsExported() {
-		return "", false
+		return "", false, false
 	}
 	name, opts, _ := strings.Cut(tag, ",")
-	return name, strings.Contains(","+opts+",", ",required,")
+	opts = "," + opts + ","
+	return name, strings.Contains(opts, ",required,"), name == "" && strings.Contains(opts, ",inline,")
 }
 
 var (
@@ -63,27 +64,36 @@ var (
 	durationType = reflect.TypeOf(time.Duration(0))
 )
 
-func decodeStruct(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
+func decodeStruct(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors) {
 	if n == nil || n.Kind == Null {
 		n = &Node{Kind: Map, Pos: posOrZero(n), Path: pathOrZero(n)}
 	}
 	t := v.Type()
 	fields := fieldsOf(t)
+	// A struct written in the file is its defaults and the keys written
+	// (for a list item or mapping value too, not only the spec itself).
+	setDefaults(v, false)
 	if n.Kind == Scalar {
 		if f, ok := shorthandField(t); ok {
-			decodeValue(n, v.Field(f.index), errs)
+			decodeValue(n, v.FieldByIndex(f.index), "", errs)
 			return
 		}
 	}
 	if n.Kind != Map {
-		*errs = append(*errs, n.Errorf("expected a mapping of keys, got a %s", n.Kind))
+		want := "a mapping of keys"
+		if nv, ok := v.Interface().(Nouner); ok {
+			want = nv.Noun()
+		}
+		*errs = append(*errs, n.Errorf("expected %s, got a %s%s", want, n.Kind, hint))
 		return
 	}
 	known := map[string]int{}
 	var names []string
 	for i, f := range fields {
 		known[f.key] = i
-		names = append(names, f.key)
+		if f.refuse == "" {
+			names = append(names, f.key)
+		}
 		for _, a := range f.aliases {
 			known[a] = i
 		}
@@ -102,7 +112,17 @@ func decodeStruct(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 			continue
 		}
 		seen[i] = e.Key
-		decodeValue(e.Value, v.Field(fields[i].index), errs)
+		f := fields[i]
+		if f.refuse != "" {
+			*errs = append(*errs, e.Value.Errorf("%s", f.refuse))
+			continue
+		}
+		fv := v.FieldByIndex(f.index)
+		if f.listKeys {
+			decodeOrdered(e.Value, fv, true, f.hint(), errs)
+			continue
+		}
+		decodeValue(e.Value, fv, f.hint(), errs)
 	}
 	pos := n.Pos
 	if len(n.Entries) > 0 {
@@ -119,9 +139,16 @@ func decodeStruct(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 	}
 }
 
+// Refused is the type of a key declared only to be refused (tag refuse).
+type Refused struct{}
+
 // entryOf returns the value node of declared key f in mapping n, written
-// under its name or one of its aliases.
+// under its name or one of its aliases (or n itself, for the shorthand
+// field of a struct written as a scalar).
 func entryOf(n *Node, f field) *Node {
+	if n != nil && n.Kind == Scalar && f.shorthand {
+		return n // the scalar written for the whole struct
+	}
 	if v := n.Get(f.key); v != nil {
 		return v
 	}
@@ -153,13 +180,19 @@ func pathOrZero(n *Node) string {
 	return n.Path
 }
 
-func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
+// decodeValue decodes n into v. hint is added to a message about a value of
+// the wrong shape (" (e.g. {column: updated_at})"), from the key's example.
+func decodeValue(n *Node, v reflect.Value, hint string, errs *xcetl.SpecErrors) {
+	if isOrdered(v.Type()) {
+		decodeOrdered(n, v, false, hint, errs)
+		return
+	}
 	switch v.Type() {
 	case nodeType:
 		v.Set(reflect.ValueOf(n))
 		return
 	case secretType:
-		if s, ok := scalar(n, "a string", errs); ok {
+		if s, ok := scalar(n, "a string"+hint, errs); ok {
 			v.Set(reflect.ValueOf(xcetl.NewSecret(s)))
 		}
 		return
@@ -180,16 +213,19 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 			return
 		}
 		p := reflect.New(v.Type().Elem())
-		decodeValue(n, p.Elem(), errs)
+		if v.Type().Elem().Kind() == reflect.Struct && !v.IsNil() {
+			p.Elem().Set(v.Elem()) // keep what defaults set
+		}
+		decodeValue(n, p.Elem(), hint, errs)
 		v.Set(p)
 	case reflect.Struct:
-		decodeStruct(n, v, errs)
+		decodeStruct(n, v, hint, errs)
 	case reflect.String:
 		want := "a string"
 		if nv, ok := v.Interface().(Nouner); ok {
 			want = nv.Noun()
 		}
-		if s, ok := scalar(n, want, errs); ok {
+		if s, ok := scalar(n, want+hint, errs); ok {
 			v.SetString(s)
 		}
 	case reflect.Bool:
@@ -227,7 +263,11 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 		if n.Kind == Scalar && v.Type().Elem().Kind() == reflect.String {
 			items = []*Node{n}
 		} else if n.Kind != List {
-			*errs = append(*errs, n.Errorf("expected a list, got a %s", n.Kind))
+			want := "a list"
+			if nv, ok := v.Interface().(Nouner); ok {
+				want = nv.Noun()
+			}
+			*errs = append(*errs, n.Errorf("expected %s, got a %s%s", want, n.Kind, hint))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(items), len(items))
@@ -236,7 +276,7 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 				s.Index(i).SetString(it.Value) // `[NULL, ~]` means those words
 				continue
 			}
-			decodeValue(it, s.Index(i), errs)
+			decodeValue(it, s.Index(i), "", errs)
 		}
 		v.Set(s)
 	case reflect.Map:
@@ -244,13 +284,13 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 			return
 		}
 		if n.Kind != Map || v.Type().Key().Kind() != reflect.String {
-			*errs = append(*errs, n.Errorf("expected a mapping, got a %s", n.Kind))
+			*errs = append(*errs, n.Errorf("expected a mapping, got a %s%s", n.Kind, hint))
 			return
 		}
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Entries))
 		for _, e := range n.Entries {
 			ev := reflect.New(v.Type().Elem()).Elem()
-			decodeValue(e.Value, ev, errs)
+			decodeValue(e.Value, ev, "", errs)
 			m.SetMapIndex(reflect.ValueOf(e.Key), ev)
 		}
 		v.Set(m)
@@ -259,9 +299,19 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 	}
 }
 
+// hint is the example of a key for messages about a value of the wrong
+// shape.
+func (f field) hint() string {
+	if f.example == "" {
+		return ""
+	}
+	return " (e.g. " + f.key + ": " + f.example + ")"
+}
+
 // Nouner is implemented by named string types of specs that say what they
 // hold in errors ("expected a column name, got a list") instead of "a
-// string".
+// string", and by struct and list types that say what they take instead
+// of "a mapping of keys" or "a list".
 type Nouner interface{ Noun() string }
 
 func scalar(n *Node, want string, errs *xcetl.SpecErrors) (string, bool) {

@@ -14,12 +14,17 @@ type FieldDoc struct {
 	Required bool
 	Default  string // YAML text; "" when there is none
 	Enum     []string
+	// EnumDoc says what each value of Enum means ("" where not declared).
+	EnumDoc  []string
 	Min, Max string
 	Doc      string
 	Example  string
 	// Shorthand is true for the field that a scalar fills when written
 	// where the whole struct is expected.
 	Shorthand bool
+	// ListKeys is true for an Ordered mapping that may be written as a
+	// list of its keys.
+	ListKeys bool
 	// GoType is the field's Go type, for generators that need more than
 	// words (the JSON Schema).
 	GoType reflect.Type
@@ -44,11 +49,18 @@ func Describe(spec any) []FieldDoc {
 	}
 	var out []FieldDoc
 	for _, f := range fieldsOf(t) {
-		ft := t.Field(f.index).Type
+		if f.refuse != "" {
+			continue
+		}
+		ft := t.FieldByIndex(f.index).Type
 		d := FieldDoc{Key: f.key, Aliases: f.aliases, Type: f.doctype, Required: f.required, Default: f.def,
-			Enum: f.enum, Min: f.min, Max: f.max, Doc: f.doc, Example: f.example, Shorthand: f.shorthand, GoType: ft}
+			Enum: f.enum, EnumDoc: f.enumDoc, Min: f.min, Max: f.max, Doc: f.doc, Example: f.example,
+			Shorthand: f.shorthand, ListKeys: f.listKeys, GoType: ft}
 		if d.Type == "" {
 			d.Type = TypeName(ft)
+			if f.listKeys {
+				d.Type += ", or a list of names"
+			}
 		}
 		if st := structOf(ft); st != nil {
 			d.Fields = Describe(st)
@@ -62,6 +74,10 @@ func Describe(spec any) []FieldDoc {
 // items or mapping values; nil if none.
 func structOf(t reflect.Type) reflect.Type {
 	for {
+		if isOrdered(t) {
+			t = OrderedValue(t)
+			continue
+		}
 		switch t.Kind() {
 		case reflect.Pointer, reflect.Slice:
 			t = t.Elem()
@@ -88,6 +104,9 @@ func TypeName(t reflect.Type) string {
 		return "duration"
 	case nodeType:
 		return "any"
+	}
+	if isOrdered(t) {
+		return "mapping of " + plural(TypeName(OrderedValue(t)))
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -116,6 +135,14 @@ func plural(s string) string {
 		return s + "s"
 	case "any":
 		return "values"
+	case "string (secret)":
+		return "strings (secret)"
 	}
 	return fmt.Sprintf("(%s)", s)
 }
+
+// IsOrdered reports whether t is an Ordered mapping type.
+func IsOrdered(t reflect.Type) bool { return isOrdered(t) }
+
+// OrderedValue returns the value type of the Ordered mapping type t.
+func OrderedValue(t reflect.Type) reflect.Type { return t.Elem().Field(1).Type }

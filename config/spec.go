@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,20 @@ import (
 //	shorthand:"true"  on one field of a struct type: a scalar written where the struct is
 //	                  expected fills this field (`birth_date: date` is `{to: date}`)
 //	doctype:"…"       the type as the docs show it, for fields decoded by hand (*Node)
+//	enumdoc:"a=…;b=…" what each enum value means, ';'-separated (docs, schema, and the
+//	                  message for a value that is not one of them)
+//	refuse:"…"        the key is not this plugin's: writing it is refused with this
+//	                  message (`keys:` on encrypt says it is for decrypt); not in docs
+//	listkeys:"true"   on an Ordered mapping: a list of names (or one name) may be written
+//	                  instead, giving those keys with zero values (`fields: [phone]`)
+//
+// min:">0" makes a bound exclusive ("more than 0"). `yaml:",inline"` on a
+// struct field merges that struct's keys into the parent's mapping (a
+// loader's common keys and its dialect's own, side by side); on a field of
+// interface type, whose keys depend on the value it holds, it is skipped
+// by decoding and the docs, and Encode merges the held spec's keys. A key whose
+// value is a mapping of keys in file order is an Ordered (derive's
+// columns, computed in order), not a Go map.
 //
 // Cross-field rules go in a Check method (the Checker interface); it runs
 // after decoding, for the spec and for every nested struct that has one.
@@ -76,12 +91,14 @@ func CheckShape(n *Node, t reflect.Type, name string, doc Doc) *xcetl.SpecError 
 	if n != nil {
 		kind = n.Kind
 	}
-	switch t.Kind() {
-	case reflect.Struct:
-		ok = kind == Map || kind == Null || kind == Scalar
-	case reflect.Map:
+	switch {
+	case isOrdered(t):
 		ok = kind == Map && len(n.Entries) > 0
-	case reflect.Slice:
+	case t.Kind() == reflect.Struct:
+		ok = kind == Map || kind == Null || kind == Scalar
+	case t.Kind() == reflect.Map:
+		ok = kind == Map && len(n.Entries) > 0
+	case t.Kind() == reflect.Slice:
 		ok = kind == List && len(n.Items) > 0 || kind == Scalar && t.Elem().Kind() == reflect.String
 	default:
 		ok = kind == Scalar
@@ -98,6 +115,7 @@ func CheckShape(n *Node, t reflect.Type, name string, doc Doc) *xcetl.SpecError 
 type Check struct {
 	node *Node
 	path string
+	root string // path of the value whose Check method runs (At keeps it)
 	val  reflect.Value
 	errs *xcetl.SpecErrors
 }
@@ -108,17 +126,25 @@ func (c *Check) Has(key string) bool {
 	if c.node != nil {
 		return c.Node(key) != nil
 	}
-	f, ok := fieldByKey(c.val, key)
-	return ok && !f.IsZero()
+	if !c.val.IsValid() || c.val.Kind() != reflect.Struct {
+		return false
+	}
+	for _, f := range fieldsOf(c.val.Type()) {
+		if f.key == key {
+			fv := c.val.FieldByIndex(f.index)
+			return !fv.IsZero() && !f.isDefault(fv)
+		}
+	}
+	return false
 }
 
-// Node returns the value node of key, or nil when it was not written or the
-// spec was built in Go.
+// Node returns the value node of key ("" for the value being checked), or
+// nil when it was not written or the spec was built in Go.
 func (c *Check) Node(key string) *Node {
-	if c.node == nil {
-		return nil
+	if c.node == nil || key == "" {
+		return c.node
 	}
-	if c.val.Kind() == reflect.Struct {
+	if c.val.IsValid() && c.val.Kind() == reflect.Struct {
 		for _, f := range fieldsOf(c.val.Type()) {
 			if f.key == key {
 				return entryOf(c.node, f)
@@ -130,6 +156,37 @@ func (c *Check) Node(key string) *Node {
 
 // Self returns the node of the whole spec (nil for a spec built in Go).
 func (c *Check) Self() *Node { return c.node }
+
+// Path returns the YAML path of the spec being checked.
+func (c *Check) Path() string { return c.path }
+
+// At returns the Check of the value under key (a key of a struct, of an
+// Ordered mapping or of a map), so that problems inside it are reported at
+// the right node or, for a spec built in Go, the right path.
+func (c *Check) At(key string) *Check {
+	sub := &Check{node: c.Node(key), path: joinPath(c.path, key), root: c.root, errs: c.errs}
+	switch v := c.val; {
+	case !v.IsValid():
+	case v.Kind() == reflect.Struct:
+		for _, f := range fieldsOf(v.Type()) {
+			if f.key == key {
+				sub.val = v.FieldByIndex(f.index)
+			}
+		}
+	case isOrdered(v.Type()):
+		for i := 0; i < v.Len(); i++ {
+			if v.Index(i).Field(0).String() == key {
+				sub.val = v.Index(i).Field(1)
+			}
+		}
+	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String:
+		sub.val = v.MapIndex(reflect.ValueOf(key))
+	}
+	for sub.val.IsValid() && sub.val.Kind() == reflect.Pointer && !sub.val.IsNil() {
+		sub.val = sub.val.Elem()
+	}
+	return sub
+}
 
 // Errorf reports a problem at key's value ("" for the spec as a whole). A
 // problem at a path that already has one is dropped, so a Check need not
@@ -162,8 +219,14 @@ func (c *Check) ErrorfAt(n *Node, format string, args ...any) {
 }
 
 func (c *Check) add(n *Node, path, msg string) {
+	// A value that decoding refused (or whose parent it refused) gets no
+	// second problem from a Check.
 	for _, e := range *c.errs {
-		if e.Path == path && path != c.path {
+		if path != c.root && (e.Path == path || e.Path != c.root && under(path, e.Path) && under(e.Path, c.root)) {
+			return
+		}
+		// A required key that is missing is reported once, by decoding.
+		if e.Path != "" && strings.HasPrefix(path, e.Path+".") && e.Msg == fmt.Sprintf("missing required key %q", strings.TrimPrefix(path, e.Path+".")) {
 			return
 		}
 	}
@@ -172,6 +235,23 @@ func (c *Check) add(n *Node, path, msg string) {
 		e.Pos = n.Pos
 	}
 	*c.errs = append(*c.errs, e)
+}
+
+// under reports whether path p is base or inside it.
+func under(p, base string) bool {
+	if base == "" || p == base {
+		return true
+	}
+	return strings.HasPrefix(p, base) && (p[len(base)] == '.' || p[len(base)] == '[')
+}
+
+// CheckNode runs fn with a Check of the value n (decoded by hand, not by
+// DecodeSpec), for helpers shared by hand-written and declared plugins.
+func CheckNode(n *Node, fn func(*Check)) xcetl.SpecErrors {
+	var errs xcetl.SpecErrors
+	path := pathOrZero(n)
+	fn(&Check{node: n, path: path, root: path, errs: &errs})
+	return errs
 }
 
 // Item returns the node of item i of the list under key, or the key's node
@@ -195,7 +275,7 @@ func DecodeSpec(n *Node, dst any) xcetl.SpecErrors {
 	}
 	var errs xcetl.SpecErrors
 	setDefaults(rv.Elem(), false)
-	decodeValue(orEmpty(n, rv.Elem().Type()), rv.Elem(), &errs)
+	decodeValue(orEmpty(n, rv.Elem().Type()), rv.Elem(), "", &errs)
 	validate(rv.Elem(), n, pathOrZero(n), &errs)
 	return errs.Sort()
 }
@@ -243,55 +323,119 @@ func orEmpty(n *Node, t reflect.Type) *Node {
 
 // field is one declared key of a struct spec.
 type field struct {
-	index     int
+	index     []int // reflect.Value.FieldByIndex path (through inline structs)
 	key       string
 	required  bool
 	aliases   []string
 	doc       string
 	def       string
+	defNode   *Node // def parsed
 	example   string
 	doctype   string
 	enum      []string
+	enumDoc   []string // parallel to enum; "" for a value without one
 	enumAlias map[string]string
 	min, max  string
 	shorthand bool
+	listKeys  bool
+	refuse    string // the message for a key that is declared only to be refused
 }
 
-var fieldCache sync.Map // reflect.Type → []field
+// declared is what fieldsOf knows about one struct type.
+type declared struct {
+	fields  []field
+	inlines [][]int // index paths of inline structs, for their Check methods
+	dynamic [][]int // inline fields of interface type: encoded (Encode) from the value they hold, not decoded
+}
 
-// fieldsOf returns the declared keys of struct type t. Malformed tags are
-// programming errors and panic (every registered spec is checked by a test).
-func fieldsOf(t reflect.Type) []field {
+var fieldCache sync.Map // reflect.Type → *declared
+
+// fieldsOf returns the declared keys of struct type t, those of inline
+// structs included. Malformed tags are programming errors and panic (every
+// registered spec is checked by a test).
+func fieldsOf(t reflect.Type) []field { return declOf(t).fields }
+
+func declOf(t reflect.Type) *declared {
 	if v, ok := fieldCache.Load(t); ok {
-		return v.([]field)
+		return v.(*declared)
 	}
-	var out []field
+	d := &declared{}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
-		key, required := tagOf(sf)
+		key, required, inline := tagOf(sf)
+		if inline && sf.Type.Kind() == reflect.Interface {
+			d.dynamic = append(d.dynamic, []int{i})
+			continue
+		}
+		if inline {
+			if sf.Type.Kind() != reflect.Struct {
+				panic(fmt.Sprintf("config: %s.%s: inline needs a struct, not %s", t, sf.Name, sf.Type))
+			}
+			sub := declOf(sf.Type)
+			for _, f := range sub.fields {
+				f.index = append([]int{i}, f.index...)
+				d.fields = append(d.fields, f)
+			}
+			d.inlines = append(d.inlines, []int{i})
+			for _, in := range sub.inlines {
+				d.inlines = append(d.inlines, append([]int{i}, in...))
+			}
+			continue
+		}
 		if key == "" {
 			continue
 		}
-		f := field{index: i, key: key, required: required,
-			doc: sf.Tag.Get("doc"), def: sf.Tag.Get("default"), example: sf.Tag.Get("example"),
-			doctype: sf.Tag.Get("doctype"), min: sf.Tag.Get("min"), max: sf.Tag.Get("max"),
-			shorthand: sf.Tag.Get("shorthand") == "true"}
-		f.aliases = splitList(sf.Tag.Get("alias"))
-		f.enum = splitList(sf.Tag.Get("enum"))
-		for _, a := range splitList(sf.Tag.Get("enumalias")) {
-			from, to, ok := strings.Cut(a, "=")
-			if !ok {
-				panic(fmt.Sprintf("config: %s.%s: enumalias %q is not from=to", t, sf.Name, a))
-			}
-			if f.enumAlias == nil {
-				f.enumAlias = map[string]string{}
-			}
-			f.enumAlias[strings.ToLower(from)] = to
-		}
-		out = append(out, f)
+		d.fields = append(d.fields, newField(t, sf, i, key, required))
 	}
-	fieldCache.Store(t, out)
-	return out
+	seen := map[string]bool{}
+	for _, f := range d.fields {
+		for _, k := range append([]string{f.key}, f.aliases...) {
+			if seen[k] {
+				panic(fmt.Sprintf("config: %s: key %q is declared twice", t, k))
+			}
+			seen[k] = true
+		}
+	}
+	fieldCache.Store(t, d)
+	return d
+}
+
+func newField(t reflect.Type, sf reflect.StructField, i int, key string, required bool) field {
+	f := field{index: []int{i}, key: key, required: required,
+		doc: sf.Tag.Get("doc"), def: sf.Tag.Get("default"), example: sf.Tag.Get("example"),
+		doctype: sf.Tag.Get("doctype"), min: sf.Tag.Get("min"), max: sf.Tag.Get("max"),
+		shorthand: sf.Tag.Get("shorthand") == "true", listKeys: sf.Tag.Get("listkeys") == "true",
+		refuse: sf.Tag.Get("refuse")}
+	if f.def != "" {
+		f.defNode = parseDefault(f.def)
+	}
+	f.aliases = splitList(sf.Tag.Get("alias"))
+	f.enum = splitList(sf.Tag.Get("enum"))
+	for _, a := range splitList(sf.Tag.Get("enumalias")) {
+		from, to, ok := strings.Cut(a, "=")
+		if !ok {
+			panic(fmt.Sprintf("config: %s.%s: enumalias %q is not from=to", t, sf.Name, a))
+		}
+		if f.enumAlias == nil {
+			f.enumAlias = map[string]string{}
+		}
+		f.enumAlias[strings.ToLower(from)] = to
+	}
+	if ed := sf.Tag.Get("enumdoc"); ed != "" {
+		f.enumDoc = make([]string, len(f.enum))
+		for _, part := range strings.Split(ed, ";") {
+			v, text, ok := strings.Cut(strings.TrimSpace(part), "=")
+			j := slices.Index(f.enum, v)
+			if !ok || j < 0 {
+				panic(fmt.Sprintf("config: %s.%s: enumdoc %q is not value=text for a value of enum", t, sf.Name, part))
+			}
+			f.enumDoc[j] = strings.TrimSpace(text)
+		}
+	}
+	if f.listKeys && !isOrdered(sf.Type) {
+		panic(fmt.Sprintf("config: %s.%s: listkeys needs an Ordered mapping", t, sf.Name))
+	}
+	return f
 }
 
 func splitList(s string) []string {
@@ -305,18 +449,6 @@ func splitList(s string) []string {
 	return parts
 }
 
-func fieldByKey(v reflect.Value, key string) (reflect.Value, bool) {
-	if v.Kind() != reflect.Struct {
-		return reflect.Value{}, false
-	}
-	for _, f := range fieldsOf(v.Type()) {
-		if f.key == key {
-			return v.Field(f.index), true
-		}
-	}
-	return reflect.Value{}, false
-}
-
 // shorthandField returns the field a scalar fills when written where a
 // struct of type t is expected.
 func shorthandField(t reflect.Type) (field, bool) {
@@ -328,23 +460,47 @@ func shorthandField(t reflect.Type) (field, bool) {
 	return field{}, false
 }
 
+// enumList says the allowed values in a message, each with its meaning
+// where declared: "cbc (the default: …), ecb (…)".
+func (f field) enumList() string {
+	parts := make([]string, len(f.enum))
+	for i, e := range f.enum {
+		parts[i] = e
+		if i < len(f.enumDoc) && f.enumDoc[i] != "" {
+			parts[i] += " (" + f.enumDoc[i] + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // ---- defaults ----
 
-var defaultCache sync.Map // "type\x00index" → *Node
-
-func defaultNode(t reflect.Type, f field) *Node {
-	k := t.String() + "\x00" + strconv.Itoa(f.index)
-	if v, ok := defaultCache.Load(k); ok {
-		return v.(*Node)
-	}
-	n, err := Parse("default", []byte(f.def), nil)
+// parseDefault reads a default tag's YAML text.
+func parseDefault(def string) *Node {
+	n, err := Parse("default", []byte(def), nil)
 	if err != nil || n == nil {
 		// A scalar the YAML parser reads as something else ("") is taken
 		// as the text it is.
-		n = &Node{Kind: Scalar, Value: f.def}
+		n = &Node{Kind: Scalar, Value: def}
 	}
-	defaultCache.Store(k, n)
 	return n
+}
+
+// defaultValue returns the value field f, of Go type typ, has by default.
+func (f field) defaultValue(typ reflect.Type) reflect.Value {
+	v := reflect.New(typ).Elem()
+	var errs xcetl.SpecErrors
+	decodeValue(f.defNode, v, "", &errs)
+	if len(errs) > 0 {
+		panic(fmt.Sprintf("config: key %q: default %q does not decode as %s: %v", f.key, f.def, typ, errs))
+	}
+	return v
+}
+
+// isDefault reports whether fv holds the declared default of f (false
+// when f has none).
+func (f field) isDefault(fv reflect.Value) bool {
+	return f.def != "" && reflect.DeepEqual(fv.Interface(), f.defaultValue(fv.Type()).Interface())
 }
 
 // setDefaults applies declared defaults to the struct v (through pointers
@@ -355,13 +511,9 @@ func setDefaults(v reflect.Value, onlyZero bool) {
 		return
 	}
 	for _, f := range fieldsOf(v.Type()) {
-		fv := v.Field(f.index)
+		fv := v.FieldByIndex(f.index)
 		if f.def != "" && (!onlyZero || fv.IsZero()) {
-			var errs xcetl.SpecErrors
-			decodeValue(defaultNode(v.Type(), f), fv, &errs)
-			if len(errs) > 0 {
-				panic(fmt.Sprintf("config: %s key %q: default %q does not decode: %v", v.Type(), f.key, f.def, errs))
-			}
+			fv.Set(f.defaultValue(fv.Type()))
 		}
 		switch {
 		case fv.Kind() == reflect.Struct && fv.Type() != secretType:
@@ -378,20 +530,26 @@ var checkerType = reflect.TypeOf((*Checker)(nil)).Elem()
 
 // validate checks enums and ranges of the value v (decoded from n, which
 // is nil for specs built in Go), recursing into structs, slices and maps,
-// then runs v's Check method.
+// then runs the Check methods of v's inline structs and of v.
 func validate(v reflect.Value, n *Node, path string, errs *xcetl.SpecErrors) {
-	switch v.Kind() {
-	case reflect.Pointer:
+	switch {
+	case v.Kind() == reflect.Pointer:
 		if !v.IsNil() {
 			validate(v.Elem(), n, path, errs)
 		}
 		return
-	case reflect.Struct:
+	case isOrdered(v.Type()):
+		for i := 0; i < v.Len(); i++ {
+			key := v.Index(i).Field(0).String()
+			validate(v.Index(i).Field(1), n.Get(key), joinPath(path, key), errs)
+		}
+	case v.Kind() == reflect.Struct:
 		if v.Type() == secretType || v.Type() == durationType {
 			break
 		}
-		for _, f := range fieldsOf(v.Type()) {
-			fv := v.Field(f.index)
+		d := declOf(v.Type())
+		for _, f := range d.fields {
+			fv := v.FieldByIndex(f.index)
 			fn := entryOf(n, f)
 			if n != nil && fn == nil && f.def == "" {
 				continue // not written: nothing to check but required (done)
@@ -400,7 +558,10 @@ func validate(v reflect.Value, n *Node, path string, errs *xcetl.SpecErrors) {
 			checkField(v.Type(), f, fv, fn, fpath, errs)
 			validate(fv, fn, fpath, errs)
 		}
-	case reflect.Slice:
+		for _, in := range d.inlines {
+			runCheck(v.FieldByIndex(in), n, path, errs)
+		}
+	case v.Kind() == reflect.Slice:
 		for i := 0; i < v.Len(); i++ {
 			var in *Node
 			if n != nil && n.Kind == List && i < len(n.Items) {
@@ -408,7 +569,7 @@ func validate(v reflect.Value, n *Node, path string, errs *xcetl.SpecErrors) {
 			}
 			validate(v.Index(i), in, fmt.Sprintf("%s[%d]", path, i), errs)
 		}
-	case reflect.Map:
+	case v.Kind() == reflect.Map:
 		if v.Type().Key().Kind() == reflect.String {
 			for _, k := range v.MapKeys() {
 				validate(v.MapIndex(k), n.Get(k.String()), joinPath(path, k.String()), errs)
@@ -428,7 +589,7 @@ func runCheck(v reflect.Value, n *Node, path string, errs *xcetl.SpecErrors) {
 	default:
 		return
 	}
-	c.Check(&Check{node: n, path: path, val: v, errs: errs})
+	c.Check(&Check{node: n, path: path, root: path, val: v, errs: errs})
 }
 
 // checkField checks one key's enum and range. at is its node (nil when
@@ -442,31 +603,29 @@ func checkField(st reflect.Type, f field, v reflect.Value, at *Node, path string
 		*errs = append(*errs, e)
 	}
 	if len(f.enum) > 0 {
+		check := func(item reflect.Value, n *Node) {
+			if s, ok := f.canonical(item.String()); ok {
+				item.SetString(s)
+				return
+			}
+			fail(n, "unknown %s %q%s; one of: %s%s", f.key, item.String(), xcetl.DidYouMean(item.String(), f.enum), f.enumList(), f.longForm(st))
+		}
 		switch {
 		case v.Kind() == reflect.String:
-			if s, ok := f.canonical(v.String()); ok {
-				v.SetString(s)
-			} else {
-				fail(at, "unknown %s %q%s; one of: %s", f.key, v.String(), xcetl.DidYouMean(v.String(), f.enum), strings.Join(f.enum, ", "))
-			}
+			check(v, at)
 		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
 			for i := 0; i < v.Len(); i++ {
 				item := at
 				if at != nil && at.Kind == List && i < len(at.Items) {
 					item = at.Items[i]
 				}
-				if s, ok := f.canonical(v.Index(i).String()); ok {
-					v.Index(i).SetString(s)
-				} else {
-					fail(item, "unknown %s %q%s; one of: %s", f.key, v.Index(i).String(), xcetl.DidYouMean(v.Index(i).String(), f.enum), strings.Join(f.enum, ", "))
-				}
+				check(v.Index(i), item)
 			}
 		}
 	}
 	if f.min == "" && f.max == "" {
 		return
 	}
-	lo, hi, show := f.bounds(st, v)
 	var x float64
 	switch v.Kind() {
 	case reflect.Int, reflect.Int32, reflect.Int64:
@@ -476,9 +635,27 @@ func checkField(st reflect.Type, f field, v reflect.Value, at *Node, path string
 	default:
 		return
 	}
-	if x < lo || x > hi {
-		fail(at, "%s must be %s, not %s", f.key, show, f.show(v))
+	if !f.inBounds(st, v, x) {
+		fail(at, "%s must be %s, not %s", f.key, f.boundsText(), f.show(v))
 	}
+}
+
+// longForm names the mapping a shorthand field's struct also takes, for
+// the message about a scalar that is not one of its values.
+func (f field) longForm(st reflect.Type) string {
+	if !f.shorthand {
+		return ""
+	}
+	var keys []string
+	for _, g := range fieldsOf(st) {
+		if g.key != f.key {
+			keys = append(keys, g.key)
+		}
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	return "; or a mapping of " + strings.Join(keys, ", ")
 }
 
 func (f field) canonical(s string) (string, bool) {
@@ -494,39 +671,72 @@ func (f field) canonical(s string) (string, bool) {
 	return s, false
 }
 
-// bounds parses the min and max tags for a field of v's type and says
-// them in words ("1..1000000", "at least 0", "at most 10s").
-func (f field) bounds(st reflect.Type, v reflect.Value) (lo, hi float64, show string) {
-	parse := func(s string) float64 {
-		if v.Type() == durationType {
-			d, err := time.ParseDuration(s)
-			if err != nil {
-				panic(fmt.Sprintf("config: %s key %q: bound %q is not a duration", st, f.key, s))
-			}
-			return float64(d)
-		}
-		x, err := strconv.ParseFloat(s, 64)
+// bound is one parsed min or max tag.
+type bound struct {
+	set       bool
+	exclusive bool // ">0": more than, not at least
+	x         float64
+	text      string
+}
+
+func (f field) bound(st reflect.Type, v reflect.Value, tag string) bound {
+	if tag == "" {
+		return bound{}
+	}
+	b := bound{set: true, text: tag}
+	if rest, ok := strings.CutPrefix(tag, ">"); ok {
+		b.exclusive, b.text = true, rest
+	} else if rest, ok := strings.CutPrefix(tag, "<"); ok {
+		b.exclusive, b.text = true, rest
+	}
+	if v.Type() == durationType {
+		d, err := time.ParseDuration(b.text)
 		if err != nil {
-			panic(fmt.Sprintf("config: %s key %q: bound %q is not a number", st, f.key, s))
+			panic(fmt.Sprintf("config: %s key %q: bound %q is not a duration", st, f.key, tag))
 		}
-		return x
+		b.x = float64(d)
+		return b
 	}
-	lo, hi = -1e308, 1e308
-	if f.min != "" {
-		lo = parse(f.min)
+	x, err := strconv.ParseFloat(b.text, 64)
+	if err != nil {
+		panic(fmt.Sprintf("config: %s key %q: bound %q is not a number", st, f.key, tag))
 	}
-	if f.max != "" {
-		hi = parse(f.max)
+	b.x = x
+	return b
+}
+
+func (f field) inBounds(st reflect.Type, v reflect.Value, x float64) bool {
+	lo, hi := f.bound(st, v, f.min), f.bound(st, v, f.max)
+	switch {
+	case lo.set && (x < lo.x || lo.exclusive && x == lo.x):
+		return false
+	case hi.set && (x > hi.x || hi.exclusive && x == hi.x):
+		return false
+	}
+	return true
+}
+
+// boundsText says the min and max tags in words ("1..1000000", "at least
+// 0", "at most 10s", "more than 0").
+func (f field) boundsText() string {
+	say := func(tag, incl, excl string) string {
+		if rest, ok := strings.CutPrefix(tag, ">"); ok {
+			return excl + " " + rest
+		}
+		if rest, ok := strings.CutPrefix(tag, "<"); ok {
+			return excl + " " + rest
+		}
+		return incl + " " + tag
 	}
 	switch {
+	case f.min != "" && f.max != "" && !strings.ContainsAny(f.min+f.max, "<>"):
+		return f.min + ".." + f.max
 	case f.min != "" && f.max != "":
-		show = f.min + ".." + f.max
+		return say(f.min, "at least", "more than") + " and " + say(f.max, "at most", "less than")
 	case f.min != "":
-		show = "at least " + f.min
-	default:
-		show = "at most " + f.max
+		return say(f.min, "at least", "more than")
 	}
-	return lo, hi, show
+	return say(f.max, "at most", "less than")
 }
 
 func (f field) show(v reflect.Value) string {
@@ -542,13 +752,35 @@ func checkRequired(v reflect.Value, path string, errs *xcetl.SpecErrors) {
 		return
 	}
 	for _, f := range fieldsOf(v.Type()) {
-		fv := v.Field(f.index)
+		fv := v.FieldByIndex(f.index)
 		if f.required && fv.IsZero() {
 			*errs = append(*errs, &xcetl.SpecError{Path: path, Msg: fmt.Sprintf("missing required key %q", f.key)})
 		}
-		if fv.Kind() == reflect.Pointer && !fv.IsNil() {
-			fv = fv.Elem()
+		requiredIn(fv, joinPath(path, f.key), errs)
+	}
+}
+
+// requiredIn looks for required keys in the structs that v is, points to
+// or holds (list items, mapping values).
+func requiredIn(v reflect.Value, path string, errs *xcetl.SpecErrors) {
+	switch {
+	case v.Kind() == reflect.Pointer:
+		if !v.IsNil() {
+			requiredIn(v.Elem(), path, errs)
 		}
-		checkRequired(fv, joinPath(path, f.key), errs)
+	case isOrdered(v.Type()):
+		for i := 0; i < v.Len(); i++ {
+			requiredIn(v.Index(i).Field(1), joinPath(path, v.Index(i).Field(0).String()), errs)
+		}
+	case v.Kind() == reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			requiredIn(v.Index(i), fmt.Sprintf("%s[%d]", path, i), errs)
+		}
+	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String:
+		for _, k := range v.MapKeys() {
+			requiredIn(v.MapIndex(k), joinPath(path, k.String()), errs)
+		}
+	case v.Kind() == reflect.Struct:
+		checkRequired(v, path, errs)
 	}
 }

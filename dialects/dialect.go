@@ -25,8 +25,8 @@
 //
 //  1. Static checks, without connecting (`xcetl validate` and `xcetl
 //     explain` stop here): ParseTable on the configured table, Fold and
-//     CheckIdent on every name it will create, CheckOption on every
-//     dialect-specific target key, ColumnType and CreateTable for
+//     CheckIdent on every name it will create, the Check method of its
+//     OptionSpec for the dialect-specific target keys, ColumnType and CreateTable for
 //     `create: if_missing`, and Explain for the statements of a run. These
 //     must not block or touch the network.
 //  2. Open connects (Conn). Detect server modes that change SQL here (for
@@ -87,9 +87,9 @@
 // b.Ops (nil Ops means every row is an insert): xcetl.OpInsert and
 // xcetl.OpUpdate mean "upsert this row by the key", xcetl.OpDelete means
 // "delete the row with this key" (only the key values of a delete row are
-// meaningful; the others may be NULL). Before Encode the loader has:
-//   - turned an update that changes the key (b.Before[i] != nil) into a
-//     delete of the old key followed by an upsert of the new one;
+// meaningful; the others may be NULL). An update that changes the key
+// arrives as a delete of the old key followed by an upsert of the new one
+// (change sources split it). Before Encode the loader has:
 //   - collapsed the events of one key to the last one, so that every key
 //     appears at most once among the rows Encode is given (which is what
 //     lets a writer apply deletes and upserts of one batch in any order,
@@ -128,6 +128,7 @@ import (
 	"strings"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/internal/registry"
 )
 
@@ -168,11 +169,14 @@ type Dialect interface {
 	// key, and its columns NOT NULL.
 	CreateTable(t Table, cols []Column, key []string) (string, error)
 
-	// OptionNames lists the dialect-specific target keys (e.g.
-	// "copy_format") that this dialect accepts besides the common ones.
-	OptionNames() []string
-	// CheckOption validates one dialect-specific option value.
-	CheckOption(key, value string) error
+	// OptionSpec returns a new value of the dialect's own target keys
+	// (copy_format, …), accepted beside the common ones: a pointer to a
+	// struct declared as a spec (package config: yaml, doc, default, enum
+	// tags, a Check method), which may carry what its Check needs to know
+	// of the dialect in unexported fields. The loader decodes and checks
+	// it with the common keys and hands it back in Target.Options and
+	// Env.Options. nil for a dialect without keys of its own.
+	OptionSpec() any
 
 	// Explain returns, without connecting, the statements a Writer for t
 	// runs and when: "once at start", "per batch", …. When the real
@@ -422,18 +426,32 @@ type Target struct {
 	// Key names the key columns (table names) for upsert and cdc.
 	Key  []string
 	Mode Mode
-	// Options holds the dialect-specific options that were set.
-	Options Options
+	// Options are the dialect's own target keys, checked: the value its
+	// OptionSpec returned, filled (nil for a dialect without keys, or a
+	// Target made by hand; see OptionsOf).
+	Options any
 	// Pipeline is the pipeline's name, to name staging tables.
 	Pipeline string
 	// Defer is set when the whole run is one transaction (commit: run)
 	// and the loader calls Flush on a Writer that is a Flusher: the
 	// writer may hold work back until then.
 	Defer bool
+	// Guard, in mode cdc, asks for the per-key version guard in the
+	// writer's own statements (see VersionGuarder); nil otherwise.
+	Guard *VersionGuard
 }
 
-// Options are dialect-specific target keys and their values.
-type Options map[string]string
+// OptionsOf returns the options of type *T in opts (Target.Options,
+// Env.Options), or a new *T with its declared defaults when opts holds
+// none (a Target built by hand, in tests).
+func OptionsOf[T any](opts any) *T {
+	if o, ok := opts.(*T); ok && o != nil {
+		return o
+	}
+	o := new(T)
+	config.Defaults(o)
+	return o
+}
 
 // Statement is one SQL statement of a run, for `xcetl explain` and golden
 // tests.
@@ -451,8 +469,8 @@ type Env struct {
 	// Logger receives notes such as detected server modes. Never nil when
 	// called by the loader.
 	Logger *slog.Logger
-	// Options holds the dialect-specific options that were set.
-	Options Options
+	// Options are the dialect's own target keys, as in Target.Options.
+	Options any
 }
 
 // RowError is an error about one row of a payload, so that the loader can

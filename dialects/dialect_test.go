@@ -112,8 +112,7 @@ func (fake) CheckIdent(string) error                               { return nil 
 func (fake) ParseTable(s string) (dialects.Table, error)           { return dialects.SplitTable(s) }
 func (fake) Placeholder(int) string                                { return "?" }
 func (fake) ColumnType(xcetl.Type) (string, error)                 { return "TEXT", nil }
-func (fake) OptionNames() []string                                 { return nil }
-func (fake) CheckOption(string, string) error                      { return nil }
+func (fake) OptionSpec() any                                       { return nil }
 func (fake) Explain(dialects.Target) ([]dialects.Statement, error) { return nil, nil }
 func (fake) CreateTable(dialects.Table, []dialects.Column, []string) (string, error) {
 	return "", nil

@@ -69,6 +69,22 @@ type Resumer interface {
 // goroutine while Next runs (the CLI calls it on the first SIGTERM).
 type Drainer interface{ Drain() }
 
+// ChangeSource is implemented by sources whose batches carry change events
+// (package change): row i of a batch is a view of the *change.Event in
+// b.Records[i]. The engine tells the target (load.Env.Changes), whose mode
+// cdc then applies the events to their tables. Guarded reports whether the
+// target must keep the per-key version guard (`versions:`, on by default).
+type ChangeSource interface{ Guarded() bool }
+
+// WorkSharer is implemented by sources whose runs coordinate among
+// themselves which part of the input each one reads (a Kafka consumer
+// group assigns each partition to one member, and the target's
+// per-partition offsets fence a member that lost a partition): several runs
+// of one pipeline may go on at once, so the engine does not take the
+// one-run-per-pipeline lock for them. SharesWork reports whether this
+// source, as configured, does.
+type WorkSharer interface{ SharesWork() bool }
+
 // IdleExiter is implemented by streaming sources that can end a run after a
 // time without events (`xcetl run --exit-when-idle`). The engine calls it
 // once, after Open.
@@ -95,7 +111,10 @@ type Env struct {
 	// Node is the plugin's configuration as written in the file, set for
 	// plugins with a declared spec so that problems found after building
 	// (a column the input lacks) can point at it; nil for a spec built in Go.
-	Node   *config.Node
+	Node *config.Node
+	// Path is the YAML path of the plugin's configuration ("source",
+	// "transforms[2].mask"), also for a spec built in Go.
+	Path   string
 	Logger *slog.Logger
 	// CommitPerBatch is true when the target commits every batch on its
 	// own (`target.commit: batch`): a Resumer can then checkpoint how far
@@ -130,8 +149,8 @@ func Register(name string, f Factory) {
 // and the JSON Schema all come from S. build gets the checked spec; the
 // `type` key is not part of S.
 func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Extractor, error)) {
-	p := registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Extractor, error) {
-		env.Node = n
+	p := registry.Typed(name, doc, func(s *S, env Env, n *config.Node, path string) (Extractor, error) {
+		env.Node, env.Path = n, path
 		return build(s, env)
 	})
 	plugins.Register(name, p)
@@ -196,29 +215,55 @@ func CheckColumns(cn *config.Node, names []string, emptyHint string) xcetl.SpecE
 	if cn == nil {
 		return nil
 	}
-	var errs xcetl.SpecErrors
-	if cn.Kind == config.List && len(cn.Items) == 0 {
+	return config.CheckNode(cn, func(c *config.Check) { checkColumns(c, "", names, emptyHint) })
+}
+
+// CheckColumnsIn is CheckColumns for the key of a declared spec (a
+// Check method): the list under key, if written.
+func CheckColumnsIn(c *config.Check, key string, names []string, emptyHint string) {
+	if names == nil && !c.Has(key) {
+		return
+	}
+	checkColumns(c.At(key), "", names, emptyHint)
+}
+
+func checkColumns(c *config.Check, key string, names []string, emptyHint string) {
+	if len(names) == 0 {
 		msg := "columns must list at least one name"
 		if emptyHint != "" {
 			msg += " (" + emptyHint + ")"
 		}
-		errs = append(errs, cn.Errorf("%s", msg))
+		c.Errorf(key, "%s", msg)
 	}
 	seen := map[string]int{}
 	for i, name := range names {
-		item := cn
-		if cn.Kind == config.List && i < len(cn.Items) {
-			item = cn.Items[i]
-		}
 		if strings.TrimSpace(name) == "" {
-			errs = append(errs, item.Errorf("column name must not be empty"))
+			c.ErrorfAt(c.Item(key, i), "column name must not be empty")
 			continue
 		}
 		if first, dup := seen[name]; dup {
-			errs = append(errs, item.Errorf("duplicate column name %q (also columns[%d])", name, first))
+			c.ErrorfAt(c.Item(key, i), "duplicate column name %q (also columns[%d])", name, first)
 			continue
 		}
 		seen[name] = i
 	}
-	return errs
+}
+
+// Message is one message of a streaming source's broker, as `xcetl test`
+// gives it inline.
+type Message struct {
+	Topic     string
+	Partition int
+	Key       []byte
+	Value     []byte
+}
+
+// Replayer is implemented by streaming sources that can read given
+// messages instead of their broker, with the same configuration (the
+// decoding, the tables, the exposed columns): `xcetl test` feeds them the
+// inline events of a test file. Replay returns a source that hands out
+// msgs, in order and with offsets counted from 0 per partition, then ends.
+// It never connects.
+type Replayer interface {
+	Replay(msgs []Message) (Extractor, error)
 }

@@ -70,12 +70,31 @@ type Incremental struct {
 	Ordered bool
 }
 
-type incrementalSpec struct {
-	Column    string `yaml:"column,required"`
-	Initial   string `yaml:"initial"`
-	Inclusive bool   `yaml:"inclusive"`
-	Param     string `yaml:"param"`
-	Ordered   bool   `yaml:"ordered"`
+// IncrementalSpec is the mapping form of `incremental:`, for sources of
+// rows (api, sql): the declared spec of Incremental's column keys.
+type IncrementalSpec struct {
+	Column    string `yaml:"column,required" doc:"the column that grows with every change; its largest committed value is the watermark" example:"updated_at"`
+	Initial   string `yaml:"initial" doc:"the watermark before the first run; default: load everything the first time"`
+	Inclusive bool   `yaml:"inclusive" doc:"also keep rows equal to the watermark (with mode: upsert, when several rows may share the last value)"`
+	Param     string `yaml:"param" doc:"the request parameter that carries the watermark to the source (an API's updated_since); default: filter on xcetl's side only" example:"updated_since"`
+	Ordered   bool   `yaml:"ordered" doc:"the source hands on rows in ascending order of column: with commit: batch every batch then commits the watermark it reached"`
+}
+
+// Noun implements config.Nouner.
+func (IncrementalSpec) Noun() string {
+	return "a mapping such as {column: updated_at, param: updated_since} (`incremental: files` is for file sources)"
+}
+
+// Check refuses a blank column.
+func (s *IncrementalSpec) Check(c *config.Check) {
+	if c.Has("column") && strings.TrimSpace(s.Column) == "" {
+		c.Errorf("column", "column must name the column that grows with every change, e.g. updated_at")
+	}
+}
+
+// Incremental returns what the spec says.
+func (s IncrementalSpec) Incremental() Incremental {
+	return Incremental{Column: s.Column, Initial: s.Initial, Inclusive: s.Inclusive, Param: s.Param, Ordered: s.Ordered}
 }
 
 // DecodeIncremental decodes an `incremental:` node (nil: not configured):
@@ -94,13 +113,9 @@ func DecodeIncremental(n *config.Node) (Incremental, xcetl.SpecErrors) {
 		}
 		return inc, xcetl.SpecErrors{n.Errorf("incremental must be `files` or a mapping such as {column: updated_at}, not %q", n.Value)}
 	case config.Map:
-		var sp incrementalSpec
-		errs := config.Decode(n, &sp)
-		if c := n.Get("column"); c != nil && strings.TrimSpace(sp.Column) == "" {
-			errs = append(errs, c.Errorf("column must name the column that grows with every change, e.g. updated_at"))
-		}
-		inc.Column, inc.Initial, inc.Inclusive, inc.Param, inc.Ordered = sp.Column, sp.Initial, sp.Inclusive, sp.Param, sp.Ordered
-		return inc, errs
+		var sp IncrementalSpec
+		errs := config.DecodeSpec(n, &sp)
+		return sp.Incremental(), errs
 	}
 	return inc, xcetl.SpecErrors{n.Errorf("incremental must be `files` or a mapping such as {column: updated_at}")}
 }

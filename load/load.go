@@ -22,10 +22,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"sync"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/dialects"
 	"github.com/xcetl/xcetl/internal/registry"
 )
 
@@ -86,13 +86,23 @@ type Env struct {
 	// Node is the plugin's configuration as written in the file, set for
 	// plugins with a declared spec so that problems found after building
 	// (a column the input lacks) can point at it; nil for a spec built in Go.
-	Node   *config.Node
+	Node *config.Node
+	// Path is the YAML path of the plugin's configuration ("source",
+	// "transforms[2].mask"), also for a spec built in Go.
+	Path   string
 	Logger *slog.Logger
 	// Pipeline is the pipeline's name (for staging tables, locks, state).
 	Pipeline string
 	// State is true when the source keeps state in the target
 	// (extract.Resumer): a StateKeeper prepares its state table at Open.
 	State bool
+	// Changes is true when the source sends change events (package change,
+	// extract.ChangeSource): each row is a view of the *change.Event in
+	// b.Records, and mode cdc applies them to their tables.
+	Changes bool
+	// Versions is true when the per-key version guard is on for those
+	// events (the source's `versions:`, on by default).
+	Versions bool
 	// DB, when not nil, is a connection pool owned by the program embedding
 	// xcetl: the SQL loader takes its connections from it (the dialect must
 	// implement dialects.DBOpener) and the target's dsn may be left out.
@@ -108,16 +118,10 @@ type Factory func(n *config.Node, env Env) (Loader, error)
 // configuration, and its builders.
 type Plugin = registry.Plugin[Loader, Env]
 
-var (
-	factories = registry.New[Plugin]("load")
-
-	mu        sync.RWMutex // guards the default below
-	fallback  Factory
-	fallNames func() []string
-)
+var factories = registry.New[Plugin]("load")
 
 // Register makes a target type available under name. It panics if name is
-// taken or f is nil.
+// taken or f is nil. New loaders use RegisterSpec.
 func Register(name string, f Factory) {
 	if f == nil {
 		panic("load: Register factory is nil")
@@ -129,28 +133,31 @@ func Register(name string, f Factory) {
 // declared spec type S (see package config); the `type` key is not part of
 // S.
 func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Loader, error)) {
-	factories.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Loader, error) {
-		env.Node = n
+	factories.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node, path string) (Loader, error) {
+		env.Node, env.Path = n, path
 		return build(s, env)
 	}))
 }
 
-// SetDefault installs the factory used for target types with no registered
-// loader (the SQL loader, which knows every dialect), and the function that
-// lists the types it serves.
-func SetDefault(f Factory, names func() []string) {
-	mu.Lock()
-	defer mu.Unlock()
-	fallback, fallNames = f, names
+// Lookup returns the plugin of target type name: a registered loader, or
+// the SQL loader of the dialect of that name.
+func Lookup(name string) (Plugin, bool) {
+	if p, ok := factories.Lookup(name); ok {
+		return p, true
+	}
+	if d, ok := dialects.Lookup(name); ok {
+		return sqlPlugin(d), true
+	}
+	return Plugin{}, false
 }
 
-// Plugins returns the target types registered with their own loader
-// (RegisterSpec or Register), sorted by name; the SQL loader's dialects are
-// listed by package dialects.
+// Plugins returns every target type, sorted by name: the registered
+// loaders and the SQL loader of every registered dialect (whose spec is
+// SQLSpec beside the dialect's own keys).
 func Plugins() []Plugin {
 	var out []Plugin
-	for _, n := range factories.Names() {
-		p, _ := factories.Lookup(n)
+	for _, n := range Names() {
+		p, _ := Lookup(n)
 		out = append(out, p)
 	}
 	return out
@@ -158,17 +165,12 @@ func Plugins() []Plugin {
 
 // Names returns every target type that New accepts, sorted.
 func Names() []string {
-	mu.RLock()
-	extra := fallNames
-	mu.RUnlock()
 	set := map[string]bool{}
 	for _, n := range factories.Names() {
 		set[n] = true
 	}
-	if extra != nil {
-		for _, n := range extra() {
-			set[n] = true
-		}
+	for _, n := range dialects.Names() {
+		set[n] = true
 	}
 	out := make([]string, 0, len(set))
 	for n := range set {
@@ -184,26 +186,37 @@ func New(n *config.Node, env Env) (Loader, error) {
 	if tn == nil || tn.Kind != config.Scalar || tn.Value == "" {
 		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", Names())}
 	}
-	p, ok := factories.Lookup(tn.Value)
-	mu.RLock()
-	fb := fallback
-	mu.RUnlock()
-	if ok {
-		if p.Spec != nil {
-			n = config.Without(n, "type")
-		}
-		return p.FromNode(n, env)
-	}
-	known := false
-	for _, name := range Names() {
-		if name == tn.Value {
-			known = true
-		}
-	}
-	if !known || fb == nil {
+	p, ok := Lookup(tn.Value)
+	if !ok {
 		return nil, xcetl.SpecErrors{tn.Errorf("unknown target type %q%s; known: %v", tn.Value, xcetl.DidYouMean(tn.Value, Names()), Names())}
 	}
-	return fb(n, env)
+	if p.Spec != nil {
+		n = config.Without(n, "type")
+	}
+	return p.FromNode(n, env)
+}
+
+// Build builds a target of type name from a spec built in Go (a *S or S of
+// the plugin's spec type; load.SQLSpec for the SQL dialects), with its
+// defaults filled and checked as a file's would be.
+func Build(name string, spec any, env Env) (Loader, error) {
+	p, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown target type %q%s; known: %v", xcetl.ErrInvalid, name, xcetl.DidYouMean(name, Names()), Names())
+	}
+	if p.FromSpec == nil {
+		return nil, fmt.Errorf("%w: target type %q has no declared spec; build it from YAML", xcetl.ErrInvalid, name)
+	}
+	return p.FromSpec(spec, "target", env)
+}
+
+// BatchPolicy is implemented by loaders that say how batches reach them:
+// the engine cuts batches of BatchSize rows (DefaultBatchSize for a loader
+// without it), and a resumable source checkpoints every batch only when
+// CommitsPerBatch says that each is durable on its own (commit: batch).
+type BatchPolicy interface {
+	BatchSize() int
+	CommitsPerBatch() bool
 }
 
 // Errorf prefixes errors of a loader with the target table.

@@ -13,24 +13,38 @@ import (
 	"github.com/xcetl/xcetl/dialects"
 )
 
-// The SQL loader serves every registered dialect: it is the default for
-// target types without a loader of their own.
-func init() { SetDefault(newSQLTarget, dialects.Names) }
-
-func newSQLTarget(n *config.Node, env Env) (Loader, error) {
-	tn := n.Get("type")
-	if tn == nil {
-		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", dialects.Names())}
-	}
-	d, ok := dialects.Lookup(tn.Value)
-	if !ok {
-		return nil, xcetl.SpecErrors{tn.Errorf("unknown target type %q%s; known: %v", tn.Value, xcetl.DidYouMean(tn.Value, dialects.Names()), dialects.Names())}
-	}
+// newSQLTarget builds the SQL loader of dialect d from its target mapping
+// (without `type`): mode cdc gets the loader of change events.
+func newSQLTarget(d dialects.Dialect, n *config.Node, env Env) (Loader, error) {
 	l, err := NewSQL(d, n, env)
-	if err == nil && l.s.mode == dialects.CDC {
-		return newCDC(l), nil // cdc.go: change events of any number of tables
+	if err != nil {
+		return nil, err
 	}
-	return l, err
+	return l.withMode(), nil
+}
+
+// buildSQLTarget builds the SQL loader of dialect d from a spec built in
+// Go (a SQLSpec or *SQLSpec).
+func buildSQLTarget(d dialects.Dialect, spec any, path string, env Env) (Loader, error) {
+	s, err := goSQLSpec(d, spec, path)
+	if err != nil {
+		return nil, err
+	}
+	if s.DSN.IsZero() && env.DB == nil {
+		return nil, xcetl.SpecErrors{{Path: path, Msg: "missing required key \"dsn\" (or give the pipeline a connection pool: WithTargetDB)"}}
+	}
+	st, errs := newSettings(d, s, nil, path)
+	if errs != nil {
+		return nil, errs
+	}
+	return newSQL(d, st, env).withMode(), nil
+}
+
+func (l *SQL) withMode() Loader {
+	if l.s.mode == dialects.CDC {
+		return newCDC(l) // cdc.go: change events of any number of tables
+	}
+	return l
 }
 
 // SQL is the loader of every SQL dialect. It owns what is the same for all
@@ -77,25 +91,31 @@ func (l *SQL) Preflight() error {
 	return nil
 }
 
-// NewSQL builds the SQL loader for dialect d from a `target:` mapping,
-// checking everything it can without connecting. Library users can pass a
-// dialect that is not registered (kingbase.WithMode, a dialect of their
-// own).
+// NewSQL builds the SQL loader for dialect d from a `target:` mapping (its
+// `type` is ignored), checking everything it can without connecting.
+// Library users can pass a dialect that is not registered
+// (kingbase.WithMode, a dialect of their own).
 func NewSQL(d dialects.Dialect, n *config.Node, env Env) (*SQL, error) {
-	s, err := parseSQLConfig(d, n, env.DB != nil)
+	s, err := parseSQLConfig(d, config.Without(n, "type"), env.DB != nil)
 	if err != nil {
 		return nil, err
 	}
+	return newSQL(d, s, env), nil
+}
+
+func newSQL(d dialects.Dialect, s *settings, env Env) *SQL {
 	log := env.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &SQL{d: d, s: s, env: env, log: log}, nil
+	return &SQL{d: d, s: s, env: env, log: log}
 }
 
-// BatchSize returns the configured batch size (the engine reads
-// target.batch_size itself; this is for library users).
+// BatchSize implements BatchPolicy: target.batch_size.
 func (l *SQL) BatchSize() int { return l.s.batchSize }
+
+// CommitsPerBatch implements BatchPolicy: commit: batch (mode cdc always).
+func (l *SQL) CommitsPerBatch() bool { return l.s.perBatch }
 
 func (l *SQL) errorf(format string, args ...any) error {
 	return Errorf(l.s.table.String(), format, args...)

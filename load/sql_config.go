@@ -2,32 +2,63 @@ package load
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/dialects"
 )
 
-// Defaults and limits of the SQL target keys.
+// Defaults and limits of the SQL target keys (as declared on SQLSpec).
 const (
 	DefaultBatchSize = 5000
 	MaxBatchSize     = 1_000_000
 )
 
-// sqlConfig is the `target:` mapping of every SQL dialect. Dialect-specific
-// keys (copy_format, …) are taken out before decoding and checked by the
-// dialect.
-type sqlConfig struct {
-	Type      string       `yaml:"type,required"`
-	DSN       xcetl.Secret `yaml:"dsn"`
-	Table     string       `yaml:"table,required"`
-	Mode      string       `yaml:"mode"`
-	Key       []string     `yaml:"key"`
-	Create    string       `yaml:"create"`
-	BatchSize int          `yaml:"batch_size"`
-	Commit    string       `yaml:"commit"`
+// SQLSpec is the `target:` mapping of every SQL dialect, without `type`;
+// each dialect adds keys of its own (dialects.Dialect.OptionSpec), written
+// beside these.
+type SQLSpec struct {
+	DSN       xcetl.Secret `yaml:"dsn" doc:"how to connect, normally \"${VAR}\"; sqlite: a file path, relative to the pipeline file. Not needed when the program gives a connection pool (WithTargetDB)" example:"\"${PG_DSN}\""`
+	Table     string       `yaml:"table,required" doc:"the table, [schema.]table; a part in double quotes is used exactly, never folded" example:"public.residents"`
+	Mode      string       `yaml:"mode" default:"append" enum:"append,upsert,replace,cdc" enumdoc:"append=inserts;upsert=inserts or updates by key;replace=the table holds exactly this run's rows, atomically;cdc=applies insert, update and delete events by key, exactly once" doc:"how rows are written"`
+	Key       []string     `yaml:"key" doc:"the columns that identify a row: required for upsert and cdc; the primary key when the table is created" example:"[id]"`
+	Create    string       `yaml:"create" default:"if_missing" enum:"if_missing,never" enumdoc:"if_missing=creates the table from the pipeline's column types;never=the table must exist" doc:"whether the table may be created"`
+	BatchSize int          `yaml:"batch_size" default:"5000" min:"1" max:"1000000" doc:"rows per batch"`
+	Commit    string       `yaml:"commit" default:"run" enum:"run,batch" enumdoc:"run=the whole run is one transaction: a failed run leaves the target as it was;batch=each batch commits when written (resumable sources continue after the last one)" doc:"the unit of commit"`
+
+	// Options are the dialect's own keys when the spec is built in Go: a
+	// value (or pointer) of the type its OptionSpec returns, e.g.
+	// pgfamily.Options{CopyFormat: "text"}; nil for the defaults. In a
+	// file they are written beside the others.
+	Options any `yaml:",inline"`
+}
+
+// Check checks the key columns against the mode, and replace against the
+// commit.
+func (s *SQLSpec) Check(c *config.Check) {
+	seen := map[string]bool{}
+	for i, k := range s.Key {
+		switch {
+		case k == "":
+			c.ErrorfAt(c.Item("key", i), "empty key column name")
+		case seen[k]:
+			c.ErrorfAt(c.Item("key", i), "key column %q is listed twice", k)
+		}
+		seen[k] = true
+	}
+	if (s.Mode == "upsert" || s.Mode == "cdc") && len(s.Key) == 0 {
+		c.Errorf("key", "mode %s needs key: the column(s) that identify a row, e.g. key: [id]", s.Mode)
+	}
+	if s.Mode == "replace" && s.Commit == "batch" {
+		c.Errorf("commit", "replace is atomic only with commit: run (with commit: batch a failed run would leave the table emptied and partly loaded)")
+	}
+	if c.Has("dsn") && s.DSN.IsZero() {
+		c.Errorf("dsn", "dsn is empty (is the variable it comes from set?)")
+	}
 }
 
 // settings is a checked target configuration.
@@ -39,179 +70,192 @@ type settings struct {
 	create    bool // create: if_missing
 	batchSize int
 	perBatch  bool // commit: batch
-	options   dialects.Options
+	options   any  // the dialect's own keys (Target.Options)
 }
 
-var (
-	modeNames   = []string{"append", "upsert", "replace", "cdc"}
-	createNames = []string{"if_missing", "never"}
-	commitNames = []string{"run", "batch"}
-)
+var modes = map[string]dialects.Mode{"append": dialects.Append, "upsert": dialects.Upsert, "replace": dialects.Replace, "cdc": dialects.CDC}
 
-// parseSQLConfig checks the whole target mapping n for dialect d and
-// returns every problem at once.
-// haveDB is true when the program gave a *sql.DB (Env.DB): dsn is then
-// optional.
-func parseSQLConfig(d dialects.Dialect, n *config.Node, haveDB bool) (*settings, error) {
-	if n == nil || n.Kind != config.Map {
-		pos := &config.Node{}
-		if n != nil {
-			pos = n
-		}
-		return nil, xcetl.SpecErrors{pos.Errorf("target must be a mapping of keys")}
-	}
-	var errs xcetl.SpecErrors
-	own := d.OptionNames()
-	others := otherDialectOptions(d)
-	common := *n
-	common.Entries = nil
-	opts := dialects.Options{}
-	for _, e := range n.Entries {
-		switch {
-		case slices.Contains(own, e.Key):
-			if e.Value.Kind != config.Scalar && e.Value.Kind != config.Null {
-				errs = append(errs, e.Value.Errorf("expected a single value, got a %s", e.Value.Kind))
-				continue
-			}
-			if err := d.CheckOption(e.Key, e.Value.Value); err != nil {
-				errs = append(errs, e.Value.Errorf("%v", err))
-				continue
-			}
-			if e.Value.Value != "" {
-				opts[e.Key] = e.Value.Value
-			}
-		case len(others[e.Key]) > 0:
-			errs = append(errs, &xcetl.SpecError{Pos: e.KeyPos, Path: joinPath(n.Path, e.Key),
-				Msg: fmt.Sprintf("%s is an option of target type %s, not of %s", e.Key, strings.Join(others[e.Key], ", "), d.Name())})
-		default:
-			common.Entries = append(common.Entries, e)
-		}
-	}
-	var c sqlConfig
-	errs = append(errs, config.Decode(&common, &c)...)
-	at := func(key string) *config.Node {
-		if v := n.Get(key); v != nil {
-			return v
-		}
-		return n
-	}
+// sqlType is the declared type of one dialect's target: SQLSpec and the
+// dialect's options side by side (inline), so that decoding, the docs and
+// the JSON Schema see one mapping.
+var sqlTypes sync.Map // dialect name → reflect.Type
 
-	s := &settings{dsn: c.DSN, key: c.Key, options: opts, batchSize: DefaultBatchSize, create: true}
+func sqlType(d dialects.Dialect) reflect.Type {
+	if t, ok := sqlTypes.Load(d.Name()); ok {
+		return t.(reflect.Type)
+	}
+	fields := []reflect.StructField{{Name: "Common", Type: reflect.TypeFor[SQLSpec](), Tag: `yaml:",inline"`}}
+	if o := d.OptionSpec(); o != nil {
+		fields = append(fields, reflect.StructField{Name: "Dialect", Type: reflect.TypeOf(o).Elem(), Tag: `yaml:",inline"`})
+	}
+	t := reflect.StructOf(fields)
+	sqlTypes.Store(d.Name(), t)
+	return t
+}
+
+// sqlPlugin is the plugin of the target type of dialect d.
+func sqlPlugin(d dialects.Dialect) Plugin {
+	return Plugin{
+		Name: d.Name(),
+		Doc:  config.Doc{Summary: "loads into " + d.Name() + " (see docs/dialects.md)"},
+		Spec: sqlType(d),
+		FromNode: func(n *config.Node, env Env) (Loader, error) {
+			return newSQLTarget(d, n, env)
+		},
+		FromSpec: func(spec any, path string, env Env) (Loader, error) {
+			return buildSQLTarget(d, spec, path, env)
+		},
+	}
+}
+
+// decodeSQL decodes and checks a target mapping (without `type`) for d.
+func decodeSQL(d dialects.Dialect, n *config.Node, haveDB bool) (*SQLSpec, xcetl.SpecErrors) {
+	n, errs := otherDialectKeys(d, n)
+	v := reflect.New(sqlType(d)).Elem()
+	if o := d.OptionSpec(); o != nil {
+		v.Field(1).Set(reflect.ValueOf(o).Elem()) // what its Check knows of d
+	}
+	errs = append(errs, config.DecodeSpec(n, v.Addr().Interface())...)
+	s := v.Field(0).Addr().Interface().(*SQLSpec)
+	if v.NumField() > 1 {
+		s.Options = v.Field(1).Addr().Interface()
+	}
 	if n.Get("dsn") == nil && !haveDB {
 		errs = append(errs, n.Errorf("missing required key \"dsn\""))
 	}
-	if n.Get("dsn") != nil && c.DSN.IsZero() {
-		errs = append(errs, at("dsn").Errorf("dsn is empty (is the variable it comes from set?)"))
-	}
-	if n.Get("table") != nil {
-		t, err := d.ParseTable(c.Table)
-		if err != nil {
-			errs = append(errs, at("table").Errorf("%v", err))
-		}
-		s.table = t
-	}
-	switch c.Mode {
-	case "", "append":
-		s.mode = dialects.Append
-	case "upsert":
-		s.mode = dialects.Upsert
-	case "replace":
-		s.mode = dialects.Replace
-	case "cdc":
-		s.mode = dialects.CDC
-	default:
-		errs = append(errs, at("mode").Errorf("unknown mode %q%s; modes: %s", c.Mode, xcetl.DidYouMean(c.Mode, modeNames), strings.Join(modeNames, ", ")))
-	}
-	seen := map[string]bool{}
-	for i, k := range c.Key {
-		kn := at("key")
-		if kn.Kind == config.List && i < len(kn.Items) {
-			kn = kn.Items[i]
-		}
-		switch {
-		case k == "":
-			errs = append(errs, kn.Errorf("empty key column name"))
-		case seen[k]:
-			errs = append(errs, kn.Errorf("key column %q is listed twice", k))
-		}
-		seen[k] = true
-	}
-	if (c.Mode == "upsert" || c.Mode == "cdc") && len(c.Key) == 0 {
-		errs = append(errs, at("key").Errorf("mode %s needs key: the column(s) that identify a row, e.g. key: [id]", c.Mode))
-	}
-	switch c.Create {
-	case "", "if_missing":
-	case "never":
-		s.create = false
-	default:
-		errs = append(errs, at("create").Errorf("unknown create %q%s; one of: %s", c.Create, xcetl.DidYouMean(c.Create, createNames), strings.Join(createNames, ", ")))
-	}
-	if n.Get("batch_size") != nil && len(errsAt(errs, "batch_size")) == 0 {
-		if c.BatchSize < 1 || c.BatchSize > MaxBatchSize {
-			errs = append(errs, at("batch_size").Errorf("batch_size must be 1..%d, not %d", MaxBatchSize, c.BatchSize))
-		} else {
-			s.batchSize = c.BatchSize
-		}
-	}
-	switch c.Commit {
-	case "", "run":
-	case "batch":
-		s.perBatch = true
-		if s.mode == dialects.Replace {
-			errs = append(errs, at("commit").Errorf("replace is atomic only with commit: run (with commit: batch a failed run would leave the table emptied and partly loaded)"))
-		}
-	default:
-		errs = append(errs, at("commit").Errorf("unknown commit %q%s; one of: %s", c.Commit, xcetl.DidYouMean(c.Commit, commitNames), strings.Join(commitNames, ", ")))
-	}
-	if len(errs) > 0 {
-		return nil, sortErrs(errs)
-	}
-	return s, nil
+	return s, errs
 }
 
-// otherDialectOptions maps each option key of another registered dialect
-// to the dialects that have it, so that `copy_format` on sqlite says where
-// it belongs instead of "unknown key".
-func otherDialectOptions(d dialects.Dialect) map[string][]string {
-	out := map[string][]string{}
+// otherDialectKeys takes the keys of other dialects out of n, each with
+// the problem that says where it belongs: `copy_format` on sqlite is "an
+// option of target type postgres, …", not an unknown key.
+func otherDialectKeys(d dialects.Dialect, n *config.Node) (*config.Node, xcetl.SpecErrors) {
+	own := map[string]bool{}
+	for _, f := range config.Describe(sqlType(d)) {
+		own[f.Key] = true
+	}
+	others := map[string][]string{}
 	for _, name := range dialects.Names() {
 		o, ok := dialects.Lookup(name)
-		if !ok || name == d.Name() {
+		if !ok || name == d.Name() || o.OptionSpec() == nil {
 			continue
 		}
-		for _, k := range o.OptionNames() {
-			if !slices.Contains(d.OptionNames(), k) {
-				out[k] = append(out[k], name)
+		for _, f := range config.Describe(o.OptionSpec()) {
+			if !own[f.Key] {
+				others[f.Key] = append(others[f.Key], name)
 			}
 		}
 	}
-	return out
-}
-
-func errsAt(errs xcetl.SpecErrors, key string) xcetl.SpecErrors {
-	var out xcetl.SpecErrors
-	for _, e := range errs {
-		if strings.HasSuffix(e.Path, key) {
-			out = append(out, e)
+	var errs xcetl.SpecErrors
+	var drop []string
+	for _, e := range n.Entries {
+		if names := others[e.Key]; len(names) > 0 {
+			errs = append(errs, &xcetl.SpecError{Pos: e.KeyPos, Path: config.JoinPath(n.Path, e.Key),
+				Msg: fmt.Sprintf("%s is an option of target type %s, not of %s", e.Key, strings.Join(names, ", "), d.Name())})
+			drop = append(drop, e.Key)
 		}
 	}
-	return out
-}
-
-// sortErrs puts problems in file order.
-func sortErrs(errs xcetl.SpecErrors) xcetl.SpecErrors {
-	slices.SortStableFunc(errs, func(a, b *xcetl.SpecError) int {
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line - b.Pos.Line
-		}
-		return a.Pos.Col - b.Pos.Col
-	})
-	return errs
-}
-
-func joinPath(base, key string) string {
-	if base == "" {
-		return key
+	if len(drop) > 0 {
+		n = config.Without(n, drop...)
 	}
-	return base + "." + key
+	return n, errs
+}
+
+// goSQLSpec fills the defaults of a spec built in Go and checks it with
+// its dialect options.
+func goSQLSpec(d dialects.Dialect, spec any, path string) (*SQLSpec, error) {
+	var s SQLSpec
+	switch v := spec.(type) {
+	case SQLSpec:
+		s = v
+	case *SQLSpec:
+		if v == nil {
+			return nil, xcetl.SpecErrors{{Path: path, Msg: "target spec is nil"}}
+		}
+		s = *v
+	default:
+		return nil, fmt.Errorf("%w: %s: target type %s takes a load.SQLSpec, not a %T", xcetl.ErrInvalid, path, d.Name(), spec)
+	}
+	config.Defaults(&s)
+	errs := config.Validate(&s, path)
+	opts := d.OptionSpec()
+	switch {
+	case opts == nil && s.Options != nil:
+		return nil, fmt.Errorf("%w: %s: target type %s has no options of its own, got a %T", xcetl.ErrInvalid, path, d.Name(), s.Options)
+	case opts != nil:
+		if s.Options != nil {
+			given := reflect.ValueOf(s.Options)
+			if given.Kind() == reflect.Pointer {
+				given = given.Elem()
+			}
+			if given.Type() != reflect.TypeOf(opts).Elem() {
+				return nil, fmt.Errorf("%w: %s: the options of target type %s are a %s, not a %T", xcetl.ErrInvalid, path, d.Name(), reflect.TypeOf(opts).Elem(), s.Options)
+			}
+			copyDeclared(reflect.ValueOf(opts).Elem(), given)
+		}
+		config.Defaults(opts)
+		errs = append(errs, config.Validate(opts, path)...)
+		s.Options = opts
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &s, nil
+}
+
+// copyDeclared copies the exported fields of src into dst (of the same
+// struct type), keeping dst's unexported ones (what OptionSpec set).
+func copyDeclared(dst, src reflect.Value) {
+	for i := 0; i < dst.NumField(); i++ {
+		if dst.Type().Field(i).IsExported() {
+			dst.Field(i).Set(src.Field(i))
+		}
+	}
+}
+
+// newSettings turns a checked spec into settings; the table is parsed by
+// the dialect (at is its node, nil for a spec built in Go).
+func newSettings(d dialects.Dialect, s *SQLSpec, at *config.Node, path string) (*settings, xcetl.SpecErrors) {
+	st := &settings{dsn: s.DSN, key: s.Key, mode: modes[s.Mode], create: s.Create != "never",
+		batchSize: s.BatchSize, perBatch: s.Commit == "batch", options: s.Options}
+	t, err := d.ParseTable(s.Table)
+	if err != nil {
+		if at == nil {
+			at = &config.Node{Path: config.JoinPath(path, "table")}
+		}
+		return nil, xcetl.SpecErrors{at.Errorf("%v", err)}
+	}
+	st.table = t
+	return st, nil
+}
+
+// parseSQLConfig checks the target mapping n (without `type`) for dialect
+// d and returns every problem at once. haveDB is true when the program
+// gave a *sql.DB (Env.DB): dsn is then optional.
+func parseSQLConfig(d dialects.Dialect, n *config.Node, haveDB bool) (*settings, error) {
+	if n == nil || n.Kind != config.Map {
+		return nil, xcetl.SpecErrors{orEmpty(n).Errorf("target must be a mapping of keys")}
+	}
+	s, errs := decodeSQL(d, n, haveDB)
+	if tn := n.Get("table"); tn != nil && !hasProblemAt(errs, tn.Path) {
+		if _, terrs := newSettings(d, s, tn, n.Path); terrs != nil {
+			errs = append(errs, terrs...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.Sort()
+	}
+	st, _ := newSettings(d, s, nil, n.Path)
+	return st, nil
+}
+
+func orEmpty(n *config.Node) *config.Node {
+	if n == nil {
+		return &config.Node{}
+	}
+	return n
+}
+
+func hasProblemAt(errs xcetl.SpecErrors, path string) bool {
+	return slices.ContainsFunc(errs, func(e *xcetl.SpecError) bool { return e.Path == path })
 }

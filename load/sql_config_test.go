@@ -6,6 +6,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	_ "github.com/xcetl/xcetl/dialects/dm8"
 	_ "github.com/xcetl/xcetl/dialects/kingbase"
 	_ "github.com/xcetl/xcetl/dialects/opengauss"
 	_ "github.com/xcetl/xcetl/dialects/postgres"
@@ -54,8 +55,11 @@ func TestSQLConfigValidation(t *testing.T) {
 		{"table name too long", "type: postgres\ndsn: x\ntable: " + strings.Repeat("t", 64), []string{"at most 63 bytes"}},
 		{"binary on opengauss", "type: opengauss\ndsn: x\ntable: t\ncopy_format: binary", []string{"copy_format binary is not available for opengauss"}},
 		{"binary on kingbase", "type: kingbase\ndsn: x\ntable: t\ncopy_format: binary", []string{"copy_format binary is not available for kingbase"}},
-		{"bad copy format", "type: postgres\ndsn: x\ntable: t\ncopy_format: csv", []string{"copy_format must be auto, text or binary"}},
+		{"bad copy format", "type: postgres\ndsn: x\ntable: t\ncopy_format: csv", []string{`p.yaml:4:14: copy_format: unknown copy_format "csv"; one of: auto (binary on postgres where every column type allows it, else text), text`}},
 		{"option of another dialect", "type: sqlite\ndsn: x.db\ntable: t\ncopy_format: text", []string{"copy_format is an option of target type", "postgres", "not of sqlite"}},
+		{"dialect option typo", "type: postgres\ndsn: x\ntable: t\ncopy_fromat: text", []string{`unknown key "copy_fromat" (did you mean "copy_format"?)`}},
+		{"dm8 option range", "type: dm8\ndsn: dm://x\ntable: t\nrows_per_statement: 0", []string{"rows_per_statement must be 1..10000, not 0"}},
+		{"key column empty", "type: postgres\ndsn: x\ntable: t\nmode: upsert\nkey: [id, \"\"]", []string{"p.yaml:5:11: key[1]: empty key column name"}},
 		{"all problems at once", "type: postgres\ndsn: x\ntable: t\nmode: upsert\ncreate: sometimes\ncommit: never\nbatch_size: -1",
 			[]string{"mode upsert needs key", `unknown create "sometimes"`, `unknown commit "never"`, "batch_size must be"}},
 	}

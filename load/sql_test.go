@@ -32,8 +32,7 @@ func (fakeDialect) CheckIdent(string) error                     { return nil }
 func (fakeDialect) ParseTable(s string) (dialects.Table, error) { return dialects.SplitTable(s) }
 func (fakeDialect) Placeholder(int) string                      { return "?" }
 func (fakeDialect) ColumnType(xcetl.Type) (string, error)       { return "TEXT", nil }
-func (fakeDialect) OptionNames() []string                       { return nil }
-func (fakeDialect) CheckOption(string, string) error            { return nil }
+func (fakeDialect) OptionSpec() any                             { return nil }
 func (d fakeDialect) CreateTable(t dialects.Table, c []dialects.Column, k []string) (string, error) {
 	return dialects.CreateTableSQL(d, t, c, k)
 }
@@ -43,7 +42,7 @@ func (fakeDialect) Explain(dialects.Target) ([]dialects.Statement, error) {
 func (d fakeDialect) Open(context.Context, string, dialects.Env) (dialects.Conn, error) {
 	d.db.log = append(d.db.log, "open")
 	if d.db.emptyNull != "" || d.db.ddlCommits {
-		return &fakeConnCaps{fakeConn{d.db}}, nil
+		return &fakeConnCaps{fakeConn(d)}, nil
 	}
 	return &fakeConn{d.db}, nil
 }

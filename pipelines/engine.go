@@ -40,16 +40,23 @@ type RunOptions struct {
 // the source cannot drain (batch sources): cancel the run's context
 // instead. Safe to call from any goroutine while Run goes on.
 func (p *Pipeline) Drain() bool {
-	d, ok := p.source.(extract.Drainer)
-	if ok {
+	source := func() extract.Drainer {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		d, _ := p.source.(extract.Drainer)
+		return d
+	}
+	if source() == nil {
+		return false
+	}
+	// First the flag, then the source: a run that starts again with a new
+	// source (rejoin.go) either sees the flag or gets drained here.
+	p.drained.Store(true)
+	if d := source(); d != nil {
 		d.Drain()
 	}
-	return ok
+	return true
 }
-
-// ErrInterrupted is the cause of a run stopped by its context (Ctrl-C,
-// SIGTERM, or the embedding program).
-var ErrInterrupted = errors.New("interrupted")
 
 // runError carries a scrubbed message while keeping the cause for errors.Is.
 type runError struct {
@@ -80,10 +87,10 @@ type counters struct {
 // transform names a column the source does not have), ErrInterrupted when
 // ctx was cancelled. Messages never contain the pipeline's secrets.
 func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
-	rep := &Report{Pipeline: p.Spec.Name, RunID: newRunID(), StartedAt: time.Now(), DryRun: ro.DryRun}
+	rep := &Report{Pipeline: p.spec.Name, RunID: newRunID(), StartedAt: time.Now(), DryRun: ro.DryRun}
 	rep.Host, _ = os.Hostname()
 	if !p.running.CompareAndSwap(false, true) {
-		err := fmt.Errorf("pipeline %s is already running in this program; a Pipeline runs once at a time", p.Spec.Name)
+		err := fmt.Errorf("pipeline %s is already running in this program; a Pipeline runs once at a time", p.spec.Name)
 		rep.Status, rep.Error, rep.FinishedAt = "failed", err.Error(), time.Now()
 		return rep, err
 	}
@@ -106,11 +113,16 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 	if d, ok := p.target.(load.Describer); ok {
 		rep.Target = d.Describe()
 	}
-	p.logger.Info("run started", "pipeline", p.Spec.Name, "run_id", rep.RunID, "source", rep.Source, "target", rep.Target, "dry_run", ro.DryRun)
+	p.logger.Info("run started", "pipeline", p.spec.Name, "run_id", rep.RunID, "source", rep.Source, "target", rep.Target, "dry_run", ro.DryRun)
 	var c counters
 	lr := &liveRun{c: &c, started: rep.StartedAt}
 	p.live.Store(lr)
-	err := p.run(ctx, ro, rep, &c)
+	err, earlier := p.runRejoining(ctx, ro, rep, &c)
+	if d, ok := p.source.(extract.Describer); ok {
+		// Again: a source says after Open what it found (the encoding
+		// a csv source decided, and why).
+		rep.Source = d.Describe()
+	}
 	rep.RowsRead, rep.RowsWritten = c.read.Load(), c.written.Load()
 	rep.RowsRejected, rep.RowsFiltered = c.rejected.Load(), c.filtered.Load()
 	rep.RowsCommitted, rep.Batches = c.committed.Load(), c.batches.Load()
@@ -121,6 +133,9 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 		}
 		rep.Stats[st.Name] += st.Value
 	}
+	for name, v := range earlier {
+		rep.Stats[name] += v
+	}
 	rep.FinishedAt = time.Now()
 	rep.DurationMS = rep.FinishedAt.Sub(rep.StartedAt).Milliseconds()
 	rep.Status = "ok"
@@ -128,11 +143,11 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 		rep.Status = "failed"
 		rep.Error = p.Scrub(err.Error())
 		err = &runError{msg: rep.Error, cause: err}
-		p.logger.Error("run failed", "pipeline", p.Spec.Name, "run_id", rep.RunID, "error", rep.Error,
+		p.logger.Error("run failed", "pipeline", p.spec.Name, "run_id", rep.RunID, "error", rep.Error,
 			"rows_read", rep.RowsRead, "rows_written", rep.RowsWritten, "rows_rejected", rep.RowsRejected,
 			"rows_filtered", rep.RowsFiltered, "rows_committed", rep.RowsCommitted, "duration_ms", rep.DurationMS)
 	} else {
-		p.logger.Info("run finished", "pipeline", p.Spec.Name, "run_id", rep.RunID,
+		p.logger.Info("run finished", "pipeline", p.spec.Name, "run_id", rep.RunID,
 			"rows_read", rep.RowsRead, "rows_written", rep.RowsWritten, "rows_rejected", rep.RowsRejected,
 			"rows_filtered", rep.RowsFiltered, "duration_ms", rep.DurationMS)
 	}
@@ -195,12 +210,12 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 	for i, t := range p.transforms {
 		out, berr := t.Bind(schema)
 		if berr != nil {
-			return bindError(p.Spec.Transforms[i], berr)
+			return bindError(p.spec.transforms[i], berr)
 		}
 		schema = out
 	}
 
-	rejects := newRejectWriter(p.Spec.Errors.RejectFile)
+	rejects := newRejectWriter(p.spec.Errors.RejectFile)
 	if err := rejects.clearOld(); err != nil {
 		return err
 	}
@@ -234,12 +249,12 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 	defer stopProgress()
 
 	pending, err := p.stream(ctx, cancel, ro, target, rejects, c)
-	if err == nil && p.Spec.Errors.MaxRejects < 0 {
+	if err == nil && p.spec.Errors.MaxRejects < 0 {
 		if read := c.read.Load(); read > 0 {
 			pct := float64(c.rejected.Load()) * 100 / float64(read)
-			if pct > p.Spec.Errors.MaxRejectsPct {
+			if pct > p.spec.Errors.MaxRejectsPct {
 				err = fmt.Errorf("rejected %d of %d rows (%.2f%%), more than max_rejects %s%s",
-					c.rejected.Load(), read, pct, p.Spec.Errors, rejects.hint())
+					c.rejected.Load(), read, pct, p.spec.Errors, rejects.hint())
 			}
 		}
 	}
@@ -250,7 +265,7 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(parent), 30*time.Second)
 		defer rcancel()
 		if rerr := target.Rollback(rctx); rerr != nil {
-			p.logger.Error("rollback failed", "pipeline", p.Spec.Name, "error", p.Scrub(rerr.Error()))
+			p.logger.Error("rollback failed", "pipeline", p.spec.Name, "error", p.Scrub(rerr.Error()))
 		}
 		return err
 	}
@@ -276,7 +291,7 @@ func (p *Pipeline) resume(ctx context.Context, target load.Loader) error {
 	}
 	sk, ok := target.(load.StateKeeper)
 	if !ok {
-		p.logger.Warn("the target keeps no state: the source starts from the beginning", "pipeline", p.Spec.Name)
+		p.logger.Warn("the target keeps no state: the source starts from the beginning", "pipeline", p.spec.Name)
 		return nil
 	}
 	if err := r.Resume(ctx, sk); err != nil {
@@ -289,7 +304,7 @@ func (p *Pipeline) closeTarget(t load.Loader) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := t.Close(ctx); err != nil {
-		p.logger.Warn("closing the target failed", "pipeline", p.Spec.Name, "error", p.Scrub(err.Error()))
+		p.logger.Warn("closing the target failed", "pipeline", p.spec.Name, "error", p.Scrub(err.Error()))
 	}
 }
 
@@ -372,7 +387,7 @@ func (p *Pipeline) stream(ctx context.Context, cancel context.CancelCauseFunc, r
 	if !waitTimeout(&wg, readerGrace) {
 		// A source blocked in a read that ignores the context (a FIFO,
 		// stdin): go on with the rollback; Close will unblock it.
-		p.logger.Warn("the source did not stop within the grace period; closing it", "pipeline", p.Spec.Name, "grace", readerGrace)
+		p.logger.Warn("the source did not stop within the grace period; closing it", "pipeline", p.spec.Name, "grace", readerGrace)
 	}
 	if err == nil && ctx.Err() != nil {
 		err = interrupted(ctx, ctx.Err())
@@ -418,6 +433,9 @@ func trimToLimit(b *xcetl.Batch, rem int64) {
 	if b.Ops != nil {
 		b.Ops = b.Ops[:min(keep, len(b.Ops))]
 	}
+	if b.Records != nil {
+		b.Records = b.Records[:min(keep, len(b.Records))]
+	}
 	if int64(len(b.Rejects)) > rem {
 		b.Rejects = b.Rejects[:rem]
 	}
@@ -437,7 +455,7 @@ func (p *Pipeline) process(ctx context.Context, b *xcetl.Batch, target load.Load
 	}
 	for i, t := range p.transforms {
 		if err := t.Apply(ctx, b); err != nil {
-			return fmt.Errorf("transform %d (%s): %w", i+1, transformName(p.Spec.Transforms[i]), err)
+			return fmt.Errorf("transform %d (%s): %w", i+1, transformName(p.spec.transforms[i]), err)
 		}
 		b.Compact()
 	}
@@ -512,7 +530,7 @@ func (p *Pipeline) sink(ctx context.Context, order <-chan *job, target load.Load
 			if err := rejects.write(b); err != nil {
 				return nil, err
 			}
-			if max := p.Spec.Errors.MaxRejects; max >= 0 && c.rejected.Load() > max {
+			if max := p.spec.Errors.MaxRejects; max >= 0 && c.rejected.Load() > max {
 				return nil, fmt.Errorf("rejected %d rows, more than max_rejects %d%s", c.rejected.Load(), max, rejects.hint())
 			}
 		}
@@ -561,7 +579,7 @@ func interrupted(ctx context.Context, err error) error {
 		// Cancelled by our own sink on an error: that error is the story.
 		return cause
 	}
-	return fmt.Errorf("%w: the run was stopped before it finished (%v)", ErrInterrupted, err)
+	return fmt.Errorf("%w: the run was stopped before it finished (%v)", xcetl.ErrInterrupted, err)
 }
 
 // bindError makes sure a Bind failure points at the transform in the file.

@@ -29,7 +29,7 @@ errors: {max_rejects: 1}
 `), 0o644)
 
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	p, err := pipelines.Load(filepath.Join(dir, "people.yaml"), pipelines.Options{}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load(filepath.Join(dir, "people.yaml"), pipelines.WithLogger(quiet))
 	if err != nil {
 		fmt.Println(err) // every problem of the file, each with file:line:col
 		return

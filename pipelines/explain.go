@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/xcetl/xcetl"
@@ -21,16 +22,19 @@ import (
 // passwords.
 func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 	if p.running.Load() {
-		return fmt.Errorf("pipeline %s is running; explain it before or after", p.Spec.Name)
+		return fmt.Errorf("pipeline %s is running; explain it before or after", p.spec.Name)
 	}
 	// Explain opens the source: the next Run builds fresh plugins.
 	p.used = true
-	s := p.Spec
+	s := p.spec
 	fmt.Fprintf(w, "pipeline %s (%s)\n", s.Name, s.File)
 	if s.Description != "" {
 		fmt.Fprintf(w, "  %s\n", s.Description)
 	}
-	fmt.Fprintf(w, "\nsource\n  %s\n", describe(p.source, s.Source))
+	fmt.Fprintf(w, "\nsource\n  %s\n", describe(p.source, s.source))
+	if _, custom := p.extractors[typeOf(s.source)]; !custom {
+		writeSettings(w, "  ", "source", s.source)
+	}
 
 	schema, serr := p.source.Open(ctx)
 	if serr == nil {
@@ -44,7 +48,10 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "\ntransforms\n")
 	}
 	for i, t := range p.transforms {
-		fmt.Fprintf(w, "  %d. %s\n", i+1, describe(t, s.Transforms[i]))
+		fmt.Fprintf(w, "  %d. %s\n", i+1, describe(t, s.transforms[i]))
+		if _, _, custom := p.customTransform(s.transforms[i]); !custom {
+			writeSettings(w, "     ", "transform", s.transforms[i])
+		}
 		if schema != nil {
 			out, err := t.Bind(schema)
 			if err != nil {
@@ -59,7 +66,10 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		}
 	}
 
-	fmt.Fprintf(w, "\ntarget\n  %s\n", describe(p.target, s.Target))
+	fmt.Fprintf(w, "\ntarget\n  %s\n", describe(p.target, s.target))
+	if _, custom := p.loaders[typeOf(s.target)]; !custom {
+		writeSettings(w, "  ", "target", s.target)
+	}
 	fmt.Fprintf(w, "  batch size %d rows\n", p.batchSize)
 	if ex, ok := p.target.(load.Explainer); ok {
 		if schema == nil {
@@ -80,8 +90,10 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 	}
 	if rs, ok := p.target.(load.RunStatementer); ok {
 		var stmts []load.Statement
+		ws, shares := p.source.(extract.WorkSharer)
+		noLock := p.noLock || shares && ws.SharesWork()
 		for _, st := range rs.RunStatements() {
-			if p.noLock && strings.HasPrefix(st.When, "lock:") || p.noHistory && strings.HasPrefix(st.When, "run history:") {
+			if noLock && strings.HasPrefix(st.When, "lock:") || p.noHistory && strings.HasPrefix(st.When, "run history:") {
 				continue
 			}
 			stmts = append(stmts, st)
@@ -106,12 +118,9 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 // describe prefers the plugin's own description, else the config as written
 // (raw text, so ${SECRET} references stay references).
 func describe(plugin any, n *config.Node) string {
-	switch d := plugin.(type) {
-	case extract.Describer:
-		return d.Describe()
-	case transform.Describer:
-		return d.Describe()
-	case load.Describer:
+	// extract.Describer, transform.Describer and load.Describer are the
+	// same method.
+	if d, ok := plugin.(extract.Describer); ok {
 		return d.Describe()
 	}
 	return rawText(n)
@@ -123,6 +132,9 @@ func rawText(n *config.Node) string {
 	}
 	switch n.Kind {
 	case config.Scalar:
+		if n.Raw == "" {
+			return `""`
+		}
 		return n.Raw
 	case config.List:
 		parts := make([]string, len(n.Items))
@@ -150,4 +162,87 @@ func formatSchema(s *xcetl.Schema) string {
 		parts[i] = c.Name + " " + c.Type.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+var secretType = reflect.TypeOf(xcetl.Secret{})
+
+// settings renders the declared keys of a plugin's configuration n (of
+// spec type t) as explain shows them: every key that was written, as
+// written (a value from ${VAR} stays the reference, a literal secret is
+// redacted), and every key left out that has a default, with that default
+// marked; nested mappings as dotted keys.
+func settings(t reflect.Type, n *config.Node) []string {
+	if t == nil {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	return settingLines(config.Describe(t), n, "")
+}
+
+func settingLines(fields []config.FieldDoc, n *config.Node, prefix string) []string {
+	var out []string
+	for _, f := range fields {
+		key := prefix + f.Key
+		v := n.Get(f.Key)
+		for _, a := range f.Aliases {
+			if v == nil {
+				v = n.Get(a)
+			}
+		}
+		nested := len(f.Fields) > 0 && (f.GoType.Kind() == reflect.Struct || f.GoType.Kind() == reflect.Pointer)
+		switch {
+		case nested && (v != nil && v.Kind == config.Map || v == nil && f.GoType.Kind() == reflect.Struct):
+			out = append(out, settingLines(f.Fields, v, key+".")...)
+		case v != nil:
+			text := rawText(v)
+			if f.GoType == secretType && v.Kind == config.Scalar && !strings.Contains(v.Raw, "${") {
+				text = "[redacted]"
+			}
+			out = append(out, key+": "+text)
+		case f.Default != "":
+			out = append(out, key+": "+f.Default+" (default)")
+		}
+	}
+	return out
+}
+
+// writeSettings prints the settings of a plugin (kind "source",
+// "transform" or "target", configured by n) under its description.
+func writeSettings(w io.Writer, indent, kind string, n *config.Node) {
+	lines := settings(specOf(kind, n))
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%ssettings:\n", indent)
+	for _, l := range lines {
+		fmt.Fprintf(w, "%s  %s\n", indent, l)
+	}
+}
+
+// specOf returns the declared spec type of the plugin of a `source:` or
+// `target:` mapping, or of a `transforms:` item, and the node it decodes
+// (without `type`; the item's value); nil when it has none.
+func specOf(kind string, n *config.Node) (reflect.Type, *config.Node) {
+	switch kind {
+	case "source":
+		if p, ok := extract.Lookup(typeOf(n)); ok {
+			return p.Spec, config.Without(n, "type")
+		}
+	case "target":
+		if p, ok := load.Lookup(typeOf(n)); ok {
+			return p.Spec, config.Without(n, "type")
+		}
+	case "transform":
+		if n != nil && n.Kind == config.Map && len(n.Entries) == 1 {
+			if p, ok := transform.Lookup(n.Entries[0].Key); ok {
+				return p.Spec, n.Entries[0].Value
+			}
+		}
+	}
+	return nil, nil
 }

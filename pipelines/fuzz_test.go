@@ -14,7 +14,7 @@ func FuzzPipeline(f *testing.F) {
 	f.Add([]byte("version: 1\nname: x\nsource: {type: gen}\ntransforms: [{every: {reject: 2}}]\ntarget: {type: rec}\nerrors: {max_rejects: 5%}\n"))
 	f.Add([]byte("version: ${V:-1}\nname: &n x\ndescription: *n\nsource: {type: nope}\ntarget: []\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		spec, err := pipelines.Parse("f.yaml", src, pipelines.Options{LookupEnv: noEnv})
+		spec, err := pipelines.Parse("f.yaml", src, pipelines.WithLookupEnv(noEnv))
 		if err != nil {
 			return
 		}

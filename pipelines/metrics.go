@@ -74,7 +74,7 @@ func (p *Pipeline) snapshot() (snapshot, bool) {
 		return reportSnapshot(rep, stats), true
 	}
 	return snapshot{
-		pipeline: p.Spec.Name, running: true, started: lr.started,
+		pipeline: p.spec.Name, running: true, started: lr.started,
 		read: lr.c.read.Load(), written: lr.c.written.Load(), rejected: lr.c.rejected.Load(),
 		filtered: lr.c.filtered.Load(), committed: lr.c.committed.Load(), batch: lr.c.batches.Load(),
 		stats: p.Stats(),
@@ -83,7 +83,7 @@ func (p *Pipeline) snapshot() (snapshot, bool) {
 
 func reportSnapshot(rep *Report, stats []xcetl.Stat) snapshot {
 	return snapshot{
-		pipeline: rep.Pipeline, started: rep.StartedAt, finished: rep.FinishedAt, status: rep.Status,
+		pipeline: rep.Pipeline, started: rep.StartedAt, finished: rep.FinishedAt, status: string(rep.Status),
 		read: rep.RowsRead, written: rep.RowsWritten, rejected: rep.RowsRejected, filtered: rep.RowsFiltered,
 		committed: rep.RowsCommitted, batch: rep.Batches, stats: stats,
 	}
@@ -95,7 +95,7 @@ func reportSnapshot(rep *Report, stats []xcetl.Stat) snapshot {
 // first run has started. Its descriptions carry the pipeline's name, so a
 // registry refuses a second pipeline of the same name.
 func (p *Pipeline) Collector() prometheus.Collector {
-	return &collector{name: p.Spec.Name, snap: p.snapshot, stats: p.Stats}
+	return &collector{name: p.spec.Name, snap: p.snapshot, stats: p.Stats}
 }
 
 type collector struct {

@@ -37,7 +37,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewPedanticRegistry()
-	p, err := pipelines.Load(path, pipelines.Options{LookupEnv: noEnv}, pipelines.WithMetrics(reg))
+	p, err := pipelines.Load(path, pipelines.WithLookupEnv(noEnv), pipelines.WithMetrics(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("before the first run: %d metrics (%v), want none", n, err)
 	}
 	// A second pipeline of the same name cannot register in the same registry.
-	if _, err := pipelines.Load(path, pipelines.Options{LookupEnv: noEnv}, pipelines.WithMetrics(reg)); err == nil {
+	if _, err := pipelines.Load(path, pipelines.WithLookupEnv(noEnv), pipelines.WithMetrics(reg)); err == nil {
 		t.Error("two pipelines named metered registered in one registry")
 	}
 	done := make(chan struct{})
@@ -187,7 +187,7 @@ source: {type: memory}
 transforms:
   - shout: {}
 target: {type: sqlite, dsn: out.db, table: people}
-`), pipelines.Options{LookupEnv: noEnv})
+`), pipelines.WithLookupEnv(noEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func TestWithTargetDB(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			spec, err := pipelines.Parse(filepath.Join(dir, "p.yaml"), body(tc.typ), pipelines.Options{LookupEnv: noEnv})
+			spec, err := pipelines.Parse(filepath.Join(dir, "p.yaml"), body(tc.typ), pipelines.WithLookupEnv(noEnv))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,7 +299,7 @@ func TestWithTargetDB(t *testing.T) {
 	// A pool of the wrong driver is refused with what to do.
 	lite, _ := sql.Open("sqlite", filepath.Join(dir, "x.db"))
 	defer lite.Close()
-	spec, _ := pipelines.Parse(filepath.Join(dir, "p.yaml"), body("postgres"), pipelines.Options{LookupEnv: noEnv})
+	spec, _ := pipelines.Parse(filepath.Join(dir, "p.yaml"), body("postgres"), pipelines.WithLookupEnv(noEnv))
 	p, err := pipelines.New(spec, pipelines.WithTargetDB(lite), pipelines.WithoutLock())
 	if err != nil {
 		t.Fatal(err)

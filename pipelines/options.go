@@ -6,13 +6,36 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/extract"
+	"github.com/xcetl/xcetl/internal/registry"
 	"github.com/xcetl/xcetl/load"
 	"github.com/xcetl/xcetl/transform"
 )
 
-// Option configures a Pipeline (New, Load).
+// Option configures a pipeline: Parse, ParseFile, New, Load and Build take
+// the same options, each using those that concern it.
 type Option func(*Pipeline)
+
+// WithVars gives values for ${NAME} in the pipeline (the CLI's --set); they
+// win over the environment.
+func WithVars(vars map[string]string) Option {
+	return func(p *Pipeline) {
+		if p.vars == nil {
+			p.vars = map[string]string{}
+		}
+		for k, v := range vars {
+			p.vars[k] = v
+		}
+	}
+}
+
+// WithLookupEnv sets how ${NAME} reads the environment (default
+// os.LookupEnv). A program that does not want the process environment used
+// passes a function that always returns false.
+func WithLookupEnv(lookup func(string) (string, bool)) Option {
+	return func(p *Pipeline) { p.lookupEnv = lookup }
+}
 
 // WithLogger sets the logger (default: slog.Default()). Log records carry
 // the key "pipeline" with the pipeline's name.
@@ -55,6 +78,17 @@ func WithTransform(name string, f transform.Factory) Option {
 		}
 		p.transformers[name] = f
 	}
+}
+
+// WithTransformSpec is WithTransform for a transform whose configuration
+// is the declared spec type S (see package config): decoding and checks
+// come from S, as for transform.RegisterSpec, for this pipeline only.
+func WithTransformSpec[S any](name string, doc config.Doc, build func(*S, transform.Env) (transform.Transform, error)) Option {
+	p := registry.Typed(name, doc, func(s *S, env transform.Env, n *config.Node, path string) (transform.Transform, error) {
+		env.Node, env.Path = n, path
+		return build(s, env)
+	})
+	return WithTransform(name, p.FromNode)
 }
 
 // WithLoader makes target type name available to this pipeline only (see

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +26,7 @@ const DefaultBatchSize = 5000
 // it goes on) and may be run again: every run after the first builds fresh
 // plugins from the spec. It holds no global state.
 type Pipeline struct {
-	Spec *Spec
+	spec *Spec
 
 	source     extract.Extractor
 	transforms []transform.Transform
@@ -37,6 +36,8 @@ type Pipeline struct {
 	scrub      xcetl.Scrubber
 
 	// Set by options.
+	vars         map[string]string
+	lookupEnv    func(string) (string, bool)
 	db           *sql.DB
 	registerer   prometheus.Registerer
 	extractors   map[string]extract.Factory
@@ -51,17 +52,25 @@ type Pipeline struct {
 	plugins plugins
 	used    bool
 	running atomic.Bool
+	// drained is set by Drain: a run that starts again after a fenced
+	// batch (rejoin.go) ends instead.
+	drained atomic.Bool
 	mu      sync.RWMutex // guards source, transforms, target against Stats
 }
 
-// Load reads, parses and checks the pipeline file at path: ParseFile + New.
-func Load(path string, popts Options, opts ...Option) (*Pipeline, error) {
-	spec, err := ParseFile(path, popts)
+// Load reads, parses and checks the pipeline file at path: ParseFile + New,
+// with the same options.
+func Load(path string, opts ...Option) (*Pipeline, error) {
+	spec, err := ParseFile(path, opts...)
+	return newAfter(spec, err, opts)
+}
+
+// newAfter is New for a spec whose top level had the problems err: it goes
+// on checking the plugins, so that every problem is reported at once.
+func newAfter(spec *Spec, err error, opts []Option) (*Pipeline, error) {
 	if spec == nil {
 		return nil, err
 	}
-	// Go on checking the plugins even when the top level had problems, so
-	// that every problem of the file is reported at once.
 	p, nerr := New(spec, opts...)
 	if err == nil {
 		return p, nerr
@@ -72,6 +81,10 @@ func Load(path string, popts Options, opts ...Option) (*Pipeline, error) {
 	}
 	return nil, sortErrs(dedupe(all))
 }
+
+// Spec returns a copy of the pipeline's resolved spec: what the pipeline
+// runs, read-only.
+func (p *Pipeline) Spec() Spec { return *p.spec }
 
 // dedupe drops repeated problems (an unset variable is reported by the
 // parser and again by a plugin that decodes the same value).
@@ -91,21 +104,17 @@ func dedupe(errs xcetl.SpecErrors) xcetl.SpecErrors {
 // option without touching any file, API or database. All problems are
 // returned at once as xcetl.SpecErrors.
 func New(spec *Spec, opts ...Option) (*Pipeline, error) {
-	p := &Pipeline{Spec: spec, batchSize: DefaultBatchSize, logger: slog.Default()}
+	p := &Pipeline{spec: spec, batchSize: DefaultBatchSize, logger: slog.Default()}
 	for _, o := range opts {
 		o(p)
 	}
 	pl, errs := p.build()
 	p.plugins = pl
 	p.source, p.transforms, p.target = pl.source, pl.transforms, pl.target
-	if spec.Target != nil {
-		if bs := spec.Target.Get("batch_size"); bs != nil && bs.Kind == config.Scalar {
-			if n, err := strconv.Atoi(strings.ReplaceAll(bs.Value, "_", "")); err == nil && n > 0 {
-				p.batchSize = n
-			}
-		}
+	if bp, ok := pl.target.(load.BatchPolicy); ok && bp.BatchSize() > 0 {
+		p.batchSize = bp.BatchSize()
 	}
-	p.collectSecrets(spec.Root)
+	p.collectSecrets(spec.root)
 	if len(errs) > 0 {
 		return nil, sortErrs(errs)
 	}
@@ -136,15 +145,12 @@ func (p *Pipeline) customTransform(item *config.Node) (transform.Factory, *confi
 	return f, e.Value, ok
 }
 
-// commitsPerBatch reports whether the target commits each batch on its own
-// (`commit: batch`, a key of the pipeline contract), which lets a source
-// resume a killed run from its last committed batch.
-func commitsPerBatch(target *config.Node) bool {
-	if target == nil {
-		return false
-	}
-	c := target.Get("commit")
-	return c != nil && c.Kind == config.Scalar && c.Value == "batch"
+// commitsPerBatch asks the target whether it commits each batch on its
+// own (commit: batch), which lets a source resume a killed run from its
+// last committed batch.
+func commitsPerBatch(target load.Loader) bool {
+	bp, ok := target.(load.BatchPolicy)
+	return ok && bp.CommitsPerBatch()
 }
 
 // secretKeys are config keys whose values are secrets wherever they appear.
@@ -190,7 +196,7 @@ type plugins struct {
 // check the file; Run calls it again for every run after the first, since
 // plugins are good for one run.
 func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
-	spec := p.Spec
+	spec := p.spec
 	var (
 		pl   plugins
 		errs xcetl.SpecErrors
@@ -212,17 +218,25 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 	}
 	// Plugins' log records carry the pipeline's name.
 	plog := p.logger.With("pipeline", spec.Name)
-	if spec.Source != nil && spec.Source.Kind == config.Map {
-		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(spec.Target)}
-		if f, ok := p.extractors[typeOf(spec.Source)]; ok {
-			pl.source, err = f(spec.Source, env)
+	// The source must know whether the target commits every batch, and the
+	// target what the source keeps in it: the target is built once to be
+	// asked (building touches nothing), then again below with what the
+	// source said; only the second one's problems are reported.
+	var probe load.Loader
+	if spec.target != nil && spec.target.Kind == config.Map {
+		probe, _ = p.newTarget(load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, DB: p.db})
+	}
+	if spec.source != nil && spec.source.Kind == config.Map {
+		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(probe)}
+		if f, ok := p.extractors[typeOf(spec.source)]; ok {
+			pl.source, err = f(spec.source, env)
 		} else {
-			pl.source, err = extract.New(spec.Source, env)
+			pl.source, err = extract.New(spec.source, env)
 		}
 		collect(err)
 	}
 	tenv := transform.Env{BaseDir: spec.Dir, Logger: plog}
-	for _, item := range spec.Transforms {
+	for _, item := range spec.transforms {
 		var t transform.Transform
 		if f, val, ok := p.customTransform(item); ok {
 			t, err = f(val, tenv)
@@ -232,16 +246,23 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 		collect(err)
 		pl.transforms = append(pl.transforms, t)
 	}
-	if spec.Target != nil && spec.Target.Kind == config.Map {
+	if spec.target != nil && spec.target.Kind == config.Map {
 		r, resumes := pl.source.(extract.Resumer)
 		resumes = resumes && r.Resumes()
 		env := load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, State: resumes, DB: p.db}
-		if f, ok := p.loaders[typeOf(spec.Target)]; ok {
-			pl.target, err = f(spec.Target, env)
-		} else {
-			pl.target, err = load.New(spec.Target, env)
+		if cs, ok := pl.source.(extract.ChangeSource); ok {
+			env.Changes, env.Versions = true, cs.Guarded()
 		}
+		pl.target, err = p.newTarget(env)
 		collect(err)
 	}
 	return pl, errs
+}
+
+// newTarget builds the target of the spec with env.
+func (p *Pipeline) newTarget(env load.Env) (load.Loader, error) {
+	if f, ok := p.loaders[typeOf(p.spec.target)]; ok {
+		return f(p.spec.target, env)
+	}
+	return load.New(p.spec.target, env)
 }

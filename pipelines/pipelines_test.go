@@ -28,7 +28,7 @@ target: {type: rec, name: r, bogus: 1}
 errors: {max_rejects: "2x", reject_fil: a.csv}
 extra: ${UNSET_VAR_FOR_TEST}
 `
-	_, err := pipelines.Parse("p.yaml", []byte(src), pipelines.Options{LookupEnv: noEnv})
+	_, err := pipelines.Parse("p.yaml", []byte(src), pipelines.WithLookupEnv(noEnv))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -61,7 +61,7 @@ transforms:
   - {}
 target: {type: rec, name: r, bogus: 1}
 `
-	spec, err := pipelines.Parse("p.yaml", []byte(src), pipelines.Options{LookupEnv: noEnv})
+	spec, err := pipelines.Parse("p.yaml", []byte(src), pipelines.WithLookupEnv(noEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func build(t *testing.T, dir, body string, vars map[string]string) *pipelines.Pi
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipelines.Load(path, pipelines.Options{Vars: vars, LookupEnv: noEnv})
+	p, err := pipelines.Load(path, pipelines.WithVars(vars), pipelines.WithLookupEnv(noEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestRunKeepsOrderAndCounts(t *testing.T) {
 		rows, batch, reject, filter         int
 		maxRejects                          string
 		limit                               int64
-		wantStatus                          string
+		wantStatus                          pipelines.Status
 		wantRead, wantWritten, wantRejected int64
 		wantFiltered                        int64
 		wantCommits, wantRollbacks          int
@@ -241,7 +241,7 @@ func TestRunCancelRollsBack(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
 	rep, err := p.Run(ctx, pipelines.RunOptions{})
-	if !errors.Is(err, pipelines.ErrInterrupted) || rep.Status != "failed" {
+	if !errors.Is(err, xcetl.ErrInterrupted) || rep.Status != "failed" {
 		t.Fatalf("err %v status %s", err, rep.Status)
 	}
 	if time.Since(start) > 5*time.Second {
@@ -280,6 +280,25 @@ func TestReportJSONAndSecrets(t *testing.T) {
 		`"rows_filtered": 0`, `"started_at": "`, `"finished_at": "`, `"duration_ms": `, `"error": "gen source: broken at row 10"`} {
 		if !strings.Contains(string(data), key) {
 			t.Errorf("report lacks %s:\n%s", key, data)
+		}
+	}
+}
+
+// TestEngineAsksTheTarget: the batch size and whether each batch commits
+// on its own come from the loader (load.BatchPolicy), not from keys the
+// engine reads in the file.
+func TestEngineAsksTheTarget(t *testing.T) {
+	for _, perBatch := range []bool{false, true} {
+		name := fmt.Sprintf("%s-%v", t.Name(), perBatch)
+		body := fmt.Sprintf("version: 1\nname: spy\nsource: {type: spy, name: %q}\ntarget: {type: rec, name: %q, per_batch: %v, batch_size: 7}\n", name, name, perBatch)
+		p := build(t, t.TempDir(), body, nil)
+		got, _ := sawCommitPerBatch.Load(name)
+		if got != perBatch {
+			t.Errorf("per_batch %v: the source was built with CommitPerBatch %v", perBatch, got)
+		}
+		var out strings.Builder
+		if err := p.Explain(context.Background(), &out); err != nil || !strings.Contains(out.String(), "batch size 7 rows") {
+			t.Errorf("explain: %v\n%s", err, out.String())
 		}
 	}
 }

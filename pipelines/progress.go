@@ -47,7 +47,7 @@ func (p *Pipeline) startProgress(w io.Writer, c *counters) (stop func()) {
 				line = fmt.Sprintf("%s %3.0f%%  %s%s", bar, frac*100, line, eta)
 			}
 		}
-		fmt.Fprintf(w, "\r\033[K%s %s", p.Spec.Name, line)
+		fmt.Fprintf(w, "\r\033[K%s %s", p.spec.Name, line)
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup

@@ -10,6 +10,16 @@ import (
 	"time"
 )
 
+// Status is how a run ended: StatusOK or StatusFailed (the report's
+// "status").
+type Status string
+
+// The statuses of a run.
+const (
+	StatusOK     Status = "ok"
+	StatusFailed Status = "failed"
+)
+
 // Report is the outcome of a run. Its JSON form is part of the CLI contract
 // (PIPELINE-SPEC.md): keys may be added, never renamed.
 //
@@ -23,7 +33,7 @@ type Report struct {
 	// the machine it ran on.
 	RunID         string    `json:"run_id,omitempty"`
 	Host          string    `json:"host,omitempty"`
-	Status        string    `json:"status"` // "ok" | "failed"
+	Status        Status    `json:"status"`
 	RowsRead      int64     `json:"rows_read"`
 	RowsWritten   int64     `json:"rows_written"`
 	RowsRejected  int64     `json:"rows_rejected"`

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/extract"
 	"github.com/xcetl/xcetl/load"
 )
 
@@ -27,6 +28,11 @@ func newRunID() string {
 // goes on. release gives the lock up; it is safe to call once.
 func (p *Pipeline) lock(ctx context.Context, cancel context.CancelCauseFunc, rep *Report) (release func(), err error) {
 	lk, ok := p.target.(load.Locker)
+	if ws, shares := p.source.(extract.WorkSharer); shares && ws.SharesWork() {
+		// Its runs share the input among themselves (a consumer group):
+		// more of them at once is the way to scale out, not an overlap.
+		ok = false
+	}
 	if !ok || p.noLock {
 		return func() {}, nil
 	}
@@ -34,14 +40,14 @@ func (p *Pipeline) lock(ctx context.Context, cancel context.CancelCauseFunc, rep
 	if err != nil {
 		return nil, err
 	}
-	p.logger.Debug("took the pipeline lock", "pipeline", p.Spec.Name, "run_id", rep.RunID)
+	p.logger.Debug("took the pipeline lock", "pipeline", p.spec.Name, "run_id", rep.RunID)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		select {
 		case lerr := <-held.Lost():
-			p.logger.Error("lost the pipeline lock; stopping the run", "pipeline", p.Spec.Name, "error", p.Scrub(lerr.Error()))
+			p.logger.Error("lost the pipeline lock; stopping the run", "pipeline", p.spec.Name, "error", p.Scrub(lerr.Error()))
 			cancel(lerr)
 		case <-stop:
 		}
@@ -53,7 +59,7 @@ func (p *Pipeline) lock(ctx context.Context, cancel context.CancelCauseFunc, rep
 		defer rcancel()
 		if err := held.Release(rctx); err != nil {
 			p.logger.Warn("releasing the pipeline lock failed (the database or the kernel releases it when this process ends)",
-				"pipeline", p.Spec.Name, "error", p.Scrub(err.Error()))
+				"pipeline", p.spec.Name, "error", p.Scrub(err.Error()))
 		}
 	}, nil
 }
@@ -65,7 +71,7 @@ func (p *Pipeline) recordRun(ctx context.Context, rep *Report, runErr error) {
 	if !ok || p.noHistory {
 		return
 	}
-	status := rep.Status
+	status := string(rep.Status)
 	if errors.Is(runErr, xcetl.ErrLocked) {
 		status = "locked"
 	}
@@ -79,6 +85,6 @@ func (p *Pipeline) recordRun(ctx context.Context, rep *Report, runErr error) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := rr.RecordRun(rctx, rec); err != nil {
-		p.logger.Warn("could not record the run in the run history", "pipeline", p.Spec.Name, "run_id", rep.RunID, "error", p.Scrub(err.Error()))
+		p.logger.Warn("could not record the run in the run history", "pipeline", p.spec.Name, "run_id", rep.RunID, "error", p.Scrub(err.Error()))
 	}
 }

@@ -173,6 +173,10 @@ func (l *recLoader) Rollback(ctx context.Context) error {
 
 func (l *recLoader) Close(ctx context.Context) error { l.r.closed = true; return nil }
 
+// BatchSize and CommitsPerBatch implement load.BatchPolicy.
+func (l *recLoader) BatchSize() int        { return l.cfg.BatchSize }
+func (l *recLoader) CommitsPerBatch() bool { return l.cfg.PerBatch }
+
 func init() {
 	extract.Register("gen", func(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		s := &genSource{}
@@ -195,5 +199,16 @@ func init() {
 		}
 		l.r = rec(l.cfg.Name)
 		return l, nil
+	})
+}
+
+// sawCommitPerBatch records the extract.Env.CommitPerBatch a "spy" source
+// was built with, by the name in its config.
+var sawCommitPerBatch sync.Map
+
+func init() {
+	extract.Register("spy", func(n *config.Node, env extract.Env) (extract.Extractor, error) {
+		sawCommitPerBatch.Store(n.Get("name").Value, env.CommitPerBatch)
+		return &genSource{cfg: genConfig{Rows: 1}}, nil
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -46,8 +47,23 @@ type Env struct {
 	// Node is the plugin's configuration as written in the file, set for
 	// plugins with a declared spec so that problems found after building
 	// (a column the input lacks) can point at it; nil for a spec built in Go.
-	Node   *config.Node
+	Node *config.Node
+	// Path is the YAML path of the plugin's configuration ("source",
+	// "transforms[2].mask"), also for a spec built in Go.
+	Path   string
 	Logger *slog.Logger
+	// Now is the clock of now(), today() and age() in expressions, read
+	// once when a transform is bound; nil means time.Now. `xcetl test`
+	// fixes it so that expected values do not change with the date.
+	Now func() time.Time
+}
+
+// Clock returns env.Now, or time.Now when it is not set.
+func (env Env) Clock() func() time.Time {
+	if env.Now != nil {
+		return env.Now
+	}
+	return time.Now
 }
 
 // Factory builds a transform from the value under its name, e.g. for
@@ -74,8 +90,8 @@ func Register(name string, f Factory) {
 // RegisterSpec makes a transform available whose configuration (the value
 // under its name) is the declared spec type S (see package config).
 func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Transform, error)) {
-	plugins.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Transform, error) {
-		env.Node = n
+	plugins.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node, path string) (Transform, error) {
+		env.Node, env.Path = n, path
 		return build(s, env)
 	}))
 }
@@ -164,4 +180,56 @@ func CheckSchema(transformName string, got, bound *xcetl.Schema) error {
 		}
 	}
 	return nil
+}
+
+// Name is a column name of a transform's spec with where it was written,
+// for the problems Bind reports.
+type Name struct {
+	Name string
+	Pos  xcetl.Pos // zero for a spec built in Go
+	Path string
+	// Value is the node of the key's value, or of the list item (nil for a
+	// spec built in Go).
+	Value *config.Node
+}
+
+// KeyNames locates keys of the mapping n, whose YAML path is path (for a
+// spec built in Go, n is nil and only the paths are known).
+func KeyNames(n *config.Node, path string, keys []string) []Name {
+	out := make([]Name, len(keys))
+	for i, k := range keys {
+		out[i] = Name{Name: k, Path: config.JoinPath(path, k)}
+		if n == nil {
+			continue
+		}
+		for _, e := range n.Entries {
+			if e.Key == k {
+				out[i].Pos, out[i].Path, out[i].Value = e.KeyPos, config.JoinPath(n.Path, k), e.Value
+				break
+			}
+		}
+	}
+	return out
+}
+
+// ItemNames locates the items of the list n (a scalar written for a
+// one-item list counts as its item), whose YAML path is path.
+func ItemNames(n *config.Node, path string, names []string) []Name {
+	out := make([]Name, len(names))
+	for i, name := range names {
+		out[i] = Name{Name: name, Path: fmt.Sprintf("%s[%d]", path, i)}
+		it := n
+		if n != nil && n.Kind == config.List && i < len(n.Items) {
+			it = n.Items[i]
+		}
+		if it != nil {
+			out[i].Pos, out[i].Path, out[i].Value = it.Pos, it.Path, it
+		}
+	}
+	return out
+}
+
+// Unknown is the UnknownColumn problem of a located name.
+func (n Name) Unknown(in *xcetl.Schema) *xcetl.SpecError {
+	return UnknownColumn(n.Pos, n.Path, n.Name, in)
 }

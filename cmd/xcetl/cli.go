@@ -67,7 +67,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug|info|warn|error (default: warn for text, info for json)")
 	pf.StringArrayVar(&g.sets, "set", nil, "KEY=VALUE for ${KEY} in the pipeline file (repeatable; wins over the environment)")
 
-	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g))
+	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g), schemaCmd(g), testCmd(g))
 
 	err := root.Execute()
 	if err == nil {
@@ -86,16 +86,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitInvalid
 }
 
-func (g *globals) options() (pipelines.Options, error) {
+func (g *globals) options() (pipelines.Option, error) {
 	vars := map[string]string{}
 	for _, s := range g.sets {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok || k == "" {
-			return pipelines.Options{}, &exitError{exitInvalid, fmt.Errorf("--set %q: expected KEY=VALUE", s)}
+			return nil, &exitError{exitInvalid, fmt.Errorf("--set %q: expected KEY=VALUE", s)}
 		}
 		vars[k] = v
 	}
-	return pipelines.Options{Vars: vars}, nil
+	return pipelines.WithVars(vars), nil
 }
 
 func (g *globals) logger() (*slog.Logger, error) {
@@ -311,7 +311,7 @@ func validateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s))\n", args[0], p.Spec.Name, len(p.Spec.Transforms))
+			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s))\n", args[0], p.Spec().Name, len(p.Spec().Transforms()))
 			return nil
 		},
 	}

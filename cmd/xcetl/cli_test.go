@@ -103,3 +103,35 @@ func TestInvalidRunWritesFailedReport(t *testing.T) {
 		t.Fatalf("report %s, %v", data, err)
 	}
 }
+
+// TestExplainShowsEffectiveSettings: explain lists each declared plugin's
+// keys with the defaults filled in and marked, values from ${VAR} as the
+// reference, and literal secrets redacted.
+func TestExplainShowsEffectiveSettings(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "in.csv", "id,card\n1,11010519491231002X\n")
+	key := "0123456789abcdef0123456789abcdef"
+	p := writeFile(t, dir, "p.yaml", `version: 1
+name: settings
+source: {type: csv, path: in.csv}
+transforms:
+  - encrypt: {fields: [card], key: "`+key+`", mode: gcm}
+target: {type: sqlite, dsn: "${OUT_DB:-out.db}", table: t, batch_size: 100}
+`)
+	code, out, errOut := runCLI(t, "explain", p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"     settings:\n       fields: [card]\n       key: [redacted]\n       mode: gcm\n       encoding: hex (default)\n",
+		"  settings:\n    dsn: ${OUT_DB:-out.db}\n    table: t\n    mode: append (default)\n",
+		"    batch_size: 100\n    commit: run (default)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, key) {
+		t.Errorf("explain shows the key:\n%s", out)
+	}
+}

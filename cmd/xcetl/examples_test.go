@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +20,9 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatalf("examples: %v %v", files, err)
 	}
 	for _, f := range files {
+		if strings.HasSuffix(f, "_test.yaml") {
+			continue // the tests of the examples (TestExampleTests)
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			code, out, stderr := runCLI(t, "validate", f, "--set", "PG_DSN=postgres://u:p@127.0.0.1:1/db",
 				"--set", "OG_DSN=postgres://u:p@127.0.0.1:1/db", "--set", "KB_DSN=postgres://u:p@127.0.0.1:1/db",
@@ -30,6 +35,24 @@ func TestExamplesValidate(t *testing.T) {
 	}
 }
 
+// TestExampleTests: every example pipeline has a test file, and `xcetl
+// test examples/` passes (CI also runs it through make test).
+func TestExampleTests(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.yaml") {
+			continue
+		}
+		if _, err := os.Stat(strings.TrimSuffix(f, ".yaml") + "_test.yaml"); err != nil {
+			t.Errorf("%s has no test file: %v", f, err)
+		}
+	}
+	code, out, errOut := runCLI(t, "test", "../../examples")
+	if code != 0 || !strings.Contains(out, "ok: ") {
+		t.Fatalf("xcetl test examples: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 func TestSQLiteExamples(t *testing.T) {
 	tests := []struct {
 		file, table string
@@ -38,6 +61,11 @@ func TestSQLiteExamples(t *testing.T) {
 	}{
 		{"filter-derive.yaml", "adult_scores", -1,
 			`SELECT CASE WHEN min(age) >= 18 AND min(CAST(score AS REAL)) >= 60 AND count(*) > 0 AND min(length(district_code)) = 6 THEN 'ok' ELSE 'bad' END FROM adult_scores`},
+		{"mysqldump-tab.yaml", "residents", 5,
+			`SELECT CASE WHEN (SELECT phone IS NULL FROM residents WHERE id = 2) AND (SELECT phone = '' AND community IS NULL AND registered IS NULL FROM residents WHERE id = 4)
+				AND (SELECT note = '低保户' || char(9) || '二级' FROM residents WHERE id = 2) AND (SELECT note = '地址变更：' || char(10) || '原住址 红桥区' FROM residents WHERE id = 3)
+				AND (SELECT name = 'NULL' AND note LIKE '%NULL%' FROM residents WHERE id = 5) AND (SELECT note = '路径 C:\temp\a.txt' FROM residents WHERE id = 4)
+				AND (SELECT note = '' FROM residents WHERE id = 1) THEN 'ok' ELSE 'bad' END`},
 		{"headerless-gbk.yaml", "visits", 20,
 			`SELECT CASE WHEN visited_on LIKE '2024-__-__' AND follow_up IN (0, 1) AND resident <> '' THEN 'ok' ELSE 'bad' END FROM visits WHERE visit_id = 1001`},
 	}

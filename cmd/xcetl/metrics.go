@@ -38,7 +38,7 @@ func listenMetrics(addr string, p *pipelines.Pipeline, log *slog.Logger) (string
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("serving metrics", "pipeline", p.Spec.Name, "url", "http://"+ln.Addr().String()+"/metrics")
+	log.Info("serving metrics", "pipeline", p.Spec().Name, "url", "http://"+ln.Addr().String()+"/metrics")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

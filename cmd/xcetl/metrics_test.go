@@ -20,7 +20,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	writeFile(t, dir, "in.csv", "id,name\n1,a\n2,b\n")
 	path := writeFile(t, dir, "p.yaml", "version: 1\nname: served\nsource: {type: csv, path: in.csv}\ntarget: {type: sqlite, dsn: out.db, table: t}\n")
 	log := slog.New(slog.DiscardHandler)
-	p, err := pipelines.Load(path, pipelines.Options{LookupEnv: func(string) (string, bool) { return "", false }}, pipelines.WithLogger(log))
+	p, err := pipelines.Load(path, pipelines.WithLookupEnv(func(string) (string, bool) { return "", false }), pipelines.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -819,21 +819,21 @@ func (s *suite) writeErrorOrigin(t *testing.T) {
 
 // cdc checks mode cdc: inserts, updates and deletes by key in one batch,
 // several events per key (the last wins), deletes of missing keys, deletes
-// with NULLs in NOT NULL columns, updates that change the key, and that
-// replaying a batch gives the same table.
+// with NULLs in NOT NULL columns, updates that change the key (which reach
+// the loader as a delete of the old key and an upsert of the new one, as
+// change sources split them), and that replaying a batch gives the same
+// table.
 func (s *suite) cdc(t *testing.T) {
 	schema := schemaOf(col("id", "int", false), col("name", "string", false), col("score", "decimal(38,2)", true))
 	table := "ct_cdc"
 	cfg := []string{"mode: cdc", "key: [id]"}
-	events := func(ops []xcetl.Op, before [][]any, rows ...[]any) *xcetl.Batch {
+	events := func(ops []xcetl.Op, rows ...[]any) *xcetl.Batch {
 		b := batch(schema, rows...)
 		b.Ops = ops
-		b.Before = before
 		return b
 	}
 	ins, upd, del := xcetl.OpInsert, xcetl.OpUpdate, xcetl.OpDelete
 	first := events([]xcetl.Op{ins, ins, ins, upd, del, ins, del, upd},
-		nil,
 		[]any{int64(1), "a", xcetl.Decimal("1.00")},
 		[]any{int64(2), "b", nil},
 		[]any{int64(3), "c", nil},
@@ -857,8 +857,8 @@ func (s *suite) cdc(t *testing.T) {
 	// wins); key 6 is inserted again after being deleted; a NULL key is
 	// rejected.
 	second := func() *xcetl.Batch {
-		return events([]xcetl.Op{upd, del, ins, del, ins, ins},
-			[][]any{{int64(4)}, nil, nil, nil, nil, nil},
+		return events([]xcetl.Op{del, upd, del, ins, del, ins, ins},
+			[]any{int64(4), nil, nil}, // key 4 becomes 5
 			[]any{int64(5), "d5", nil},
 			[]any{int64(1), nil, nil},
 			[]any{int64(1), "a again", nil},
@@ -882,8 +882,8 @@ func (s *suite) cdc(t *testing.T) {
 	}
 	// commit: batch applies each batch in its own transaction.
 	s.mustRun(t, s.loader(t, table, append(cfg, "commit: batch")...), schema,
-		events([]xcetl.Op{del}, nil, []any{int64(2), nil, nil}),
-		events([]xcetl.Op{upd}, nil, []any{int64(7), "g2", nil}))
+		events([]xcetl.Op{del}, []any{int64(2), nil, nil}),
+		events([]xcetl.Op{upd}, []any{int64(7), "g2", nil}))
 	s.check(t, s.created(table), schema, expect(schema,
 		[]any{int64(1), "a again", nil}, []any{int64(5), "d5", nil}, []any{int64(7), "g2", nil}))
 }
@@ -1024,4 +1024,22 @@ func Golden(t *testing.T, d dialects.Dialect, o GoldenOptions) {
 			}
 		})
 	}
+}
+
+// Options decodes and checks a dialect's own target keys, written as YAML
+// (`copy_format: text`), as the loader does; it returns the options value
+// (OptionSpec's type) or every problem.
+func Options(d dialects.Dialect, src string) (any, error) {
+	o := d.OptionSpec()
+	if o == nil {
+		return nil, fmt.Errorf("%s has no options of its own", d.Name())
+	}
+	n, err := config.Parse("options.yaml", []byte(src), nil)
+	if err != nil {
+		return nil, err
+	}
+	if errs := config.DecodeSpec(n, o); len(errs) > 0 {
+		return nil, errs
+	}
+	return o, nil
 }

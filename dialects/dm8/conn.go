@@ -153,7 +153,7 @@ func (c *conn) detect(ctx context.Context) error {
 }
 
 // CompatibleModeQueries read the instance's COMPATIBLE_MODE (dm.ini; 2 is
-// Oracle compatibility, where ” is NULL), in the order tried: the
+// Oracle compatibility, where the empty string is NULL), in the order tried: the
 // parameter view, then the system function (2 = the value in memory, the
 // one in force). Both are documented for DM8 but unconfirmed here; a user
 // may lack the privilege for either.
@@ -163,7 +163,7 @@ var CompatibleModeQueries = []string{
 }
 
 // compatibleMode returns COMPATIBLE_MODE as text ("0" … "7"), or "unknown"
-// when neither query answers: xcetl then keeps ” and NULL apart, as DM8
+// when neither query answers: xcetl then keeps the empty string and NULL apart, as DM8
 // does by default, and says so in the log.
 func (c *conn) compatibleMode(ctx context.Context) string {
 	var errs []string

@@ -99,12 +99,12 @@ const BuildInstruction = "this xcetl binary has no DM8 driver: gitee.com/chunany
 	"so it needs a GOPROXY that serves gitee.com, or GOPRIVATE=gitee.com/chunanyong GONOSUMDB=gitee.com/chunanyong and direct access to gitee.com; " +
 	"with a local copy: go run ./internal/tools/drivers -tags dm -replace gitee.com/chunanyong/dm=DIR); see docs/dialects.md, \"DM8 driver\""
 
-// Option names.
-const (
-	optInsertMethod     = "insert_method"
-	optRowsPerStatement = "rows_per_statement"
-	optIdentityInsert   = "identity_insert"
-)
+// Options are the dm8 target keys.
+type Options struct {
+	InsertMethod     string `yaml:"insert_method" default:"multi_row" enum:"multi_row,prepared" enumdoc:"multi_row=one INSERT or MERGE for many rows;prepared=one prepared statement run per row" doc:"how rows are sent"`
+	RowsPerStatement int    `yaml:"rows_per_statement" default:"200" min:"1" max:"10000" doc:"rows per multi-row INSERT or MERGE (fewer when the columns would pass 65535 bind parameters)"`
+	IdentityInsert   string `yaml:"identity_insert" default:"auto" enum:"auto,on,off" enumdoc:"auto=SET IDENTITY_INSERT ON when the pipeline writes the table's IDENTITY column;on=always;off=never" doc:"explicit values for an IDENTITY column"`
+}
 
 // Insert methods.
 const (
@@ -219,6 +219,9 @@ func (dialect) ColumnType(t xcetl.Type) (string, error) {
 	case xcetl.KindTimestampTZ:
 		return "TIMESTAMP(6) WITH TIME ZONE", nil
 	case xcetl.KindBytes:
+		if t.Precision > 0 && t.Precision <= MaxVarcharChars {
+			return "VARBINARY(" + strconv.Itoa(t.Precision) + ")", nil // bounded: it can be a key (a BLOB cannot)
+		}
 		return "BLOB", nil
 	}
 	return "", fmt.Errorf("dm8 has no column type for %s", t)
@@ -229,35 +232,5 @@ func (d dialect) CreateTable(t dialects.Table, cols []dialects.Column, key []str
 	return dialects.CreateTableSQL(d, t, cols, key)
 }
 
-// OptionNames implements dialects.Dialect.
-func (dialect) OptionNames() []string {
-	return []string{optInsertMethod, optRowsPerStatement, optIdentityInsert}
-}
-
-// CheckOption implements dialects.Dialect.
-func (dialect) CheckOption(key, value string) error {
-	switch key {
-	case optInsertMethod:
-		switch value {
-		case "", MultiRow, Prepared:
-			return nil
-		}
-		return fmt.Errorf("insert_method must be %s (one INSERT or MERGE for many rows, the default) or %s (one prepared statement run per row), not %q", MultiRow, Prepared, value)
-	case optRowsPerStatement:
-		if value == "" {
-			return nil
-		}
-		n, err := strconv.Atoi(value)
-		if err != nil || n < 1 || n > 10000 {
-			return fmt.Errorf("rows_per_statement must be a whole number 1..10000, not %q", value)
-		}
-		return nil
-	case optIdentityInsert:
-		switch value {
-		case "", "auto", "on", "off":
-			return nil
-		}
-		return fmt.Errorf("identity_insert must be auto (SET IDENTITY_INSERT ON when the pipeline writes the table's IDENTITY column, the default), on or off, not %q", value)
-	}
-	return fmt.Errorf("dm8 has no option %q", key)
-}
+// OptionSpec implements dialects.Dialect.
+func (dialect) OptionSpec() any { return &Options{} }

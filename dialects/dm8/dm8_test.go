@@ -85,14 +85,17 @@ func TestFoldAndIdentifiers(t *testing.T) {
 
 func TestOptions(t *testing.T) {
 	for _, ok := range [][2]string{{"insert_method", "multi_row"}, {"insert_method", "prepared"}, {"rows_per_statement", "500"}, {"identity_insert", "on"}} {
-		if err := Dialect.CheckOption(ok[0], ok[1]); err != nil {
+		if _, err := dialecttest.Options(Dialect, ok[0]+": "+ok[1]); err != nil {
 			t.Errorf("%s: %s: %v", ok[0], ok[1], err)
 		}
 	}
 	for _, bad := range [][2]string{{"insert_method", "copy"}, {"rows_per_statement", "0"}, {"rows_per_statement", "x"}, {"identity_insert", "yes"}, {"copy_format", "text"}} {
-		if err := Dialect.CheckOption(bad[0], bad[1]); err == nil {
+		if _, err := dialecttest.Options(Dialect, bad[0]+": "+bad[1]); err == nil {
 			t.Errorf("%s: %s accepted", bad[0], bad[1])
 		}
+	}
+	if o := dialects.OptionsOf[Options](nil); o.RowsPerStatement != DefaultRowsPerStatement {
+		t.Errorf("rows_per_statement defaults to %d, DefaultRowsPerStatement is %d", o.RowsPerStatement, DefaultRowsPerStatement)
 	}
 }
 
@@ -403,9 +406,9 @@ func TestCDCDeletesThenMerges(t *testing.T) {
 			s := newScenario(t)
 			schema := schemaOf("id:int!", "name:string")
 			b := &xcetl.Batch{Schema: schema,
-				Rows:   [][]any{{int64(1), "a"}, {int64(2), nil}, {int64(5), "e"}, {int64(3), "c"}},
-				Ops:    []xcetl.Op{xcetl.OpInsert, xcetl.OpDelete, xcetl.OpUpdate, xcetl.OpInsert},
-				Before: [][]any{nil, nil, {int64(4)}, nil}}
+				// Key 4 becomes 5: a delete of the old key, then the update.
+				Rows: [][]any{{int64(1), "a"}, {int64(2), nil}, {int64(4), nil}, {int64(5), "e"}, {int64(3), "c"}},
+				Ops:  []xcetl.Op{xcetl.OpInsert, xcetl.OpDelete, xcetl.OpDelete, xcetl.OpUpdate, xcetl.OpInsert}}
 			if err := run(t, s.loader(t, "table: t", "mode: cdc", "key: [id]", "insert_method: "+method), schema, b); err != nil {
 				t.Fatal(err)
 			}
@@ -474,12 +477,13 @@ func TestDefaultPortAndSecrets(t *testing.T) {
 	}
 }
 
-// TestCompatibleModeOracle: with COMPATIBLE_MODE=2 DM8 stores ” as NULL.
-// The session says so (dialects.EmptyStringNuller), so the loader rejects
-// ” in a NOT NULL column with that reason instead of letting the INSERT
-// fail the batch, and still sends ” for nullable columns. The mode is read
-// from V$DM_INI, else from SF_GET_PARA_VALUE; when neither answers, xcetl
-// keeps ” and NULL apart and warns.
+// TestCompatibleModeOracle: with COMPATIBLE_MODE=2 DM8 stores the empty
+// string as NULL. The session says so (dialects.EmptyStringNuller), so the
+// loader rejects the empty string in a NOT NULL column with that reason
+// instead of letting the INSERT fail the batch, and still sends it for
+// nullable columns. The mode is read from V$DM_INI, else from
+// SF_GET_PARA_VALUE; when neither answers, xcetl keeps the empty string and
+// NULL apart and warns.
 func TestCompatibleModeOracle(t *testing.T) {
 	tests := []struct {
 		name             string

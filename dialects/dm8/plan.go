@@ -2,7 +2,6 @@ package dm8
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/xcetl/xcetl/dialects"
@@ -33,7 +32,8 @@ func (d dialect) plan(t dialects.Target) (*plan, error) {
 	if len(t.Columns) == 0 {
 		return nil, fmt.Errorf("dm8: table %s: no columns to write", t.Table)
 	}
-	p := &plan{d: d, table: dialects.QualifiedName(d, t.Table), mode: t.Mode, prepared: t.Options[optInsertMethod] == Prepared}
+	opts := dialects.OptionsOf[Options](t.Options)
+	p := &plan{d: d, table: dialects.QualifiedName(d, t.Table), mode: t.Mode, prepared: opts.InsertMethod == Prepared}
 	for _, c := range t.Columns {
 		p.cols = append(p.cols, c.Name)
 		lob := isLOB(c.Base)
@@ -44,11 +44,7 @@ func (d dialect) plan(t dialects.Target) (*plan, error) {
 		p.exprs = append(p.exprs, bindExpr(c.Type.Kind, false, lob))
 		p.selExprs = append(p.selExprs, bindExpr(c.Type.Kind, true, lob))
 	}
-	rows := DefaultRowsPerStatement
-	if v := t.Options[optRowsPerStatement]; v != "" {
-		rows, _ = strconv.Atoi(v) // checked by CheckOption
-	}
-	p.perStmt = min(rows, MaxParams/len(p.cols))
+	p.perStmt = min(opts.RowsPerStatement, MaxParams/len(p.cols))
 	if p.perStmt < 1 {
 		return nil, fmt.Errorf("dm8: table %s: %d columns exceed %d bind parameters per statement", t.Table, len(p.cols), MaxParams)
 	}
@@ -78,7 +74,7 @@ func (d dialect) plan(t dialects.Target) (*plan, error) {
 				return nil, fmt.Errorf("dm8: key column %q is not among the columns written", k)
 			}
 		}
-		p.perDelete = min(rows, MaxParams/len(t.Key))
+		p.perDelete = min(opts.RowsPerStatement, MaxParams/len(t.Key))
 		if p.prepared {
 			p.perDelete = 1
 		}
@@ -203,7 +199,7 @@ func (d dialect) Explain(t dialects.Target) ([]dialects.Statement, error) {
 		return nil, err
 	}
 	var out []dialects.Statement
-	ident := t.Options[optIdentityInsert]
+	ident := dialects.OptionsOf[Options](t.Options).IdentityInsert
 	if ident != "off" {
 		when := "once at start, only if the pipeline writes the table's IDENTITY column (found in the catalog at connect)"
 		if ident == "on" {

@@ -21,7 +21,7 @@ func (c *conn) NewWriter(ctx context.Context, t dialects.Target) (dialects.Write
 			p.identity = identity
 		}
 	}
-	switch t.Options[optIdentityInsert] {
+	switch dialects.OptionsOf[Options](t.Options).IdentityInsert {
 	case "on":
 		p.identityOn = true
 	case "off":

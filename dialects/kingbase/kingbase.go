@@ -57,7 +57,7 @@ var Modes = map[string]pgfamily.UpsertStyle{
 }
 
 // WithMode returns a kingbase dialect that uses database_mode mode
-// ("pg", "oracle" or "mysql") without asking the server. The the empty string vs NULL
+// ("pg", "oracle" or "mysql") without asking the server. The empty string vs NULL
 // setting is still read from the server.
 func WithMode(mode string) (*pgfamily.Dialect, error) {
 	style, ok := Modes[strings.ToLower(mode)]

@@ -168,11 +168,11 @@ func TestSQLDriverConnectErrorHidesPassword(t *testing.T) {
 }
 
 func TestBinaryCopyRefused(t *testing.T) {
-	err := opengauss.Dialect.CheckOption("copy_format", "binary")
+	_, err := dialecttest.Options(opengauss.Dialect, "copy_format: binary")
 	if err == nil || !strings.Contains(err.Error(), "use text") {
-		t.Fatalf("CheckOption(copy_format, binary) = %v, want a refusal that says to use text", err)
+		t.Fatalf("copy_format: binary: %v, want a refusal that says to use text", err)
 	}
-	if err := opengauss.Dialect.CheckOption("copy_format", "text"); err != nil {
+	if _, err := dialecttest.Options(opengauss.Dialect, "copy_format: text"); err != nil {
 		t.Fatalf("copy_format text: %v", err)
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/dialects"
 )
 
@@ -131,6 +132,11 @@ type Config struct {
 	// ConnectHint returns an explanation to add to a connection error, or
 	// "" (openGauss's SHA256 authentication).
 	ConnectHint func(err error) string
+	// GuardCDC says that the server runs the version guard of mode cdc in
+	// one statement (a data-modifying WITH around INSERT … ON CONFLICT DO
+	// UPDATE … WHERE, PostgreSQL 9.5 and later): see guard.go. Without it
+	// the loader guards.
+	GuardCDC bool
 	// SQLDriver, when not "", is the database/sql driver (as registered
 	// with sql.Register) that Open connects through instead of pgx, e.g.
 	// "opengauss" for gitee.com/opengauss/openGauss-connector-go-pq. The
@@ -159,7 +165,7 @@ func New(cfg Config) *Dialect {
 }
 
 // WithVariant returns a copy of d that uses v instead of detecting it at
-// connect; the the empty string vs NULL behaviour is still detected when v leaves
+// connect; the empty string vs NULL behaviour is still detected when v leaves
 // EmptyIsNull empty and Detect sets it.
 func (d *Dialect) WithVariant(v Variant) *Dialect {
 	c := *d
@@ -269,29 +275,26 @@ func (d *Dialect) CreateTable(t dialects.Table, cols []dialects.Column, key []st
 	return dialects.CreateTableSQL(d, t, cols, key)
 }
 
-// Option names.
-const optCopyFormat = "copy_format"
+// Options are the target keys of the PostgreSQL family.
+type Options struct {
+	CopyFormat string `yaml:"copy_format" default:"auto" enum:"auto,text,binary" enumdoc:"auto=binary on postgres where every column type allows it, else text;text=COPY's text format;binary=PostgreSQL's binary COPY format, postgres only" doc:"the format of COPY FROM STDIN (see docs/dialects.md)"`
 
-// OptionNames implements dialects.Dialect.
-func (d *Dialect) OptionNames() []string { return []string{optCopyFormat} }
-
-// CheckOption implements dialects.Dialect.
-func (d *Dialect) CheckOption(key, value string) error {
-	switch key {
-	case optCopyFormat:
-		switch value {
-		case "", "auto", "text":
-			return nil
-		case "binary":
-			if d.cfg.BinaryCopy {
-				return nil
-			}
-			return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (auto means text there)", d.cfg.Name, d.cfg.Product)
-		}
-		return fmt.Errorf("copy_format must be auto, text or binary, not %q", value)
-	}
-	return fmt.Errorf("%s has no option %q", d.cfg.Name, key)
+	d *Dialect // whose options these are, for Check
 }
+
+// Check refuses binary where the format is not verified.
+func (o *Options) Check(c *config.Check) {
+	if o.CopyFormat == "binary" && o.d != nil && !o.d.cfg.BinaryCopy {
+		c.Errorf("copy_format", "%v", o.d.binaryRefused())
+	}
+}
+
+func (d *Dialect) binaryRefused() error {
+	return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (auto means text there)", d.cfg.Name, d.cfg.Product)
+}
+
+// OptionSpec implements dialects.Dialect.
+func (d *Dialect) OptionSpec() any { return &Options{d: d} }
 
 // variant returns the variant Explain assumes.
 func (d *Dialect) explainVariant() Variant {
@@ -328,6 +331,7 @@ type plan struct {
 	cdc        bool   // the stage has the op column
 	deferred   bool   // commit: run: COPY streamed across batches, upsert applied at Flush (stream.go)
 	sqlDriver  bool   // database/sql transport: no COPY streaming
+	guard      string // per batch, cdc with Target.Guard: store newer versions, drop stale rows from the stage
 	binary     bool   // COPY in binary format
 	format     string // copy_format as configured ("" = auto)
 	textCopy   string // the COPY statement in text format
@@ -354,6 +358,9 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 		how = strings.Replace(how, "per batch (", fmt.Sprintf("per batch, streamed: one COPY carries up to %d batches and stays open between them (", dialects.MaxHeldPayloads), 1)
 	}
 	out = append(out, dialects.Statement{When: how, SQL: p.copy})
+	if p.guard != "" {
+		out = append(out, dialects.Statement{When: "per batch, after the COPY (the per-key version guard: newer versions stored, stale rows dropped from the stage, counted)", SQL: p.guard})
+	}
 	if p.delete != "" {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY (cdc: rows whose last event is a delete)", SQL: p.delete})
 	}
@@ -389,11 +396,11 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	for i, c := range t.Columns {
 		p.cols[i] = c.Name
 	}
-	p.format = t.Options[optCopyFormat]
+	p.format = dialects.OptionsOf[Options](t.Options).CopyFormat
 	switch p.format {
 	case "binary":
 		if !d.cfg.BinaryCopy {
-			return nil, d.CheckOption(optCopyFormat, "binary")
+			return nil, d.binaryRefused()
 		}
 		p.binary = true
 	case "", "auto":
@@ -418,15 +425,28 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 		filter := ""
 		if t.Mode == dialects.CDC {
 			for _, c := range p.cols {
-				if c == OpColumn {
-					return nil, fmt.Errorf("%s: table %s has a column named %s, which mode cdc needs for its staging table", d.cfg.Name, t.Table, OpColumn)
+				if c == OpColumn || c == GuardHashColumn || c == GuardVersionColumn {
+					return nil, fmt.Errorf("%s: table %s has a column named %s, which mode cdc needs for its staging table", d.cfg.Name, t.Table, c)
 				}
 			}
 			p.cdc = true
 			op := d.Quote(OpColumn)
-			p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + ", CAST(NULL AS char(1)) AS " + op + " FROM " + p.table + " WITH NO DATA"
+			extra := ""
+			if t.Guard != nil {
+				if v.Upsert != OnConflict || !d.cfg.GuardCDC {
+					return nil, fmt.Errorf("%s: the version guard needs INSERT … ON CONFLICT (the loader guards instead)", d.cfg.Name)
+				}
+				extra = ", CAST(NULL AS bytea) AS " + d.Quote(GuardHashColumn) + ", CAST(NULL AS bytea) AS " + d.Quote(GuardVersionColumn)
+				p.guard = guardSQL(d, p.stage, t.Guard)
+			}
+			p.stageDDL = "CREATE TEMP TABLE " + p.stage + " AS SELECT " + colList + ", CAST(NULL AS char(1)) AS " + op + extra + " FROM " + p.table + " WITH NO DATA"
 			p.delete = deleteStagedSQL(d, p.table, p.stage, t.Key)
 			filter = op + " <> 'd'"
+			if t.Guard != nil {
+				// In the order Encode writes them: the row's values, the
+				// guard's two, then the op.
+				colList += ", " + d.Quote(GuardHashColumn) + ", " + d.Quote(GuardVersionColumn)
+			}
 			colList += ", " + op
 		}
 		up, err := upsertSQL(d, v.Upsert, p.table, p.stage, filter, p.cols, t.Key)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
+	"github.com/xcetl/xcetl/dialects/dialecttest"
 )
 
 func TestAppendCopyText(t *testing.T) {
@@ -238,8 +239,8 @@ func TestCheckOption(t *testing.T) {
 		{testDialect, "copy_format", "binary", false},
 		{testDialect, "nope", "x", false},
 	} {
-		if err := tt.d.CheckOption(tt.key, tt.value); (err == nil) != tt.ok {
-			t.Errorf("%s CheckOption(%s, %s) = %v", tt.d.Name(), tt.key, tt.value, err)
+		if _, err := dialecttest.Options(tt.d, tt.key+": "+tt.value); (err == nil) != tt.ok {
+			t.Errorf("%s option %s: %s: %v", tt.d.Name(), tt.key, tt.value, err)
 		}
 	}
 }
@@ -314,5 +315,43 @@ func TestAppendTimeMatchesAppendText(t *testing.T) {
 	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	if got, want := string(appendTime(nil, far, xcetl.KindDate)), string(xcetl.AppendText(nil, far, xcetl.KindDate)); got != want {
 		t.Errorf("year 10000: got %q, want %q", got, want)
+	}
+}
+
+// TestGuardPlan: with Target.Guard a mode cdc plan stages the key hash and
+// the version after the columns (before the op, as Encode writes them) and
+// runs the guard statement after the COPY; a variant without ON CONFLICT,
+// or a dialect not configured for it, refuses (the loader then guards).
+func TestGuardPlan(t *testing.T) {
+	g := &dialects.VersionGuard{Table: dialects.Table{Schema: "public", Name: "xcetl_cdc_key_versions"},
+		KeyHash: "key_hash", Version: "version", Pipeline: "pipeline", UpdatedAt: "updated_at", PipelineName: "p"}
+	tgt := dialects.Target{Table: dialects.Table{Schema: "public", Name: "t"}, Mode: dialects.CDC, Key: []string{"id"}, Guard: g,
+		Columns: []dialects.Column{{Name: "id", Type: xcetl.Type{Kind: xcetl.KindInt}}, {Name: "name", Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: true}}}
+	d := New(Config{Name: "pgtest", Upsert: OnConflict, GuardCDC: true})
+	p, err := d.plan(tgt, Variant{Upsert: OnConflict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `("id", "name", "xcetl_key_hash", "xcetl_version", "xcetl_op")`; !strings.Contains(p.copy, want) {
+		t.Errorf("copy %s, want the columns %s", p.copy, want)
+	}
+	for _, want := range []string{`ON CONFLICT ("key_hash") DO UPDATE`, `WHERE v."version" < EXCLUDED."version"`, `DELETE FROM "xcetl_stage_t" s`, `SELECT count(*) FROM stale`} {
+		if !strings.Contains(p.guard, want) {
+			t.Errorf("guard statement lacks %q:\n%s", want, p.guard)
+		}
+	}
+	stmts := p.statements("")
+	var order []string
+	for _, s := range stmts {
+		order = append(order, strings.Fields(s.SQL)[0])
+	}
+	if got := strings.Join(order, " "); got != "CREATE COPY WITH DELETE INSERT TRUNCATE" {
+		t.Errorf("statements %s", got)
+	}
+	if _, err := d.plan(tgt, Variant{Upsert: Merge}); err == nil {
+		t.Error("a MERGE variant accepted the guard")
+	}
+	if _, err := New(Config{Name: "other", Upsert: OnConflict}).plan(tgt, Variant{Upsert: OnConflict}); err == nil {
+		t.Error("a dialect without GuardCDC accepted the guard")
 	}
 }

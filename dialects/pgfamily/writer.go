@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
@@ -36,6 +37,11 @@ type writer struct {
 	// must be checked before the server sees them ('i' integer, 'n' any
 	// number; nil: no check, see Variant.StrictNumericText).
 	numeric []byte
+	// guard is the version guard of mode cdc (nil without); each row has
+	// the key's hash and the version after the columns.
+	guard        *dialects.VersionGuard
+	guardSkipped int64
+	guardTook    time.Duration
 
 	// A deferred run's held work (stream.go); set only when the target
 	// has Defer. seq counts the payloads given to Write.
@@ -64,6 +70,7 @@ type session interface {
 	variant() Variant
 	logger() *slog.Logger
 	Exec(ctx context.Context, sql string, args ...any) error
+	Query(ctx context.Context, sql string, args ...any) ([][]any, error)
 	wrap(err error) error
 	// rowValues reports that the driver takes COPY rows as arguments of
 	// a prepared COPY statement (lib/pq and its forks) rather than as a
@@ -97,8 +104,17 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{s: c, v: v, p: p, deferred: p.deferred}
-	for _, col := range t.Columns {
+	w := &writer{s: c, v: v, p: p, guard: t.Guard, deferred: p.deferred}
+	cols := t.Columns
+	if t.Guard != nil {
+		if c.rowValues() {
+			return nil, fmt.Errorf("%s: the version guard needs a pgx connection", c.dialect().cfg.Name)
+		}
+		cols = append(cols[:len(cols):len(cols)],
+			dialects.Column{Name: GuardHashColumn, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Base: "bytea"},
+			dialects.Column{Name: GuardVersionColumn, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Base: "bytea"})
+	}
+	for _, col := range cols {
 		w.kinds = append(w.kinds, col.Type.Kind)
 		w.names = append(w.names, col.Name)
 	}
@@ -116,7 +132,7 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 			}
 			if kind != 0 {
 				if w.numeric == nil {
-					w.numeric = make([]byte, len(t.Columns))
+					w.numeric = make([]byte, len(cols))
 				}
 				w.numeric[j] = kind
 			}
@@ -131,7 +147,7 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 		p.copy = p.textCopy
 	}
 	if p.binary {
-		encs, bad, ok := binaryEncoders(t.Columns)
+		encs, bad, ok := binaryEncoders(cols)
 		switch {
 		case ok:
 			w.encs = encs
@@ -332,6 +348,11 @@ func (w *writer) Write(ctx context.Context, payload any) error {
 	}
 	if err := w.s.copyFrom(ctx, w.p.copy, p); err != nil {
 		return w.s.wrap(copyError(err))
+	}
+	if w.p.guard != "" {
+		if err := w.runGuard(ctx); err != nil {
+			return err
+		}
 	}
 	if w.p.delete != "" {
 		if err := w.s.Exec(ctx, w.p.delete); err != nil {

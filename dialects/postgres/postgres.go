@@ -21,6 +21,7 @@ var Dialect = pgfamily.New(pgfamily.Config{
 	Product:    "PostgreSQL",
 	BinaryCopy: true,
 	Upsert:     pgfamily.OnConflict,
+	GuardCDC:   true,
 })
 
 func init() {

@@ -130,13 +130,8 @@ func (d dialect) CreateTable(t dialects.Table, cols []dialects.Column, key []str
 	return dialects.CreateTableSQL(d, t, cols, key)
 }
 
-// OptionNames implements dialects.Dialect: sqlite has no options.
-func (dialect) OptionNames() []string { return nil }
-
-// CheckOption implements dialects.Dialect.
-func (dialect) CheckOption(key, _ string) error {
-	return fmt.Errorf("sqlite has no option %q", key)
-}
+// OptionSpec implements dialects.Dialect: sqlite has no keys of its own.
+func (dialect) OptionSpec() any { return nil }
 
 // plan is every statement of a writer.
 type plan struct {

@@ -81,28 +81,33 @@ func run(ctx context.Context, dbPath string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	reg := prometheus.NewRegistry()
 
-	spec, err := pipelines.Parse(filepath.Join(dir, "grid.yaml"), []byte(pipelineYAML), pipelines.Options{
-		Vars:      map[string]string{"DATA": dir},
-		LookupEnv: func(string) (string, bool) { return "", false },
-	})
-	if err != nil {
-		return err // every problem, each with line and column
-	}
-	p, err := pipelines.New(spec,
+	// One set of options for parsing and building: the values of ${VAR}
+	// (and no process environment), the program's pool, logger and
+	// registry, and a transform of this pipeline only.
+	opts := []pipelines.Option{
+		pipelines.WithVars(map[string]string{"DATA": dir}),
+		pipelines.WithLookupEnv(func(string) (string, bool) { return "", false }),
 		pipelines.WithTargetDB(db),
 		pipelines.WithLogger(logger),
 		pipelines.WithMetrics(reg),
-		pipelines.WithTransform("grid_code", newGridCode))
+		pipelines.WithTransformSpec("grid_code", config.Doc{Summary: "东城-01 → DC01"}, newGridCode),
+	}
+	spec, err := pipelines.Parse(filepath.Join(dir, "grid.yaml"), []byte(pipelineYAML), opts...)
+	if err != nil {
+		return err // every problem, each with line and column
+	}
+	p, err := pipelines.New(spec, opts...)
 	if err != nil {
 		return err
 	}
+	fmt.Printf("pipeline %s: %s → %s, %d transforms\n", p.Spec().Name, p.Spec().Source().Type(), p.Spec().Target().Type(), len(p.Spec().Transforms()))
 
 	for i := 1; i <= 2; i++ {
 		rep, err := p.Run(ctx, pipelines.RunOptions{})
 		if errors.Is(err, xcetl.ErrLocked) {
 			return fmt.Errorf("another run holds the lock: %w", err)
 		}
-		if err != nil {
+		if err != nil || rep.Status != pipelines.StatusOK {
 			return fmt.Errorf("run %d: %w", i, err)
 		}
 		fmt.Printf("run %d: %s, read %d, written %d, rejected %d\n", i, rep.Status, rep.RowsRead, rep.RowsWritten, rep.RowsRejected)
@@ -150,16 +155,14 @@ type gridCode struct {
 	n      atomic.Int64 // Apply runs on several goroutines
 }
 
-type gridConfig struct {
-	Column string `yaml:"column,required"`
+// gridSpec is grid_code's configuration, declared as the built-in
+// transforms' are: decoding, checks and explain come from it.
+type gridSpec struct {
+	Column string `yaml:"column,required" doc:"the column holding <district>-<number>"`
 }
 
-func newGridCode(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	var c gridConfig
-	if errs := config.Decode(n, &c); len(errs) > 0 {
-		return nil, errs
-	}
-	return &gridCode{column: c.Column}, nil
+func newGridCode(s *gridSpec, _ transform.Env) (transform.Transform, error) {
+	return &gridCode{column: s.Column}, nil
 }
 
 var districts = map[string]string{"东城": "DC", "西城": "XC"}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -15,7 +14,10 @@ import (
 func TestEmbedProgramIntegration(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "embed")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go") // go test puts its own go first in PATH
+	if err != nil {
+		t.Fatal(err)
+	}
 	build := exec.Command(goTool, "build", "-o", bin, ".")
 	build.Env = append(build.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -27,6 +29,7 @@ func TestEmbedProgramIntegration(t *testing.T) {
 		t.Fatalf("embed: %v\n%s", err, out)
 	}
 	for _, want := range []string{
+		"pipeline grid_residents: csv → sqlite, 3 transforms",
 		"run 1: ok, read 3, written 3, rejected 0",
 		"run 2: ok, read 3, written 3, rejected 0",
 		"1 张三 DC01", "2 李四 XC07", "3 王五 DC02",

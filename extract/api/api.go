@@ -31,18 +31,15 @@ import (
 )
 
 func init() {
-	extract.Register("api", New)
+	extract.RegisterSpec("api", config.Doc{
+		Summary: "records of a paginated JSON HTTP API, flattened into columns (addr.city → addr_city)",
+		Example: "url: http://127.0.0.1:3000/residents\nrecords: data.items\npagination: {type: page, size: 100}",
+	}, New)
 }
 
-// Defaults and limits.
+// Limits and names.
 const (
-	defaultTimeout      = 30 * time.Second
-	defaultRetries      = 3
-	defaultBackoff      = 500 * time.Millisecond
-	defaultMaxBackoff   = 30 * time.Second
-	defaultMaxResponse  = 64 << 20
 	defaultPageSize     = 100
-	maxRetries          = 20
 	bodySnippet         = 200
 	paginationNone      = "none"
 	paginationPage      = "page"
@@ -60,53 +57,55 @@ const (
 	defaultRecordsLabel = "the body itself"
 )
 
-type paginationSpec struct {
-	Type            string `yaml:"type"`
-	PageParam       string `yaml:"page_param"`
-	Start           *int   `yaml:"start"`
-	SizeParam       string `yaml:"size_param"`
-	Size            int    `yaml:"size"`
-	OffsetParam     string `yaml:"offset_param"`
-	CursorPath      string `yaml:"cursor_path"`
-	CursorParam     string `yaml:"cursor_param"`
-	MaxPages        int    `yaml:"max_pages"`
-	StopOnShortPage *bool  `yaml:"stop_on_short_page"`
-	In              string `yaml:"in"`
+// Spec is the configuration of an api source (the `source:` mapping
+// without `type`).
+type Spec struct {
+	URL                string                       `yaml:"url,required" doc:"the first page's URL, http:// or https://" example:"http://127.0.0.1:3000/residents"`
+	Method             string                       `yaml:"method" default:"GET" enum:"GET,POST" doc:"the request method"`
+	Headers            config.Ordered[xcetl.Secret] `yaml:"headers" doc:"request headers; the values are never printed" example:"{X-Api-Key: \"${API_KEY}\"}"`
+	Params             config.Ordered[string]       `yaml:"params" doc:"query parameters, sent in this order" example:"{district: \"120101\"}"`
+	Body               *config.Node                 `yaml:"body" doctype:"any" doc:"POST only: the request body, written in YAML and sent as JSON" example:"{query: {status: active}}"`
+	Records            string                       `yaml:"records" doc:"the dotted path of the array of records in the JSON body; empty: the body itself" example:"data.items"`
+	Columns            []string                     `yaml:"columns" doc:"the columns; default: the fields of the first page's records, in the order first seen" example:"[id, name, addr_city]"`
+	ExtraFields        string                       `yaml:"extra_fields" enum:"reject,ignore" enumdoc:"reject=a record with a field that is not a column is rejected, naming the field;ignore=such fields are left out" doc:"fields that are not columns; default: reject, ignore with columns"`
+	Pagination         Pagination                   `yaml:"pagination" doc:"how the next page is asked for"`
+	Auth               *Auth                        `yaml:"auth" doc:"authentication" example:"{type: basic, username: etl, password: \"${API_PASSWORD}\"}"`
+	Timeout            time.Duration                `yaml:"timeout" default:"30s" min:">0" doc:"one attempt, body included"`
+	Retries            int                          `yaml:"retries" default:"3" min:"0" max:"20" doc:"retries on connection errors, timeouts, 408, 429 and 5xx, with exponential backoff and jitter (Retry-After honoured)"`
+	Backoff            time.Duration                `yaml:"backoff" default:"500ms" doc:"the first wait between attempts; doubles per retry up to max_backoff"`
+	MaxBackoff         time.Duration                `yaml:"max_backoff" default:"30s" doc:"the longest wait between attempts"`
+	RateLimit          string                       `yaml:"rate_limit" doc:"at most this many requests: 10/s, 600/m or 3600/h" example:"10/s"`
+	MaxResponseSize    string                       `yaml:"max_response_size" default:"64MiB" doc:"a larger body fails the run (it is never cut)"`
+	CAFile             string                       `yaml:"ca_file" doc:"a PEM file of the certificate authorities to trust"`
+	InsecureSkipVerify bool                         `yaml:"insecure_skip_verify" doc:"do not verify the server's certificate (logged as a warning; ca_file is the safe way)"`
+	Incremental        *extract.IncrementalSpec     `yaml:"incremental" doc:"only what changed since the last run: the committed watermark of column, sent as param"`
 }
 
-type authSpec struct {
-	Type         string       `yaml:"type,required"`
-	Username     string       `yaml:"username"`
-	Password     xcetl.Secret `yaml:"password"`
-	TokenURL     string       `yaml:"token_url"`
-	ClientID     string       `yaml:"client_id"`
-	ClientSecret xcetl.Secret `yaml:"client_secret"`
-	Scope        string       `yaml:"scope"`
-	ClientAuth   string       `yaml:"client_auth"`
+// Pagination is the `pagination:` mapping.
+type Pagination struct {
+	Type            string `yaml:"type" default:"none" enum:"none,page,offset,cursor,link" enumdoc:"none=one request;page=page numbers, from start;offset=record offsets;cursor=the next cursor from the response, at cursor_path;link=the RFC 8288 Link header rel=next" doc:"how pages are asked for"`
+	PageParam       string `yaml:"page_param" default:"page" doc:"page: the page number's parameter"`
+	Start           int    `yaml:"start" default:"1" min:"0" doc:"page: the first page's number"`
+	SizeParam       string `yaml:"size_param" default:"size" doc:"the page size's parameter"`
+	Size            int    `yaml:"size" min:"1" doc:"records per page, sent as size_param; default: 100 for page and offset, not sent for cursor and link"`
+	OffsetParam     string `yaml:"offset_param" default:"offset" doc:"offset: the offset's parameter"`
+	CursorPath      string `yaml:"cursor_path" doc:"cursor: the dotted path of the next cursor in the response" example:"meta.next_cursor"`
+	CursorParam     string `yaml:"cursor_param" default:"cursor" doc:"cursor: the cursor's parameter"`
+	MaxPages        int    `yaml:"max_pages" min:"0" doc:"stop after this many pages; 0: no limit"`
+	StopOnShortPage *bool  `yaml:"stop_on_short_page" default:"true" doc:"stop at a page with fewer than size records"`
+	In              string `yaml:"in" default:"query" enum:"query,body" enumdoc:"query=in the query string;body=POST: as top-level members of the JSON body" doc:"where the paging values go"`
 }
 
-// spec is the YAML form of the source.
-type spec struct {
-	Type               string                  `yaml:"type"`
-	URL                string                  `yaml:"url,required"`
-	Method             string                  `yaml:"method"`
-	Headers            map[string]xcetl.Secret `yaml:"headers"`
-	Params             map[string]string       `yaml:"params"`
-	Body               *config.Node            `yaml:"body"`
-	Records            string                  `yaml:"records"`
-	Columns            []string                `yaml:"columns"`
-	Incremental        *config.Node            `yaml:"incremental"`
-	ExtraFields        string                  `yaml:"extra_fields"`
-	Pagination         *paginationSpec         `yaml:"pagination"`
-	Auth               *authSpec               `yaml:"auth"`
-	Timeout            *time.Duration          `yaml:"timeout"`
-	Retries            *int                    `yaml:"retries"`
-	Backoff            *time.Duration          `yaml:"backoff"`
-	MaxBackoff         *time.Duration          `yaml:"max_backoff"`
-	RateLimit          string                  `yaml:"rate_limit"`
-	MaxResponseSize    string                  `yaml:"max_response_size"`
-	CAFile             string                  `yaml:"ca_file"`
-	InsecureSkipVerify bool                    `yaml:"insecure_skip_verify"`
+// Auth is the `auth:` mapping.
+type Auth struct {
+	Type         string       `yaml:"type,required" enum:"basic,oauth2_client_credentials" enumdoc:"basic=HTTP basic authentication;oauth2_client_credentials=an OAuth 2 token from token_url, cached until shortly before it expires" doc:"the kind of authentication"`
+	Username     string       `yaml:"username" doc:"basic: the user"`
+	Password     xcetl.Secret `yaml:"password" doc:"basic: the password, normally \"${VAR}\""`
+	TokenURL     string       `yaml:"token_url" doc:"oauth2: the token endpoint"`
+	ClientID     string       `yaml:"client_id" doc:"oauth2: the client id"`
+	ClientSecret xcetl.Secret `yaml:"client_secret" doc:"oauth2: the client secret, normally \"${VAR}\""`
+	Scope        string       `yaml:"scope" doc:"oauth2: the scope asked for"`
+	ClientAuth   string       `yaml:"client_auth" default:"basic" enum:"basic,body" enumdoc:"basic=client id and secret in an Authorization header;body=in the form body" doc:"oauth2: how the client authenticates"`
 }
 
 // settings is the checked configuration with defaults applied.
@@ -160,260 +159,250 @@ type settings struct {
 	scrub xcetl.Scrubber
 }
 
-// New builds an api source from its `source:` mapping. It checks the
-// configuration only; nothing is requested before Open.
-func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
-	var sp spec
-	errs := config.Decode(n, &sp)
-	at := func(parent *config.Node, key string) *config.Node {
-		if v := parent.Get(key); v != nil {
-			return v
-		}
-		if parent == nil {
-			return n
-		}
-		return parent
-	}
-	st := settings{
-		method: "GET", pag: paginationNone, timeout: defaultTimeout, retries: defaultRetries,
-		backoff: defaultBackoff, maxBackoff: defaultMaxBackoff, maxResponse: defaultMaxResponse,
-		baseDir: env.BaseDir, caFile: sp.CAFile, insecure: sp.InsecureSkipVerify, columns: sp.Columns,
-		in: inQuery, stopOnShort: true,
-	}
+// settings makes the settings of a spec: defaults applied, names
+// canonical, secrets registered for scrubbing. n is the spec's node (nil
+// for a spec built in Go): values that came from ${VAR} are secrets too.
+// A value that does not parse is left unset; Check reports it.
+func (sp *Spec) settings(n *config.Node) settings {
+	st := settings{method: strings.ToUpper(strings.TrimSpace(sp.Method)), caFile: sp.CAFile, insecure: sp.InsecureSkipVerify,
+		columns: sp.Columns, timeout: sp.Timeout, retries: sp.Retries, backoff: sp.Backoff, maxBackoff: sp.MaxBackoff}
 	for _, k := range []string{"headers", "params", "body", "auth"} {
 		addInterpolated(&st.scrub, n.Get(k))
 	}
-
-	if un := n.Get("url"); un != nil && (un.Kind == config.Scalar || un.Kind == config.Null) {
-		u, err := url.Parse(strings.TrimSpace(sp.URL))
-		switch {
-		case strings.TrimSpace(sp.URL) == "":
-			errs = append(errs, un.Errorf("url must not be empty"))
-		case err != nil:
-			// url.Parse's message repeats the whole URL, password and all.
-			msg := err.Error()
-			if ue, ok := err.(*url.Error); ok {
-				msg = ue.Err.Error()
-			}
-			errs = append(errs, un.Errorf("url is not a valid URL: %s", st.scrub.Scrub(msg)))
-		case u.Scheme != "http" && u.Scheme != "https":
-			errs = append(errs, un.Errorf("url must start with http:// or https://, got %q", redactURL(u, &st.scrub)))
-		case u.Host == "":
-			errs = append(errs, un.Errorf("url has no host"))
-		default:
-			u.Fragment, u.RawFragment = "", ""
-			st.url = u
-			urlSecrets(&st.scrub, u, un.Raw)
+	if u, err := url.Parse(strings.TrimSpace(sp.URL)); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		u.Fragment, u.RawFragment = "", ""
+		st.url = u
+		raw := sp.URL
+		if un := n.Get("url"); un != nil {
+			raw = un.Raw
+		}
+		urlSecrets(&st.scrub, u, raw)
+	}
+	for _, h := range sp.Headers {
+		v := h.Value.Reveal()
+		st.headers = append(st.headers, [2]string{h.Key, v})
+		st.scrub.Add(v)
+		// "Bearer abc…": the credential alone may be echoed back.
+		if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
+			st.scrub.Add(strings.TrimSpace(cred))
 		}
 	}
-	if sp.Method != "" {
-		m := strings.ToUpper(strings.TrimSpace(sp.Method))
-		if m != "GET" && m != "POST" {
-			errs = append(errs, at(n, "method").Errorf("method must be GET or POST, got %q", sp.Method))
-		}
-		st.method = m
-	}
-	if hn := n.Get("headers"); hn != nil {
-		for _, e := range hn.Entries {
-			v := sp.Headers[e.Key]
-			st.headers = append(st.headers, [2]string{e.Key, v.Reveal()})
-			st.scrub.Add(v.Reveal())
-			// "Bearer abc…": the credential alone may be echoed back.
-			if _, cred, ok := strings.Cut(strings.TrimSpace(v.Reveal()), " "); ok {
-				st.scrub.Add(strings.TrimSpace(cred))
-			}
-			if !validHeaderName(e.Key) {
-				errs = append(errs, e.Value.Errorf("%q is not a valid header name", e.Key))
-			}
-			if strings.ContainsAny(v.Reveal(), "\r\n\x00") {
-				errs = append(errs, e.Value.Errorf("header %s must be one line", e.Key))
-			}
-		}
-	}
-	if pn := n.Get("params"); pn != nil {
-		for _, e := range pn.Entries {
-			st.params = append(st.params, [2]string{e.Key, sp.Params[e.Key]})
-			if e.Key == "" {
-				errs = append(errs, e.Value.Errorf("a parameter name must not be empty"))
-			}
-		}
+	for _, p := range sp.Params {
+		st.params = append(st.params, [2]string{p.Key, p.Value})
 	}
 	if sp.Body != nil && sp.Body.Kind != config.Null {
-		if st.method != "POST" {
-			errs = append(errs, sp.Body.Errorf("body needs method: POST"))
-		}
 		st.body = sp.Body
 	}
-	st.recordsRaw = strings.TrimSpace(sp.Records)
-	if st.recordsRaw != "" {
+	if st.recordsRaw = strings.TrimSpace(sp.Records); st.recordsRaw != "" {
 		st.records = strings.Split(st.recordsRaw, ".")
-		if slicesContain(st.records, "") {
-			errs = append(errs, at(n, "records").Errorf("records %q has an empty part; write a dotted path such as data.items", sp.Records))
-		}
 	}
-	errs = append(errs, extract.CheckColumns(n.Get("columns"), sp.Columns, "leave it out to take the columns from the first page")...)
-	st.extra = extraReject
-	if st.columns != nil {
+	st.extra = or(sp.ExtraFields, extraReject)
+	if sp.ExtraFields == "" && st.columns != nil {
 		st.extra = extraIgnore
 	}
-	if sp.ExtraFields != "" {
-		switch sp.ExtraFields {
-		case extraReject, extraIgnore:
-			st.extra = sp.ExtraFields
-		default:
-			errs = append(errs, at(n, "extra_fields").Errorf("extra_fields must be reject or ignore, got %q%s",
-				sp.ExtraFields, xcetl.DidYouMean(sp.ExtraFields, []string{extraReject, extraIgnore})))
-		}
+	p := sp.Pagination
+	st.pag, st.pageParam, st.sizeParam, st.offsetPar, st.cursorPar = p.Type, p.PageParam, p.SizeParam, p.OffsetParam, p.CursorParam
+	st.start, st.maxPages, st.size, st.in = p.Start, p.MaxPages, p.Size, p.In
+	st.stopOnShort = p.StopOnShortPage == nil || *p.StopOnShortPage
+	if st.size == 0 && (st.pag == paginationPage || st.pag == paginationOffset) {
+		st.size = defaultPageSize
 	}
-
-	if p := sp.Pagination; p != nil {
-		errs = append(errs, st.pagination(p, n.Get("pagination"), at)...)
-	}
-	if st.body != nil && st.body.Kind != config.Map && st.in == inBody {
-		errs = append(errs, st.body.Errorf("pagination in: body needs body to be a mapping, got a %s", st.body.Kind))
+	if st.cursorRaw = strings.TrimSpace(p.CursorPath); st.cursorRaw != "" {
+		st.cursorPath = strings.Split(st.cursorRaw, ".")
 	}
 	if st.body != nil && st.in != inBody {
 		st.bodyJSON = nodeJSON(st.body, nil)
 	}
-	errs = append(errs, st.conflicts(n)...)
-
 	if a := sp.Auth; a != nil {
-		errs = append(errs, st.authentication(a, n.Get("auth"), at)...)
-	}
-	if sp.Timeout != nil {
-		st.timeout = *sp.Timeout
-		if st.timeout <= 0 {
-			errs = append(errs, at(n, "timeout").Errorf("timeout must be more than 0"))
+		st.auth, st.username, st.password = a.Type, a.Username, a.Password
+		st.tokenURL, st.clientID, st.clientSecret, st.scope, st.clientAuth = a.TokenURL, a.ClientID, a.ClientSecret, a.Scope, a.ClientAuth
+		st.scrub.Add(a.Password.Reveal())
+		st.scrub.Add(a.ClientSecret.Reveal())
+		if u, err := url.Parse(a.TokenURL); err == nil && a.Type == authClientCreds {
+			raw := a.TokenURL
+			if tn := n.Get("auth").Get("token_url"); tn != nil {
+				raw = tn.Raw
+			}
+			urlSecrets(&st.scrub, u, raw)
 		}
 	}
-	if sp.Retries != nil {
-		st.retries = *sp.Retries
-		if st.retries < 0 || st.retries > maxRetries {
-			errs = append(errs, at(n, "retries").Errorf("retries must be 0 to %d, got %d", maxRetries, st.retries))
-		}
-	}
-	if sp.Backoff != nil {
-		st.backoff = *sp.Backoff
-	}
-	if sp.MaxBackoff != nil {
-		st.maxBackoff = *sp.MaxBackoff
-		if st.maxBackoff < st.backoff {
-			errs = append(errs, at(n, "max_backoff").Errorf("max_backoff (%s) must not be less than backoff (%s)", st.maxBackoff, st.backoff))
-		}
-	}
+	st.rateRaw = strings.TrimSpace(sp.RateLimit)
 	if sp.RateLimit != "" {
-		d, err := parseRate(sp.RateLimit)
-		if err != nil {
-			errs = append(errs, at(n, "rate_limit").Errorf("%v", err))
-		}
-		st.rateEvery, st.rateRaw = d, strings.TrimSpace(sp.RateLimit)
+		st.rateEvery, _ = parseRate(sp.RateLimit)
 	}
-	if sp.MaxResponseSize != "" {
-		sz, err := parseSize(sp.MaxResponseSize)
-		if err != nil {
-			errs = append(errs, at(n, "max_response_size").Errorf("%v", err))
-		}
-		st.maxResponse = sz
+	st.maxResponse, _ = parseSize(sp.MaxResponseSize)
+	if sp.Incremental != nil {
+		st.inc = sp.Incremental.Incremental()
 	}
-	if st.insecure && st.caFile != "" {
-		errs = append(errs, at(n, "insecure_skip_verify").Errorf("insecure_skip_verify and ca_file exclude each other: ca_file is the safe way to trust a private certificate authority"))
-	}
-	st.perBatch = env.CommitPerBatch
-	if in := n.Get("incremental"); in != nil {
-		inc, ierrs := extract.DecodeIncremental(in)
-		errs = append(errs, ierrs...)
-		switch {
-		case inc.Files:
-			errs = append(errs, in.Errorf("an api source takes incremental: {column: updated_at, param: updated_since}; `files` is for file sources"))
-		case inc.Column != "" && st.columns != nil && !slicesContain(st.columns, inc.Column):
-			errs = append(errs, at(in, "column").Errorf("incremental column %q is not among columns %v", inc.Column, st.columns))
-		}
-		if inc.Param != "" {
-			errs = append(errs, st.incrementalConflicts(n, in, inc.Param)...)
-		}
-		st.inc = inc
-	}
-	if len(errs) > 0 {
-		return nil, errs.Sort()
-	}
+	return st
+}
+
+// New builds an api source from its checked spec. Nothing is requested
+// before Open.
+func New(sp *Spec, env extract.Env) (extract.Extractor, error) {
+	st := sp.settings(env.Node)
+	st.baseDir, st.perBatch = env.BaseDir, env.CommitPerBatch
 	return &Extractor{st: st, log: env.Logger, wm: extract.NewWatermark(st.inc), wmCol: -1}, nil
 }
 
-// pagination checks the `pagination:` mapping pn.
-func (st *settings) pagination(p *paginationSpec, pn *config.Node, at func(*config.Node, string) *config.Node) xcetl.SpecErrors {
-	var errs xcetl.SpecErrors
-	st.pag = strings.ToLower(strings.TrimSpace(p.Type))
-	if st.pag == "" {
-		st.pag = paginationNone
-	}
-	kinds := []string{paginationNone, paginationPage, paginationOffset, paginationCursor, paginationLink}
-	known := slicesContain(kinds, st.pag)
-	if !known {
-		errs = append(errs, at(pn, "type").Errorf("pagination type must be one of none, page, offset, cursor, link; got %q%s", p.Type, xcetl.DidYouMean(p.Type, kinds)))
-	}
-	st.pageParam, st.sizeParam, st.offsetPar, st.cursorPar = or(p.PageParam, "page"), or(p.SizeParam, "size"), or(p.OffsetParam, "offset"), or(p.CursorParam, "cursor")
-	st.start, st.maxPages = 1, p.MaxPages
-	if st.pag == paginationPage || st.pag == paginationOffset {
-		st.size = defaultPageSize
-	}
-	if p.Start != nil {
-		st.start = *p.Start
-		if st.start < 0 {
-			errs = append(errs, at(pn, "start").Errorf("start must be 0 or more, got %d", st.start))
+// Check checks what no single key can: the URL, the body against the
+// method, pagination against params, auth against headers, and the sizes
+// and rates written as text.
+func (sp *Spec) Check(c *config.Check) {
+	st := sp.settings(c.Self())
+	sp.checkURL(c, &st)
+	for _, h := range sp.Headers {
+		if !validHeaderName(h.Key) {
+			c.At("headers").Errorf(h.Key, "%q is not a valid header name", h.Key)
+		}
+		if strings.ContainsAny(h.Value.Reveal(), "\r\n\x00") {
+			c.At("headers").Errorf(h.Key, "header %s must be one line", h.Key)
 		}
 	}
-	if pn.Get("size") != nil {
-		st.size = p.Size
-		if p.Size < 1 {
-			errs = append(errs, at(pn, "size").Errorf("size must be 1 or more, got %d", p.Size))
+	for _, p := range sp.Params {
+		if p.Key == "" {
+			c.Errorf("params", "a parameter name must not be empty")
 		}
 	}
-	if p.MaxPages < 0 {
-		errs = append(errs, at(pn, "max_pages").Errorf("max_pages must be 0 (no limit) or more, got %d", p.MaxPages))
+	if st.body != nil && st.method != "POST" {
+		c.Errorf("body", "body needs method: POST")
 	}
-	if p.StopOnShortPage != nil {
-		st.stopOnShort = *p.StopOnShortPage
+	if slicesContain(st.records, "") {
+		c.Errorf("records", "records %q has an empty part; write a dotted path such as data.items", sp.Records)
 	}
-	if p.In != "" {
-		st.in = strings.ToLower(p.In)
-		if st.in != inQuery && st.in != inBody {
-			errs = append(errs, at(pn, "in").Errorf("in must be query or body, got %q", p.In))
+	extract.CheckColumnsIn(c, "columns", sp.Columns, "leave it out to take the columns from the first page")
+	if slicesContain(paginationTypes, st.pag) {
+		if st.in == inBody && st.body == nil {
+			c.At("pagination").Errorf("in", "in: body puts the paging values into the JSON body: it needs method: POST and a body mapping")
 		}
+		if st.body != nil && st.body.Kind != config.Map && st.in == inBody {
+			c.Errorf("body", "pagination in: body needs body to be a mapping, got a %s", st.body.Kind)
+		}
+		st.conflicts(c)
 	}
-	if st.in == inBody && st.body == nil && known {
-		errs = append(errs, at(pn, "in").Errorf("in: body puts the paging values into the JSON body: it needs method: POST and a body mapping"))
-	}
-	if st.pag == paginationCursor {
-		st.cursorRaw = strings.TrimSpace(p.CursorPath)
-		if st.cursorRaw == "" {
-			errs = append(errs, at(pn, "cursor_path").Errorf("pagination type cursor needs cursor_path, the dotted path of the next cursor in the response (e.g. meta.next_cursor)"))
-		} else {
-			st.cursorPath = strings.Split(st.cursorRaw, ".")
-			if slicesContain(st.cursorPath, "") {
-				errs = append(errs, at(pn, "cursor_path").Errorf("cursor_path %q has an empty part; write a dotted path such as meta.next_cursor", p.CursorPath))
+	if sp.Auth != nil {
+		for _, h := range st.headers {
+			if strings.EqualFold(h[0], "Authorization") {
+				c.Errorf("auth", "auth sets the Authorization header, and headers sets it too; keep one of them")
 			}
+		}
+	}
+	if c.Has("max_backoff") && st.maxBackoff < st.backoff {
+		c.Errorf("max_backoff", "max_backoff (%s) must not be less than backoff (%s)", st.maxBackoff, st.backoff)
+	}
+	if sp.RateLimit != "" {
+		if _, err := parseRate(sp.RateLimit); err != nil {
+			c.Errorf("rate_limit", "%v", err)
+		}
+	}
+	if _, err := parseSize(sp.MaxResponseSize); err != nil {
+		c.Errorf("max_response_size", "%v", err)
+	}
+	if st.insecure && st.caFile != "" {
+		c.Errorf("insecure_skip_verify", "insecure_skip_verify and ca_file exclude each other: ca_file is the safe way to trust a private certificate authority")
+	}
+	if inc := st.inc; inc.Column != "" {
+		if st.columns != nil && !slicesContain(st.columns, inc.Column) {
+			c.At("incremental").Errorf("column", "incremental column %q is not among columns %v", inc.Column, st.columns)
+		}
+		if inc.Param != "" {
+			st.incrementalConflicts(c, inc.Param)
+		}
+	}
+}
+
+// checkURL refuses a URL that is empty, does not parse, or is not http(s).
+// url.Parse's message repeats the whole URL, password and all: it is
+// scrubbed.
+func (sp *Spec) checkURL(c *config.Check, st *settings) {
+	raw := strings.TrimSpace(sp.URL)
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "" && !c.Has("url"):
+		// missing: reported as a required key
+	case raw == "":
+		c.Errorf("url", "url must not be empty")
+	case err != nil:
+		msg := err.Error()
+		if ue, ok := err.(*url.Error); ok {
+			msg = ue.Err.Error()
+		}
+		c.Errorf("url", "url is not a valid URL: %s", st.scrub.Scrub(msg))
+	case u.Scheme != "http" && u.Scheme != "https":
+		c.Errorf("url", "url must start with http:// or https://, got %q", redactURL(u, &st.scrub))
+	case u.Host == "":
+		c.Errorf("url", "url has no host")
+	}
+}
+
+var paginationTypes = []string{paginationNone, paginationPage, paginationOffset, paginationCursor, paginationLink}
+
+// Check checks the keys that depend on the pagination type.
+func (p *Pagination) Check(c *config.Check) {
+	if !slicesContain(paginationTypes, p.Type) {
+		return // refused as an unknown type
+	}
+	if p.Type == paginationCursor {
+		raw := strings.TrimSpace(p.CursorPath)
+		if raw == "" {
+			c.Errorf("cursor_path", "pagination type cursor needs cursor_path, the dotted path of the next cursor in the response (e.g. meta.next_cursor)")
+		} else if slicesContain(strings.Split(raw, "."), "") {
+			c.Errorf("cursor_path", "cursor_path %q has an empty part; write a dotted path such as meta.next_cursor", p.CursorPath)
 		}
 	}
 	for _, k := range []struct {
 		key  string
 		used bool
 	}{
-		{"page_param", st.pag == paginationPage},
-		{"start", st.pag == paginationPage},
-		{"offset_param", st.pag == paginationOffset},
-		{"cursor_path", st.pag == paginationCursor},
-		{"cursor_param", st.pag == paginationCursor},
-		{"size_param", st.pag != paginationNone},
-		{"size", st.pag != paginationNone},
-		{"max_pages", st.pag != paginationNone},
-		{"stop_on_short_page", st.pag != paginationNone},
-		{"in", st.pag != paginationNone && st.pag != paginationLink},
+		{"page_param", p.Type == paginationPage},
+		{"start", p.Type == paginationPage},
+		{"offset_param", p.Type == paginationOffset},
+		{"cursor_path", p.Type == paginationCursor},
+		{"cursor_param", p.Type == paginationCursor},
+		{"size_param", p.Type != paginationNone},
+		{"size", p.Type != paginationNone},
+		{"max_pages", p.Type != paginationNone},
+		{"stop_on_short_page", p.Type != paginationNone},
+		{"in", p.Type != paginationNone && p.Type != paginationLink},
 	} {
-		if v := pn.Get(k.key); v != nil && !k.used && known {
-			errs = append(errs, v.Errorf("%s is not used by pagination type %s", k.key, st.pag))
+		if !k.used && c.Has(k.key) {
+			c.Errorf(k.key, "%s is not used by pagination type %s", k.key, p.Type)
 		}
 	}
-	return errs
+}
+
+// Check checks the keys that depend on the type of authentication.
+func (a *Auth) Check(c *config.Check) {
+	switch a.Type {
+	case authBasic:
+		if a.Username == "" {
+			c.Errorf("username", "auth type basic needs username")
+		}
+		if strings.Contains(a.Username, ":") {
+			c.Errorf("username", "a basic auth username cannot contain \":\"")
+		}
+	case authClientCreds:
+		if a.TokenURL == "" {
+			c.Errorf("token_url", "auth type oauth2_client_credentials needs token_url")
+		} else if u, err := url.Parse(a.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			c.Errorf("token_url", "token_url must be an http:// or https:// URL")
+		}
+		if a.ClientID == "" || a.ClientSecret.IsZero() {
+			c.Errorf("", "auth type oauth2_client_credentials needs client_id and client_secret")
+		}
+	default:
+		return // refused as an unknown type
+	}
+	for _, k := range []string{"username", "password"} {
+		if a.Type == authClientCreds && c.Has(k) {
+			c.Errorf(k, "%s is for auth type basic", k)
+		}
+	}
+	for _, k := range []string{"token_url", "client_id", "client_secret", "scope", "client_auth"} {
+		if a.Type == authBasic && c.Has(k) {
+			c.Errorf(k, "%s is for auth type oauth2_client_credentials", k)
+		}
+	}
 }
 
 // pagingParams returns the request parameters pagination sets.
@@ -435,103 +424,51 @@ func (st *settings) pagingParams() []string {
 
 // conflicts refuses parameters that pagination would set a second time:
 // the server would see both values and pick one of them.
-func (st *settings) conflicts(n *config.Node) xcetl.SpecErrors {
-	var errs xcetl.SpecErrors
+func (st *settings) conflicts(c *config.Check) {
 	for _, name := range st.pagingParams() {
 		if st.in == inBody {
 			if st.body != nil && st.body.Get(name) != nil {
-				errs = append(errs, st.body.Get(name).Errorf("body sets %q, which pagination sets on every request; remove it here", name))
+				c.At("body").Errorf(name, "body sets %q, which pagination sets on every request; remove it here", name)
 			}
 			continue
 		}
-		if pn := n.Get("params"); pn != nil && pn.Get(name) != nil {
-			errs = append(errs, pn.Get(name).Errorf("params sets %q, which pagination sets on every request; remove it here", name))
+		if st.hasParam(name) {
+			c.At("params").Errorf(name, "params sets %q, which pagination sets on every request; remove it here", name)
 		}
 		if st.url != nil && st.url.Query().Has(name) {
-			errs = append(errs, n.Get("url").Errorf("url already has the query parameter %q, which pagination sets on every request; remove it from the url", name))
+			c.Errorf("url", "url already has the query parameter %q, which pagination sets on every request; remove it from the url", name)
 		}
 	}
 	if st.pag == paginationPage && st.pageParam == st.sizeParam && st.size > 0 {
-		errs = append(errs, n.Get("pagination").Errorf("page_param and size_param are both %q", st.pageParam))
+		c.Errorf("pagination", "page_param and size_param are both %q", st.pageParam)
 	}
 	if st.pag == paginationOffset && st.offsetPar == st.sizeParam {
-		errs = append(errs, n.Get("pagination").Errorf("offset_param and size_param are both %q", st.offsetPar))
+		c.Errorf("pagination", "offset_param and size_param are both %q", st.offsetPar)
 	}
-	return errs
+}
+
+func (st *settings) hasParam(name string) bool {
+	for _, p := range st.params {
+		if p[0] == name {
+			return true
+		}
+	}
+	return false
 }
 
 // incrementalConflicts refuses an incremental param that params, the url,
 // the body or pagination already set.
-func (st *settings) incrementalConflicts(n, in *config.Node, param string) xcetl.SpecErrors {
-	pn := in.Get("param")
-	if pn == nil {
-		pn = in
+func (st *settings) incrementalConflicts(c *config.Check, param string) {
+	switch {
+	case slicesContain(st.pagingParams(), param):
+		c.At("incremental").Errorf("param", "param %q is set by pagination on every request; choose the name the API takes for \"changed since\"", param)
+	case st.hasParam(param):
+		c.At("params").Errorf(param, "params sets %q, which incremental sets to the watermark on every request; remove it here", param)
+	case st.url != nil && st.url.Query().Has(param):
+		c.Errorf("url", "url already has the query parameter %q, which incremental sets to the watermark; remove it from the url", param)
+	case st.in == inBody && st.body != nil && st.body.Get(param) != nil:
+		c.At("body").Errorf(param, "body sets %q, which incremental sets to the watermark on every request; remove it here", param)
 	}
-	if slicesContain(st.pagingParams(), param) {
-		return xcetl.SpecErrors{pn.Errorf("param %q is set by pagination on every request; choose the name the API takes for \"changed since\"", param)}
-	}
-	if p := n.Get("params"); p != nil && p.Get(param) != nil {
-		return xcetl.SpecErrors{p.Get(param).Errorf("params sets %q, which incremental sets to the watermark on every request; remove it here", param)}
-	}
-	if st.url != nil && st.url.Query().Has(param) {
-		return xcetl.SpecErrors{n.Get("url").Errorf("url already has the query parameter %q, which incremental sets to the watermark; remove it from the url", param)}
-	}
-	if st.in == inBody && st.body != nil && st.body.Get(param) != nil {
-		return xcetl.SpecErrors{st.body.Get(param).Errorf("body sets %q, which incremental sets to the watermark on every request; remove it here", param)}
-	}
-	return nil
-}
-
-// authentication checks the `auth:` mapping an.
-func (st *settings) authentication(a *authSpec, an *config.Node, at func(*config.Node, string) *config.Node) xcetl.SpecErrors {
-	var errs xcetl.SpecErrors
-	st.auth = a.Type
-	switch a.Type {
-	case authBasic:
-		if a.Username == "" {
-			errs = append(errs, at(an, "username").Errorf("auth type basic needs username"))
-		}
-		if strings.Contains(a.Username, ":") {
-			errs = append(errs, at(an, "username").Errorf("a basic auth username cannot contain \":\""))
-		}
-		st.username, st.password = a.Username, a.Password
-		st.scrub.Add(a.Password.Reveal())
-	case authClientCreds:
-		if a.TokenURL == "" {
-			errs = append(errs, at(an, "token_url").Errorf("auth type oauth2_client_credentials needs token_url"))
-		} else if u, err := url.Parse(a.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, at(an, "token_url").Errorf("token_url must be an http:// or https:// URL"))
-		} else {
-			urlSecrets(&st.scrub, u, at(an, "token_url").Raw)
-		}
-		if a.ClientID == "" || a.ClientSecret.IsZero() {
-			errs = append(errs, an.Errorf("auth type oauth2_client_credentials needs client_id and client_secret"))
-		}
-		st.tokenURL, st.clientID, st.clientSecret, st.scope = a.TokenURL, a.ClientID, a.ClientSecret, a.Scope
-		st.scrub.Add(a.ClientSecret.Reveal())
-		st.clientAuth = or(a.ClientAuth, clientAuthBasic)
-		if st.clientAuth != clientAuthBasic && st.clientAuth != clientAuthBody {
-			errs = append(errs, at(an, "client_auth").Errorf("client_auth must be basic or body, got %q", a.ClientAuth))
-		}
-	default:
-		errs = append(errs, at(an, "type").Errorf("auth type must be basic or oauth2_client_credentials, got %q%s", a.Type, xcetl.DidYouMean(a.Type, []string{authBasic, authClientCreds})))
-	}
-	for _, k := range []string{"username", "password"} {
-		if v := an.Get(k); v != nil && a.Type == authClientCreds {
-			errs = append(errs, v.Errorf("%s is for auth type basic", k))
-		}
-	}
-	for _, k := range []string{"token_url", "client_id", "client_secret", "scope", "client_auth"} {
-		if v := an.Get(k); v != nil && a.Type == authBasic {
-			errs = append(errs, v.Errorf("%s is for auth type oauth2_client_credentials", k))
-		}
-	}
-	for _, h := range st.headers {
-		if strings.EqualFold(h[0], "Authorization") {
-			errs = append(errs, an.Errorf("auth sets the Authorization header, and headers sets it too; keep one of them"))
-		}
-	}
-	return errs
 }
 
 func or(s, def string) string {

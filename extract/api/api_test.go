@@ -23,34 +23,34 @@ func TestNewErrors(t *testing.T) {
 		{"empty url", "type: api\nurl:\n", []string{"url must not be empty"}},
 		{"blank url", "type: api\nurl: \"  \"\n", []string{"url must not be empty"}},
 		{"unparsable url hides password", "type: api\nurl: \"http://u:s3cret@h/%zz\"\n", []string{"url is not a valid URL: invalid URL escape"}},
-		{"method", "type: api\nurl: http://h\nmethod: DELETE\n", []string{`method must be GET or POST, got "DELETE"`}},
+		{"method", "type: api\nurl: http://h\nmethod: DELETE\n", []string{`p.yaml:4:11: source.method: unknown method "DELETE"; one of: GET, POST`}},
 		{"body needs POST", "type: api\nurl: http://h\nbody: {a: 1}\n", []string{"body needs method: POST"}},
 		{"header name", "type: api\nurl: http://h\nheaders: {\"X Bad\": v}\n", []string{`"X Bad" is not a valid header name`}},
 		{"records", "type: api\nurl: http://h\nrecords: data..items\n", []string{`records "data..items" has an empty part`}},
 		{"columns empty", "type: api\nurl: http://h\ncolumns: []\n", []string{"columns must list at least one name"}},
 		{"columns dup", "type: api\nurl: http://h\ncolumns: [a, b, a]\n", []string{`p.yaml:4:19: source.columns[2]: duplicate column name "a" (also columns[0])`}},
-		{"extra_fields", "type: api\nurl: http://h\nextra_fields: rejct\n", []string{`extra_fields must be reject or ignore, got "rejct" (did you mean "reject"?)`}},
-		{"pagination type", "type: api\nurl: http://h\npagination: {type: pages}\n", []string{`pagination type must be one of none, page, offset, cursor, link; got "pages" (did you mean "page"?)`}},
-		{"pagination size", "type: api\nurl: http://h\npagination: {type: page, size: 0}\n", []string{"size must be 1 or more, got 0"}},
-		{"pagination start", "type: api\nurl: http://h\npagination: {type: page, start: -1}\n", []string{"start must be 0 or more"}},
-		{"max_pages", "type: api\nurl: http://h\npagination: {type: page, max_pages: -2}\n", []string{"max_pages must be 0 (no limit) or more"}},
+		{"extra_fields", "type: api\nurl: http://h\nextra_fields: rejct\n", []string{`source.extra_fields: unknown extra_fields "rejct" (did you mean "reject"?); one of: reject (`}},
+		{"pagination type", "type: api\nurl: http://h\npagination: {type: pages}\n", []string{`source.pagination.type: unknown type "pages" (did you mean "page"?); one of: none (one request), page (`}},
+		{"pagination size", "type: api\nurl: http://h\npagination: {type: page, size: 0}\n", []string{"source.pagination.size: size must be at least 1, not 0"}},
+		{"pagination start", "type: api\nurl: http://h\npagination: {type: page, start: -1}\n", []string{"source.pagination.start: start must be at least 0, not -1"}},
+		{"max_pages", "type: api\nurl: http://h\npagination: {type: page, max_pages: -2}\n", []string{"source.pagination.max_pages: max_pages must be at least 0, not -2"}},
 		{"cursor_path needed", "type: api\nurl: http://h\npagination: {type: cursor}\n", []string{"pagination type cursor needs cursor_path"}},
 		{"unused keys", "type: api\nurl: http://h\npagination: {type: offset, page_param: p, cursor_path: x}\n", []string{"page_param is not used by pagination type offset", "cursor_path is not used by pagination type offset"}},
 		{"unknown pagination key", "type: api\nurl: http://h\npagination: {type: page, sise: 10}\n", []string{`unknown key "sise" (did you mean "size"?)`}},
 		{"in body without body", "type: api\nurl: http://h\npagination: {type: page, in: body}\n", []string{"in: body puts the paging values into the JSON body"}},
 		{"in body list", "type: api\nurl: http://h\nmethod: POST\nbody: [1]\npagination: {type: page, in: body}\n", []string{"pagination in: body needs body to be a mapping"}},
-		{"in", "type: api\nurl: http://h\npagination: {type: page, in: header}\n", []string{`in must be query or body, got "header"`}},
+		{"in", "type: api\nurl: http://h\npagination: {type: page, in: header}\n", []string{`source.pagination.in: unknown in "header"; one of: query (`}},
 		{"param conflict", "type: api\nurl: http://h\nparams: {page: 1}\npagination: {type: page}\n", []string{`params sets "page", which pagination sets on every request`}},
 		{"url conflict", "type: api\nurl: http://h/r?size=5\npagination: {type: page}\n", []string{`url already has the query parameter "size"`}},
 		{"body conflict", "type: api\nurl: http://h\nmethod: POST\nbody: {pageNo: 1}\npagination: {type: page, page_param: pageNo, in: body}\n", []string{`body sets "pageNo"`}},
 		{"same params", "type: api\nurl: http://h\npagination: {type: page, page_param: p, size_param: p}\n", []string{`page_param and size_param are both "p"`}},
-		{"auth type", "type: api\nurl: http://h\nauth: {type: bearer}\n", []string{`auth type must be basic or oauth2_client_credentials, got "bearer"`}},
+		{"auth type", "type: api\nurl: http://h\nauth: {type: bearer}\n", []string{`source.auth.type: unknown type "bearer"; one of: basic (`}},
 		{"auth basic", "type: api\nurl: http://h\nauth: {type: basic, token_url: http://t}\n", []string{"auth type basic needs username", "token_url is for auth type oauth2_client_credentials"}},
 		{"auth oauth2", "type: api\nurl: http://h\nauth: {type: oauth2_client_credentials, token_url: t, username: u}\n", []string{"token_url must be an http:// or https:// URL", "needs client_id and client_secret", "username is for auth type basic"}},
-		{"client_auth", "type: api\nurl: http://h\nauth: {type: oauth2_client_credentials, token_url: http://t, client_id: a, client_secret: b, client_auth: header}\n", []string{`client_auth must be basic or body, got "header"`}},
+		{"client_auth", "type: api\nurl: http://h\nauth: {type: oauth2_client_credentials, token_url: http://t, client_id: a, client_secret: b, client_auth: header}\n", []string{`source.auth.client_auth: unknown client_auth "header"; one of: basic (`}},
 		{"auth and header", "type: api\nurl: http://h\nheaders: {authorization: x}\nauth: {type: basic, username: u}\n", []string{"auth sets the Authorization header, and headers sets it too"}},
 		{"timeout", "type: api\nurl: http://h\ntimeout: 0s\n", []string{"timeout must be more than 0"}},
-		{"retries", "type: api\nurl: http://h\nretries: 50\n", []string{"retries must be 0 to 20, got 50"}},
+		{"retries", "type: api\nurl: http://h\nretries: 50\n", []string{"source.retries: retries must be 0..20, not 50"}},
 		{"max_backoff", "type: api\nurl: http://h\nbackoff: 2s\nmax_backoff: 1s\n", []string{"max_backoff (1s) must not be less than backoff (2s)"}},
 		{"rate", "type: api\nurl: http://h\nrate_limit: fast\n", []string{`rate_limit must look like 10/s, 600/m or 3600/h, got "fast"`}},
 		{"size", "type: api\nurl: http://h\nmax_response_size: 1.5MB\n", []string{`max_response_size must be a size such as 64MiB`}},
@@ -59,7 +59,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(parseSource(t, tt.src, nil), extract.Env{})
+			_, err := extract.New(parseSource(t, tt.src, nil), extract.Env{})
 			var se xcetl.SpecErrors
 			if !errors.As(err, &se) || !errors.Is(err, xcetl.ErrInvalid) {
 				t.Fatalf("error %v (%T), want SpecErrors", err, err)

@@ -135,7 +135,7 @@ func FuzzNew(f *testing.F) {
 		if err != nil || root.Get("source") == nil || root.Get("source").Kind != config.Map {
 			return
 		}
-		x, err := New(root.Get("source"), extract.Env{})
+		x, err := extract.New(root.Get("source"), extract.Env{})
 		if err != nil {
 			return
 		}

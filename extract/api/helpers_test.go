@@ -69,7 +69,7 @@ func newSource(t testing.TB, body string, vars map[string]string, log *slog.Logg
 	if log == nil {
 		log = quiet
 	}
-	x, err := New(parseSource(t, body, vars), extract.Env{BaseDir: t.TempDir(), Logger: log})
+	x, err := extract.New(parseSource(t, body, vars), extract.Env{BaseDir: t.TempDir(), Logger: log})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

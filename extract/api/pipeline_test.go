@@ -104,7 +104,7 @@ func exampleRecords(t testing.TB) []json.RawMessage {
 // run loads and runs a pipeline file with vars.
 func run(t testing.TB, path string, vars map[string]string) (*pipelines.Report, error) {
 	t.Helper()
-	p, err := pipelines.Load(path, pipelines.Options{Vars: vars}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load(path, pipelines.WithVars(vars), pipelines.WithLogger(quiet))
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
@@ -217,10 +217,10 @@ func TestTransientFailuresExactlyOnceSQLite(t *testing.T) {
 		case 2:
 			http.Error(w, "busy", 500)
 		case 4:
-			http.Error(w, "busy", 503)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
 		case 6:
 			w.Header().Set("Retry-After", "0")
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		default:
 			return false
 		}
@@ -328,7 +328,7 @@ func TestAPIToPostgresIntegration(t *testing.T) {
 	srv := newJSONServer(t, "/r", makeRecords(2500))
 	srv.fail = func(n int64, w http.ResponseWriter) bool {
 		if n%5 == 0 {
-			http.Error(w, "gateway timeout", 504)
+			http.Error(w, "gateway timeout", http.StatusGatewayTimeout)
 			return true
 		}
 		return false
@@ -399,7 +399,7 @@ target: {type: postgres, dsn: "${PG_DSN}", table: api_residents, mode: upsert, k
 // The example is a valid pipeline, and every key of its source is one the
 // README documents.
 func TestExampleValidates(t *testing.T) {
-	p, err := pipelines.Load("../../examples/api-residents.yaml", pipelines.Options{Vars: map[string]string{}}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load("../../examples/api-residents.yaml", pipelines.WithVars(map[string]string{}), pipelines.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,11 +408,12 @@ func TestExampleValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	var keys []string
-	for _, e := range p.Spec.Source.Entries {
-		keys = append(keys, e.Key)
-		for _, sub := range e.Value.Entries {
-			keys = append(keys, sub.Key)
+	for _, line := range p.Spec().Source().Settings() {
+		if strings.HasSuffix(line, " (default)") {
+			continue // not written in the example
 		}
+		key, _, _ := strings.Cut(line, ": ")
+		keys = append(keys, strings.Split(key, ".")...)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {

@@ -37,7 +37,7 @@ func TestREADMEExamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, src)
 		}
-		if _, err := New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+		if _, err := extract.New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
 			t.Errorf("%s is refused: %v\n%s", name, err, src)
 		}
 	}
@@ -110,7 +110,7 @@ func TestDocsExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+	if _, err := extract.New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
 		t.Fatalf("the docs example is refused: %v", err)
 	}
 }

@@ -223,7 +223,7 @@ func TestRetryAfter(t *testing.T) {
 					return false
 				}
 				w.Header().Set("Retry-After", tt.header())
-				http.Error(w, "slow down", 429)
+				http.Error(w, "slow down", http.StatusTooManyRequests)
 				return true
 			})
 			e := newSource(t, "type: api\nurl: "+srv.URL+"\nrecords: data.items\nbackoff: 1ms\n"+tt.extra, nil, nil)

@@ -88,7 +88,7 @@ func BenchmarkNext(b *testing.B) {
 			var cpu time.Duration
 			for b.Loop() {
 				start := cpuTime()
-				ex, err := New(root, extract.Env{BaseDir: dir})
+				ex, err := extract.New(root, extract.Env{BaseDir: dir})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf16"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -115,6 +117,31 @@ func checkBatch(t testing.TB, b *xcetl.Batch, s *xcetl.Schema, max int) {
 	}
 }
 
+func utf16le(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
+func utf16be(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return string(b)
+}
+
+func big5(t testing.TB, s string) string {
+	t.Helper()
+	out, err := traditionalchinese.Big5.NewEncoder().String(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func gbk(t testing.TB, s string) string {
 	t.Helper()
 	out, err := simplifiedchinese.GBK.NewEncoder().String(s)
@@ -187,10 +214,18 @@ func TestRead(t *testing.T) {
 			rows:    []wantRow{{2, []any{"1", "a"}}},
 		},
 		{
-			name:    "CRLF line ends",
+			// Issue 12: a CRLF inside quotes is stored as written.
+			name:    "CRLF line ends; CRLF inside quotes is kept",
 			content: "id,name\r\n1,a\r\n2,\"b\r\nc\"\r\n3,d\r\n",
 			schema:  []string{"id", "name"},
-			rows:    []wantRow{{2, []any{"1", "a"}}, {3, []any{"2", "b\nc"}}, {5, []any{"3", "d"}}},
+			rows:    []wantRow{{2, []any{"1", "a"}}, {3, []any{"2", "b\r\nc"}}, {5, []any{"3", "d"}}},
+		},
+		{
+			name:    "quoted_newlines: lf",
+			cfg:     "quoted_newlines: lf",
+			content: "id,name\r\n2,\"b\r\nc\"\r\n",
+			schema:  []string{"id", "name"},
+			rows:    []wantRow{{2, []any{"2", "b\nc"}}},
 		},
 		{
 			name:    "quoted delimiters, quotes and line breaks",
@@ -280,21 +315,21 @@ func TestRead(t *testing.T) {
 			content: "a,b\n1,x\"y\n2,z\n",
 			schema:  []string{"a", "b"},
 			rows:    []wantRow{{3, []any{"2", "z"}}},
-			rejects: []wantReject{{2, 2, `malformed CSV at line 2 column 4: bare " in non-quoted-field`, nil}},
+			rejects: []wantReject{{2, 2, `malformed CSV at line 2 column 4: bare " in an unquoted field (set lazy_quotes: true to keep such quotes as data)`, nil}},
 		},
 		{
 			name:    "text after a closing quote",
 			content: "a,b\n1,\"x\"y\n2,z\n",
 			schema:  []string{"a", "b"},
 			rows:    []wantRow{{3, []any{"2", "z"}}},
-			rejects: []wantReject{{2, 2, `extraneous or missing " in quoted-field`, nil}},
+			rejects: []wantReject{{2, 2, `malformed CSV at line 2 column 6: text after the closing " of a quoted field`, nil}},
 		},
 		{
 			name:    "unterminated quote swallows to the end: one reject",
 			content: "a,b\n0,ok\n1,\"open\n2,z\n3,w\n",
 			schema:  []string{"a", "b"},
 			rows:    []wantRow{{2, []any{"0", "ok"}}},
-			rejects: []wantReject{{3, 2, "malformed CSV at line 5", nil}},
+			rejects: []wantReject{{3, 2, `malformed CSV at line 3 column 3: the " opened here is never closed`, nil}},
 		},
 		{
 			name:    "header false with columns",
@@ -391,12 +426,21 @@ func TestRead(t *testing.T) {
 		{
 			name:    "auto detects GBK (read as GB18030)",
 			cfg:     "delimiter: '|'",
+			content: gbk(t, "编号|名称|备注\n1|天津市|和平区\n2|普通|\n"),
+			schema:  []string{"编号", "名称", "备注"},
+			rows:    []wantRow{{2, []any{"1", "天津市", "和平区"}}, {3, []any{"2", "普通", nil}}},
+		},
+		{
+			// 億 is 83 7C and 乗 81 7C: the second byte is '|'.
+			name:    "GBK characters whose second byte is the delimiter",
+			cfg:     "delimiter: '|'\nencoding: gbk",
 			content: gbkPipe,
 			schema:  []string{"编号", "名称", "备注"},
 			rows:    []wantRow{{2, []any{"1", "億元", "乗"}}, {3, []any{"2", "普通", nil}}},
 		},
 		{
 			name:    "GB18030 four-byte characters, multi-line field, line numbers",
+			cfg:     "encoding: gb18030",
 			content: gb18030(t, "姓名,地址\n𠀀,\"天津市\n和平区\"\n李四,€\n"),
 			schema:  []string{"姓名", "地址"},
 			rows:    []wantRow{{2, []any{"𠀀", "天津市\n和平区"}}, {4, []any{"李四", "€"}}},
@@ -499,7 +543,7 @@ func TestRawAndRawHeader(t *testing.T) {
 		{"header false: the columns", "header: false\ncolumns: [x, y]", "1,2\n", []string{"x", "y"}, []string{"1", "2"}},
 		// trim_space drops leading spaces while splitting (so that `a, "b"`
 		// is a quoted field); trailing ones stay in Raw.
-		{"raw under trim_space", "trim_space: true", "a\n  v  \n", []string{"a"}, []string{"v  "}},
+		{"raw under trim_space", "trim_space: true", "a\n  v  \n", []string{"a"}, []string{"v"}},
 		{"raw without trim_space", "", "a\n  v  \n", []string{"a"}, []string{"  v  "}},
 	}
 	for _, tt := range tests {
@@ -696,7 +740,10 @@ func TestOpenErrors(t *testing.T) {
 		{"skip_rows past the end", "in.csv", "skip_rows: 5", map[string]string{"in.csv": "a\nb\n"}, "nothing left after skipping 2 lines"},
 		{"duplicate header names", "in.csv", "", map[string]string{"in.csv": "a,b, a\n"}, `duplicate column names in the header: "a" (fields 1 and 3)`},
 		{"columns count differs from the header", "in.csv", "columns: [x, y]", map[string]string{"in.csv": "a,b,c\n"}, "the header has 3 fields but `columns` lists 2 names"},
-		{"UTF-16", "in.csv", "", map[string]string{"in.csv": "\xFF\xFEa\x00"}, "UTF-16"},
+		{"UTF-16 byte order mark with another encoding", "in.csv", "encoding: gbk", map[string]string{"in.csv": "\xFF\xFEa\x00"}, "file in.csv starts with a UTF-16LE byte order mark, but encoding is gbk; set encoding: utf-16le (or auto)"},
+		{"utf-16 without a byte order mark", "in.csv", "encoding: utf-16", map[string]string{"in.csv": "a\x00"}, "file in.csv has no UTF-16 byte order mark; set encoding: utf-16le or utf-16be"},
+		// Issue 12: encoding: auto stored a Latin-1 héhé¶ as h閔槎, status ok.
+		{"auto refuses Latin-1", "in.csv", "", map[string]string{"in.csv": "name\nh\xE9h\xE9\xB6\n"}, "cannot tell the encoding of in.csv; set `encoding:` (not UTF-8 (bytes E9 68 E9 B6 at line 2, byte 2); as GB18030 only 1 of 2 non-ASCII characters would be common Chinese characters"},
 		{"undecodable header", "in.csv", "encoding: utf-8", map[string]string{"in.csv": "a,\xC4\xFA\n"}, "file in.csv line 1: header field 2 has undecodable bytes for encoding utf-8"},
 		{"malformed header", "in.csv", "skip_rows: 1", map[string]string{"in.csv": "x\na,b\"c\n"}, "file in.csv line 2: cannot read the header: malformed CSV at line 2 column 4"},
 		{"second file of a glob is empty", "*.csv", "", map[string]string{"a.csv": "a\n", "b.csv": ""}, "file b.csv: no header line"},
@@ -730,18 +777,24 @@ func TestConfigErrors(t *testing.T) {
 		cfg  string // after "type: csv" on line 2
 		want []string
 	}{
-		{"unknown encoding", "path: a.csv\nencoding: latin1", []string{`p.yaml:4:13: source.encoding: unknown encoding "latin1"`}},
+		{"unknown encoding", "path: a.csv\nencoding: latin9", []string{`p.yaml:4:13: source.encoding: unknown encoding "latin9"`}},
 		{"encoding typo", "path: a.csv\nencoding: utf-9", []string{`p.yaml:4:13: source.encoding: unknown encoding "utf-9" (did you mean "utf-8"?)`}},
 		{"multi-character delimiter", "path: a.csv\ndelimiter: ',;'", []string{`p.yaml:4:14: source.delimiter: delimiter must be a single character, got ",;"`}},
 		{"empty delimiter", "path: a.csv\ndelimiter: ''", []string{`p.yaml:4`, "single character"}},
 		{"line break delimiter", "path: a.csv\ndelimiter: \"\\n\"", []string{`p.yaml:4`, "line break"}},
-		{"negative skip_rows", "path: a.csv\nskip_rows: -1", []string{`p.yaml:4:14: source.skip_rows: skip_rows must be 0 or more, got -1`}},
+		{"negative skip_rows", "path: a.csv\nskip_rows: -1", []string{`p.yaml:4:14: source.skip_rows: skip_rows must be at least 0, not -1`}},
 		{"skip_rows not a number", "path: a.csv\nskip_rows: two", []string{`p.yaml:4`, "expected a whole number"}},
 		{"header false without columns", "path: a.csv\nheader: false", []string{"p.yaml:4:11: source.header: header: false needs `columns`"}},
 		{"duplicate columns", "path: a.csv\nheader: false\ncolumns:\n  - id\n  - name\n  - id", []string{`p.yaml:8:7: source.columns[2]: duplicate column name "id" (also columns[0])`}},
 		{"empty column name", "path: a.csv\ncolumns: [id, '']", []string{`p.yaml:4`, "column name must not be empty"}},
-		{"YAML null in null_values", "path: a.csv\nnull_values: ['', NULL]", []string{`p.yaml:4`, "YAML's null"}},
-		{"bad quote", "path: a.csv\nquote: \"''\"", []string{`p.yaml:4`, "quote must be a single ASCII character"}},
+		{"empty null_values", "path: a.csv\nnull_values:", []string{`p.yaml:4`, "null_values is empty"}},
+		{"empty quote", "path: a.csv\nquote: ''", []string{`p.yaml:4`, "quote is empty; write one character, or none"}},
+		{"quote with format postgres", "path: a.csv\nformat: postgres\nquote: '\"'", []string{`p.yaml:5`, "format postgres is COPY's text format, which has no quotes"}},
+		{"bad max_field_size", "path: a.csv\nmax_field_size: 12XB", []string{`p.yaml:4`, `max_field_size "12XB" is not a size`}},
+		{"comment of two characters", "path: a.csv\ncomment: '//'", []string{`p.yaml:4`, "comment must be one ASCII character"}},
+		{"unknown missing_fields", "path: a.csv\nmissing_fields: fill", []string{`p.yaml:4`, `unknown missing_fields "fill" (did you mean "null"?); one of: reject, null`}},
+		{"incremental mapping", "path: a.csv\nincremental: {column: id}", []string{`p.yaml:4`, "a csv source takes `incremental: files`"}},
+		{"bad quote", "path: a.csv\nquote: \"''\"", []string{`p.yaml:4`, "quote must be a single ASCII character or none"}},
 		{"delimiter equals quote", "path: a.csv\ndelimiter: \"'\"\nquote: \"'\"", []string{`p.yaml:5:10: source.quote: delimiter and quote are both "'"`}},
 		{"quote equals the default delimiter", "path: a.csv\nquote: ','", []string{`p.yaml:4:10: source.quote: delimiter and quote are both ","`}},
 		{"unknown key", "path: a.csv\ndelimeter: ';'", []string{`p.yaml:4:3: source.delimeter: unknown key "delimeter" (did you mean "delimiter"?)`}},
@@ -805,29 +858,43 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
-func TestDetectEncoding(t *testing.T) {
+func TestSniff(t *testing.T) {
 	zh := "姓名,城市\n张三,天津\n"
 	tests := []struct {
-		name string
-		head []byte
-		want string
+		name     string
+		head     []byte
+		complete bool
+		want     string
+		reason   string // a part of the reason
+		suggest  string
 	}{
-		{"empty", nil, "utf-8"},
-		{"ASCII", []byte("a,b\n1,2\n"), "utf-8"},
-		{"UTF-8", []byte(zh), "utf-8"},
-		{"UTF-8 BOM", append([]byte("\xEF\xBB\xBF"), "a"...), "utf-8-bom"},
-		{"UTF-8 cut inside the last character", []byte(zh)[:len("姓名,城市\n张三,天")+2], "utf-8"},
-		{"UTF-8 cut after the first byte", []byte("ab\xE5"), "utf-8"},
-		{"GBK", []byte(gbk(t, zh)), "gb18030"},
-		{"GBK cut inside the last character", []byte(gbk(t, zh))[:5], "gb18030"},
-		{"invalid byte at the end", []byte("ab\xFF"), "gb18030"},
-		{"invalid continuation at the end", []byte("ab\xE0\x80"), "gb18030"},
-		{"stray continuation byte", []byte("ab\x80"), "gb18030"},
+		{"empty", nil, true, "utf-8", "only ASCII", ""},
+		{"ASCII", []byte("a,b\n1,2\n"), true, "utf-8", "only ASCII in the first file", ""},
+		{"UTF-8", []byte(zh), true, "utf-8", "valid UTF-8 (8 non-ASCII characters", ""},
+		{"UTF-8 BOM", append([]byte("\xEF\xBB\xBF"), "a"...), true, "utf-8", "UTF-8 byte order mark", ""},
+		{"UTF-16LE BOM", []byte("\xFF\xFEa\x00"), true, "utf-16le", "UTF-16LE byte order mark", ""},
+		{"UTF-16BE BOM", []byte("\xFE\xFF\x00a"), true, "utf-16be", "UTF-16BE byte order mark", ""},
+		{"GB18030 BOM", []byte("\x84\x31\x95\x33a"), true, "gb18030", "GB18030 byte order mark", ""},
+		{"UTF-8 cut inside the last character", []byte(zh)[:len("姓名,城市\n张三,天")+2], false, "utf-8", "valid UTF-8", ""},
+		{"UTF-8 cut after the first byte", []byte("ab\xE5"), false, "utf-8", "valid UTF-8", ""},
+		{"UTF-8 cut at the end of a whole file", []byte("ab\xE5"), true, "", "not UTF-8 (bytes E5 at line 1, byte 3)", "windows-1252"},
+		{"GBK", []byte(gbk(t, zh)), true, "gb18030", "8 of 8 non-ASCII characters are common Chinese", ""},
+		{"GBK cut inside the last character", []byte(gbk(t, zh))[:5], false, "gb18030", "as GB18030", ""},
+		// Issue 12: a Latin-1 héhé¶ was stored as h閔槎.
+		{"Latin-1", []byte("name\nh\xE9h\xE9\xB6\n"), true, "", "only 1 of 2 non-ASCII characters", "windows-1252"},
+		{"Latin-1 words", []byte("city,name\nZ\xFCrich,M\xFCller\nK\xF6ln,G\xF6the\n"), true, "", "such as windows-1252 (Latin-1): \"Zürich,Müller\"", "windows-1252"},
+		{"Big5", []byte(big5(t, "姓名,城市\n張三,臺北\n陳小明,高雄\n")), true, "", "as Big5", "big5"},
+		{"invalid byte at the end", []byte("ab\xFF"), true, "", "not UTF-8 (bytes FF", "windows-1252"},
+		{"GBK with a few UTF-8 rows is still GBK", []byte(gbk(t, strings.Repeat("张三,天津市河西区\n", 20)) + "张三,天津\n"), true, "gb18030", "common Chinese", ""},
+		{"UTF-8 and GBK half and half", []byte(gbk(t, strings.Repeat("张三,天津\n", 5)) + strings.Repeat("李四,北京\n", 5)), true, "", "would be common Chinese", ""},
+		{"UTF-16LE without BOM", []byte("a\x00,\x00b\x00\n\x00"), true, "", "all at odd offsets: UTF-16LE", "utf-16le"},
+		{"NUL bytes", []byte("a,b\n\x00\x00\x00x\n"), true, "", "3 NUL bytes (the first at line 2, byte 1): not text", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := DetectEncoding(tt.head); got != tt.want {
-				t.Errorf("DetectEncoding(% x) = %s, want %s", tt.head, got, tt.want)
+			d := Sniff(tt.head, tt.complete)
+			if d.Encoding != tt.want || !strings.Contains(d.Reason, tt.reason) || d.Suggest != tt.suggest {
+				t.Errorf("Sniff(% x) = %+v, want %q with reason containing %q, suggest %q", tt.head, d, tt.want, tt.reason, tt.suggest)
 			}
 		})
 	}
@@ -954,7 +1021,7 @@ func TestREADMEExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+	if _, err := extract.New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
 		t.Errorf("the README's example is refused: %v", err)
 	}
 }
@@ -962,5 +1029,92 @@ func TestREADMEExample(t *testing.T) {
 func TestRegistered(t *testing.T) {
 	if _, ok := extract.Lookup("csv"); !ok {
 		t.Error(`"csv" is not registered`)
+	}
+}
+
+// TestReadmeOptions: every option example of README.md is accepted: a
+// `source:` block as a whole, other blocks line by line.
+func TestReadmeOptions(t *testing.T) {
+	md, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(md), "```yaml\n")[1:]
+	if len(blocks) < 10 {
+		t.Fatalf("only %d yaml blocks", len(blocks))
+	}
+	for _, blk := range blocks {
+		blk, _, _ = strings.Cut(blk, "```")
+		var cfgs []string
+		for _, line := range strings.Split(strings.TrimSpace(blk), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") || strings.TrimSpace(line) == "" {
+				continue
+			}
+			if rest, ok := strings.CutPrefix(line, "source: "); ok {
+				cfgs = append(cfgs, "source: "+rest)
+			} else if strings.HasPrefix(line, "source:") {
+				cfgs = append(cfgs, blk)
+				break
+			} else if !strings.HasPrefix(line, " ") {
+				cfgs = append(cfgs, "source: {type: csv, path: a.csv}\n"+line)
+			}
+		}
+		for _, c := range cfgs {
+			if !strings.HasPrefix(c, "source: {type: csv, path: a.csv}\n") {
+				root, err := config.Parse("README.md", []byte(c), nil)
+				if err != nil {
+					t.Errorf("%s: %v", c, err)
+					continue
+				}
+				if _, err := extract.New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+					t.Errorf("README example refused:\n%s\n%v", c, err)
+				}
+				continue
+			}
+			line := strings.TrimPrefix(c, "source: {type: csv, path: a.csv}\n")
+			cfg := "type: csv\npath: a.csv\n" + line + headerFor(line)
+			if strings.HasPrefix(line, "path:") {
+				cfg = "type: csv\n" + line
+			}
+			if _, err := build(t, t.TempDir(), cfg); err != nil {
+				t.Errorf("README option %q refused: %v", line, err)
+			}
+		}
+	}
+}
+
+// headerFor adds the columns an example of header: false needs.
+func headerFor(line string) string {
+	if strings.Contains(line, "header: false") {
+		return "\ncolumns: [a]"
+	}
+	return ""
+}
+
+// TestPipelineDoc: the csv section of docs/pipeline.md shows a source that
+// builds, and names every option of the spec.
+func TestPipelineDoc(t *testing.T) {
+	md, err := os.ReadFile("../../docs/pipeline.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(md), "### csv\n")
+	if !ok {
+		t.Fatal("docs/pipeline.md has no ### csv section")
+	}
+	sec, _, _ = strings.Cut(sec, "\n### ")
+	_, rest, _ := strings.Cut(sec, "```yaml\n")
+	block, _, _ := strings.Cut(rest, "```")
+	root, err := config.Parse("pipeline.md", []byte(block), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := extract.New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
+		t.Errorf("the docs' example is refused: %v", err)
+	}
+	for _, f := range config.Describe(Spec{}) {
+		if !strings.Contains(block, "  "+f.Key+":") {
+			t.Errorf("docs/pipeline.md's csv example lacks %s", f.Key)
+		}
 	}
 }

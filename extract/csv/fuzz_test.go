@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	stdcsv "encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
 	"github.com/xcetl/xcetl/config"
@@ -38,11 +36,11 @@ func FuzzReader(f *testing.F) {
 		"",
 	}
 	for i, s := range seeds {
-		f.Add([]byte(s), uint16(i*37))
+		f.Add([]byte(s), uint16(i*37), uint8(i))
 	}
 	dir := f.TempDir()
 	nodes := map[string]*config.Node{}
-	f.Fuzz(func(t *testing.T, data []byte, opts uint16) {
+	f.Fuzz(func(t *testing.T, data []byte, opts uint16, more uint8) {
 		// A hang is a failure too: crash with every stack so the fuzzer
 		// keeps the input.
 		watchdog := time.AfterFunc(20*time.Second, func() {
@@ -50,9 +48,9 @@ func FuzzReader(f *testing.F) {
 			panic(fmt.Sprintf("FuzzReader: input of %d bytes, opts %d, still running after 20s\n%s", len(data), opts, buf[:runtime.Stack(buf, true)]))
 		})
 		defer watchdog.Stop()
-		encs := []string{"auto", "utf-8", "gbk", "gb18030"}
+		encs := []string{"auto", "utf-8", "gbk", "gb18030", "big5", "windows-1252", "utf-16le", "auto"}
 		delims := []string{",", "|", "tab", ";"}
-		enc := encs[opts&3]
+		enc := encs[int(opts&3)+4*int(more&1)]
 		delim := delims[(opts>>2)&3]
 		header := opts&16 == 0
 		trim := opts&32 != 0
@@ -63,8 +61,16 @@ func FuzzReader(f *testing.F) {
 		skip := int(opts>>7) % 3
 		max := int(opts>>9)%7 + 1
 
-		cfg := fmt.Sprintf("type: csv\npath: in.csv\nencoding: %s\ndelimiter: %q\nheader: %t\ntrim_space: %t\nskip_rows: %d\nquote: %q",
-			enc, delim, header, trim, skip, string(quote))
+		format := []string{"csv", "csv", "mysql", "postgres"}[(more>>1)&3]
+		q := fmt.Sprintf("%q", string(quote))
+		if format == "postgres" || more&8 != 0 {
+			q = "none"
+		}
+		cfg := fmt.Sprintf("type: csv\npath: in.csv\nformat: %s\nencoding: %s\ndelimiter: %q\nheader: %t\ntrim_space: %t\nskip_rows: %d\nquote: %s\nlazy_quotes: %t\nmissing_fields: %s\nextra_fields: %s",
+			format, enc, delim, header, trim, skip, q, more&16 != 0, []string{"reject", "'null'"}[(more>>5)&1], []string{"reject", "drop_empty"}[(more>>6)&1])
+		if more&128 != 0 {
+			cfg += "\ncomment: '#'"
+		}
 		if !header {
 			cfg += "\ncolumns: [a, b, c]"
 		}
@@ -82,7 +88,7 @@ func FuzzReader(f *testing.F) {
 			}
 			node, nodes[cfg] = root, root
 		}
-		ext, err := New(node, extract.Env{BaseDir: dir})
+		ext, err := extract.New(node, extract.Env{BaseDir: dir})
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
@@ -135,47 +141,25 @@ func FuzzReader(f *testing.F) {
 }
 
 // referenceCount counts the data records of data the simple way: the whole
-// file decoded at once, then split by encoding/csv.
+// file decoded at once, then split by refSplit.
 func referenceCount(t *testing.T, data []byte, st settings) int {
 	enc := st.encoding
 	if enc == encodingAuto {
-		enc = DetectEncoding(data[:min(len(data), sniffSize)])
-		if enc == EncodingUTF8BOM {
-			enc = EncodingUTF8
-		}
+		enc = Sniff(data[:min(len(data), sniffSize)], len(data) <= sniffSize).Encoding
 	}
-	switch enc {
-	case encodingGBK:
-		data, _, _ = transform.Bytes(simplifiedchinese.GBK.NewDecoder(), data)
-	case EncodingGB18030:
-		data, _, _ = transform.Bytes(simplifiedchinese.GB18030.NewDecoder(), data)
+	if dec := decoderFor(enc); dec != nil {
+		data, _, _ = transform.Bytes(dec, data)
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	if st.quote != '"' {
-		data = bytes.Clone(data)
-		swapBytes(data, st.quote)
-	}
+	data = bytes.TrimPrefix(data, utf8BOM)
 	br := bufio.NewReader(bytes.NewReader(data))
 	for range st.skipRows {
 		if _, err := br.ReadBytes('\n'); err != nil {
 			break
 		}
 	}
-	cr := stdcsv.NewReader(br)
-	cr.Comma = st.delim
-	if st.quote != '"' && st.delim == '"' {
-		cr.Comma = rune(st.quote)
-	}
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = st.trimSpace && st.delim != '\t'
-	n := 0
-	for {
-		_, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		n++
-	}
+	rest, _ := io.ReadAll(br)
+	n := len(refSplit(rest, &st.split))
 	if st.header {
 		n--
 	}

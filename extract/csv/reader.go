@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	stdcsv "encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
@@ -33,7 +31,8 @@ const defaultBatch = 4096
 const firstChunk = 1024
 
 // readBuffer is the size of the buffer between the file (or decoder) and
-// encoding/csv: big reads keep system calls and decoder calls rare.
+// the splitter: big reads keep system calls and decoder calls rare, and a
+// record on one line shorter than this is split straight out of it.
 const readBuffer = 64 << 10
 
 // Extractor reads the files of one csv source, in lexical order of their
@@ -56,6 +55,10 @@ type Extractor struct {
 	done  atomic.Int64 // bytes consumed, for Progress
 	total atomic.Int64 // bytes of all files
 
+	decided     []fileDecision // what encoding: auto decided, per file
+	shortFilled atomic.Int64   // rows whose missing trailing fields were filled with NULL
+	longCut     atomic.Int64   // rows whose extra fields were dropped
+
 	// Set by Resume (resume.go).
 	resumed bool       // checkpoints are attached to batches
 	runID   string     // the logical run, kept across resumes of a killed run
@@ -73,9 +76,9 @@ type file struct {
 type reader struct {
 	f       *os.File
 	file    *file
-	enc     string // utf-8 | gbk | gb18030 (resolved, never auto)
-	cr      *stdcsv.Reader
-	lineOff int      // physical lines skipped before encoding/csv saw the stream
+	enc     string // one of the Encoding names (resolved, never auto)
+	sp      *splitter
+	lineOff int      // physical lines skipped before the splitter saw the stream
 	header  []string // as read (or the configured columns): the batch's RawHeader
 	names   []string // header names trimmed, empty ones named column_N
 	width   int      // fields every record must have
@@ -85,11 +88,16 @@ type reader struct {
 	prev     []any    // per schema column, the last value boxed
 	prevText []string // and its text
 	clean    *cleanReader
+	mix      *mixWatch // marks lines of UTF-8 text in a GBK or Latin-1 file; nil otherwise
+	markOff  int64     // decoder line = splitter line + markOff
+
+	pad      []string // a short record filled up to the width
+	padKinds []fieldKind
 
 	// For resumable runs (see resume.go): trk follows the raw and decoded
 	// bytes so that a batch's end can be checkpointed as a byte offset;
-	// decStart is how many decoded bytes were consumed before encoding/csv
-	// started (byte order mark, skip_rows).
+	// decStart is how many decoded bytes were consumed before the splitter
+	// started (byte order marks, skip_rows).
 	trk      *tracker
 	decStart int64
 }
@@ -98,7 +106,17 @@ var (
 	_ extract.Extractor  = (*Extractor)(nil)
 	_ extract.Progresser = (*Extractor)(nil)
 	_ extract.Describer  = (*Extractor)(nil)
+	_ xcetl.Statser      = (*Extractor)(nil)
 )
+
+// Stats implements xcetl.Statser: the ragged rows that missing_fields and
+// extra_fields let through.
+func (e *Extractor) Stats() []xcetl.Stat {
+	return []xcetl.Stat{
+		{Name: "short_rows_filled", Help: "csv rows with fewer fields than the header whose missing trailing fields were set to NULL (missing_fields: null)", Kind: xcetl.Counter, Value: float64(e.shortFilled.Load())},
+		{Name: "long_rows_cut", Help: "csv rows with more fields than the header whose extra fields were dropped (extra_fields)", Kind: xcetl.Counter, Value: float64(e.longCut.Load())},
+	}
+}
 
 // Open finds the files, reads the header of every file (so that a glob whose
 // files disagree fails before any row is loaded) and returns the schema:
@@ -229,39 +247,98 @@ func (e *Extractor) openFile(f *file, counter *atomic.Int64) (*reader, error) {
 	return r, nil
 }
 
+// fileDecision is what encoding: auto decided for one file.
+type fileDecision struct {
+	file string
+	Decision
+}
+
+// resolveEncoding decides the encoding of the open file fh (auto: from the
+// evidence of its first MiB; otherwise the configured one, checked against
+// a byte order mark). It returns the bytes it read, which come first when
+// the file is read (fh may be a pipe: it is never rewound).
+func (e *Extractor) resolveEncoding(fh *os.File, f *file) (string, []byte, error) {
+	enc := e.st.encoding
+	n := int64(len(gb18030BOM))
+	if enc == encodingAuto {
+		n = sniffSize
+		if f.size > 0 {
+			n = min(n, f.size)
+		}
+	}
+	head := make([]byte, n)
+	k, err := io.ReadFull(fh, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return "", nil, extract.Errorf("csv", "file %s: %w", f.name, err)
+	}
+	head = head[:k]
+	complete := err != nil || int64(k) >= f.size && f.size > 0
+	bom := bomOf(head)
+	switch {
+	case enc == encodingAuto:
+		d := Sniff(head, complete)
+		if d.Encoding == "" {
+			hint := ""
+			if d.Suggest != "" {
+				hint = "; encoding: " + d.Suggest + " would fit, if that is what the sender used"
+			}
+			return "", nil, extract.Errorf("csv", "cannot tell the encoding of %s; set `encoding:` (%s%s)", f.name, d.Reason, hint)
+		}
+		e.noteDecision(f.name, d)
+		return d.Encoding, head, nil
+	case enc == encodingUTF16:
+		if bom != EncodingUTF16LE && bom != EncodingUTF16BE {
+			return "", nil, extract.Errorf("csv", "file %s has no UTF-16 byte order mark; set encoding: utf-16le or utf-16be", f.name)
+		}
+		return bom, head, nil
+	case bom == "" || bom == enc:
+	case bom == EncodingGB18030 && enc != EncodingGBK && !strings.HasPrefix(enc, "utf-"):
+		// 84 31 95 33 is also text in single-byte encodings and Big5.
+	default:
+		return "", nil, extract.Errorf("csv", "file %s starts with a %s byte order mark, but encoding is %s; set encoding: %s (or auto)",
+			f.name, strings.ToUpper(bom), enc, bom)
+	}
+	return enc, head, nil
+}
+
+// noteDecision keeps what auto decided for a file, for Describe (the
+// report) and the log.
+func (e *Extractor) noteDecision(name string, d Decision) {
+	for _, x := range e.decided {
+		if x.file == name {
+			return
+		}
+	}
+	e.decided = append(e.decided, fileDecision{file: name, Decision: d})
+	e.log.Info("csv: encoding decided", "file", name, "encoding", d.Encoding, "why", d.Reason)
+}
+
 // start does openFile's work on the open file fh.
 func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader, error) {
-	enc := e.st.encoding
-	if enc == encodingAuto {
-		head := make([]byte, min(sniffSize, max(f.size, 4)))
-		n, err := io.ReadFull(fh, head)
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			return nil, extract.Errorf("csv", "file %s: %w", f.name, err)
-		}
-		head = head[:n]
-		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-			return nil, extract.Errorf("csv", "file %s starts with a UTF-16 byte order mark; csv reads UTF-8, GBK and GB18030: save the file as UTF-8", f.name)
-		}
-		enc = DetectEncoding(head)
-		if enc == EncodingUTF8BOM {
-			enc = EncodingUTF8
-		}
-		if _, err := fh.Seek(0, io.SeekStart); err != nil {
-			return nil, extract.Errorf("csv", "file %s: %w", f.name, err)
-		}
+	enc, head, err := e.resolveEncoding(fh, f)
+	if err != nil {
+		return nil, err
 	}
-	if e.log != nil {
-		e.log.Debug("csv: opening file", "file", f.name, "encoding", enc)
-	}
+	e.log.Debug("csv: opening file", "file", f.name, "encoding", enc)
 
 	trk := e.newTracker(enc, 0)
-	clean, br := e.chain(fh, counter, enc, trk)
+	st := e.chain(io.MultiReader(bytes.NewReader(head), fh), counter, enc, trk)
+	br := st.br
 	var decStart int64
-	// A byte order mark is noise in any encoding (GB18030 can encode one
-	// too); after decoding it is always U+FEFF in UTF-8.
-	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
-		br.Discard(len(utf8BOM))
-		decStart += int64(len(utf8BOM))
+	// A byte order mark is noise in any encoding (GB18030 and UTF-16 have
+	// one too); after decoding it is always U+FEFF in UTF-8. Programs that
+	// add one to a file that had one leave two: both go. Anywhere else it
+	// is data.
+	for range 2 {
+		if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+			br.Discard(len(utf8BOM))
+			decStart += int64(len(utf8BOM))
+		}
+	}
+	// Lines that end with CR alone (classic Mac OS, Excel for Mac's "CSV
+	// (Macintosh)"): read as one long line they would be one broken record.
+	if p, _ := br.Peek(readBuffer); bytes.IndexByte(p, '\n') < 0 && bytes.Count(p, []byte{'\r'}) >= 2 {
+		return nil, extract.Errorf("csv", "file %s: its lines end with CR alone (classic Mac OS, Excel for Mac's \"CSV (Macintosh)\"), not LF or CRLF; convert it first, e.g. tr '\\r' '\\n' < in.csv > out.csv", f.name)
 	}
 	skipped := 0
 	for skipped < e.st.skipRows {
@@ -282,83 +359,101 @@ func (e *Extractor) start(fh *os.File, f *file, counter *atomic.Int64) (*reader,
 		skipped++
 	}
 
-	cr := e.csvReader(br)
-	r := &reader{f: fh, file: f, enc: enc, cr: cr, lineOff: skipped, clean: clean, trk: trk, decStart: decStart}
+	r := &reader{f: fh, file: f, enc: enc, lineOff: skipped, trk: trk, decStart: decStart}
+	r.setStream(st, &e.st.split, int64(skipped))
 	if !e.st.header {
 		r.header = e.st.columns
 		r.names = e.st.columns
 		r.width = len(e.st.columns)
 		return r, nil
 	}
-	rec, err := cr.Read()
+	if err := e.readHeader(r, skipped); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// readHeader reads r's header line.
+func (e *Extractor) readHeader(r *reader, skipped int) error {
+	f, enc := r.file, r.enc
+	rec, err := r.sp.Read()
 	if err == io.EOF {
 		what := "the file is empty"
 		if e.st.skipRows > 0 {
 			what = fmt.Sprintf("nothing left after skipping %d lines", skipped)
 		}
-		return nil, extract.Errorf("csv", "file %s: no header line (%s)", f.name, what)
+		return extract.Errorf("csv", "file %s: no header line (%s)", f.name, what)
 	}
-	var pe *stdcsv.ParseError
-	if errors.As(err, &pe) {
-		return nil, extract.Errorf("csv", "file %s line %d: cannot read the header: %s", f.name, pe.Line+skipped, e.parseReason(pe, skipped))
+	var se *splitError
+	if errors.As(err, &se) {
+		return extract.Errorf("csv", "file %s line %d: cannot read the header: %s", f.name, se.StartLine+skipped, e.splitReason(se, skipped))
 	}
 	if err != nil {
-		return nil, extract.Errorf("csv", "file %s: %w", f.name, err)
+		return extract.Errorf("csv", "file %s: %w", f.name, err)
 	}
-	line, _ := cr.FieldPos(0)
-	e.unswap(rec)
+	line := r.sp.StartLine() + skipped
 	for k, h := range rec {
 		if undecodable(enc, h) {
-			return nil, extract.Errorf("csv", "file %s line %d: header field %d has undecodable bytes for encoding %s; set `encoding:` to the file's encoding",
-				f.name, line+skipped, k+1, enc)
+			return extract.Errorf("csv", "file %s line %d: header field %d has undecodable bytes for encoding %s; set `encoding:` to the file's encoding",
+				f.name, line, k+1, enc)
+		}
+	}
+	if r.mixed() {
+		if k, text := mixedField(enc, rec); k >= 0 {
+			return extract.Errorf("csv", "file %s line %d: header field %d is UTF-8 text (%q) in a file read as %s; the file mixes encodings: save it in one, and set `encoding:`",
+				f.name, line, k+1, cutText(text, 40), enc)
 		}
 	}
 	r.header = slices.Clone(rec)
 	r.names = normalizeHeader(rec)
 	r.width = len(rec)
-	return r, nil
+	return nil
 }
 
-// chain builds the stream encoding/csv reads from the open file fh: raw
+// stream is the chain of readers of one file, from its bytes to the text
+// the splitter reads.
+type stream struct {
+	clean *cleanReader
+	mix   *mixWatch // nil unless the encoding can hide UTF-8 rows
+	br    *bufio.Reader
+}
+
+// chain builds the stream the splitter reads from the open file fh: raw
 // bytes (counted for Progress, and followed by trk when not nil), decoded
-// from enc, quote characters swapped, checked for bad bytes, buffered.
-func (e *Extractor) chain(fh io.Reader, counter *atomic.Int64, enc string, trk *tracker) (*cleanReader, *bufio.Reader) {
+// from enc, checked for bad bytes, buffered.
+func (e *Extractor) chain(fh io.Reader, counter *atomic.Int64, enc string, trk *tracker) stream {
 	var src io.Reader = &countingReader{r: fh, n: counter}
 	if trk != nil {
 		src = &rawTap{r: src, t: trk}
 	}
-	switch enc {
-	case encodingGBK:
-		src = transform.NewReader(src, gbDecoder(false))
-	case EncodingGB18030:
-		src = transform.NewReader(src, gbDecoder(true))
+	var st stream
+	if dec := decoderFor(enc); dec != nil {
+		if k := mixCheck(enc); k != 0 {
+			st.mix = newMixWatch(dec, k)
+			dec = st.mix
+		}
+		src = transform.NewReader(src, dec)
 	}
-	if e.st.quote != '"' {
-		src = &swapReader{r: src, q: e.st.quote}
-	}
-	clean := &cleanReader{r: src, replacement: enc != EncodingUTF8}
-	var buffered io.Reader = clean
+	st.clean = &cleanReader{r: src, replacement: enc != EncodingUTF8}
+	var buffered io.Reader = st.clean
 	if trk != nil && trk.gb {
-		buffered = &decTap{r: clean, t: trk}
+		buffered = &decTap{r: st.clean, t: trk}
 	}
-	return clean, bufio.NewReaderSize(buffered, readBuffer)
+	st.br = bufio.NewReaderSize(buffered, readBuffer)
+	return st
 }
 
-// csvReader configures encoding/csv on br.
-func (e *Extractor) csvReader(br *bufio.Reader) *stdcsv.Reader {
-	cr := stdcsv.NewReader(br)
-	cr.Comma = e.st.delim
-	if e.st.quote != '"' && e.st.delim == '"' {
-		cr.Comma = rune(e.st.quote) // the stream has the two swapped
-	}
-	cr.FieldsPerRecord = -1
-	// encoding/csv's record slice is reused: Next copies the fields into
-	// one array per batch instead of allocating a slice per record.
-	cr.ReuseRecord = true
-	// TrimLeadingSpace would eat empty fields between whitespace
-	// delimiters (TAB), so those are trimmed after splitting only.
-	cr.TrimLeadingSpace = e.st.trimSpace && !unicode.IsSpace(e.st.delim)
-	return cr
+// setStream makes r read st from here on; the decoder's first line is the
+// splitter's line 1 + markOff.
+func (r *reader) setStream(st stream, c *splitConf, markOff int64) {
+	r.clean, r.mix, r.sp, r.markOff = st.clean, st.mix, newSplitter(c, st.br), markOff
+}
+
+// mixed reports whether the last record read spans a line that mixWatch
+// marked as UTF-8 text.
+func (r *reader) mixed() bool {
+	return r.mix != nil && len(r.mix.marks) > 0 &&
+		r.mix.marked(int64(r.sp.StartLine())+r.markOff, int64(r.sp.EndLine())+r.markOff)
 }
 
 // bind maps a later file of a glob onto the first file's columns.
@@ -471,60 +566,49 @@ func (e *Extractor) read(ctx context.Context, r *reader, max int) (*xcetl.Batch,
 		rawBack []string
 		eof     bool
 	)
-	newBatch := func() {
-		b = &xcetl.Batch{Schema: e.schema, RawHeader: r.header}
-		if r.inv != nil {
-			b.RawHeader = e.firstHeader
-		}
-	}
 	for count := 0; count < max; count++ {
 		if count&1023 == 1023 {
 			if err := ctx.Err(); err != nil {
 				return nil, false, err
 			}
 		}
-		rec, err := r.cr.Read()
+		rec, err := r.sp.Read()
 		if err == io.EOF {
 			eof = true
 			break
 		}
 		if b == nil {
-			newBatch()
+			b = &xcetl.Batch{Schema: e.schema, RawHeader: r.header}
+			if r.inv != nil {
+				b.RawHeader = e.firstHeader
+			}
 		}
 		r.records++
 		if err != nil {
-			var pe *stdcsv.ParseError
-			if !errors.As(err, &pe) {
+			var se *splitError
+			if !errors.As(err, &se) {
 				return nil, false, extract.Errorf("csv", "file %s: %w", r.file.name, err)
 			}
 			b.Rejects = append(b.Rejects, xcetl.Reject{
-				Origin: xcetl.Origin{File: r.file.name, Line: pe.StartLine + r.lineOff, Record: r.records},
-				Field:  len(rec) + 1,
-				Reason: e.parseReason(pe, r.lineOff),
+				Origin: xcetl.Origin{File: r.file.name, Line: se.StartLine + r.lineOff, Record: r.records},
+				Field:  se.Field,
+				Reason: e.splitReason(se, r.lineOff),
 			})
 			continue
 		}
-		line, _ := r.cr.FieldPos(0)
-		org := xcetl.Origin{File: r.file.name, Line: line + r.lineOff, Record: r.records}
-		e.unswap(rec)
+		org := xcetl.Origin{File: r.file.name, Line: r.sp.StartLine() + r.lineOff, Record: r.records}
+		kinds := r.sp.Kinds()
 		if len(rec) != r.width {
-			what := "header has"
-			if !e.st.header {
-				what = "columns lists"
-			}
-			b.Rejects = append(b.Rejects, xcetl.Reject{Origin: org, Raw: slices.Clone(rec),
-				Reason: "row has " + plural(len(rec), "field") + ", " + what + " " + strconv.Itoa(r.width)})
-			continue
-		}
-		// Until a bad byte has been read, records need no check.
-		if r.clean.dirty {
-			if f := firstUndecodable(r.enc, rec); f >= 0 {
-				j := r.column(f)
-				b.Rejects = append(b.Rejects, xcetl.Reject{Origin: org, Raw: r.reorder(rec, make([]string, len(rec))), Field: j + 1,
-					Column: e.schema.Columns[j].Name,
-					Reason: "undecodable bytes for encoding " + r.enc + " in field " + strconv.Itoa(f+1) + e.autoHint()})
+			var why string
+			if rec, kinds, why = e.fit(r, rec, kinds); why != "" {
+				b.Rejects = append(b.Rejects, xcetl.Reject{Origin: org, Raw: rawOfRagged(rec, r.width), Reason: why})
 				continue
 			}
+		}
+		if rj, bad := e.badBytes(r, rec); bad {
+			rj.Origin = org
+			b.Rejects = append(b.Rejects, rj)
+			continue
 		}
 		if len(back) < n {
 			if r.prev == nil {
@@ -543,23 +627,9 @@ func (e *Extractor) read(ctx context.Context, r *reader, max int) (*xcetl.Batch,
 		}
 		row := back[:n:n]
 		back = back[n:]
-		raw := r.reorder(rec, rawBack[:n:n])
+		raw := rawBack[:n:n]
 		rawBack = rawBack[n:]
-		for j, v := range raw {
-			if e.st.trimSpace {
-				v = strings.TrimSpace(v)
-			}
-			if e.st.isNull(v) {
-				row[j] = nil
-			} else if v == r.prevText[j] && r.prev[j] != nil {
-				// Same text as the row before in this column (a code, a
-				// date): share its boxed value instead of allocating.
-				row[j] = r.prev[j]
-			} else {
-				a := any(v)
-				row[j], r.prev[j], r.prevText[j] = a, a, v
-			}
-		}
+		e.values(r, rec, kinds, row, raw)
 		b.Rows = append(b.Rows, row)
 		b.Origin = append(b.Origin, org)
 		b.Raw = append(b.Raw, raw)
@@ -567,19 +637,125 @@ func (e *Extractor) read(ctx context.Context, r *reader, max int) (*xcetl.Batch,
 	return b, eof, nil
 }
 
-// reorder puts the fields of a file whose header has the first file's names
-// in another order into the first file's order, so that Raw lines up with
-// the batch's RawHeader (the first file's) in one reject file.
-// It writes into dst and returns it.
-func (r *reader) reorder(rec, dst []string) []string {
-	if r.inv == nil {
-		copy(dst, rec)
-		return dst
-	}
+// values fills row (the values) and raw (the texts as read) from rec, in
+// the schema's order.
+func (e *Extractor) values(r *reader, rec []string, kinds []fieldKind, row []any, raw []string) {
+	st := &e.st
 	for f, v := range rec {
-		dst[r.inv[f]] = v
+		j := f
+		if r.inv != nil {
+			j = r.inv[f]
+		}
+		raw[j] = v
+		switch k := kinds[f]; {
+		case k == nullField:
+			row[j] = nil
+			if v == "" && st.format != formatCSV {
+				raw[j] = `\N`
+			}
+		case (k == plainField || st.quotedNulls) && st.isNull(v):
+			row[j] = nil
+		case v == r.prevText[j] && r.prev[j] != nil:
+			// Same text as the row before in this column (a code, a
+			// date): share its boxed value instead of allocating.
+			row[j] = r.prev[j]
+		default:
+			a := any(v)
+			row[j], r.prev[j], r.prevText[j] = a, a, v
+		}
 	}
-	return dst
+}
+
+// fit applies missing_fields and extra_fields to a record that does not
+// have the header's width. It returns the record to use, or why it is
+// rejected.
+func (e *Extractor) fit(r *reader, rec []string, kinds []fieldKind) ([]string, []fieldKind, string) {
+	w := r.width
+	switch {
+	case len(rec) < w && e.st.fillMissing:
+		r.pad = append(append(r.pad[:0], rec...), make([]string, w-len(rec))...)
+		r.padKinds = append(r.padKinds[:0], kinds...)
+		for len(r.padKinds) < w {
+			r.padKinds = append(r.padKinds, nullField)
+		}
+		e.shortFilled.Add(1)
+		return r.pad, r.padKinds, ""
+	case len(rec) > w && e.st.extra == "drop":
+		e.longCut.Add(1)
+		return rec[:w], kinds[:w], ""
+	case len(rec) > w && e.st.extra == "drop_empty":
+		k := w
+		for k < len(rec) && rec[k] == "" {
+			k++
+		}
+		if k == len(rec) {
+			e.longCut.Add(1)
+			return rec[:w], kinds[:w], ""
+		}
+		return rec, kinds, fmt.Sprintf("row has %s, %s %d, and field %d past them is not empty (extra_fields: drop_empty drops only empty ones)",
+			plural(len(rec), "field"), e.widthSource(), w, k+1)
+	}
+	why := "row has " + plural(len(rec), "field") + ", " + e.widthSource() + " " + strconv.Itoa(w)
+	switch {
+	case len(rec) < w && e.st.split.quote != 0 && strings.ContainsAny(rec[len(rec)-1], "\r\n"):
+		why += " (a quoted field holds a line break: is a closing quote missing?)"
+	}
+	return rec, kinds, why
+}
+
+func (e *Extractor) widthSource() string {
+	if !e.st.header {
+		return "columns lists"
+	}
+	return "header has"
+}
+
+// rawOfRagged keeps a ragged record's fields for the reject file, at most
+// a few more than the header has (a record can have thousands).
+func rawOfRagged(rec []string, width int) []string {
+	limit := width + 8
+	if len(rec) <= limit {
+		return slices.Clone(rec)
+	}
+	out := slices.Clone(rec[:limit])
+	out = append(out, fmt.Sprintf("… %d more fields", len(rec)-limit))
+	return out
+}
+
+// badBytes checks a record's bytes: text that did not decode, bytes made
+// by escapes that are not UTF-8, UTF-8 rows in a GBK (or Latin-1) file.
+func (e *Extractor) badBytes(r *reader, rec []string) (xcetl.Reject, bool) {
+	// Until a bad byte has been read, records need no check.
+	f, why := -1, ""
+	if r.clean.dirty {
+		if f = firstUndecodable(r.enc, rec); f >= 0 {
+			why = "undecodable bytes for encoding " + r.enc + " in field " + strconv.Itoa(f+1) + e.autoHint()
+		}
+	}
+	if f < 0 && r.sp.EscapedBytes() {
+		if f = firstUndecodable(EncodingUTF8, rec); f >= 0 {
+			why = "escaped bytes in field " + strconv.Itoa(f+1) + " are not UTF-8 text"
+		}
+	}
+	if f < 0 && r.mixed() {
+		var text string
+		if f, text = mixedField(r.enc, rec); f >= 0 {
+			why = fmt.Sprintf("field %d is UTF-8 text (%q) in a file read as %s: the file mixes encodings; save every row in one encoding", f+1, cutText(text, 40), r.enc)
+		}
+	}
+	if f < 0 {
+		return xcetl.Reject{}, false
+	}
+	j := r.column(f)
+	raw := make([]string, len(rec))
+	if r.inv == nil {
+		copy(raw, rec)
+	} else {
+		for k, v := range rec {
+			raw[r.inv[k]] = v
+		}
+	}
+	return xcetl.Reject{Raw: raw, Field: j + 1, Column: e.schema.Columns[j].Name, Reason: why}, true
 }
 
 // column returns the schema column of field f.
@@ -611,28 +787,17 @@ func (st *settings) isNull(v string) bool {
 	return false
 }
 
-// parseReason words a csv.ParseError with file line numbers, in the
-// configured quote character.
-func (e *Extractor) parseReason(pe *stdcsv.ParseError, lineOff int) string {
-	msg := pe.Err.Error()
-	if e.st.quote != '"' {
-		msg = strings.ReplaceAll(msg, `"`, string(rune(e.st.quote)))
+// splitReason words a record that could not be split, with file line
+// numbers.
+func (e *Extractor) splitReason(se *splitError, lineOff int) string {
+	what := "CSV"
+	switch e.st.format {
+	case formatMySQL:
+		what = "MySQL text"
+	case formatPostgres:
+		what = "COPY text"
 	}
-	return fmt.Sprintf("malformed CSV at line %d column %d: %s", pe.Line+lineOff, pe.Column, msg)
-}
-
-// unswap restores quote characters in rec when the stream had them swapped.
-func (e *Extractor) unswap(rec []string) {
-	if e.st.quote == '"' {
-		return
-	}
-	for i, v := range rec {
-		if strings.IndexByte(v, '"') >= 0 || strings.IndexByte(v, e.st.quote) >= 0 {
-			b := []byte(v)
-			swapBytes(b, e.st.quote)
-			rec[i] = string(b)
-		}
-	}
+	return fmt.Sprintf("malformed %s at line %d column %d: %s", what, se.Line+lineOff, se.Column, se.Msg)
 }
 
 // firstUndecodable returns the index of the first field that did not decode
@@ -730,31 +895,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
-}
-
-// swapReader exchanges the configured quote character with '"' so that
-// encoding/csv, which only knows '"', splits by the configured one. Both are
-// ASCII, so no UTF-8 sequence is touched; fields are swapped back after.
-type swapReader struct {
-	r io.Reader
-	q byte
-}
-
-func (s *swapReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	swapBytes(p[:n], s.q)
-	return n, err
-}
-
-func swapBytes(b []byte, q byte) {
-	for i, c := range b {
-		switch c {
-		case '"':
-			b[i] = q
-		case q:
-			b[i] = '"'
-		}
-	}
 }
 
 // plural renders "1 field", "7 fields".

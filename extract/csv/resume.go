@@ -187,7 +187,7 @@ func (e *Extractor) planFile(f file, cps map[string][]byte, pos *position) (plan
 		e.log.Warn("csv: file changed since the interrupted run loaded it; loading it again (in append mode its earlier rows are loaded twice)", "file", f.name)
 		return plan, false, nil
 	case pos != nil && pos.File == f.name:
-		if pos.Encoding != "" && e.st.encoding != encodingAuto && pos.Encoding != e.st.encoding {
+		if pos.Encoding != "" && e.st.encodingFixed() && pos.Encoding != e.st.encoding {
 			e.log.Warn("csv: the encoding changed since the interrupted run; reading the file from the start", "file", f.name)
 			return plan, false, nil
 		}
@@ -266,9 +266,9 @@ func (e *Extractor) continueAt(r *reader, plan *filePlan, counter *atomic.Int64)
 		return extract.Errorf("csv", "file %s: %w", r.file.name, err)
 	}
 	trk := e.newTracker(r.enc, plan.offset)
-	trk.hash, trk.algo, trk.lines, trk.last = plan.hash, plan.algo, plan.lines, '\n'
-	clean, br := e.chain(r.f, counter, r.enc, trk)
-	r.clean, r.cr, r.trk = clean, e.csvReader(br), trk
+	trk.hash, trk.algo, trk.lines, trk.endsLine = plan.hash, plan.algo, plan.lines, true
+	r.setStream(e.chain(r.f, counter, r.enc, trk), &e.st.split, 0)
+	r.trk = trk
 	r.decStart, r.lineOff, r.records = 0, int(plan.lines), plan.records
 	return nil
 }
@@ -283,7 +283,7 @@ func (e *Extractor) checkpoint(r *reader, b *xcetl.Batch, eof bool) (*xcetl.Batc
 	}
 	if eof {
 		t.advanceAll()
-	} else if err := t.advance(r.decStart + r.cr.InputOffset()); err != nil {
+	} else if err := t.advance(r.decStart + r.sp.InputOffset()); err != nil {
 		return nil, extract.Errorf("csv", "file %s: %w", r.file.name, err)
 	}
 	if b == nil {
@@ -295,7 +295,7 @@ func (e *Extractor) checkpoint(r *reader, b *xcetl.Batch, eof bool) (*xcetl.Batc
 	sum := hex.EncodeToString(t.hash.Sum(nil))
 	if eof {
 		v, _ := json.Marshal(fileEntry{Run: e.runID, Size: t.rawBase, Hash: sum, Algo: t.algo, Lines: t.lines, Records: r.records,
-			EndsLine: t.last == '\n', Encoding: r.enc, LoadedAt: time.Now().UTC()})
+			EndsLine: t.endsLine, Encoding: r.enc, LoadedAt: time.Now().UTC()})
 		b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: fileKey(r.file.name), Value: v})
 	}
 	if e.st.position {
@@ -318,12 +318,13 @@ func newRunID() string {
 // Reads run ahead of encoding/csv by the buffers in between, so the windows
 // hold a batch's bytes plus those buffers: memory stays flat.
 type tracker struct {
-	hash    hash.Hash // of the file's bytes before rawBase
-	algo    string
-	rawWin  []byte
-	rawBase int64 // file offset of rawWin[0]
-	lines   int64 // line breaks before rawBase
-	last    byte  // the byte just before rawBase
+	hash     hash.Hash // of the file's bytes before rawBase
+	algo     string
+	rawWin   []byte
+	rawBase  int64 // file offset of rawWin[0]
+	lines    int64 // line breaks before rawBase
+	endsLine bool  // the bytes before rawBase end with a line break
+	utf16    utf16Order
 
 	gb      bool // decoding changes lengths: map through line breaks
 	decWin  []byte
@@ -341,7 +342,7 @@ func (e *Extractor) newTracker(enc string, start int64) *tracker {
 		// The manifest promises SM3 of the content (GB/T 32905).
 		algo = algoSM3
 	}
-	return &tracker{hash: newHash(algo), algo: algo, rawBase: start, gb: enc != EncodingUTF8}
+	return &tracker{hash: newHash(algo), algo: algo, rawBase: start, gb: enc != EncodingUTF8, utf16: utf16Of(enc)}
 }
 
 // The hashes of a file's bytes: SM3 for the manifest of incremental: files;
@@ -377,7 +378,7 @@ func (t *tracker) advance(dec int64) error {
 			return fmt.Errorf("internal error: record end %d outside the decoded window [%d, %d)", dec, t.decBase, t.decBase+int64(len(t.decWin)))
 		}
 		seg := t.decWin[:n]
-		k := bytes.Count(seg, nl)
+		k := bytes.Count(seg, nl) // in decoded text: UTF-8
 		// A record that ends without a line break ends the file:
 		// encoding/csv read it up to the end of the input.
 		toEnd := n > 0 && seg[n-1] != '\n'
@@ -385,11 +386,11 @@ func (t *tracker) advance(dec int64) error {
 		t.decBase = dec
 		pos = 0
 		for ; k > 0; k-- {
-			i := bytes.IndexByte(t.rawWin[pos:], '\n')
+			i := t.afterLineBreak(t.rawWin[pos:])
 			if i < 0 {
 				return errors.New("internal error: fewer line breaks in the file than in its decoded text")
 			}
-			pos += i + 1
+			pos += i
 		}
 		if toEnd {
 			pos = len(t.rawWin)
@@ -415,13 +416,53 @@ func (t *tracker) consume(n int) {
 	}
 	seg := t.rawWin[:n]
 	t.hash.Write(seg)
-	t.lines += int64(bytes.Count(seg, nl))
-	t.last = seg[n-1]
+	t.lines += t.countLineBreaks(seg)
+	if t.utf16 == notUTF16 {
+		t.endsLine = seg[n-1] == '\n'
+	} else {
+		t.endsLine = n >= 2 && t.afterLineBreak(seg[n-2:]) == 2
+	}
 	t.rawBase += int64(n)
 	t.rawWin = append(t.rawWin[:0], t.rawWin[n:]...)
 }
 
 var nl = []byte{'\n'}
+
+// afterLineBreak returns the index just after the first line break of b
+// (raw bytes starting where a character starts), or -1. In UTF-16 a line
+// break is the code unit 0x000A, at an even offset.
+func (t *tracker) afterLineBreak(b []byte) int {
+	if t.utf16 == notUTF16 {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			return i + 1
+		}
+		return -1
+	}
+	for i := 0; i+1 < len(b); i += 2 {
+		if t.utf16 == littleEndian && b[i] == '\n' && b[i+1] == 0 || t.utf16 == bigEndian && b[i] == 0 && b[i+1] == '\n' {
+			return i + 2
+		}
+	}
+	return -1
+}
+
+// countLineBreaks counts the line breaks of b (raw bytes starting where a
+// character starts).
+func (t *tracker) countLineBreaks(b []byte) int64 {
+	if t.utf16 == notUTF16 {
+		return int64(bytes.Count(b, nl))
+	}
+	var n int64
+	for len(b) > 0 {
+		i := t.afterLineBreak(b)
+		if i < 0 {
+			break
+		}
+		n++
+		b = b[i:]
+	}
+	return n
+}
 
 // rawTap copies the file's bytes into the tracker's raw window.
 type rawTap struct {

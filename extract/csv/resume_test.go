@@ -131,6 +131,14 @@ func TestResumeEveryBatch(t *testing.T) {
 		}, "path: d/x-*.csv"},
 		{"quote character", map[string]string{"a.csv": "id;name\n1;'a;b'\n2;'c\nd'\n3;\"e\"\n4;f\n"}, "path: a.csv\ndelimiter: \";\"\nquote: \"'\""},
 		{"no header", map[string]string{"a.csv": "1,a\n2,b\n3,c\n4,d\n"}, "path: a.csv\nheader: false\ncolumns: [id, name]"},
+		{"utf-16le Excel Unicode text", map[string]string{"a.txt": utf16le("\uFEFF编号\t名称\r\n1\t张\r\n2\t\"跨\r\n行\"\r\n3\t\u0a0d\u0a00\r\n4\t末")}, "path: a.txt\ndelimiter: tab"},
+		{"utf-16be", map[string]string{"a.txt": utf16be("\uFEFFid,n\n1,\u0a0a\n2,\u0aff\n3,x\n")}, "path: a.txt\nencoding: utf-16"},
+		{"big5", map[string]string{"a.csv": big5(t, "編號,名稱\n1,許功蓋\n2,\"臺\n北\"\n3,x\n")}, "path: a.csv\nencoding: big5"},
+		{"windows-1252", map[string]string{"a.csv": "id,name\n1,h\xe9h\xe9\xb6\n2,\x80\n3,\x81\n4,end\n"}, "path: a.csv\nencoding: latin1"},
+		{"gbk with UTF-8 rows", map[string]string{"a.csv": gbk(t, "id,name\n1,张三\n") + "2,李四\n" + gbk(t, "3,王五\n")}, "path: a.csv\nencoding: gbk"},
+		{"format mysql", map[string]string{"a.txt": "1\ta\\\nb\t\\N\n2\tc\r\n3\t\\\\\t\n"}, "path: a.txt\nformat: mysql\nheader: false\ncolumns: [id, a, b]\nmissing_fields: 'null'"},
+		{"format postgres", map[string]string{"a.txt": "id\tv\n1\t\\n\n2\t\\N\n\\.\nnot data\n"}, "path: a.txt\nformat: postgres"},
+		{"comments and ragged rows", map[string]string{"a.csv": "# export\nid,a,b\n1,x\n# mid\n2,x,y,\n3,x,y,z\n4,x,y\n"}, "path: a.csv\ncomment: '#'\nmissing_fields: 'null'\nextra_fields: drop_empty"},
 	}
 	for _, tc := range cases {
 		for _, max := range []int{1, 2, 3} {
@@ -322,7 +330,7 @@ func FuzzResume(f *testing.F) {
 		if len(data) > 4096 {
 			return
 		}
-		enc := []string{"utf-8", "gbk", "gb18030"}[int(encB)%3]
+		enc := []string{"utf-8", "gbk", "gb18030", "utf-16le", "utf-16be", "big5", "windows-1252"}[int(encB)%7]
 		max := int(maxB%5) + 1
 		dir := t.TempDir()
 		writeFiles(t, dir, map[string]string{"a.csv": string(data)})

@@ -20,7 +20,7 @@ import (
 func TestExcelExample(t *testing.T) {
 	out := t.TempDir()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, err := pipelines.Load("../../examples/excel-residents.yaml", pipelines.Options{Vars: map[string]string{"XCETL_DEMO_OUT": out}}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load("../../examples/excel-residents.yaml", pipelines.WithVars(map[string]string{"XCETL_DEMO_OUT": out}), pipelines.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}

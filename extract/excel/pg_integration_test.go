@@ -33,7 +33,7 @@ func runPipelineWith(t *testing.T, dir, yaml, dsn string, ro pipelines.RunOption
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, err := pipelines.Load(filepath.Join(dir, "p.yaml"), pipelines.Options{Vars: map[string]string{"PG_DSN": dsn}}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load(filepath.Join(dir, "p.yaml"), pipelines.WithVars(map[string]string{"PG_DSN": dsn}), pipelines.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}

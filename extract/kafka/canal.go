@@ -3,10 +3,12 @@ package kafka
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/xcetl/xcetl"
-	"github.com/xcetl/xcetl/transform/cdc"
+	"github.com/xcetl/xcetl/change"
 )
 
 // canal decodes Canal's flat JSON messages (canal.mq.flatMessage=true):
@@ -33,13 +35,13 @@ type canalMessage struct {
 // canalDDLTypes are the message types Canal uses for statements that are
 // not row changes.
 var canalDDLTypes = map[string]bool{
-	"CREATE": true, "ALTER": true, "ERASE": true, "RENAME": true, "TRUNCATE": true,
+	"CREATE": true, "ALTER": true, "ERASE": true, "RENAME": true,
 	"CINDEX": true, "DINDEX": true, "QUERY": true, "GTID": true,
 }
 
 func (c *canal) decode(m *message) (decoded, error) {
 	if isNull(m.Value) {
-		return decoded{ignored: "empty message"}, nil
+		return decoded{skip: skipIgnored, why: "empty message"}, nil
 	}
 	var cm canalMessage
 	if err := json.Unmarshal(m.Value, &cm); err != nil {
@@ -50,10 +52,13 @@ func (c *canal) decode(m *message) (decoded, error) {
 		table = cm.Database + "." + cm.Table
 	}
 	typ := strings.ToUpper(cm.Type)
+	if typ == "TRUNCATE" {
+		return decoded{truncate: &table}, nil
+	}
 	if cm.IsDDL || canalDDLTypes[typ] {
 		if typ == "QUERY" || typ == "GTID" {
 			if strings.TrimSpace(cm.SQL) == "" || isTransactionStatement(cm.SQL) {
-				return decoded{ignored: "canal " + typ + " message"}, nil
+				return decoded{skip: skipIgnored, why: "canal " + typ + " message"}, nil
 			}
 		}
 		sql := cm.SQL
@@ -62,14 +67,14 @@ func (c *canal) decode(m *message) (decoded, error) {
 		}
 		return decoded{ddl: &ddlEvent{Table: table, SQL: sql}}, nil
 	}
-	var op xcetl.Op
+	var op change.Op
 	switch typ {
 	case "INSERT":
-		op = xcetl.OpInsert
+		op = change.Create
 	case "UPDATE":
-		op = xcetl.OpUpdate
+		op = change.Update
 	case "DELETE":
-		op = xcetl.OpDelete
+		op = change.Delete
 	case "":
 		return decoded{}, fmt.Errorf(`canal message has no "type" (is the topic a Canal flat-message topic?)`)
 	default:
@@ -88,47 +93,56 @@ func (c *canal) decode(m *message) (decoded, error) {
 	if cm.Old != nil && len(cm.Old) != len(cm.Data) {
 		return decoded{}, fmt.Errorf("canal message has %d data rows but %d old rows", len(cm.Data), len(cm.Old))
 	}
-	out := make([]cdc.Event, 0, len(cm.Data))
+	out := make([]change.Event, 0, len(cm.Data))
 	for i, row := range cm.Data {
 		if row == nil {
 			return decoded{}, fmt.Errorf("canal data row %d is null", i+1)
 		}
-		fields := canalFields(row, cm.MySQLType)
-		key, err := pick(fields, pk)
-		if err != nil {
-			return decoded{}, fmt.Errorf("canal data row %d: %w", i+1, err)
+		var err error
+		if out, err = cm.rowEvents(out, m, table, op, pk, i); err != nil {
+			return decoded{}, err
 		}
-		version := cdc.VersionCanal(cm.Es, m.Offset, uint32(i))
-		ev := cdc.Event{Source: table, Op: op, Key: key, Fields: fields, Version: version}
-		if op == xcetl.OpUpdate && cm.Old != nil && cm.Old[i] != nil {
-			// `old` holds the previous values of the changed columns only:
-			// if a key column is among them, the row moved to a new key.
-			changed := false
-			for _, k := range pk {
-				if _, ok := cm.Old[i][k]; ok {
-					changed = true
-				}
-			}
-			if changed {
-				before := make([]cdc.Field, len(fields))
-				copy(before, fields)
-				for j := range before {
-					if v, ok := cm.Old[i][before[j].Name]; ok {
-						before[j].Value = canalValue(v, cm.MySQLType[before[j].Name])
-					}
-				}
-				oldKey, err := pick(before, pk)
-				if err != nil {
-					return decoded{}, fmt.Errorf("canal old row %d: %w", i+1, err)
-				}
-				if !sameValues(oldKey, key) {
-					out = append(out, cdc.Event{Source: table, Op: xcetl.OpDelete, Key: oldKey, Fields: before, Version: version})
-				}
-			}
-		}
-		out = append(out, ev)
 	}
 	return decoded{events: out}, nil
+}
+
+// rowEvents appends the events of data row i: one, or, for an update whose
+// `old` names a key column with another value (the row moved), a delete of
+// the old key and the update of the new one.
+func (cm *canalMessage) rowEvents(out []change.Event, m *message, table string, op change.Op, pk []string, i int) ([]change.Event, error) {
+	fields := canalFields(cm.Data[i], cm.MySQLType)
+	key, err := fields.Pick(pk)
+	if err != nil {
+		return nil, fmt.Errorf("canal data row %d: %w", i+1, err)
+	}
+	ev := change.Event{Source: table, Op: op, Key: key, Position: change.PositionCanal(cm.Es, m.Offset, uint32(i)),
+		Meta: change.Meta{Connector: "canal", Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset, Index: i, Time: time.UnixMilli(cm.Es).UTC()}}
+	if op == change.Delete {
+		ev.Before = fields
+		return append(out, ev), nil
+	}
+	ev.After = fields
+	if op == change.Update && cm.Old != nil && cm.Old[i] != nil {
+		// `old` holds the previous values of the changed columns only:
+		// the before image is the row with those put back.
+		before := slices.Clone(fields)
+		for j := range before {
+			if v, ok := cm.Old[i][before[j].Name]; ok {
+				before[j].Value = canalValue(v, cm.MySQLType[before[j].Name])
+			}
+		}
+		ev.Before = before
+		oldKey, err := before.Pick(pk)
+		if err != nil {
+			return nil, fmt.Errorf("canal old row %d: %w", i+1, err)
+		}
+		if !sameValues(oldKey, key) {
+			del := ev
+			del.Op, del.Key, del.After, del.Before = change.Delete, oldKey, nil, slices.Clone(before)
+			out = append(out, del)
+		}
+	}
+	return append(out, ev), nil
 }
 
 // isTransactionStatement reports Canal's BEGIN/COMMIT pseudo-statements.
@@ -137,16 +151,16 @@ func isTransactionStatement(sql string) bool {
 	return s == "BEGIN" || s == "COMMIT" || s == "ROLLBACK" || strings.HasPrefix(s, "SAVEPOINT")
 }
 
-func canalFields(row map[string]*string, types map[string]string) []cdc.Field {
-	out := make([]cdc.Field, 0, len(row))
+func canalFields(row map[string]*string, types map[string]string) change.Image {
+	out := make(change.Image, 0, len(row))
 	for name, v := range row {
-		f := cdc.Field{Name: name, Value: canalValue(v, types[name])}
+		f := change.Field{Name: name, Value: canalValue(v, types[name])}
 		if _, ok := f.Value.([]byte); ok {
 			f.Kind = xcetl.KindBytes
 		}
 		out = append(out, f)
 	}
-	cdc.SortFields(out)
+	change.SortFields(out)
 	return out
 }
 

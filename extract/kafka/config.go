@@ -16,7 +16,6 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
-	"github.com/xcetl/xcetl/transform/cdc"
 )
 
 // Defaults of the source keys.
@@ -38,11 +37,15 @@ type spec struct {
 	Key      []string          `yaml:"key"`
 	Columns  []string          `yaml:"columns"`
 	DDL      string            `yaml:"ddl"`
-	Versions *bool             `yaml:"versions"`
-	Linger   *time.Duration    `yaml:"linger"`
-	ClientID string            `yaml:"client_id"`
-	SASL     *saslSpec         `yaml:"sasl"`
-	TLS      *tlsSpec          `yaml:"tls"`
+	Truncate string            `yaml:"truncate" enum:"stop,apply,skip" default:"stop" doc:"what a truncate event does: stop the run (naming source and target table), apply it (empty the target table in the batch's transaction), or skip it"`
+	// Tombstones and FieldPrefix are the options of format debezium-flat.
+	Tombstones  string         `yaml:"tombstones" enum:"delete,skip" default:"delete" doc:"debezium-flat: a tombstone deletes its key (delete) or is skipped (skip)"`
+	FieldPrefix string         `yaml:"field_prefix" default:"__" doc:"debezium-flat: the prefix of the metadata fields ExtractNewRecordState adds (its add.fields.prefix)"`
+	Versions    *bool          `yaml:"versions" doc:"keep the per-key version guard (default true): refuse a change at or below the one applied last to its key"`
+	Linger      *time.Duration `yaml:"linger"`
+	ClientID    string         `yaml:"client_id"`
+	SASL        *saslSpec      `yaml:"sasl"`
+	TLS         *tlsSpec       `yaml:"tls"`
 }
 
 type saslSpec struct {
@@ -71,26 +74,28 @@ type settings struct {
 	key      []string
 	columns  []string
 	ddl      string // stop | skip | log
-	versions bool
-	linger   time.Duration
-	clientID string
-	sasl     *saslSpec
-	tls      *tlsSpec
-	baseDir  string
-	single   bool // one topic, no table_map: every event goes to the target's table
+	truncate string // stop | apply | skip
+	// debezium-flat
+	tombstones, fieldPrefix string
+	versions                bool
+	linger                  time.Duration
+	clientID                string
+	sasl                    *saslSpec
+	tls                     *tlsSpec
+	baseDir                 string
+	single                  bool // one topic, no table_map: every event goes to the target's table
 }
 
 var (
-	formatNames = []string{"debezium", "canal"}
+	formatNames = []string{"debezium", "debezium-flat", "canal"}
 	startNames  = []string{"earliest", "latest"}
 	ddlNames    = []string{"stop", "skip", "log"}
 	saslNames   = []string{"plain", "scram-sha-256", "scram-sha-512"}
-	reserved    = []string{cdc.ColTable, cdc.ColKey, cdc.ColVersion, cdc.ColRow}
 )
 
 func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
 	var sp spec
-	errs := config.Decode(n, &sp)
+	errs := config.DecodeSpec(n, &sp)
 	at := func(key string) *config.Node {
 		if v := n.Get(key); v != nil {
 			return v
@@ -101,6 +106,7 @@ func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
 		brokers: sp.Brokers, group: sp.Group, format: sp.Format, tableMap: sp.TableMap,
 		key: sp.Key, columns: sp.Columns, ddl: "stop", linger: DefaultLinger,
 		clientID: sp.ClientID, sasl: sp.SASL, tls: sp.TLS, baseDir: env.dir, earliest: true,
+		truncate: sp.Truncate, tombstones: sp.Tombstones, fieldPrefix: sp.FieldPrefix,
 	}
 	if st.clientID == "" {
 		st.clientID = "xcetl"
@@ -156,15 +162,21 @@ func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
 		}
 		st.ddl = sp.DDL
 	}
-	// Per-key versions where the source does not guarantee the order of a
-	// key's changes: Canal (binlog timestamp, one partition per table or
-	// key only if so configured). Debezium keys its messages by the row's
-	// key, so a key's changes are in order in one partition and the stored
-	// offsets are enough; versions: true adds the check (several consumers
-	// in one group, topics re-partitioned).
-	st.versions = sp.Format == "canal"
+	// The per-key version guard is on for every format: the offsets
+	// protect the order within a partition, not against an older event
+	// re-published later in it (a connector restarted from an older source
+	// offset, a MirrorMaker or backfill re-publishing a range, a late
+	// producer retry). versions: false gives it up (docs/cdc.md).
+	st.versions = true
 	if sp.Versions != nil {
 		st.versions = *sp.Versions
+	}
+	if sp.Format != "debezium-flat" {
+		for _, k := range []string{"tombstones", "field_prefix"} {
+			if v := n.Get(k); v != nil {
+				errs = append(errs, v.Errorf("%s applies to format debezium-flat only", k))
+			}
+		}
 	}
 	if sp.Linger != nil {
 		if *sp.Linger <= 0 || *sp.Linger > maxLinger {
@@ -186,8 +198,6 @@ func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
 		switch {
 		case c == "":
 			errs = append(errs, item.Errorf("column name must not be empty"))
-		case slices.Contains(reserved, c):
-			errs = append(errs, item.Errorf("column %q is a name xcetl uses for the change events themselves (%s); a source column of that name cannot be exposed", c, strings.Join(reserved, ", ")))
 		case cols[c]:
 			errs = append(errs, item.Errorf("column %q is listed twice", c))
 		}
@@ -286,7 +296,7 @@ func (st *settings) tableFor(topic, source string) string {
 	if t, ok := st.tableMap[source]; ok {
 		return t
 	}
-	if st.format == "canal" {
+	if st.format == "canal" && source != "" {
 		if i := strings.LastIndexByte(source, '.'); i >= 0 {
 			return source[i+1:]
 		}

@@ -31,6 +31,7 @@ table_map: {a: public.x}
 key: [id]
 columns: [name, phone]
 ddl: log
+truncate: skip
 versions: false
 linger: 50ms
 client_id: me
@@ -43,7 +44,12 @@ tls: {ca_file: ca.pem, server_name: kafka}`, nil},
 		{"bad start", base + "topic: t\nstart: first", []string{`unknown start "first"`}},
 		{"bad ddl", base + "topic: t\nddl: apply", []string{`unknown ddl "apply"`}},
 		{"bad linger", base + "topic: t\nlinger: 0s", []string{"linger must be more than 0"}},
-		{"reserved column", base + "topic: t\ncolumns: [_row]", []string{`column "_row" is a name xcetl uses`}},
+		{"columns may be called anything", base + "topic: t\ncolumns: [_row, _key]", nil},
+		{"truncate", base + "topic: t\ntruncate: apply", nil},
+		{"bad truncate", base + "topic: t\ntruncate: drop", []string{"truncate", `"drop"`}},
+		{"flat options", "type: kafka\nbrokers: [\"h:1\"]\ngroup: g\nformat: debezium-flat\ntopic: t\ntombstones: skip\nfield_prefix: _meta_", nil},
+		{"bad tombstones", "type: kafka\nbrokers: [\"h:1\"]\ngroup: g\nformat: debezium-flat\ntopic: t\ntombstones: keep", []string{"tombstones", `"keep"`}},
+		{"flat options need the flat format", base + "topic: t\ntombstones: skip", []string{"tombstones applies to format debezium-flat only"}},
 		{"duplicate column", base + "topic: t\ncolumns: [a, a]", []string{`column "a" is listed twice`}},
 		{"duplicate topic", base + "topics: [a, a]", []string{`topic "a" is listed twice`}},
 		{"bad sasl", base + "topic: t\nsasl: {mechanism: gssapi, username: u, password: p}", []string{`unknown sasl mechanism "gssapi"`}},

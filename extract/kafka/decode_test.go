@@ -7,24 +7,32 @@ import (
 	"time"
 
 	"github.com/xcetl/xcetl"
-	"github.com/xcetl/xcetl/transform/cdc"
+	"github.com/xcetl/xcetl/change"
 )
 
-// render shows decoded events compactly: "op table key {fields}".
+// render shows decoded events compactly: "op table key {fields}" (the
+// row's operation, the image it applies).
 func render(d decoded) string {
-	if d.tombstone {
+	switch d.skip {
+	case skipTombstone:
 		return "tombstone"
-	}
-	if d.ignored != "" {
-		return "ignored: " + d.ignored
+	case skipTransaction:
+		return "transaction"
+	case skipHeartbeat:
+		return "heartbeat"
+	case skipIgnored:
+		return "ignored: " + d.why
 	}
 	if d.ddl != nil {
 		return "ddl " + d.ddl.Table + ": " + d.ddl.SQL
 	}
+	if d.truncate != nil {
+		return "truncate " + *d.truncate
+	}
 	var parts []string
 	for _, e := range d.events {
 		var fs []string
-		for _, f := range e.Fields {
+		for _, f := range e.Image() {
 			v := "NULL"
 			if f.Value != nil {
 				v = fmt.Sprintf("%s:%s", f.Kind, xcetl.FormatValue(f.Value, f.Kind))
@@ -34,9 +42,48 @@ func render(d decoded) string {
 			}
 			fs = append(fs, f.Name+"="+v)
 		}
-		parts = append(parts, fmt.Sprintf("%s %s %s {%s}", e.Op, e.Source, cdc.KeyText(e.Key), strings.Join(fs, " ")))
+		parts = append(parts, fmt.Sprintf("%s %s %s {%s}", e.Op.Row(), e.Source, change.KeyText(e.Key), strings.Join(fs, " ")))
 	}
 	return strings.Join(parts, " | ")
+}
+
+// checkEvents fails for an event a batch cannot carry: without a key, or
+// with a value of a type no loader takes.
+func checkEvents(t *testing.T, events []change.Event) {
+	t.Helper()
+	for _, e := range events {
+		if len(e.Key) == 0 {
+			t.Fatalf("event without key: %+v", e)
+		}
+		for _, im := range []change.Image{e.Before, e.After, e.Key} {
+			for _, f := range im {
+				switch f.Value.(type) {
+				case nil, string, int64, float64, xcetl.Decimal, bool, time.Time, []byte:
+				default:
+					t.Fatalf("field %q holds a %T", f.Name, f.Value)
+				}
+			}
+		}
+	}
+}
+
+// checkDecode decodes one message of topic srv.public.t and compares the
+// rendering (or the error) with want (or wantErr).
+func checkDecode(t *testing.T, d decoder, key, value, want, wantErr string) {
+	t.Helper()
+	got, err := d.decode(&message{Topic: "srv.public.t", Key: []byte(key), Value: []byte(value), Time: time.Unix(1, 0)})
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := render(got); r != want {
+		t.Errorf("got\n%s\nwant\n%s", r, want)
+	}
 }
 
 func TestDebeziumDecode(t *testing.T) {
@@ -59,6 +106,11 @@ func TestDebeziumDecode(t *testing.T) {
 		{name: "delete without before", key: `{"id":3}`, value: `{"op":"d","before":null,"after":null,` + src + `}`, want: `delete public.t {"id":3} {id=int:3}`},
 		{name: "tombstone", key: `{"id":3}`, value: ``, want: "tombstone"},
 		{name: "tombstone null", key: `{"id":3}`, value: `null`, want: "tombstone"},
+		{name: "tombstone with schemas on (JsonConverter)", key: `{"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":{"id":3}}`, value: `{"schema":null,"payload":null}`, want: "tombstone"},
+		{name: "heartbeat", key: `{"serverName":"srv"}`, value: `{"ts_ms":1532616560152}`, want: "heartbeat"},
+		{name: "heartbeat with schemas on", key: ``, value: `{"schema":{"type":"struct","name":"io.debezium.connector.common.Heartbeat","fields":[{"type":"int64","field":"ts_ms"}]},"payload":{"ts_ms":1532616560152}}`, want: "heartbeat"},
+		{name: "transaction metadata", value: `{"status":"END","id":"571:53195832","ts_ms":1486500577691,"event_count":2,"data_collections":[{"data_collection":"s1.a","event_count":1}]}`, want: "transaction"},
+		{name: "quoted ts_ms and a transaction block", key: `{"id":1}`, value: `{"op":"c","after":{"id":1},"ts_ms":"1580390884335","transaction":{"id":"0e4d5dcd:10","total_order":"1"},` + src + `}`, want: `insert public.t {"id":1} {id=int:1}`},
 		{name: "key with schema envelope", key: `{"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":{"id":5}}`,
 			value: `{"op":"c","after":{"id":5},` + src + `}`, want: `insert public.t {"id":5} {id=int:5}`},
 		{name: "no message key uses source.key", cfgKey: []string{"code"}, value: `{"op":"c","after":{"code":"A1","n":1},` + src + `}`, want: `insert public.t {"code":"A1"} {code="A1" n=int:1}`},
@@ -79,7 +131,7 @@ func TestDebeziumDecode(t *testing.T) {
 				`"z":"2024-05-01T12:30:00+08:00","tod":45296000001,"raw":"AAH/","f":"NaN","b":false,"s":"x"},` + src + `}}`,
 			want: `insert public.t {"id":1} {amount=decimal:-1.23 b=bool:false d=date:2024-05-01 f=float:NaN id=int:1 ms=timestamp:2024-05-01 12:30:00.123 ns=timestamp:2024-05-01 12:30:00.123456 raw=bytes:0001ff s=string:x tod=string:12:34:56.000001 us=timestamp:2024-05-01 12:30:00.123456 v=decimal:0.482 z=timestamptz:2024-05-01 12:30:00+08:00}`},
 		{name: "ddl", value: `{"source":{"connector":"mysql","db":"shop","table":"orders"},"databaseName":"shop","ddl":"ALTER TABLE orders ADD c int","tableChanges":[]}`, want: "ddl shop.orders: ALTER TABLE orders ADD c int"},
-		{name: "truncate is ddl", key: ``, value: `{"op":"t",` + src + `}`, want: "ddl public.t: TRUNCATE public.t"},
+		{name: "truncate", key: ``, value: `{"op":"t",` + src + `}`, want: "truncate public.t"},
 		{name: "logical message", value: `{"op":"m",` + src + `}`, want: "ignored: logical decoding message"},
 		{name: "unknown op", key: `{"id":1}`, value: `{"op":"x",` + src + `}`, err: `unknown op "x"`},
 		{name: "not debezium", value: `{"hello":1}`, err: `has no "op"`},
@@ -88,21 +140,53 @@ func TestDebeziumDecode(t *testing.T) {
 		{name: "bad decimal", key: `{"id":1}`, value: `{"schema":` + schemaAfter(`{"type":"int64","field":"id"},{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"2"},"field":"a"}`) + `,"payload":{"op":"c","after":{"id":1,"a":"%%%"},` + src + `}}`, err: `column "a"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := newDebezium(tc.cfgKey)
-			got, err := d.decode(&message{Topic: "srv.public.t", Key: []byte(tc.key), Value: []byte(tc.value), Time: time.Unix(1, 0)})
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r := render(got); r != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", r, tc.want)
-			}
+			checkDecode(t, newDebezium(tc.cfgKey), tc.key, tc.value, tc.want, tc.err)
 		})
+	}
+}
+
+func TestDebeziumFlatDecode(t *testing.T) {
+	for _, tc := range []struct {
+		name, key, value, want, err string
+		tombstones                  string
+	}{
+		{name: "upsert without metadata", key: `{"id":1}`, value: `{"id":1,"name":"张三"}`, want: `update  {"id":1} {id=int:1 name="张三"}`},
+		{name: "op and source fields", key: `{"id":1}`, value: `{"id":1,"name":"a","__op":"c","__table":"residents","__schema":"public","__lsn":"123456789","__source_ts_ms":"1714566600000"}`,
+			want: `insert public.residents {"id":1} {id=int:1 name="a"}`},
+		{name: "rewritten delete", key: `{"pk":2}`, value: `{"pk":2,"cola":null,"__deleted":"true"}`, want: `delete  {"pk":2} {cola=NULL pk=int:2}`},
+		{name: "schema envelope", key: `{"id":5}`, value: `{"schema":{"type":"struct","fields":[{"type":"int64","field":"id"},{"type":"int32","name":"io.debezium.time.Date","field":"d"},{"type":"string","field":"__op"}]},"payload":{"id":5,"d":19844,"__op":"u"}}`,
+			want: `update  {"id":5} {d=date:2024-05-01 id=int:5}`},
+		{name: "tombstone deletes", key: `{"id":7}`, value: ``, want: `delete  {"id":7} {id=int:7}`},
+		{name: "tombstone with schemas on", key: `{"id":7}`, value: `{"schema":null,"payload":null}`, want: `delete  {"id":7} {id=int:7}`},
+		{name: "tombstone skipped", key: `{"id":7}`, value: ``, tombstones: "skip", want: "tombstone"},
+		{name: "truncate", value: `{"__op":"t","__table":"t","__db":"shop"}`, want: "truncate shop.t"},
+		{name: "unknown op", key: `{"id":1}`, value: `{"id":1,"__op":"x"}`, err: `unknown __op "x"`},
+		{name: "tombstone without key", value: ``, err: "without a message key"},
+		{name: "a column called op is a column", key: `{"id":1}`, value: `{"id":1,"op":7}`, want: `update  {"id":1} {id=int:1 op=int:7}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := tc.tombstones
+			if ts == "" {
+				ts = "delete"
+			}
+			checkDecode(t, &debeziumFlat{dbz: newDebezium(nil), prefix: "__", tombstones: ts}, tc.key, tc.value, tc.want, tc.err)
+		})
+	}
+	// The source fields order flattened records like the envelope's.
+	d := &debeziumFlat{dbz: newDebezium(nil), prefix: "__", tombstones: "delete"}
+	pos := func(v string) []byte {
+		got, err := d.decode(&message{Key: []byte(`{"id":1}`), Value: []byte(v)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.events[0].Position
+	}
+	a, b := pos(`{"id":1,"__lsn":99,"__source_sequence":"[\"90\",\"99\"]"}`), pos(`{"id":1,"__lsn":100}`)
+	if string(a) >= string(b) || a[0] != 1 {
+		t.Errorf("flattened positions %x, %x", a, b)
+	}
+	if p := pos(`{"id":1,"__source_file":"mysql-bin.000010","__source_pos":4}`); p[0] != 2 {
+		t.Errorf("a flattened MySQL record's position is %x", p)
 	}
 }
 
@@ -113,7 +197,7 @@ func TestDebeziumVersions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return got.events[0].Version
+		return got.events[0].Position
 	}
 	for _, pair := range [][2]string{
 		{`{"connector":"postgresql","lsn":99}`, `{"connector":"postgresql","lsn":100}`},
@@ -142,7 +226,7 @@ func TestCanalDecode(t *testing.T) {
 		{name: "binary column", value: `{"data":[{"id":"1","b":"\u0000\u00ff"}],"database":"db","table":"t","type":"INSERT","pkNames":["id"],"mysqlType":{"b":"blob"},"es":1}`,
 			want: `insert db.t {"id":"1"} {b=bytes:00ff id="1"}`},
 		{name: "ddl", value: `{"data":null,"database":"db","table":"t","type":"ALTER","isDdl":true,"sql":"ALTER TABLE t ADD x int","es":1}`, want: "ddl db.t: ALTER TABLE t ADD x int"},
-		{name: "truncate", value: `{"database":"db","table":"t","type":"TRUNCATE","isDdl":true,"sql":"","es":1}`, want: "ddl db.t: TRUNCATE db.t"},
+		{name: "truncate", value: `{"database":"db","table":"t","type":"TRUNCATE","isDdl":true,"sql":"","es":1}`, want: "truncate db.t"},
 		{name: "begin", value: `{"database":"db","table":"","type":"QUERY","isDdl":false,"sql":"BEGIN","es":1}`, want: "ignored: canal QUERY message"},
 		{name: "no pk", value: `{"data":[{"id":"1"}],"database":"db","table":"t","type":"INSERT","es":1}`, err: "no pkNames"},
 		{name: "pk not in row", value: `{"data":[{"n":"1"}],"database":"db","table":"t","type":"INSERT","pkNames":["id"],"es":1}`, err: `key column "id" is not in the row`},
@@ -170,7 +254,7 @@ func TestCanalDecode(t *testing.T) {
 	}
 	// Rows of one message are ordered by their position; messages by es.
 	got, _ := c.decode(&message{Offset: 7, Value: []byte(`{"data":[{"id":"1"},{"id":"1"}],"database":"db","table":"t","type":"UPDATE","pkNames":["id"],"es":5}`)})
-	if string(got.events[0].Version) >= string(got.events[1].Version) {
+	if string(got.events[0].Position) >= string(got.events[1].Position) {
 		t.Error("second row of a message is not newer than the first")
 	}
 }
@@ -185,14 +269,22 @@ func FuzzDebezium(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, e := range got.events {
-			if len(e.Key) == 0 || e.Version == nil {
-				t.Fatalf("event without key or version: %+v", e)
-			}
-			if _, err := cdc.AppendRow(nil, e.Fields); err != nil {
-				t.Fatalf("decoded fields cannot travel in a batch: %v", err)
-			}
+		checkEvents(t, got.events)
+	})
+}
+
+func FuzzDebeziumFlat(f *testing.F) {
+	f.Add([]byte(`{"id":1}`), []byte(`{"id":1,"n":"x","__op":"u","__lsn":5,"__source_sequence":"[\"4\",\"5\"]"}`))
+	f.Add([]byte(`{"id":2}`), []byte(`{"schema":{"type":"struct","fields":[{"type":"int32","name":"io.debezium.time.Date","field":"d"}]},"payload":{"id":2,"d":1,"__deleted":"true"}}`))
+	f.Add([]byte(`{"id":3}`), []byte(``))
+	f.Add([]byte(``), []byte(`{"__op":"t","__table":"t"}`))
+	f.Fuzz(func(t *testing.T, key, value []byte) {
+		d := &debeziumFlat{dbz: newDebezium([]string{"id"}), prefix: "__", tombstones: "delete"}
+		got, err := d.decode(&message{Key: key, Value: value})
+		if err != nil {
+			return
 		}
+		checkEvents(t, got.events)
 	})
 }
 
@@ -206,13 +298,6 @@ func FuzzCanal(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, e := range got.events {
-			if len(e.Key) == 0 || e.Version == nil {
-				t.Fatalf("event without key or version: %+v", e)
-			}
-			if _, err := cdc.AppendRow(nil, e.Fields); err != nil {
-				t.Fatalf("decoded fields cannot travel in a batch: %v", err)
-			}
-		}
+		checkEvents(t, got.events)
 	})
 }

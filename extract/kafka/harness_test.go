@@ -173,7 +173,7 @@ func (h *harness) run(path string, vars ...string) (*pipelines.Report, error) {
 		v[k] = val
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{h.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p, err := pipelines.Load(path, pipelines.Options{Vars: v}, pipelines.WithLogger(log))
+	p, err := pipelines.Load(path, pipelines.WithVars(v), pipelines.WithLogger(log))
 	if err != nil {
 		h.t.Fatalf("load %s: %v", path, err)
 	}

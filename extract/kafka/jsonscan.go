@@ -1,10 +1,12 @@
 package kafka
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -15,6 +17,41 @@ import (
 // asked for.
 
 var errJSON = errors.New("malformed JSON")
+
+// names interns member names: the events of a topic repeat the same few
+// dozen (column names, envelope members), which would otherwise cost an
+// allocation each, for every event, and stay alive with the events until
+// their batch is written.
+var names = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// maxNames bounds the interned names (a stream of ever new names, a hostile
+// one say, then costs what it did without the interning).
+const maxNames = 4096
+
+// memberName is unquote for a member name, interned when it has no escapes.
+func memberName(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' || bytes.IndexByte(raw, '\\') >= 0 {
+		return unquote(raw)
+	}
+	names.Lock()
+	s, ok := names.m[string(raw)]
+	names.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := unquote(raw)
+	if err == nil {
+		names.Lock()
+		if len(names.m) < maxNames {
+			names.m[string(raw)] = s
+		}
+		names.Unlock()
+	}
+	return s, err
+}
 
 // eachMember calls fn for every member of the JSON object in b, in order.
 func eachMember(b []byte, fn func(name string, raw []byte) error) error {
@@ -37,7 +74,7 @@ func eachMember(b []byte, fn func(name string, raw []byte) error) error {
 		if err != nil {
 			return err
 		}
-		name, err := unquote(b[i:end])
+		name, err := memberName(b[i:end])
 		if err != nil {
 			return err
 		}

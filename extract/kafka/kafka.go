@@ -8,9 +8,13 @@
 // applies the batch; at start the source skips what the target already
 // holds (Resume). Offsets are committed to Kafka only after the target
 // committed (Ack), so Kafka never runs ahead of the target. And events of
-// one key are collapsed in the batch and versioned (package
-// transform/cdc), so that the cdc loader can refuse a change older than
-// the one it applied last, whatever was replayed or redelivered.
+// one key are collapsed in the batch and carry their position in the
+// source's log (package change), so that the cdc loader can refuse a
+// change older than the one it applied last, whatever was replayed,
+// re-published or redelivered.
+//
+// Several xcetl processes of one pipeline share the partitions through the
+// consumer group (SharesWork): see docs/operations.md, "Scaling out".
 //
 // The source runs until it is stopped: SIGTERM or Ctrl-C drains (the
 // batch in hand is committed, the offsets with it), `--exit-when-idle D`
@@ -33,9 +37,9 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/change"
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/extract"
-	"github.com/xcetl/xcetl/transform/cdc"
 )
 
 func init() { extract.Register("kafka", New) }
@@ -61,11 +65,7 @@ type Source struct {
 	log *slog.Logger
 	dec decoder
 
-	schema  *xcetl.Schema
-	exposed map[string]int // exposed column name → position in the schema
-	rowCol  int
-	verCol  int // -1 without per-key versions
-	handler cdc.Handler
+	view *change.View
 
 	reader     *kafkago.Reader
 	client     *kafkago.Client // offsets, for --exit-when-idle
@@ -81,20 +81,26 @@ type Source struct {
 	// handled in this run (messages before it are in some batch).
 	seen    map[tp]int64
 	checked map[tp]bool // the first message of the partition was checked for a gap
+	gaps    map[tp]bool // partitions whose first message was past the target's offset: the loader checks
 	single  string      // single-table Canal: the one source table seen
 
 	pendingErr error // returned by the next Next (DDL stop), after the batch before it
-	opened     time.Time
-	joined     bool // the group assigned partitions (or joinGrace passed)
-	idle       atomic.Int64
-	draining   atomic.Bool
-	drainCh    chan struct{}
-	drainOnce  sync.Once
+	// held is a message taken but not handled: a truncate that starts the
+	// next batch (truncate: apply), so that the changes before it are
+	// applied first.
+	held      *kafkago.Message
+	opened    time.Time
+	joined    bool // the group assigned partitions (or joinGrace passed)
+	idle      atomic.Int64
+	draining  atomic.Bool
+	drainCh   chan struct{}
+	drainOnce sync.Once
 
 	lagMu sync.Mutex
 	lag   map[tp]int64
 
 	messages, events, dups, tombstones, ddls, ignored, commitErrs atomic.Int64
+	collapsed, transactions, heartbeats, truncates                atomic.Int64
 }
 
 type tp struct {
@@ -110,13 +116,15 @@ type fetched struct {
 }
 
 var (
-	_ extract.Extractor  = (*Source)(nil)
-	_ extract.Resumer    = (*Source)(nil)
-	_ extract.Acker      = (*Source)(nil)
-	_ extract.Describer  = (*Source)(nil)
-	_ extract.Drainer    = (*Source)(nil)
-	_ extract.IdleExiter = (*Source)(nil)
-	_ xcetl.Statser      = (*Source)(nil)
+	_ extract.Extractor    = (*Source)(nil)
+	_ extract.Resumer      = (*Source)(nil)
+	_ extract.Acker        = (*Source)(nil)
+	_ extract.Describer    = (*Source)(nil)
+	_ extract.Drainer      = (*Source)(nil)
+	_ extract.IdleExiter   = (*Source)(nil)
+	_ xcetl.Statser        = (*Source)(nil)
+	_ extract.ChangeSource = (*Source)(nil)
+	_ extract.WorkSharer   = (*Source)(nil)
 )
 
 // New builds a kafka source from its `source:` mapping, checking the
@@ -134,11 +142,24 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 	switch st.format {
 	case "debezium":
 		s.dec = newDebezium(st.key)
+	case "debezium-flat":
+		s.dec = &debeziumFlat{dbz: newDebezium(st.key), prefix: st.fieldPrefix, tombstones: st.tombstones}
 	case "canal":
 		s.dec = &canal{key: st.key}
 	}
 	return s, nil
 }
+
+// Guarded implements extract.ChangeSource: the target keeps the per-key
+// version guard unless `versions: false`.
+func (s *Source) Guarded() bool { return s.st.versions }
+
+// SharesWork implements extract.WorkSharer: the processes of one pipeline
+// split the partitions among themselves through the consumer group, and
+// the target's per-partition offsets fence them (a batch continues its
+// partitions from the offsets the target holds, or is refused), so they
+// need no lock of the whole pipeline.
+func (s *Source) SharesWork() bool { return true }
 
 // Describe implements extract.Describer.
 func (s *Source) Describe() string {
@@ -149,8 +170,8 @@ func (s *Source) Describe() string {
 	if s.st.tls != nil && (s.st.tls.Enabled == nil || *s.st.tls.Enabled) {
 		d += ", tls"
 	}
-	if s.st.versions {
-		d += ", per-key versions"
+	if !s.st.versions {
+		d += ", without the per-key version guard (versions: false)"
 	}
 	return d
 }
@@ -202,31 +223,16 @@ func (s *Source) Resume(ctx context.Context, state xcetl.StateReader) error {
 	return nil
 }
 
-// Open implements extract.Extractor: it returns the schema of the
-// change-event batches (see package transform/cdc). It does not connect:
-// `xcetl explain` opens sources too, and must not join the consumer group
-// (that would make a running instance rebalance). The first Next connects.
+// Open implements extract.Extractor: it returns the schema of the batches,
+// the view of their change events (package change: one text column per
+// field of source.columns). It does not connect: `xcetl explain` opens
+// sources too, and must not join the consumer group (that would make a
+// running instance rebalance). The first Next connects.
 func (s *Source) Open(ctx context.Context) (*xcetl.Schema, error) {
-	s.resume, s.seen, s.checked, s.lag = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}
+	s.resume, s.seen, s.checked, s.lag, s.gaps = map[tp]int64{}, map[tp]int64{}, map[tp]bool{}, map[tp]int64{}, map[tp]bool{}
 	s.opened = time.Now()
-	cols := []xcetl.Column{
-		{Name: cdc.ColTable, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
-		{Name: cdc.ColKey, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: false, Source: -1},
-	}
-	s.verCol = -1
-	if s.st.versions {
-		s.verCol = len(cols)
-		cols = append(cols, xcetl.Column{Name: cdc.ColVersion, Type: xcetl.Type{Kind: xcetl.KindBytes}, Source: -1})
-	}
-	s.exposed = map[string]int{}
-	for _, c := range s.st.columns {
-		s.exposed[c] = len(cols)
-		cols = append(cols, xcetl.Column{Name: c, Type: xcetl.Type{Kind: xcetl.KindString}, Nullable: true, Source: 4})
-	}
-	s.rowCol = len(cols)
-	cols = append(cols, xcetl.Column{Name: cdc.ColRow, Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true, Source: 4})
-	s.schema = &xcetl.Schema{Columns: cols}
-	return s.schema, nil
+	s.view = change.NewView(s.st.columns, 4)
+	return s.view.Schema(), nil
 }
 
 // connect checks that the brokers answer and the topics exist, and joins
@@ -398,19 +404,22 @@ func (s *Source) caughtUp(ctx context.Context) (bool, error) {
 type batchBuilder struct {
 	// first is, per partition, the offset of the batch's first message
 	// that was not already applied: the cdc loader checks that no other
-	// consumer has stored an offset past it (see cdc.FencePrefix).
+	// consumer has stored an offset past it (see change.FencePrefix).
 	first   map[tp]int64
-	events  []cdc.Event
-	msgs    []msgRef // events[i].Ref indexes msgs
+	events  []change.Event
+	msgs    map[msgAt]msgRef // the message of each event, by its Meta
+	truncs  []string         // target tables to empty first (truncate: apply)
 	rejects []xcetl.Reject
 	count   int // events and rejects, against max
 }
 
-type msgRef struct {
-	tp     tp
+type msgAt struct {
+	p      tp
 	offset int64
+}
+
+type msgRef struct {
 	raw    []string
-	time   time.Time
 	origin xcetl.Origin
 }
 
@@ -450,46 +459,34 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	}()
 	for bb.count < max {
 		var idleC <-chan time.Time
-		if d := time.Duration(s.idle.Load()); d > 0 && len(moved) == 0 {
-			// Idle is time spent waiting here with nothing arriving: while
-			// the engine was busy with earlier batches, messages queue up
-			// and that is no idleness.
-			wait := d - time.Since(idleSince)
-			if !s.joined {
-				// The idle time counts from when the group gave this
-				// consumer its partitions: joining waits for the members
-				// of a crashed run to time out first.
-				if s.reader.Stats().Rebalances > 0 || time.Since(s.opened) > joinGrace {
-					s.joined = true
-					idleSince = time.Now()
-					wait = d
+		if len(moved) == 0 {
+			wait, end := s.idleWait(ctx, &idleSince)
+			switch {
+			case end:
+				return nil, io.EOF
+			case wait < 0:
+				continue // quiet, but events are waiting: wait on
+			case wait > 0:
+				if idleT == nil {
+					idleT = time.NewTimer(wait)
 				} else {
-					wait = 100 * time.Millisecond
+					idleT.Reset(wait)
 				}
+				idleC = idleT.C
 			}
-			if wait <= 0 {
-				done, err := s.caughtUp(ctx)
-				if err != nil {
-					s.log.Warn("no event for the idle time, and the brokers do not say whether more are waiting; ending the run", "exit_when_idle", d.String(), "error", err.Error())
-					return nil, io.EOF
-				}
-				if done {
-					s.log.Info("no event for the idle time and every partition read to its end; ending the run", "exit_when_idle", d.String())
-					return nil, io.EOF
-				}
-				// Quiet, but events are waiting (the group is still
-				// rebalancing, or a partition's reader restarts): wait on.
-				idleSince = time.Now()
-				continue
-			}
-			if idleT == nil {
-				idleT = time.NewTimer(wait)
-			} else {
-				idleT.Reset(wait)
-			}
-			idleC = idleT.C
 		}
 		var f fetched
+		if s.held != nil {
+			f.m, s.held = *s.held, nil
+			stop, err := s.handle(&f.m, &bb, moved, true)
+			if err != nil || stop {
+				if err != nil {
+					return nil, err
+				}
+				break
+			}
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -514,7 +511,7 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 			lingerT = time.NewTimer(s.st.linger)
 			linger = lingerT.C
 		}
-		stop, err := s.handle(&f.m, &bb, moved)
+		stop, err := s.handle(&f.m, &bb, moved, false)
 		if err != nil {
 			return nil, err
 		}
@@ -525,82 +522,93 @@ func (s *Source) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	return s.finish(&bb, moved)
 }
 
+// idleWait is --exit-when-idle's check before Next waits for a message:
+// how long to wait before checking again (0: no idle limit; < 0: check again
+// at once), or end: no event for the idle time and every partition read to
+// its end. Idle is time spent waiting in Next with nothing arriving: while
+// the engine was busy with earlier batches, messages queue up and that is
+// no idleness.
+func (s *Source) idleWait(ctx context.Context, idleSince *time.Time) (wait time.Duration, end bool) {
+	d := time.Duration(s.idle.Load())
+	if d <= 0 {
+		return 0, false
+	}
+	wait = d - time.Since(*idleSince)
+	if !s.joined {
+		// The idle time counts from when the group gave this consumer
+		// its partitions: joining waits for the members of a crashed run
+		// to time out first.
+		if s.reader.Stats().Rebalances == 0 && time.Since(s.opened) <= joinGrace {
+			return 100 * time.Millisecond, false
+		}
+		s.joined = true
+		*idleSince = time.Now()
+		wait = d
+	}
+	if wait > 0 {
+		return wait, false
+	}
+	done, err := s.caughtUp(ctx)
+	if err != nil {
+		s.log.Warn("no event for the idle time, and the brokers do not say whether more are waiting; ending the run", "exit_when_idle", d.String(), "error", err.Error())
+		return 0, true
+	}
+	if done {
+		s.log.Info("no event for the idle time and every partition read to its end; ending the run", "exit_when_idle", d.String())
+		return 0, true
+	}
+	// Quiet, but events are waiting (the group is still rebalancing, or a
+	// partition's reader restarts): wait on.
+	*idleSince = time.Now()
+	return -1, false
+}
+
 // handle takes one message into the batch. stop reports that the batch
-// must end before this message (a DDL event with ddl: stop).
-func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64) (stop bool, err error) {
-	s.messages.Add(1)
+// must end before this message (a DDL or truncate event that stops the run,
+// or a truncate to apply first in the next batch). again is true for a held
+// message handled a second time.
+func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64, again bool) (stop bool, err error) {
 	p := tp{m.Topic, m.Partition}
-	s.lagMu.Lock()
-	if m.HighWaterMark > 0 {
-		s.lag[p] = max(m.HighWaterMark-m.Offset-1, 0)
-	}
-	s.lagMu.Unlock()
-	if next, ok := s.resume[p]; ok {
-		if !s.checked[p] {
-			s.checked[p] = true
-			if m.Offset > next {
-				return false, extract.Errorf("kafka", "topic %s partition %d: the target has applied the events before offset %d, but the consumer group %q continues at offset %d: events %d..%d would never be applied (was the target restored from a backup, or the group's offsets reset?). Reset the group's offset of this partition to %d (kafka-consumer-groups --reset-offsets --to-offset %d), or, to accept the gap, delete the checkpoint %q of this pipeline from the xcetl_state table",
-					m.Topic, m.Partition, next, s.st.group, m.Offset, next, m.Offset-1, next, next, p.key())
-			}
+	if !again {
+		s.messages.Add(1)
+		s.lagMu.Lock()
+		if m.HighWaterMark > 0 {
+			s.lag[p] = max(m.HighWaterMark-m.Offset-1, 0)
 		}
-		if m.Offset < next {
-			s.dups.Add(1)
-			moved[p] = max(moved[p], next)
-			return false, nil
-		}
+		s.lagMu.Unlock()
 	}
-	s.checked[p] = true
-	// After a rebalance the group hands a partition back at its committed
-	// offset, which may be behind what this run already took: those
-	// messages are in earlier batches (committed, or failing the run).
-	if m.Offset < max(s.seen[p], moved[p]) {
-		s.dups.Add(1)
-		return false, nil
+	if dup, err := s.duplicate(m, p, moved); dup || err != nil {
+		return false, err
 	}
 	msg := message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time}
 	d, derr := s.dec.decode(&msg)
 	// The message as read: what a reject report shows for its rows.
-	raw := []string{m.Topic, strconv.Itoa(m.Partition), strconv.FormatInt(m.Offset, 10), string(m.Key), string(m.Value)}
-	ref := msgRef{tp: p, offset: m.Offset, time: m.Time, raw: raw, origin: originOf(p, m.Offset)}
+	ref := msgRef{raw: []string{m.Topic, strconv.Itoa(m.Partition), strconv.FormatInt(m.Offset, 10), string(m.Key), string(m.Value)}, origin: originOf(p, m.Offset)}
 	switch {
 	case derr != nil:
-		bb.rejects = append(bb.rejects, xcetl.Reject{Origin: ref.origin, Raw: raw, Reason: derr.Error()})
+		bb.rejects = append(bb.rejects, xcetl.Reject{Origin: ref.origin, Raw: ref.raw, Reason: derr.Error()})
 		bb.count++
-	case d.tombstone:
-		s.tombstones.Add(1)
-	case d.ignored != "":
-		s.ignored.Add(1)
+	case d.skip != skipNone:
+		s.count(d.skip)
 	case d.ddl != nil:
-		s.ddls.Add(1)
-		stmt := d.ddl.SQL
-		if len(stmt) > 500 {
-			stmt = stmt[:500] + "…"
+		if stop, err := s.ddl(&msg, d.ddl, bb, moved); stop || err != nil {
+			return stop, err
 		}
-		switch s.st.ddl {
-		case "stop":
-			err := extract.Errorf("kafka", "DDL event for table %s (%s): %s — xcetl never applies DDL: change the target table yourself, then run once with ddl: skip (or ddl: log) to go past this event; everything before it was applied", d.ddl.Table, msg.where(), stmt)
-			if bb.count == 0 && len(moved) == 0 {
-				return true, err
-			}
-			s.pendingErr = err
-			return true, nil
-		case "log":
-			s.log.Warn("DDL event skipped (ddl: log): apply it to the target yourself if needed", "table", d.ddl.Table, "where", msg.where(), "statement", stmt)
+	case d.truncate != nil:
+		if stop, err := s.truncate(m, &msg, *d.truncate, bb, moved); stop || err != nil {
+			return stop, err
 		}
 	default:
-		if s.st.single && s.st.format == "canal" && len(d.events) > 0 {
-			if s.single == "" {
-				s.single = d.events[0].Source
-			} else if d.events[0].Source != s.single {
-				return false, extract.Errorf("kafka", "%s: topic %s carries changes of %s and of %s, but the pipeline maps it to one table; add table_map (e.g. table_map: {%q: %s}) so that each table goes to its own target table",
-					msg.where(), m.Topic, s.single, d.events[0].Source, d.events[0].Source, lastPart(d.events[0].Source))
-			}
+		if err := s.checkSingle(&msg, d.events); err != nil {
+			return false, err
 		}
-		idx := len(bb.msgs)
-		bb.msgs = append(bb.msgs, ref)
+		if bb.msgs == nil {
+			bb.msgs = map[msgAt]msgRef{}
+		}
+		bb.msgs[msgAt{p, m.Offset}] = ref
 		for _, e := range d.events {
 			e.Table = s.st.tableFor(m.Topic, e.Source)
-			e.Ref = idx
+			e.Meta.Topic, e.Meta.Partition, e.Meta.Offset = m.Topic, int32(m.Partition), m.Offset
 			bb.events = append(bb.events, e)
 			bb.count++
 		}
@@ -616,6 +624,138 @@ func (s *Source) handle(m *kafkago.Message, bb *batchBuilder, moved map[tp]int64
 	return false, nil
 }
 
+// duplicate reports a message the target (or an earlier batch of this run)
+// already holds, and refuses a gap between the target's offsets and where
+// the group continues.
+func (s *Source) duplicate(m *kafkago.Message, p tp, moved map[tp]int64) (bool, error) {
+	if next, ok := s.resume[p]; ok {
+		if !s.checked[p] {
+			s.checked[p] = true
+			if m.Offset > next {
+				// Past what the target held when the run started: a gap,
+				// unless another consumer of the group applied the events
+				// since. The loader tells, in the batch's transaction.
+				s.gaps[p] = true
+			}
+		}
+		if m.Offset < next {
+			s.dups.Add(1)
+			moved[p] = max(moved[p], next)
+			return true, nil
+		}
+	}
+	s.checked[p] = true
+	// After a rebalance the group hands a partition back at its committed
+	// offset, which may be behind what this run already took: those
+	// messages are in earlier batches (committed, or failing the run).
+	if m.Offset < max(s.seen[p], moved[p]) {
+		s.dups.Add(1)
+		return true, nil
+	}
+	return false, nil
+}
+
+// count counts a message without a change.
+func (s *Source) count(k skip) {
+	switch k {
+	case skipTombstone:
+		s.tombstones.Add(1)
+	case skipTransaction:
+		s.transactions.Add(1)
+	case skipHeartbeat:
+		s.heartbeats.Add(1)
+	default:
+		s.ignored.Add(1)
+	}
+}
+
+// stopAt ends the batch at an event that stops the run: at once when the
+// batch holds nothing, else after the batch (everything before is applied).
+func (s *Source) stopAt(err error, bb *batchBuilder, moved map[tp]int64) (bool, error) {
+	if bb.count == 0 && len(moved) == 0 && len(bb.truncs) == 0 {
+		return true, err
+	}
+	s.pendingErr = err
+	return true, nil
+}
+
+// ddl handles a DDL event (ddl: stop | log | skip).
+func (s *Source) ddl(msg *message, d *ddlEvent, bb *batchBuilder, moved map[tp]int64) (bool, error) {
+	s.ddls.Add(1)
+	stmt := d.SQL
+	if len(stmt) > 500 {
+		stmt = stmt[:500] + "…"
+	}
+	switch s.st.ddl {
+	case "stop":
+		return s.stopAt(extract.Errorf("kafka", "DDL event for table %s%s (%s): %s — xcetl never applies DDL: change the target table yourself, then run once with ddl: skip (or ddl: log) to go past this event; everything before it was applied", d.Table, s.targetNote(msg.Topic, d.Table), msg.where(), stmt), bb, moved)
+	case "log":
+		s.log.Warn("DDL event skipped (ddl: log): apply it to the target yourself if needed", "table", d.Table, "where", msg.where(), "statement", stmt)
+	}
+	return false, nil
+}
+
+// truncate handles a truncate event (truncate: stop | apply | skip). To
+// apply it, it must open its batch: the target empties the table before
+// the batch's rows, so a batch holding changes ends before it, and the
+// message is held for the next.
+func (s *Source) truncate(m *kafkago.Message, msg *message, source string, bb *batchBuilder, moved map[tp]int64) (bool, error) {
+	target := s.st.tableFor(msg.Topic, source)
+	switch s.st.truncate {
+	case "stop":
+		s.truncates.Add(1)
+		return s.stopAt(extract.Errorf("kafka", "truncate event for table %s%s (%s): every row of the source table was deleted; to empty the target table too, run once with truncate: apply (or go past it with truncate: skip); everything before it was applied", orTopic(source, msg.Topic), s.targetNote(msg.Topic, source), msg.where()), bb, moved)
+	case "skip":
+		s.truncates.Add(1)
+		s.log.Warn("truncate event skipped (truncate: skip): the target table keeps its rows", "source_table", orTopic(source, msg.Topic), "target_table", s.targetName(target), "where", msg.where())
+		return false, nil
+	}
+	if len(bb.events) > 0 || len(bb.rejects) > 0 {
+		held := *m
+		s.held = &held
+		return true, nil
+	}
+	s.truncates.Add(1)
+	bb.truncs = append(bb.truncs, target)
+	return false, nil
+}
+
+// targetNote names the target table of a source table for messages.
+func (s *Source) targetNote(topic, source string) string {
+	return " (target table " + s.targetName(s.st.tableFor(topic, source)) + ")"
+}
+
+func (s *Source) targetName(label string) string {
+	if label == "" {
+		return "target.table"
+	}
+	return label
+}
+
+func orTopic(source, topic string) string {
+	if source == "" {
+		return "of topic " + topic
+	}
+	return source
+}
+
+// checkSingle refuses a single-table Canal topic that turns out to carry
+// two tables.
+func (s *Source) checkSingle(msg *message, events []change.Event) error {
+	if !s.st.single || s.st.format != "canal" || len(events) == 0 {
+		return nil
+	}
+	if s.single == "" {
+		s.single = events[0].Source
+		return nil
+	}
+	if src := events[0].Source; src != s.single {
+		return extract.Errorf("kafka", "%s: topic %s carries changes of %s and of %s, but the pipeline maps it to one table; add table_map (e.g. table_map: {%q: %s}) so that each table goes to its own target table",
+			msg.where(), msg.Topic, s.single, src, src, lastPart(src))
+	}
+	return nil
+}
+
 // originOf names a message for reject reports and errors:
 // "kafka:<topic>/<partition>@<offset>".
 func originOf(p tp, offset int64) xcetl.Origin {
@@ -629,50 +769,31 @@ func lastPart(s string) string {
 	return s
 }
 
-// finish turns the collected events into a batch.
+// finish turns the collected events into a batch: one row per event, the
+// view of change.View.
 func (s *Source) finish(bb *batchBuilder, moved map[tp]int64) (*xcetl.Batch, error) {
-	if len(moved) == 0 && bb.count == 0 {
+	if len(moved) == 0 && bb.count == 0 && len(bb.truncs) == 0 {
 		return nil, io.EOF
 	}
-	events := s.handler.Collapse(bb.events)
+	events, n := change.Collapse(bb.events)
+	s.collapsed.Add(int64(n))
 	b := &xcetl.Batch{
-		Schema:    s.schema,
+		Schema:    s.view.Schema(),
 		Rows:      make([][]any, 0, len(events)),
+		Records:   make([]any, 0, len(events)),
 		Ops:       make([]xcetl.Op, 0, len(events)),
 		Origin:    make([]xcetl.Origin, 0, len(events)),
 		Raw:       make([][]string, 0, len(events)),
 		RawHeader: rawHeader,
 		Rejects:   bb.rejects,
 	}
-	width := len(s.schema.Columns)
-	var rest []cdc.Field
-	for _, e := range events {
-		ref := &bb.msgs[e.Ref]
-		row := make([]any, width)
-		row[0] = e.Table
-		row[1] = cdc.KeyText(e.Key)
-		if s.verCol >= 0 {
-			row[s.verCol] = e.Version
-		}
-		rest = rest[:0]
-		for _, f := range e.Fields {
-			if j, ok := s.exposed[f.Name]; ok {
-				if f.Value != nil {
-					row[j] = xcetl.FormatValue(f.Value, f.Kind)
-				}
-				continue
-			}
-			rest = append(rest, f)
-		}
-		enc, err := cdc.AppendRow(nil, rest)
-		if err != nil {
-			return nil, extract.Errorf("kafka", "topic %s partition %d offset %d: %w", ref.tp.topic, ref.tp.partition, ref.offset, err)
-		}
-		row[s.rowCol] = enc
-		b.Rows = append(b.Rows, row)
-		b.Ops = append(b.Ops, e.Op)
-		b.Origin = append(b.Origin, ref.origin)
-		b.Raw = append(b.Raw, ref.raw)
+	for i := range events {
+		e := &events[i]
+		ref := bb.msgs[msgAt{tp{e.Meta.Topic, int(e.Meta.Partition)}, e.Meta.Offset}]
+		s.view.Append(b, e, ref.origin, ref.raw)
+	}
+	for _, t := range bb.truncs {
+		b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: change.TruncatePrefix + t})
 	}
 	// Checkpoints: every partition this batch moved. Last: every partition
 	// seen in the run, so that acknowledging any batch commits them all.
@@ -684,7 +805,12 @@ func (s *Source) finish(bb *batchBuilder, moved map[tp]int64) (*xcetl.Batch, err
 	slices.SortFunc(keys, func(a, b tp) int { return strings.Compare(a.key(), b.key()) })
 	for _, p := range keys {
 		if first, ok := bb.first[p]; ok {
-			b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: cdc.FencePrefix + p.key(), Value: []byte(strconv.FormatInt(first, 10))})
+			v := []byte(strconv.FormatInt(first, 10))
+			if s.gaps[p] {
+				delete(s.gaps, p)
+				b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: change.GapPrefix + p.key(), Value: v})
+			}
+			b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: change.FencePrefix + p.key(), Value: v})
 		}
 		b.Checkpoints = append(b.Checkpoints, xcetl.Checkpoint{Key: p.key(), Value: []byte(strconv.FormatInt(moved[p], 10))})
 	}
@@ -764,9 +890,12 @@ func (s *Source) Stats() []xcetl.Stat {
 		{Name: "kafka_messages", Help: "Kafka messages read", Kind: xcetl.Counter, Value: float64(s.messages.Load())},
 		{Name: "cdc_events", Help: "change events decoded from the messages", Kind: xcetl.Counter, Value: float64(s.events.Load())},
 		{Name: "cdc_duplicates_skipped", Help: "messages skipped because the target had already applied their offset", Kind: xcetl.Counter, Value: float64(s.dups.Load())},
-		{Name: "cdc_events_collapsed", Help: "events superseded by a later event of the same key in the same batch", Kind: xcetl.Counter, Value: float64(s.handler.Stats.Collapsed.Load())},
-		{Name: "cdc_tombstones", Help: "Debezium tombstones (nothing to apply)", Kind: xcetl.Counter, Value: float64(s.tombstones.Load())},
+		{Name: "cdc_events_collapsed", Help: "events superseded by a later event of the same key in the same batch", Kind: xcetl.Counter, Value: float64(s.collapsed.Load())},
+		{Name: "cdc_tombstones", Help: "Debezium tombstones skipped (nothing to apply)", Kind: xcetl.Counter, Value: float64(s.tombstones.Load())},
+		{Name: "cdc_transaction_markers", Help: "Debezium transaction metadata messages (BEGIN/END) skipped", Kind: xcetl.Counter, Value: float64(s.transactions.Load())},
+		{Name: "cdc_heartbeats", Help: "Debezium heartbeat messages skipped", Kind: xcetl.Counter, Value: float64(s.heartbeats.Load())},
 		{Name: "cdc_ddl_events", Help: "DDL events seen (never applied)", Kind: xcetl.Counter, Value: float64(s.ddls.Load())},
+		{Name: "cdc_truncate_events", Help: "truncate events seen (applied with truncate: apply)", Kind: xcetl.Counter, Value: float64(s.truncates.Load())},
 		{Name: "kafka_consumer_lag", Help: "messages in the assigned partitions not read yet", Kind: xcetl.Gauge, Value: float64(lag)},
 		{Name: "kafka_commit_errors", Help: "failed commits of offsets to the consumer group (the target keeps them anyway)", Kind: xcetl.Counter, Value: float64(s.commitErrs.Load())},
 	}

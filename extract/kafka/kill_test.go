@@ -22,9 +22,12 @@ var killRuns = 4
 
 const childEnv = "XCETL_KAFKA_TEST_CHILD"
 
+// childIdleEnv sets the child's --exit-when-idle ("0": run until SIGTERM).
+const childIdleEnv = "XCETL_KAFKA_TEST_IDLE"
+
 func childMain() int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p, err := pipelines.Load(os.Getenv(childEnv), pipelines.Options{}, pipelines.WithLogger(log))
+	p, err := pipelines.Load(os.Getenv(childEnv), pipelines.WithLogger(log))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -36,7 +39,11 @@ func childMain() int {
 		<-sigs
 		p.Drain()
 	}()
-	rep, err := p.Run(context.Background(), pipelines.RunOptions{ExitWhenIdle: 2 * time.Second})
+	idle := 2 * time.Second
+	if v := os.Getenv(childIdleEnv); v != "" {
+		idle, _ = time.ParseDuration(v) // 0: long-running, until SIGTERM
+	}
+	rep, err := p.Run(context.Background(), pipelines.RunOptions{ExitWhenIdle: idle})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -148,11 +155,17 @@ target: {type: postgres, dsn: "`+h.dsn+`", table: public.residents, mode: cdc, k
 // (Debezium's delete + tombstone + create). It returns the messages and
 // the source table's final state.
 func history(seed int64, keys, events int) ([]rec, map[int]map[string]any) {
+	return historyOn(seed, keys, events, 3)
+}
+
+// historyOn is history over parts partitions (a key's changes in the
+// partition of its id, as Debezium keys them).
+func historyOn(seed int64, keys, events, parts int) ([]rec, map[int]map[string]any) {
 	rnd := rand.New(rand.NewSource(seed))
 	state := map[int]map[string]any{} // the source table, as the events leave it
 	lsn := int64(1000)
 	var recs []rec
-	part := func(id int) int32 { return int32(id % 3) }
+	part := func(id int) int32 { return int32(id % parts) }
 	for range events {
 		lsn += 10
 		id := 1 + rnd.Intn(keys)

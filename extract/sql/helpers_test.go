@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +28,7 @@ func run(t *testing.T, dir, yaml string, vars map[string]string, ro pipelines.Ru
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := pipelines.Load(path, pipelines.Options{Vars: vars}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load(path, pipelines.WithVars(vars), pipelines.WithLogger(quiet))
 	if err != nil {
 		t.Fatalf("load pipeline: %v\n%s", err, yaml)
 	}
@@ -92,5 +91,3 @@ func gridSchema(t *testing.T, dsn string, gt mytest.GridTable) *xcetl.Schema {
 	}
 	return s
 }
-
-func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -20,7 +20,7 @@ func TestKeyRoundTrip(t *testing.T) {
 		got, err := decodeKey(s, xcetl.KindOf(v))
 		if v, ok := v.(xcetl.Decimal); ok {
 			got, err = decodeKey(s, xcetl.KindDecimal)
-			if got != v {
+			if err != nil || got != v {
 				t.Errorf("%v → %q → %v", v, s, got)
 			}
 			continue

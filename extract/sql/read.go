@@ -260,7 +260,6 @@ type rawPiece struct {
 	vals [][]any
 	n    int
 	done bool
-	err  error
 }
 
 // stream reads a chunk in two stages, so that reading from the database

@@ -15,12 +15,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -50,11 +49,17 @@ type Report struct {
 	Format string // "csv" or "xlsx"
 
 	// CSV.
-	Encoding     string // utf-8, utf-8-bom or gb18030 (as extract/csv detects it)
-	EncodingNote string // why
-	Delimiter    rune
-	Header       bool
-	SkipRows     int // lines before the header (titles)
+	Encoding      string // as encoding: auto decides it (csv.Sniff), or its suggestion
+	EncodingNote  string // the evidence
+	EncodingGuess bool   // auto would refuse the file: Encoding is a suggestion
+	// NullValues are the texts that look like NULL in the sample (NULL,
+	// \N, NA, -, 无 …), with "" first; NullCounts says how often each was
+	// seen. The starter pipeline sets them as null_values.
+	NullValues []string
+	NullCounts map[string]int64
+	Delimiter  rune
+	Header     bool
+	SkipRows   int // lines before the header (titles)
 
 	// XLSX.
 	Sheets     []excel.SheetInfo
@@ -136,30 +141,24 @@ func hasExt(path string, exts ...string) bool {
 
 // csvFile sniffs a delimited text file and reads its sample.
 func (r *Report) csvFile(ctx context.Context, path string, head []byte, opts Options) error {
-	if bytes.IndexByte(head, 0) >= 0 {
-		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-			return fmt.Errorf("inspect %s: the file is UTF-16 text; save it as UTF-8 (or GBK) to read it", path)
+	fi, statErr := os.Stat(path)
+	complete := statErr == nil && int64(len(head)) >= fi.Size()
+	d := csv.Sniff(head, complete)
+	r.Encoding, r.EncodingNote = d.Encoding, d.Reason
+	if d.Encoding == "" {
+		if d.Suggest == "" {
+			hint := ""
+			if bytes.IndexByte(head, 0) >= 0 {
+				hint = " (for a workbook, give an .xlsx file)"
+			}
+			return fmt.Errorf("inspect %s: cannot tell the encoding: %s%s", path, d.Reason, hint)
 		}
-		return fmt.Errorf("inspect %s: the file holds NUL bytes: it is not CSV text (for a workbook, give an .xlsx file)", path)
+		// encoding: auto would refuse the file; the evidence points at
+		// one encoding, which the user must confirm.
+		r.Encoding, r.EncodingGuess = d.Suggest, true
+		r.Notes = append(r.Notes, fmt.Sprintf("encoding: auto refuses this file (%s); the pipeline says encoding: %s — check that the text below reads right", d.Reason, d.Suggest))
 	}
-	r.Encoding = csv.DetectEncoding(head)
-	text := head
-	switch r.Encoding {
-	case csv.EncodingUTF8BOM:
-		r.EncodingNote = "UTF-8 with a byte order mark"
-		text = head[3:]
-	case csv.EncodingUTF8:
-		r.EncodingNote = "valid UTF-8"
-		if !utf8.Valid(head) || isASCII(head) {
-			r.EncodingNote = "valid UTF-8 (only ASCII in the first MiB: GBK would read it the same)"
-		}
-	default:
-		r.EncodingNote = "not UTF-8: read as GB18030, the superset of GBK and GB2312"
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(head)
-		if err == nil {
-			text = dec
-		}
-	}
+	text := csv.DecodeText(r.Encoding, head)
 	// Whole lines only: the sample ends wherever 1 MiB did.
 	if len(head) == 1<<20 {
 		if i := bytes.LastIndexByte(text, '\n'); i > 0 {
@@ -167,7 +166,7 @@ func (r *Report) csvFile(ctx context.Context, path string, head []byte, opts Opt
 		}
 	}
 	r.Delimiter, r.SkipRows, r.Header = sniffCSV(text)
-	if fi, err := os.Stat(path); err == nil && len(head) > 0 {
+	if statErr == nil && len(head) > 0 {
 		// For the estimate of a big file's rows: records per byte of the
 		// first MiB.
 		recs, _ := readRecords(text, r.Delimiter, -1)
@@ -180,8 +179,7 @@ func (r *Report) csvFile(ctx context.Context, path string, head []byte, opts Opt
 		}
 	}
 	cfg := fmt.Sprintf("type: csv\npath: %s\nencoding: %s\ndelimiter: %s\nheader: %t\nskip_rows: %d\n",
-		yamlValue(path), map[bool]string{true: "utf-8", false: "gb18030"}[r.Encoding != csv.EncodingGB18030],
-		yamlValue(string(r.Delimiter)), r.Header, r.SkipRows)
+		yamlValue(path), r.Encoding, yamlValue(string(r.Delimiter)), r.Header, r.SkipRows)
 	if !r.Header {
 		n := fieldsIn(text, r.Delimiter, r.SkipRows)
 		cols := make([]string, n)
@@ -508,6 +506,13 @@ func (r *Report) sample(ctx context.Context, cfg string, max int, sheet bool) er
 		} else {
 			for i, v := range held.row {
 				s, _ := v.(string)
+				if !sheet && isNullWord(s) {
+					if r.NullCounts == nil {
+						r.NullCounts = map[string]int64{}
+					}
+					r.NullCounts[s]++
+					s = "" // as the pipeline will read it
+				}
 				guesses[i].add(s)
 			}
 			r.Sampled++
@@ -574,6 +579,7 @@ func (r *Report) sample(ctx context.Context, cfg string, max int, sheet bool) er
 			r.Estimate = "the file is bigger than the sample; no size to estimate from"
 		}
 	}
+	r.suggestNulls()
 	for i, c := range schema.Columns {
 		g := guesses[i]
 		t, format, note := g.result()
@@ -612,4 +618,28 @@ func firstValue(row []any) string {
 		}
 	}
 	return ""
+}
+
+// nullWords are texts that exports write for a missing value.
+var nullWords = []string{"NULL", "null", `\N`, "NA", "N/A", "#N/A", "-", "—", "无", "空"}
+
+func isNullWord(s string) bool { return slices.Contains(nullWords, s) }
+
+// suggestNulls turns the null words seen in the sample into null_values.
+func (r *Report) suggestNulls() {
+	if len(r.NullCounts) == 0 {
+		return
+	}
+	r.NullValues = []string{""}
+	var seen []string
+	for _, w := range nullWords {
+		if r.NullCounts[w] > 0 {
+			r.NullValues = append(r.NullValues, w)
+			seen = append(seen, fmt.Sprintf("%s (%d)", w, r.NullCounts[w]))
+		}
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("cells that look like NULL: %s; the pipeline sets null_values to them (remove any that is data)", strings.Join(seen, ", ")))
+	if r.NullCounts[`\N`] > 0 {
+		r.Notes = append(r.Notes, `\N is how MySQL (SELECT … INTO OUTFILE, mysqldump --tab) and PostgreSQL (COPY … TO) write NULL: if the file came from there, format: mysql or format: postgres also reads their backslash escapes`)
+	}
 }

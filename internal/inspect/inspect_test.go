@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -19,6 +20,14 @@ import (
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/pipelines"
 )
+
+func utf16le(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
 
 func gbk(t *testing.T, s string) string {
 	t.Helper()
@@ -72,8 +81,28 @@ func TestCSV(t *testing.T) {
 		{
 			name: "tab, BOM, title padded with delimiters", file: "t.tsv",
 			content: "\ufeff某街道居民信息表\t\t\t\n编号\t姓名\t积分\t日期\n1\t张三\t1.5\t2024年3月1日\n2\t李四\t2\t2024年12月31日\n3\t王五\t九十\t2024年1月2日\n",
-			enc:     "utf-8-bom", delim: "\t", header: true, skip: 1, rows: 3,
+			enc:     "utf-8", delim: "\t", header: true, skip: 1, rows: 3,
 			types: "编号 int, 姓名 string, 积分 string, 日期 date/2006年1月2日",
+		},
+		{
+			// Issue 12: Excel's "Unicode 文本" export.
+			name: "Excel Unicode text: UTF-16LE with a BOM, tab-delimited", file: "u.txt",
+			content: utf16le("\ufeff编号\t姓名\r\n1\t张三\r\n2\t李四\r\n"),
+			enc:     "utf-16le", delim: "\t", header: true, rows: 2,
+			types: "编号 int, 姓名 string",
+		},
+		{
+			// Issue 12: inspect suggests the null_values it sees.
+			name: "null words", file: "n.csv",
+			content: "id,score,note\n1,NULL,无\n2,\\N,-\n3,5,ok\n4,NA,x\n",
+			enc:     "utf-8", delim: ",", header: true, rows: 4,
+			types: "id int, score int, note string", note: `cells that look like NULL: NULL (1), \N (1), NA (1), - (1), 无 (1)`,
+		},
+		{
+			name: "Latin-1: auto refuses, windows-1252 is suggested", file: "l.csv",
+			content: "name,city\nM\xfcller,K\xf6ln\nh\xe9h\xe9\xb6,Z\xfcrich\n",
+			enc:     "windows-1252", delim: ",", header: true, rows: 2,
+			types: "name string, city string", note: "encoding: auto refuses this file (not UTF-8 (bytes FC 6C 6C 65 at line 2, byte 2)",
 		},
 		{
 			name: "semicolon, almost all dates", file: "s.csv",
@@ -123,7 +152,7 @@ func runStarter(t *testing.T, r *Report, dir string, rows int) {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p, err := pipelines.Load(file, pipelines.Options{}, pipelines.WithLogger(quiet))
+	p, err := pipelines.Load(file, pipelines.WithLogger(quiet))
 	if err != nil {
 		t.Fatalf("the starter pipeline does not validate: %v\n%s", err, y)
 	}
@@ -243,7 +272,7 @@ func TestBadFiles(t *testing.T) {
 		path, want string
 	}{
 		{write("old.xls", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...)), "soffice --headless --convert-to xlsx"},
-		{write("u16.csv", []byte("\xff\xfea\x00,\x00b\x00")), "UTF-16"},
+		{write("nul.csv", []byte("a,b\n\x00\x00\x00x\n")), "not text (for a workbook, give an .xlsx file)"},
 		{filepath.Join(dir, "missing.csv"), "no such file"},
 	}
 	for _, tc := range tests {

@@ -59,12 +59,18 @@ func (r *Report) Pipeline(o PipelineOptions) (string, error) {
 	b.WriteString("source:\n")
 	switch r.Format {
 	case "csv":
-		enc := "utf-8"
-		if r.Encoding == "gb18030" {
-			enc = "gb18030"
+		fmt.Fprintf(&b, "  type: csv\n  path: %s\n  encoding: %s", yamlValue(dataPath), r.Encoding)
+		if r.EncodingGuess {
+			b.WriteString("            # a guess: encoding auto cannot tell (see above); check it")
 		}
-		fmt.Fprintf(&b, "  type: csv\n  path: %s\n  encoding: %s\n  delimiter: %s\n  header: %t\n",
-			yamlValue(dataPath), enc, yamlValue(string(r.Delimiter)), r.Header)
+		fmt.Fprintf(&b, "\n  delimiter: %s\n  header: %t\n", yamlValue(string(r.Delimiter)), r.Header)
+		if len(r.NullValues) > 0 {
+			q := make([]string, len(r.NullValues))
+			for i, v := range r.NullValues {
+				q[i] = yamlString(v)
+			}
+			fmt.Fprintf(&b, "  null_values: [%s]   # seen in the sample; remove any that is data\n", strings.Join(q, ", "))
+		}
 		if r.SkipRows > 0 {
 			fmt.Fprintf(&b, "  skip_rows: %d                  # title lines above the header\n", r.SkipRows)
 		}

@@ -28,10 +28,11 @@ type Plugin[T, E any] struct {
 }
 
 // Typed makes the builders of a plugin whose configuration is declared by
-// the spec type S (see package config). build gets the checked spec and the
-// node it was decoded from (nil for a spec built in Go), so that problems
-// found later (a column the input lacks) can point at the file.
-func Typed[S, T, E any](name string, doc config.Doc, build func(*S, E, *config.Node) (T, error)) Plugin[T, E] {
+// the spec type S (see package config). build gets the checked spec, the
+// node it was decoded from (nil for a spec built in Go) and its YAML path,
+// so that problems found later (a column the input lacks) can point at the
+// file.
+func Typed[S, T, E any](name string, doc config.Doc, build func(s *S, env E, n *config.Node, path string) (T, error)) Plugin[T, E] {
 	if build == nil {
 		panic("registry: Typed with a nil build function for " + name)
 	}
@@ -49,7 +50,11 @@ func Typed[S, T, E any](name string, doc config.Doc, build func(*S, E, *config.N
 				var zero T
 				return zero, errs
 			}
-			return build(&s, env, n)
+			path := ""
+			if n != nil {
+				path = n.Path
+			}
+			return build(&s, env, n, path)
 		},
 		FromSpec: func(spec any, path string, env E) (T, error) {
 			var zero T
@@ -69,7 +74,7 @@ func Typed[S, T, E any](name string, doc config.Doc, build func(*S, E, *config.N
 			if errs := config.Validate(&s, path); len(errs) > 0 {
 				return zero, errs
 			}
-			return build(&s, env, nil)
+			return build(&s, env, nil, path)
 		},
 	}
 }

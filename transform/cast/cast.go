@@ -8,6 +8,7 @@ package cast
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // tz: Asia/Shanghai must work on hosts without a zoneinfo database
@@ -18,23 +19,103 @@ import (
 )
 
 func init() {
-	transform.Register("cast", newTransform)
+	transform.RegisterSpec("cast", config.Doc{
+		Summary: "gives columns their types: int, float, decimal(p,s), bool, date, timestamp, timestamptz, bytes, string(n); a value that does not convert rejects its row",
+		Example: "cast: {id: int, score: \"decimal(10,2)\", birth_date: {to: date, format: [\"2006/1/2\", \"2/1/06\"]}}",
+		Shape:   "a mapping of column: type, e.g. {id: int, birth_date: date}",
+	}, newTransform)
 }
 
-// columnSpec is one `col: TYPE` or `col: {to: TYPE, format: ..., tz: ...}`.
+// Spec is the configuration of `cast`: column name → its cast.
+type Spec map[string]ColumnSpec
+
+// ColumnSpec is one column's cast: `col: TYPE` or `col: {to: TYPE, format:
+// LAYOUT, tz: ZONE}`.
+type ColumnSpec struct {
+	To     string   `yaml:"to,required" shorthand:"true" doc:"the type: string, string(n), int, float, decimal(p,s), bool, date, timestamp, timestamptz, bytes" example:"date"`
+	Format []string `yaml:"format" doc:"date, timestamp, timestamptz: Go layouts tried in order (2006-01-02; 06 is a one- or two-digit year); bytes: hex or base64" example:"[\"2006/1/2\", \"2/1/06\"]"`
+	TZ     string   `yaml:"tz" doc:"timestamptz: the zone of text without an offset (an IANA name such as Asia/Shanghai); default the host's"`
+	// TwoDigitYearStart: see Options.TwoDigitYearStart.
+	TwoDigitYearStart *int `yaml:"two_digit_year_start" doc:"a one- or two-digit year (layout 06) is the year from this one (1000..9899) to 99 years later that ends in it (default 1930: 45 is 1945, 29 is 2029, as Excel reads them)" example:"1950"`
+}
+
+// Noun implements config.Nouner: what a column's value must be.
+func (ColumnSpec) Noun() string {
+	return `a type (e.g. int, "decimal(10,2)") or {to: TYPE, format: LAYOUT}`
+}
+
+// Check checks the type and its options by building a Converter, so that
+// `xcetl validate` reports every problem.
+func (cs ColumnSpec) Check(c *config.Check) {
+	at := func(key string) *config.Node {
+		if n := c.Node(key); n != nil {
+			return n
+		}
+		return c.Self()
+	}
+	if cs.To == "" {
+		return // refused when decoding: missing, or not a type
+	}
+	typ, err := xcetl.ParseType(cs.To)
+	if err != nil {
+		c.ErrorfAt(at("to"), "%v", err)
+		return
+	}
+	opts, err := cs.options()
+	if err != nil {
+		c.ErrorfAt(at("tz"), "%v", err)
+		return
+	}
+	if cs.TZ != "" && typ.Kind != xcetl.KindTimestampTZ {
+		c.ErrorfAt(at("tz"), "tz applies only to timestamptz, not %s", typ)
+		return
+	}
+	if y := cs.TwoDigitYearStart; y != nil {
+		switch {
+		case !isTimeKind(typ.Kind):
+			c.ErrorfAt(at("two_digit_year_start"), "two_digit_year_start applies only to date, timestamp and timestamptz, not %s", typ)
+			return
+		case *y < 1000 || *y > 9899:
+			c.ErrorfAt(at("two_digit_year_start"), "two_digit_year_start must be 1000..9899, not %d", *y)
+			return
+		}
+	}
+	if _, err := NewConverter(typ, opts); err != nil {
+		key := "format"
+		if c.Node("format") == nil {
+			key = "to"
+		}
+		c.ErrorfAt(at(key), "%v", err)
+	}
+}
+
+func isTimeKind(k xcetl.Kind) bool {
+	return k == xcetl.KindDate || k == xcetl.KindTimestamp || k == xcetl.KindTimestampTZ
+}
+
+// options are the Converter options the spec asks for.
+func (cs ColumnSpec) options() (Options, error) {
+	opts := Options{Formats: cs.Format}
+	if cs.TwoDigitYearStart != nil {
+		opts.TwoDigitYearStart = *cs.TwoDigitYearStart
+	}
+	if cs.TZ != "" {
+		loc, err := time.LoadLocation(cs.TZ)
+		if err != nil {
+			return opts, fmt.Errorf("unknown time zone %q (use an IANA name such as Asia/Shanghai, or UTC)", cs.TZ)
+		}
+		opts.Location = loc
+	}
+	return opts, nil
+}
+
+// columnSpec is one column's cast with where it was written.
 type columnSpec struct {
 	name   string
 	keyPos xcetl.Pos
 	path   string
 	typ    xcetl.Type
 	opts   Options
-}
-
-// longSpec is the mapping form of a column's cast.
-type longSpec struct {
-	To     string   `yaml:"to,required"`
-	Format []string `yaml:"format"`
-	TZ     string   `yaml:"tz"`
 }
 
 // boundColumn is a column's cast once the input schema is known.
@@ -53,70 +134,29 @@ type Transform struct {
 	bound   []boundColumn
 }
 
-func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{n.Errorf("cast takes a mapping of column: type, e.g. {id: int, birth_date: date}")}
-	}
-	var errs xcetl.SpecErrors
+func newTransform(sp *Spec, env transform.Env) (transform.Transform, error) {
 	t := &Transform{}
-	for _, e := range n.Entries {
-		cs := columnSpec{name: e.Key, keyPos: e.KeyPos, path: e.Value.Path}
-		if ok := parseSpec(e.Value, &cs, &errs); ok {
-			t.cols = append(t.cols, cs)
-		}
+	add := func(name string, keyPos xcetl.Pos, path string) {
+		c := (*sp)[name]
+		typ, _ := xcetl.ParseType(c.To) // checked by Check
+		opts, _ := c.options()
+		t.cols = append(t.cols, columnSpec{name: name, keyPos: keyPos, path: path, typ: typ, opts: opts})
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if n := env.Node; n != nil && n.Kind == config.Map {
+		for _, e := range n.Entries {
+			add(e.Key, e.KeyPos, e.Value.Path)
+		}
+		return t, nil
+	}
+	names := make([]string, 0, len(*sp))
+	for k := range *sp {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		add(k, xcetl.Pos{}, "cast."+k)
 	}
 	return t, nil
-}
-
-// parseSpec reads one column's cast and checks its options by building a
-// Converter, so that `xcetl validate` reports every problem.
-func parseSpec(v *config.Node, cs *columnSpec, errs *xcetl.SpecErrors) bool {
-	typeNode := v
-	var formatNode, tzNode *config.Node
-	switch v.Kind {
-	case config.Scalar:
-	case config.Map:
-		var ls longSpec
-		if de := config.Decode(v, &ls); len(de) > 0 {
-			*errs = append(*errs, de...)
-			return false
-		}
-		typeNode, formatNode, tzNode = v.Get("to"), v.Get("format"), v.Get("tz")
-		cs.opts.Formats = ls.Format
-		if ls.TZ != "" {
-			loc, err := time.LoadLocation(ls.TZ)
-			if err != nil {
-				*errs = append(*errs, tzNode.Errorf("unknown time zone %q (use an IANA name such as Asia/Shanghai, or UTC)", ls.TZ))
-				return false
-			}
-			cs.opts.Location = loc
-		}
-	default:
-		*errs = append(*errs, v.Errorf("expected a type (e.g. int, \"decimal(10,2)\") or {to: TYPE, format: LAYOUT}, got a %s", v.Kind))
-		return false
-	}
-	typ, err := xcetl.ParseType(typeNode.Value)
-	if err != nil {
-		*errs = append(*errs, typeNode.Errorf("%v", err))
-		return false
-	}
-	cs.typ = typ
-	if tzNode != nil && typ.Kind != xcetl.KindTimestampTZ {
-		*errs = append(*errs, tzNode.Errorf("tz applies only to timestamptz, not %s", typ))
-		return false
-	}
-	if _, err := NewConverter(typ, cs.opts); err != nil {
-		at := formatNode
-		if at == nil {
-			at = typeNode
-		}
-		*errs = append(*errs, at.Errorf("%v", err))
-		return false
-	}
-	return true
 }
 
 // Bind finds every cast column in the input and returns the schema with

@@ -31,6 +31,16 @@ type Options struct {
 	// a real instant) and how it is rendered as a string. KindInvalid
 	// (unknown) treats UTC times as naive and others as instants.
 	From xcetl.Kind
+	// Column converts for an existing table column rather than for a
+	// pipeline's cast: the cdc loader types every field of a change event
+	// by its target column with it (see events.go for how the rules
+	// differ). Decimal targets keep the value's own digits whatever the
+	// type's precision and scale.
+	Column bool
+	// TwoDigitYearStart is the first year of the hundred that a one- or
+	// two-digit year (layout "06") falls in; 0 means 1930, as Excel and
+	// Windows read them (45 is 1945, 29 is 2029).
+	TwoDigitYearStart int
 }
 
 // Converter converts values to one type. Build it once (NewConverter checks
@@ -39,8 +49,11 @@ type Options struct {
 type Converter struct {
 	t       xcetl.Type
 	from    xcetl.Kind
-	layouts []string // custom time layouts; nil = the built-in fast parser
+	layouts []string           // custom time layouts; nil = the built-in fast parser
+	short   []*shortYearLayout // per layout: its lenient form when it has a two-digit year
+	century int                // TwoDigitYearStart
 	loc     *time.Location
+	column  bool
 	enc     byteEncoding
 	zero    xcetl.Decimal // decimal zero with the target scale, e.g. "0.00"
 	fmtDesc string        // " (format ...)" for error messages
@@ -58,13 +71,16 @@ const (
 // does not apply to t or is malformed (a layout without year, month and
 // day, an unknown bytes format).
 func NewConverter(t xcetl.Type, opts Options) (*Converter, error) {
-	c := &Converter{t: t, from: opts.From, loc: opts.Location}
+	c := &Converter{t: t, from: opts.From, loc: opts.Location, column: opts.Column}
 	if c.loc == nil {
 		c.loc = time.Local
 	}
 	switch t.Kind {
 	case xcetl.KindString, xcetl.KindInt, xcetl.KindFloat, xcetl.KindBool:
 	case xcetl.KindDecimal:
+		if c.column {
+			break // the column's own rounding applies
+		}
 		if t.Precision < 1 || t.Precision > xcetl.MaxDecimalPrecision || t.Scale < 0 || t.Scale > t.Precision {
 			return nil, fmt.Errorf("invalid type %s", t)
 		}
@@ -83,6 +99,7 @@ func NewConverter(t xcetl.Type, opts Options) (*Converter, error) {
 				}
 			}
 			c.layouts = append([]string(nil), opts.Formats...)
+			c.compileLayouts(opts.TwoDigitYearStart)
 		case xcetl.KindBytes:
 			if len(opts.Formats) != 1 {
 				return nil, errors.New("bytes take one format: hex or base64")
@@ -112,6 +129,11 @@ func (c *Converter) Type() xcetl.Type { return c.t }
 // names the value and the expected type or format, e.g.
 // `"1990-13-01" is not a date (format 2006-01-02)`.
 func (c *Converter) Convert(v any) (any, error) {
+	if c.column && v != nil {
+		if out, ok, err := c.fromColumn(v); ok {
+			return out, err
+		}
+	}
 	switch x := v.(type) {
 	case nil:
 		return nil, nil

@@ -10,7 +10,7 @@ import (
 // binds against a source with the columns it names.
 func TestReadmeExamples(t *testing.T) {
 	sources := [][]string{
-		{"id", "score", "birth_date", "updated_at", "signed_date", "legacy_date", "event_time", "photo", "nickname"},
+		{"id", "score", "birth_date", "updated_at", "signed_date", "legacy_date", "excel_date", "old_date", "event_time", "photo", "nickname"},
 	}
 	transformtest.ReadmeExamples(t, sources)
 }

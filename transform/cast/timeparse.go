@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
 )
@@ -75,21 +76,19 @@ func (c *Converter) parseTime(s string) (time.Time, error) {
 		}
 		return time.Time{}, c.notTime(s)
 	}
-	for _, l := range c.layouts {
-		switch c.t.Kind {
-		case xcetl.KindDate:
-			if t, err := time.Parse(l, s); err == nil && t.Year() >= 1 {
-				y, m, d := t.Date()
-				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	for i, l := range c.layouts {
+		if sy := c.short[i]; sy != nil {
+			if t, ok := sy.parse(s, c.loc, c.century); ok {
+				return c.asKind(t), nil
 			}
-		case xcetl.KindTimestamp:
-			if t, err := time.Parse(l, s); err == nil && t.Year() >= 1 {
-				return naive(t), nil
-			}
-		case xcetl.KindTimestampTZ:
-			if t, err := time.ParseInLocation(l, s, c.loc); err == nil && t.Year() >= 1 {
-				return t.In(c.loc), nil
-			}
+			continue
+		}
+		loc := time.UTC // date and timestamp: the wall clock as written
+		if c.t.Kind == xcetl.KindTimestampTZ {
+			loc = c.loc
+		}
+		if t, err := time.ParseInLocation(l, s, loc); err == nil && t.Year() >= 1 {
+			return c.asKind(t), nil
 		}
 	}
 	return time.Time{}, c.notTime(s)
@@ -224,4 +223,166 @@ func daysIn(m, y int) int {
 		return 30
 	}
 	return 31
+}
+
+// asKind makes a time parsed with a layout a value of the target kind.
+func (c *Converter) asKind(t time.Time) time.Time {
+	switch c.t.Kind {
+	case xcetl.KindDate:
+		y, m, d := t.Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	case xcetl.KindTimestamp:
+		return naive(t)
+	}
+	return t.In(c.loc)
+}
+
+// DefaultTwoDigitYearStart is where the hundred years of a two-digit year
+// start when two_digit_year_start is not set: 1930, as Excel and Windows
+// read them.
+const DefaultTwoDigitYearStart = 1930
+
+// shortYearLayout is a layout whose date has a two-digit year ("06", as in
+// "2/1/06" or "06/1/2"), which Go's parser reads only as exactly two digits
+// and with 2045 for 45. Excel and the programs that export its sheets write
+// 10/7/6 and 6/7/10, and mean 1945 by 45. Such a date is read here: the
+// year, month and day may have one or two digits (the year under "2006"
+// four), the separators must be as in the layout, and the rest of the
+// layout (a time of day) is Go's.
+type shortYearLayout struct {
+	parts []layoutPart
+	rest  string // the layout after the date, for time.Parse
+}
+
+type layoutPart struct {
+	kind byte   // 'Y' 2006, 'y' 06, 'm' 1 or 01, 'd' 2, 02 or _2, 0 literal
+	lit  string // for literals
+}
+
+// compileLayouts finds the layouts with a two-digit year.
+func (c *Converter) compileLayouts(start int) {
+	if start == 0 {
+		start = DefaultTwoDigitYearStart
+	}
+	c.century = start
+	c.short = make([]*shortYearLayout, len(c.layouts))
+	for i, l := range c.layouts {
+		c.short[i] = compileShortYear(l)
+	}
+}
+
+// compileShortYear returns the lenient form of layout l, or nil when l has
+// no two-digit year or its date is not numbers between separators.
+func compileShortYear(l string) *shortYearLayout {
+	var parts []layoutPart
+	hasShort := false
+	lastDate := -1 // index in l after the last date token
+	i := 0
+	for i < len(l) {
+		tok, kind := dateToken(l[i:])
+		if kind == 'x' {
+			break // a token of another kind (time, zone, month name): the date part is over
+		}
+		if kind == 0 {
+			if n := len(parts); n > 0 && parts[n-1].kind == 0 {
+				parts[n-1].lit += tok
+			} else {
+				parts = append(parts, layoutPart{lit: tok})
+			}
+		} else {
+			if n := len(parts); n > 0 && parts[n-1].kind != 0 {
+				return nil // two numbers without a separator: widths must be fixed, Go's job
+			}
+			parts = append(parts, layoutPart{kind: kind})
+			hasShort = hasShort || kind == 'y'
+			lastDate = i + len(tok)
+		}
+		i += len(tok)
+	}
+	if !hasShort {
+		return nil
+	}
+	// Literals after the last date token belong to the time part.
+	for len(parts) > 0 && parts[len(parts)-1].kind == 0 {
+		parts = parts[:len(parts)-1]
+	}
+	seen := map[byte]bool{}
+	for _, p := range parts {
+		if p.kind != 0 {
+			if seen[p.kind] || p.kind == 'Y' {
+				return nil
+			}
+			seen[p.kind] = true
+		}
+	}
+	if !seen['y'] || !seen['m'] || !seen['d'] {
+		return nil
+	}
+	return &shortYearLayout{parts: parts, rest: l[lastDate:]}
+}
+
+// dateToken returns the layout token at the start of s: a date number
+// ('Y', 'y', 'm', 'd'), a literal character (0), or another token ('x').
+func dateToken(s string) (string, byte) {
+	for _, t := range []struct {
+		tok  string
+		kind byte
+	}{
+		{"2006", 'Y'}, {"06", 'y'}, {"01", 'm'}, {"02", 'd'}, {"_2", 'd'},
+		{"002", 'x'}, {"__2", 'x'}, {"15", 'x'}, {"03", 'x'}, {"04", 'x'}, {"05", 'x'},
+		{"Jan", 'x'}, {"Mon", 'x'}, {"MST", 'x'}, {"PM", 'x'}, {"pm", 'x'}, {"Z07", 'x'}, {"-07", 'x'},
+		{"1", 'm'}, {"2", 'd'}, {"3", 'x'}, {"4", 'x'}, {"5", 'x'},
+	} {
+		if strings.HasPrefix(s, t.tok) {
+			return t.tok, t.kind
+		}
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return s[:n], 0
+}
+
+// parse reads s; the year of a two-digit year is in [start, start+99].
+func (sy *shortYearLayout) parse(s string, loc *time.Location, start int) (time.Time, bool) {
+	y, m, d := -1, -1, -1
+	pos := 0
+	for _, p := range sy.parts {
+		if p.kind == 0 {
+			if !strings.HasPrefix(s[pos:], p.lit) {
+				return time.Time{}, false
+			}
+			pos += len(p.lit)
+			continue
+		}
+		n, v := 0, 0
+		for pos+n < len(s) && n < 2 && s[pos+n] >= '0' && s[pos+n] <= '9' {
+			v = v*10 + int(s[pos+n]-'0')
+			n++
+		}
+		if n == 0 {
+			return time.Time{}, false
+		}
+		pos += n
+		switch p.kind {
+		case 'y':
+			y = start + ((v-start%100)%100+100)%100
+		case 'm':
+			m = v
+		case 'd':
+			d = v
+		}
+	}
+	if m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+		return time.Time{}, false
+	}
+	if sy.rest == "" {
+		if pos != len(s) {
+			return time.Time{}, false
+		}
+		return time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc), true
+	}
+	clock, err := time.ParseInLocation(sy.rest, s[pos:], loc)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(m), d, clock.Hour(), clock.Minute(), clock.Second(), clock.Nanosecond(), clock.Location()), true
 }

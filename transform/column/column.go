@@ -1,5 +1,5 @@
 // Package column implements the transforms that reshape columns without
-// computing anything: `rename`, `drop` and `default`.
+// computing anything: `rename`, `drop`, `keep` and `default`.
 package column
 
 import (
@@ -26,14 +26,16 @@ func init() {
 		Example: "drop: [tmp, note]",
 		Shape:   "a column name or a list of them, e.g. [tmp, note]",
 	}, newDrop)
-	transform.Register("default", newDefault)
-}
-
-// keyed is a configured column name with where it was written.
-type keyed struct {
-	name string
-	pos  xcetl.Pos
-	path string
+	transform.RegisterSpec("default", config.Doc{
+		Summary: "replaces NULL with a value, converted to the column's type before the run starts",
+		Example: "default: {phone: 未登记, score: 0}",
+		Shape:   "a mapping of column: value, e.g. {phone: \"未登记\"}",
+	}, newDefault)
+	transform.RegisterSpec("keep", config.Doc{
+		Summary: "keeps only the columns listed, in the order listed (the rest of a wide file is dropped without naming it)",
+		Example: "keep: [编号, 姓名, 身份证号]",
+		Shape:   "a column name or a list of them, e.g. [id, name]",
+	}, newKeep)
 }
 
 // ---- rename ----
@@ -46,7 +48,7 @@ type Rename struct {
 }
 
 type renamePair struct {
-	from keyed
+	from transform.Name
 	to   string
 }
 
@@ -70,26 +72,14 @@ func (r RenameSpec) Check(c *config.Check) {
 
 func newRename(sp *RenameSpec, env transform.Env) (transform.Transform, error) {
 	r := &Rename{}
-	for _, k := range entriesOf(env.Node, *sp) {
-		r.pairs = append(r.pairs, renamePair{from: k, to: string((*sp)[k.name])})
+	keys := sortedKeys(*sp)
+	if env.Node != nil {
+		keys = env.Node.Keys() // file order
+	}
+	for _, k := range transform.KeyNames(env.Node, env.Path, keys) {
+		r.pairs = append(r.pairs, renamePair{from: k, to: string((*sp)[k.Name])})
 	}
 	return r, nil
-}
-
-// entriesOf returns the keys of a mapping spec with where each was written,
-// in file order; for a spec built in Go (n is nil), sorted.
-func entriesOf[V any](n *config.Node, m map[string]V) []keyed {
-	var out []keyed
-	if n != nil && n.Kind == config.Map {
-		for _, e := range n.Entries {
-			out = append(out, keyed{e.Key, e.KeyPos, config.JoinPath(n.Path, e.Key)})
-		}
-		return out
-	}
-	for _, k := range sortedKeys(m) {
-		out = append(out, keyed{name: k, path: k})
-	}
-	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -107,9 +97,9 @@ func (r *Rename) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 	var errs xcetl.SpecErrors
 	out := in.Clone()
 	for _, p := range r.pairs {
-		i := in.Index(p.from.name)
+		i := in.Index(p.from.Name)
 		if i < 0 {
-			errs = append(errs, transform.UnknownColumn(p.from.pos, p.from.path, p.from.name, in))
+			errs = append(errs, p.from.Unknown(in))
 			continue
 		}
 		out.Columns[i].Name = p.to
@@ -121,7 +111,7 @@ func (r *Rename) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 				// Name the rename that caused it; the other one may be an
 				// untouched input column.
 				at := r.pairFor(in.Columns[i].Name, in.Columns[j].Name)
-				errs = append(errs, &xcetl.SpecError{Pos: at.from.pos, Path: at.from.path,
+				errs = append(errs, &xcetl.SpecError{Pos: at.from.Pos, Path: at.from.Path,
 					Msg: fmt.Sprintf("renaming gives two columns named %q (input columns %q and %q)", c.Name, in.Columns[j].Name, in.Columns[i].Name)})
 				continue
 			}
@@ -138,7 +128,7 @@ func (r *Rename) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 func (r *Rename) pairFor(names ...string) renamePair {
 	for _, p := range r.pairs {
 		for _, n := range names {
-			if p.from.name == n {
+			if p.from.Name == n {
 				return p
 			}
 		}
@@ -159,7 +149,7 @@ func (r *Rename) Apply(_ context.Context, b *xcetl.Batch) error {
 func (r *Rename) Describe() string {
 	parts := make([]string, len(r.pairs))
 	for i, p := range r.pairs {
-		parts[i] = p.from.name + " → " + p.to
+		parts[i] = p.from.Name + " → " + p.to
 	}
 	return "rename " + strings.Join(parts, ", ")
 }
@@ -168,7 +158,7 @@ func (r *Rename) Describe() string {
 
 // Drop is the `drop: [a, b]` transform.
 type Drop struct {
-	cols    []keyed
+	cols    []transform.Name
 	in, out *xcetl.Schema
 	keep    []int // input positions of the remaining columns, in order
 }
@@ -177,9 +167,12 @@ type Drop struct {
 type DropSpec []Name
 
 // Check refuses empty names and names listed twice.
-func (d DropSpec) Check(c *config.Check) {
+func (d DropSpec) Check(c *config.Check) { checkNames(c, d) }
+
+// checkNames refuses empty names and names listed twice in a list spec.
+func checkNames(c *config.Check, names []Name) {
 	seen := map[Name]int{}
-	for i, name := range d {
+	for i, name := range names {
 		at := c.Self()
 		if at != nil && at.Kind == config.List {
 			at = at.Items[i]
@@ -201,19 +194,11 @@ func (d DropSpec) Check(c *config.Check) {
 }
 
 func newDrop(sp *DropSpec, env transform.Env) (transform.Transform, error) {
-	d := &Drop{}
-	for i, name := range *sp {
-		k := keyed{name: string(name), path: fmt.Sprintf("drop[%d]", i)}
-		if n := env.Node; n != nil {
-			it := n
-			if n.Kind == config.List {
-				it = n.Items[i]
-			}
-			k.pos, k.path = it.Pos, it.Path
-		}
-		d.cols = append(d.cols, k)
+	names := make([]string, len(*sp))
+	for i, n := range *sp {
+		names[i] = string(n)
 	}
-	return d, nil
+	return &Drop{cols: transform.ItemNames(env.Node, env.Path, names)}, nil
 }
 
 // Bind checks that every dropped column exists and that some remain.
@@ -221,9 +206,9 @@ func (d *Drop) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 	var errs xcetl.SpecErrors
 	gone := make([]bool, len(in.Columns))
 	for _, c := range d.cols {
-		i := in.Index(c.name)
+		i := in.Index(c.Name)
 		if i < 0 {
-			errs = append(errs, transform.UnknownColumn(c.pos, c.path, c.name, in))
+			errs = append(errs, c.Unknown(in))
 			continue
 		}
 		gone[i] = true
@@ -237,7 +222,7 @@ func (d *Drop) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 		}
 	}
 	if len(errs) == 0 && len(keep) == 0 {
-		errs = append(errs, &xcetl.SpecError{Pos: d.cols[0].pos, Path: d.cols[0].path, Msg: "drop would remove every column"})
+		errs = append(errs, &xcetl.SpecError{Pos: d.cols[0].Pos, Path: d.cols[0].Path, Msg: "drop would remove every column"})
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -272,12 +257,107 @@ func (d *Drop) Apply(_ context.Context, b *xcetl.Batch) error {
 func (d *Drop) Describe() string {
 	names := make([]string, len(d.cols))
 	for i, c := range d.cols {
-		names[i] = c.name
+		names[i] = c.Name
 	}
 	return "drop " + strings.Join(names, ", ")
 }
 
+// ---- keep ----
+
+// Keep is the `keep: [a, b]` transform: the columns listed, in that order;
+// the others are dropped.
+type Keep struct {
+	cols    []transform.Name
+	in, out *xcetl.Schema
+	pick    []int // input positions of the output columns
+}
+
+// KeepSpec is the configuration of `keep`: the columns to keep, in order.
+type KeepSpec []Name
+
+// Check refuses empty names and names listed twice.
+func (k KeepSpec) Check(c *config.Check) { checkNames(c, k) }
+
+func newKeep(sp *KeepSpec, env transform.Env) (transform.Transform, error) {
+	names := make([]string, len(*sp))
+	for i, n := range *sp {
+		names[i] = string(n)
+	}
+	return &Keep{cols: transform.ItemNames(env.Node, env.Path, names)}, nil
+}
+
+// Bind checks that every kept column exists.
+func (k *Keep) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
+	var errs xcetl.SpecErrors
+	out := &xcetl.Schema{}
+	pick := make([]int, 0, len(k.cols))
+	for _, c := range k.cols {
+		i := in.Index(c.Name)
+		if i < 0 {
+			errs = append(errs, c.Unknown(in))
+			continue
+		}
+		out.Columns = append(out.Columns, in.Columns[i])
+		pick = append(pick, i)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	k.in, k.out, k.pick = in, out, pick
+	return out, nil
+}
+
+// Apply keeps the picked values of every row, in place.
+func (k *Keep) Apply(_ context.Context, b *xcetl.Batch) error {
+	if err := transform.CheckSchema("keep", b.Schema, k.in); err != nil {
+		return err
+	}
+	b.Schema = k.out
+	width := len(k.in.Columns)
+	tmp := make([]any, len(k.pick))
+	for i, row := range b.Rows {
+		if len(row) != width {
+			return fmt.Errorf("keep: row %d has %d values for %d columns", i, len(row), width)
+		}
+		for j, p := range k.pick {
+			tmp[j] = row[p]
+		}
+		copy(row, tmp)
+		clear(row[len(tmp):])
+		b.Rows[i] = row[:len(tmp)]
+	}
+	return nil
+}
+
+// Describe lists the kept columns for `xcetl explain`.
+func (k *Keep) Describe() string {
+	names := make([]string, len(k.cols))
+	for i, c := range k.cols {
+		names[i] = c.Name
+	}
+	return "keep " + strings.Join(names, ", ")
+}
+
 // ---- default ----
+
+// DefaultSpec is the configuration of `default`: column → the value that
+// replaces NULL (text, converted to the column's type at Bind).
+type DefaultSpec config.Ordered[Value]
+
+// Check refuses a missing value (`phone:` with nothing after it).
+func (d DefaultSpec) Check(c *config.Check) {
+	for _, p := range d {
+		if n := c.Node(p.Key); n != nil && n.Kind == config.Null {
+			c.Errorf(p.Key, "expected the default value of column %q, got a null", p.Key)
+		}
+	}
+}
+
+// Value is a default value in a spec.
+type Value string
+
+// Noun implements config.Nouner.
+func (Value) Noun() string { return "a default value (one scalar)" }
 
 // Default is the `default: {col: value}` transform: NULL becomes the value,
 // converted to the column's type once at Bind.
@@ -288,7 +368,7 @@ type Default struct {
 }
 
 type defaultSpec struct {
-	col  keyed
+	col  transform.Name
 	text string
 	raw  string // as written, for explain: ${VAR} stays unexpanded
 	vpos xcetl.Pos
@@ -299,22 +379,15 @@ type boundDefault struct {
 	value any
 }
 
-func newDefault(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{n.Errorf("default takes a mapping of column: value, e.g. {phone: \"未登记\"}")}
-	}
-	var errs xcetl.SpecErrors
+func newDefault(sp *DefaultSpec, env transform.Env) (transform.Transform, error) {
 	d := &Default{}
-	for _, e := range n.Entries {
-		v := e.Value
-		if v.Kind != config.Scalar {
-			errs = append(errs, v.Errorf("expected the default value of column %q, got a %s", e.Key, v.Kind))
-			continue
+	for i, col := range transform.KeyNames(env.Node, env.Path, config.Ordered[Value](*sp).Keys()) {
+		s := defaultSpec{col: col, text: string((*sp)[i].Value)}
+		s.raw = s.text
+		if v := col.Value; v != nil {
+			s.raw, s.vpos = v.Raw, v.Pos
 		}
-		d.specs = append(d.specs, defaultSpec{col: keyed{e.Key, e.KeyPos, v.Path}, text: v.Value, raw: v.Raw, vpos: v.Pos})
-	}
-	if len(errs) > 0 {
-		return nil, errs
+		d.specs = append(d.specs, s)
 	}
 	return d, nil
 }
@@ -325,9 +398,9 @@ func (d *Default) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 	out := in.Clone()
 	var bound []boundDefault
 	for _, s := range d.specs {
-		i := in.Index(s.col.name)
+		i := in.Index(s.col.Name)
 		if i < 0 {
-			errs = append(errs, transform.UnknownColumn(s.col.pos, s.col.path, s.col.name, in))
+			errs = append(errs, s.col.Unknown(in))
 			continue
 		}
 		typ := in.Columns[i].Type
@@ -336,8 +409,8 @@ func (d *Default) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 			err = fmt.Errorf("an empty value is NULL")
 		}
 		if err != nil {
-			errs = append(errs, &xcetl.SpecError{Pos: s.vpos, Path: s.col.path,
-				Msg: fmt.Sprintf("default for column %q (%s): value %q does not convert: %v", s.col.name, typ, s.text, err)})
+			errs = append(errs, &xcetl.SpecError{Pos: s.vpos, Path: s.col.Path,
+				Msg: fmt.Sprintf("default for column %q (%s): value %q does not convert: %v", s.col.Name, typ, s.text, err)})
 			continue
 		}
 		out.Columns[i].Nullable = false
@@ -383,7 +456,7 @@ func (d *Default) Apply(_ context.Context, b *xcetl.Batch) error {
 func (d *Default) Describe() string {
 	parts := make([]string, len(d.specs))
 	for i, s := range d.specs {
-		parts[i] = s.col.name + " = " + fmt.Sprintf("%q", s.raw)
+		parts[i] = s.col.Name + " = " + fmt.Sprintf("%q", s.raw)
 	}
 	return "default " + strings.Join(parts, ", ")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -201,6 +202,54 @@ func TestDrop(t *testing.T) {
 			t.Fatalf("Apply = %v", err)
 		}
 	})
+}
+
+// TestKeep: keep a few columns of a wide input without naming the others
+// (issue 12: an 85-field file needed 85 names and 83 drops).
+func TestKeep(t *testing.T) {
+	var names []string
+	for i := range 85 {
+		names = append(names, fmt.Sprintf("f%d", i+1))
+	}
+	in := schema(names...)
+	tr := mustNew(t, "transforms:\n  - keep: [f7, f2]\n")
+	out, err := tr.Bind(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Names(); !reflect.DeepEqual(got, []string{"f7", "f2"}) || out.Columns[0].Source != 6 {
+		t.Fatalf("names = %v, columns %+v", got, out.Columns)
+	}
+	row := make([]any, 85)
+	for i := range row {
+		row[i] = names[i]
+	}
+	b := &xcetl.Batch{Schema: in, Rows: [][]any{row}}
+	if err := tr.Apply(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(b.Rows, [][]any{{"f7", "f2"}}) || b.Schema != out {
+		t.Fatalf("rows = %v", b.Rows)
+	}
+	if full := b.Rows[0][:85]; full[2] != nil || full[84] != nil {
+		t.Errorf("dropped values still referenced: %v", full[:4])
+	}
+	if !strings.Contains(tr.(transform.Describer).Describe(), "keep f7, f2") {
+		t.Errorf("Describe = %q", tr.(transform.Describer).Describe())
+	}
+	_, err = mustNew(t, "transforms:\n  - keep: [f7, f99]\n").Bind(in)
+	checkErrs(t, err, []string{`p.yaml:2:16: transforms[0].keep[1]: unknown column "f99" (did you mean "f9"?)`})
+	_, err = newFromYAML(t, "transforms:\n  - keep: [f7, f7]\n")
+	checkErrs(t, err, []string{`transforms[0].keep[1]: column "f7" is listed twice (first at line 2)`})
+	_, err = newFromYAML(t, "transforms:\n  - keep: {a: b}\n")
+	checkErrs(t, err, []string{`keep takes a column name or a list of them`})
+	g, err := transform.Build("keep", KeepSpec{"f3"}, "transforms[0].keep", transform.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := g.Bind(in); err != nil || !reflect.DeepEqual(out.Names(), []string{"f3"}) {
+		t.Fatalf("built in Go: %v %v", out, err)
+	}
 }
 
 func TestDefault(t *testing.T) {

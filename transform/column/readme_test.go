@@ -12,6 +12,7 @@ func TestReadmeExamples(t *testing.T) {
 	sources := [][]string{
 		{"编号", "姓名", "身份证号", "手机号"},
 		{"a", "tmp", "note", "remark"},
+		{"编号", "姓名", "身份证号", "手机号", "住址"},
 		{"phone", "score", "joined", "active"},
 	}
 	transformtest.ReadmeExamples(t, sources)

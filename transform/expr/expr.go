@@ -24,23 +24,36 @@ import (
 )
 
 func init() {
-	transform.Register("filter", newFilter)
-	transform.Register("derive", newDerive)
+	transform.RegisterSpec("filter", config.Doc{
+		Summary: "keeps the rows where an expression is true; the others are counted as filtered",
+		Example: "filter: \"score >= 60 && community != '测试社区'\"",
+		Shape:   "an expression, e.g. \"score >= 60\"",
+	}, newFilter)
+	transform.RegisterSpec("derive", config.Doc{
+		Summary: "computes new or replaced columns from expressions, in the order written",
+		Example: "derive: {birth_year: \"year(birth_date)\", due: {expr: \"date('2025-01-01', '2006-01-02')\", type: date}}",
+		Shape:   "a mapping of column: expression, e.g. {birth_year: \"year(birth_date)\"}",
+	}, newDerive)
 }
 
-// exprNode reads an expression scalar and checks its syntax, so that
-// `xcetl validate` finds typos without a schema.
-func exprNode(n *config.Node, what string, errs *xcetl.SpecErrors) (string, bool) {
-	if n == nil || n.Kind != config.Scalar || strings.TrimSpace(n.Value) == "" {
-		*errs = append(*errs, n.Errorf("%s", what+" takes an expression, e.g. \"score >= 60\""))
-		return "", false
+// checkExpr checks an expression's syntax, so that `xcetl validate` finds
+// typos without a schema. what names it in messages ("filter", "derive
+// birth_year").
+func checkExpr(c *config.Check, key, what, src string) {
+	if strings.TrimSpace(src) == "" {
+		c.Errorf(key, "%s takes an expression, e.g. \"score >= 60\"", what)
+		return
 	}
-	if _, err := parser.Parse(n.Value); err != nil {
-		*errs = append(*errs, n.Errorf("%s %s: %s", what, quoteExpr(n.Value), compileMessage(err, &xcetl.Schema{})))
-		return "", false
+	if _, err := parser.Parse(src); err != nil {
+		c.Errorf(key, "%s %s: %s", what, quoteExpr(src), compileMessage(err, &xcetl.Schema{}))
 	}
-	return n.Value, true
 }
+
+// FilterSpec is the configuration of `filter`: the expression.
+type FilterSpec string
+
+// Check checks the expression's syntax.
+func (f FilterSpec) Check(c *config.Check) { checkExpr(c, "", "filter", string(f)) }
 
 // ---- filter ----
 
@@ -58,13 +71,12 @@ type Filter struct {
 	pool *sync.Pool
 }
 
-func newFilter(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	var errs xcetl.SpecErrors
-	src, ok := exprNode(n, "filter", &errs)
-	if !ok {
-		return nil, errs
+func newFilter(sp *FilterSpec, env transform.Env) (transform.Transform, error) {
+	f := &Filter{src: string(*sp), path: env.Path, clock: env.Clock()}
+	if env.Node != nil {
+		f.pos = env.Node.Pos
 	}
-	return &Filter{src: src, pos: n.Pos, path: n.Path, clock: time.Now}, nil
+	return f, nil
 }
 
 // Bind compiles the expression against the input columns; it must give a
@@ -148,11 +160,48 @@ type deriveSpec struct {
 	formats []string
 }
 
-// longDerive is the mapping form of a derive entry.
-type longDerive struct {
-	Expr   *config.Node `yaml:"expr,required"`
-	Type   string       `yaml:"type"`
-	Format []string     `yaml:"format"`
+// DeriveSpec is the configuration of `derive`: column → how to compute it,
+// in the order written (later entries see the columns of earlier ones).
+type DeriveSpec config.Ordered[DeriveEntry]
+
+// DeriveEntry computes one column: an expression (the short form
+// `birth_year: "year(birth_date)"`), optionally with the column's type.
+type DeriveEntry struct {
+	Expr   string   `yaml:"expr,required" shorthand:"true" doc:"the expression" example:"\"year(birth_date)\""`
+	Type   string   `yaml:"type" doc:"the column's type, converting the expression's value; default: the expression's own type" example:"date"`
+	Format []string `yaml:"format" doc:"with type: the layouts (Go) or encoding a text value is read with, as in cast" example:"\"2006年01月02日\""`
+}
+
+// Noun implements config.Nouner.
+func (DeriveEntry) Noun() string { return "an expression or {expr: ..., type: ...}" }
+
+// Check checks every entry's expression, type and format.
+func (d DeriveSpec) Check(c *config.Check) {
+	for _, p := range d {
+		e, at := p.Value, c.At(p.Key)
+		exprKey := "expr"
+		if n := at.Self(); n != nil && n.Kind == config.Scalar {
+			exprKey = "" // the short form: the entry is the expression
+		}
+		checkExpr(at, exprKey, "derive "+p.Key, e.Expr)
+		switch {
+		case e.Type != "":
+			t, err := xcetl.ParseType(e.Type)
+			if err != nil {
+				at.Errorf("type", "%v", err)
+				continue
+			}
+			if _, err := cast.NewConverter(t, cast.Options{Formats: e.Format}); err != nil {
+				key := "type"
+				if at.Has("format") {
+					key = "format"
+				}
+				at.Errorf(key, "%v", err)
+			}
+		case len(e.Format) > 0:
+			at.Errorf("format", "format needs a type: (e.g. type: date)")
+		}
+	}
 }
 
 // step is one derive entry once bound.
@@ -164,57 +213,23 @@ type step struct {
 	prefix string // "derive name: "
 }
 
-func newDerive(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{n.Errorf("derive takes a mapping of column: expression, e.g. {birth_year: \"year(birth_date)\"}")}
-	}
-	var errs xcetl.SpecErrors
-	d := &Derive{clock: time.Now}
-	for _, e := range n.Entries {
-		ds := deriveSpec{name: e.Key, keyPos: e.KeyPos, path: e.Value.Path}
-		exprN := e.Value
-		switch e.Value.Kind {
-		case config.Map:
-			var ld longDerive
-			if de := config.Decode(e.Value, &ld); len(de) > 0 {
-				errs = append(errs, de...)
-				continue
+func newDerive(sp *DeriveSpec, env transform.Env) (transform.Transform, error) {
+	d := &Derive{clock: env.Clock()}
+	entries := config.Ordered[DeriveEntry](*sp)
+	for i, col := range transform.KeyNames(env.Node, env.Path, entries.Keys()) {
+		e := entries[i].Value
+		ds := deriveSpec{name: col.Name, keyPos: col.Pos, path: col.Path, src: e.Expr, formats: e.Format}
+		if v := col.Value; v != nil {
+			ds.srcPos = v.Pos
+			if x := v.Get("expr"); x != nil {
+				ds.srcPos = x.Pos
 			}
-			exprN = ld.Expr
-			if ld.Type != "" {
-				t, err := xcetl.ParseType(ld.Type)
-				if err != nil {
-					errs = append(errs, e.Value.Get("type").Errorf("%v", err))
-					continue
-				}
-				if _, err := cast.NewConverter(t, cast.Options{Formats: ld.Format}); err != nil {
-					at := e.Value.Get("format")
-					if at == nil {
-						at = e.Value.Get("type")
-					}
-					errs = append(errs, at.Errorf("%v", err))
-					continue
-				}
-				ds.typ = &t
-			} else if len(ld.Format) > 0 {
-				errs = append(errs, e.Value.Get("format").Errorf("format needs a type: (e.g. type: date)"))
-				continue
-			}
-			ds.formats = ld.Format
-		case config.Scalar:
-		default:
-			errs = append(errs, e.Value.Errorf("expected an expression or {expr: ..., type: ...}, got a %s", e.Value.Kind))
-			continue
 		}
-		src, ok := exprNode(exprN, "derive "+e.Key, &errs)
-		if !ok {
-			continue
+		if e.Type != "" {
+			t, _ := xcetl.ParseType(e.Type) // checked by DeriveSpec.Check
+			ds.typ = &t
 		}
-		ds.src, ds.srcPos = src, exprN.Pos
 		d.specs = append(d.specs, ds)
-	}
-	if len(errs) > 0 {
-		return nil, errs
 	}
 	return d, nil
 }

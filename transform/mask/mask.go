@@ -16,7 +16,11 @@ import (
 )
 
 func init() {
-	transform.Register("mask", newTransform)
+	transform.RegisterSpec("mask", config.Doc{
+		Summary: "hides part of personal values (counted in characters); the columns become strings",
+		Example: "mask: {name: name, phone: mobile, id_card: idcard, remark: {keep_left: 1, keep_right: 1, char: \"#\"}}",
+		Shape:   "a mapping of column: rule, e.g. {phone: mobile, id_card: idcard, name: name}",
+	}, newTransform)
 }
 
 // Rule turns one value into its masked form. It is given a non-empty
@@ -139,19 +143,41 @@ func Named(name string) (Rule, bool) {
 	return nil, false
 }
 
-var ruleNames = []string{"idcard", "mobile", "name", "bankcard", "address"}
+// Spec is the configuration of `mask`: column → rule.
+type Spec = config.Ordered[RuleSpec]
 
-// keepConfig is the generic form `{keep_left: L, keep_right: R, char: "*"}`.
-type keepConfig struct {
-	KeepLeft  int    `yaml:"keep_left"`
-	KeepRight int    `yaml:"keep_right"`
-	Char      string `yaml:"char"`
+// RuleSpec is one column's rule: a built-in rule's name (the short form
+// `phone: mobile`) or the generic {keep_left, keep_right, char}.
+type RuleSpec struct {
+	Rule      string `yaml:"rule" shorthand:"true" enum:"idcard,mobile,name,bankcard,address" enumdoc:"idcard=keep 6 + 4;mobile=keep 3 + 4;name=keep the surname, a compound one whole;bankcard=keep the last 4;address=the first 6 characters, then ****" doc:"a built-in rule" example:"mobile"`
+	KeepLeft  int    `yaml:"keep_left" min:"0" doc:"generic rule: characters kept at the start"`
+	KeepRight int    `yaml:"keep_right" min:"0" doc:"generic rule: characters kept at the end"`
+	Char      string `yaml:"char" default:"*" doc:"generic rule: the character written for each hidden one"`
+}
+
+// Check refuses a rule mixed with the generic keys, and a char of more
+// than one character.
+func (r *RuleSpec) Check(c *config.Check) {
+	if r.Rule != "" && (c.Has("keep_left") || c.Has("keep_right") || c.Has("char")) {
+		c.Errorf("rule", "rule %s is a built-in rule; keep_left, keep_right and char are for the generic rule without it", r.Rule)
+	}
+	if utf8.RuneCountInString(r.Char) != 1 {
+		c.Errorf("char", "char must be one character, got %q", r.Char)
+	}
+}
+
+// rule returns the Rule the spec describes.
+func (r RuleSpec) rule() Rule {
+	if r.Rule != "" {
+		rule, _ := Named(r.Rule) // the enum is checked
+		return rule
+	}
+	ch, _ := utf8.DecodeRuneInString(r.Char)
+	return Keep{Left: r.KeepLeft, Right: r.KeepRight, Char: ch}
 }
 
 type spec struct {
-	name string
-	pos  xcetl.Pos
-	path string
+	col  transform.Name
 	rule Rule
 }
 
@@ -169,51 +195,10 @@ type Transform struct {
 	bound   []bound
 }
 
-func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{n.Errorf("mask takes a mapping of column: rule, e.g. {phone: mobile, id_card: idcard, name: name}")}
-	}
-	var errs xcetl.SpecErrors
+func newTransform(sp *Spec, env transform.Env) (transform.Transform, error) {
 	t := &Transform{}
-	for _, e := range n.Entries {
-		v := e.Value
-		s := spec{name: e.Key, pos: e.KeyPos, path: v.Path}
-		switch v.Kind {
-		case config.Scalar:
-			r, ok := Named(v.Value)
-			if !ok {
-				errs = append(errs, v.Errorf("unknown mask rule %q%s; rules: %s, or {keep_left: L, keep_right: R, char: \"*\"}",
-					v.Value, xcetl.DidYouMean(v.Value, ruleNames), strings.Join(ruleNames, ", ")))
-				continue
-			}
-			s.rule = r
-		case config.Map:
-			var kc keepConfig
-			if de := config.Decode(v, &kc); len(de) > 0 {
-				errs = append(errs, de...)
-				continue
-			}
-			k := Keep{Left: kc.KeepLeft, Right: kc.KeepRight, Char: '*'}
-			if k.Left < 0 || k.Right < 0 {
-				errs = append(errs, v.Errorf("keep_left and keep_right must be 0 or more"))
-				continue
-			}
-			if kc.Char != "" {
-				if utf8.RuneCountInString(kc.Char) != 1 {
-					errs = append(errs, v.Get("char").Errorf("char must be one character, got %q", kc.Char))
-					continue
-				}
-				k.Char, _ = utf8.DecodeRuneInString(kc.Char)
-			}
-			s.rule = k
-		default:
-			errs = append(errs, v.Errorf("expected a mask rule (%s) or {keep_left: L, keep_right: R, char: \"*\"}, got a %s", strings.Join(ruleNames, ", "), v.Kind))
-			continue
-		}
-		t.specs = append(t.specs, s)
-	}
-	if len(errs) > 0 {
-		return nil, errs
+	for i, col := range transform.KeyNames(env.Node, env.Path, sp.Keys()) {
+		t.specs = append(t.specs, spec{col: col, rule: (*sp)[i].Value.rule()})
 	}
 	return t, nil
 }
@@ -224,9 +209,9 @@ func (t *Transform) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 	out := in.Clone()
 	bs := make([]bound, 0, len(t.specs))
 	for _, s := range t.specs {
-		i := in.Index(s.name)
+		i := in.Index(s.col.Name)
 		if i < 0 {
-			errs = append(errs, transform.UnknownColumn(s.pos, s.path, s.name, in))
+			errs = append(errs, s.col.Unknown(in))
 			continue
 		}
 		if out.Columns[i].Type.Kind != xcetl.KindString {
@@ -282,7 +267,7 @@ func (t *Transform) Apply(ctx context.Context, b *xcetl.Batch) error {
 func (t *Transform) Describe() string {
 	parts := make([]string, len(t.specs))
 	for i, s := range t.specs {
-		parts[i] = s.name + ": " + s.rule.String()
+		parts[i] = s.col.Name + ": " + s.rule.String()
 	}
 	return "mask " + strings.Join(parts, ", ")
 }

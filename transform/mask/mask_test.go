@@ -122,10 +122,11 @@ func TestTransform(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	cases := []struct{ name, src, want string }{
-		{"unknown rule", "transforms:\n  - mask: {phone: mobil}\n", `p.yaml:2:19: transforms[0].mask.phone: unknown mask rule "mobil" (did you mean "mobile"?)`},
+		{"unknown rule", "transforms:\n  - mask: {phone: mobil}\n", `p.yaml:2:19: transforms[0].mask.phone: unknown rule "mobil" (did you mean "mobile"?); one of: idcard (keep 6 + 4), mobile (keep 3 + 4), name (keep the surname, a compound one whole), bankcard (keep the last 4), address (the first 6 characters, then ****); or a mapping of keep_left, keep_right, char`},
 		{"not a map", "transforms:\n  - mask: [phone]\n", `mask takes a mapping of column: rule`},
 		{"bad char", "transforms:\n  - mask: {a: {keep_left: 1, char: \"**\"}}\n", `char must be one character, got "**"`},
-		{"negative", "transforms:\n  - mask: {a: {keep_left: -1}}\n", `keep_left and keep_right must be 0 or more`},
+		{"negative", "transforms:\n  - mask: {a: {keep_left: -1}}\n", `p.yaml:2:27: transforms[0].mask.a.keep_left: keep_left must be at least 0, not -1`},
+		{"rule and keep", "transforms:\n  - mask: {a: {rule: name, keep_left: 1}}\n", `transforms[0].mask.a.rule: rule name is a built-in rule; keep_left, keep_right and char are for the generic rule without it`},
 		{"typo", "transforms:\n  - mask: {a: {keep_lft: 1}}\n", `unknown key "keep_lft" (did you mean "keep_left"?)`},
 	}
 	for _, tc := range cases {

@@ -51,7 +51,7 @@ func TestBatchMatchesPerValue(t *testing.T) {
 						{Name: "b", Type: xcetl.Type{Kind: xcetl.KindBytes}, Nullable: true},
 						{Name: "n", Type: xcetl.Type{Kind: xcetl.KindInt}, Nullable: true},
 					}}
-					e := &Encrypt{crypt: crypt{name: "encrypt", fields: []field{{name: "s"}, {name: "b"}, {name: "n"}}, mode: mode, enc: enc}, codec: c}
+					e := &Encrypt{crypt: crypt{name: "encrypt", fields: []field{{Name: "s"}, {Name: "b"}, {Name: "n"}}, mode: mode, enc: enc}, codec: c}
 					if _, err := e.Bind(in); err != nil {
 						t.Fatal(err)
 					}

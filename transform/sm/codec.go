@@ -233,6 +233,7 @@ type worker struct {
 	tmp    []byte // decoded input; GCM plaintext
 	out    []byte // DecryptText's plaintext
 	batch  batchState
+	fixed  []byte // the IV of `xcetl test` while a batch is applied under it; nil otherwise
 }
 
 // multiBlock is implemented by SM4 ciphers that encrypt several
@@ -283,8 +284,13 @@ const reseedAfter = 64 << 20
 // every 64 MiB it gives: IVs and nonces cost a few nanoseconds instead of
 // a getrandom call per 4 KiB, and stay unpredictable to anyone who does
 // not know a seed that never leaves this process's memory. README.md,
-// "Where IVs come from", says why that is sound for CBC and GCM.
+// "Where IVs come from", says why that is sound for CBC and GCM. Under
+// `xcetl test` (fixed set, see internal/fixediv) it returns the first n
+// bytes of the fixed IV instead.
 func (w *worker) random(n int) ([]byte, error) {
+	if w.fixed != nil {
+		return w.fixed[:n], nil
+	}
 	if w.rndOff+n > len(w.rnd) {
 		if w.rng == nil || w.rngOut >= reseedAfter {
 			var seed [32]byte

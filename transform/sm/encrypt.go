@@ -11,39 +11,141 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/fixediv"
 	"github.com/xcetl/xcetl/transform"
 )
 
 func init() {
-	transform.Register("encrypt", newEncrypt)
-	transform.Register("decrypt", newDecrypt)
-	transform.Register("hash", newHash)
+	transform.RegisterSpec("encrypt", config.Doc{
+		Summary: "SM4-encrypts the text of columns (GB/T 32907); the columns become strings, NULL and empty stay as they are",
+		Example: "encrypt: {fields: [id_card, phone], key: \"${XCETL_SM4_KEY}\", mode: cbc, encoding: hex}",
+	}, newEncrypt)
+	transform.RegisterSpec("decrypt", config.Doc{
+		Summary: "the inverse of encrypt with the same mode and encoding; a value that does not decrypt rejects its row",
+		Example: "decrypt: {fields: [id_card], keys: {k2024: \"${K2024}\", k2025: {key_file: keys/k2025.hex}}, mode: cbc}",
+	}, newDecrypt)
+	transform.RegisterSpec("hash", config.Doc{
+		Summary: "HMAC-SM3 (or, asked for, plain SM3) of columns as 64 lowercase hex characters, for pseudonyms that still join",
+		Example: "hash: {fields: {id_card: id_card_hmac}, key: \"${XCETL_HMAC_KEY}\"}",
+	}, newHash)
 }
 
-// cryptConfig is the configuration of encrypt and decrypt.
-type cryptConfig struct {
-	Fields   []string     `yaml:"fields,required"`
-	Key      xcetl.Secret `yaml:"key"`
-	KeyFile  string       `yaml:"key_file"`
-	KeyID    string       `yaml:"key_id"`
-	Keys     *config.Node `yaml:"keys"` // decrypt only: {ID: KEY | {key: KEY} | {key_file: PATH}, …}
-	Mode     string       `yaml:"mode"`
-	Encoding string       `yaml:"encoding"`
-	Type     string       `yaml:"type"` // decrypt only: string (default) or bytes
+// CryptSpec holds the keys encrypt and decrypt share.
+type CryptSpec struct {
+	Fields   []Column     `yaml:"fields,required" doc:"the columns" example:"[id_card, phone]"`
+	Key      xcetl.Secret `yaml:"key" doc:"the SM4 key: 16 bytes as 32 hex characters, normally \"${ENV_VAR}\" (a key written in the file works but logs a warning)" example:"\"${XCETL_SM4_KEY}\""`
+	KeyFile  string       `yaml:"key_file" doc:"instead of key: a file holding the 32 hex characters (relative to the pipeline file), readable by its owner only"`
+	KeyID    string       `yaml:"key_id" doc:"the key id written as a prefix key_id$ before each value (encrypt) or required there (decrypt), for key rotation"`
+	Mode     string       `yaml:"mode" default:"cbc" enum:"cbc,ecb,gcm" enumdoc:"cbc=16-byte random IV ‖ ciphertext, PKCS#7 padding;ecb=ciphertext, PKCS#7 padding: deterministic, for legacy systems only;gcm=12-byte random nonce ‖ ciphertext ‖ 16-byte tag: authenticated" doc:"SM4 mode of operation"`
+	Encoding string       `yaml:"encoding" default:"hex" enum:"hex,base64" enumdoc:"hex=lowercase;base64=standard alphabet, padded" doc:"how the ciphertext is written as text"`
 }
 
-// keyEntry is the long form of one `keys:` entry of decrypt.
-type keyEntry struct {
-	Key     xcetl.Secret `yaml:"key"`
-	KeyFile string       `yaml:"key_file"`
+// Column is a column name in a spec.
+type Column string
+
+// Noun implements config.Nouner.
+func (Column) Noun() string { return "a column name" }
+
+// EncryptSpec is the configuration of `encrypt`.
+type EncryptSpec struct {
+	CryptSpec `yaml:",inline"`
+	Keys      config.Refused `yaml:"keys" refuse:"keys: is for decrypt; encrypt takes one key (key or key_file) and key_id"`
+	Type      config.Refused `yaml:"type" refuse:"type: is for decrypt; encrypt always writes text"`
+}
+
+// DecryptSpec is the configuration of `decrypt`.
+type DecryptSpec struct {
+	CryptSpec `yaml:",inline"`
+	Keys      config.Ordered[KeyEntry] `yaml:"keys" doc:"instead of one key: key id → key; each value picks its key by its key_id$ prefix" example:"{k2024: \"${K2024}\", k2025: {key_file: keys/k2025.hex}}"`
+	Type      string                   `yaml:"type" default:"string" enum:"string,bytes" enumdoc:"string=the plaintext must be UTF-8 text;bytes=bytes columns, any plaintext" doc:"the type of the decrypted columns"`
+}
+
+// KeyEntry is one key of decrypt's `keys:`: the key itself (the short
+// form), or {key_file: PATH}.
+type KeyEntry struct {
+	Key     xcetl.Secret `yaml:"key" shorthand:"true" doc:"the key, 32 hex characters"`
+	KeyFile string       `yaml:"key_file" doc:"a file holding the key"`
+}
+
+// Check refuses empty and repeated columns, a bad key id, and two keys.
+func (s *CryptSpec) Check(c *config.Check) {
+	checkColumns(c, s.Fields)
+	if err := CheckKeyID(s.KeyID); err != nil {
+		c.Errorf("key_id", "%v", err)
+	}
+}
+
+// checkColumns refuses an empty list, empty names and names listed twice.
+func checkColumns(c *config.Check, cols []Column) {
+	if len(cols) == 0 {
+		c.Errorf("fields", "list at least one column")
+	}
+	seen := map[Column]bool{}
+	for i, f := range cols {
+		switch {
+		case f == "":
+			c.ErrorfAt(c.Item("fields", i), "expected a column name")
+		case seen[f]:
+			c.ErrorfAt(c.Item("fields", i), "column %q is listed twice", f)
+		}
+		seen[f] = true
+	}
+}
+
+// Check checks the one key of encrypt.
+func (s *EncryptSpec) Check(c *config.Check) { checkKey(c, "encrypt", s.Key, s.KeyFile) }
+
+// Check checks decrypt's key or keys.
+func (s *DecryptSpec) Check(c *config.Check) {
+	if !c.Has("keys") {
+		checkKey(c, "decrypt", s.Key, s.KeyFile)
+		return
+	}
+	if c.Has("key") || c.Has("key_file") || s.KeyID != "" {
+		c.Errorf("keys", "give either keys: {ID: KEY, …} or one key (key / key_file / key_id), not both")
+		return
+	}
+	if len(s.Keys) == 0 {
+		c.Errorf("keys", "expected a mapping of key id to key, e.g. {k2024: \"${K2024}\", k2025: {key_file: keys/k2025.hex}}")
+	}
+	keys := c.At("keys")
+	for _, p := range s.Keys {
+		if err := CheckKeyID(p.Key); err != nil {
+			keys.Errorf(p.Key, "%v", err)
+			continue
+		}
+		checkKey(keys.At(p.Key), fmt.Sprintf("decrypt: key %q", p.Key), p.Value.Key, p.Value.KeyFile)
+	}
+}
+
+// checkKey checks a key or key_file in c: exactly one of them, and a key
+// that is 32 hex characters. Messages name the place, never the key.
+func checkKey(c *config.Check, what string, key xcetl.Secret, file string) {
+	// keys: {k1: "${K}"} is the short form: the entry itself is the key.
+	short := c.Self() != nil && c.Self().Kind != config.Map
+	keyAt, label := "key", "key: "
+	if short {
+		keyAt, label = "", ""
+	}
+	switch {
+	case !key.IsZero() && file != "":
+		c.Errorf("key_file", "%s: give key or key_file, not both", what)
+	case c.Has("key_file") && file == "":
+		c.Errorf("key_file", "%s: key_file is empty", what)
+	case file != "":
+	case !key.IsZero():
+		if _, err := ParseKey(key.Reveal()); err != nil {
+			c.Errorf(keyAt, "%s: %s%v", what, label, err)
+		}
+	case short || c.Has("key"):
+		c.Errorf(keyAt, "%s: key is empty (is the environment variable set to an empty value?)", what)
+	default:
+		c.Errorf("", "%s needs key (32 hex characters, e.g. \"${XCETL_SM4_KEY}\") or key_file", what)
+	}
 }
 
 // field is a configured column name with where it was written.
-type field struct {
-	name string
-	pos  xcetl.Pos
-	path string
-}
+type field = transform.Name
 
 // crypt is the shared part of Encrypt and Decrypt.
 type crypt struct {
@@ -76,52 +178,14 @@ type Decrypt struct {
 	bytes bool              // type: bytes
 }
 
-// parseCrypt decodes and checks everything but the keys.
-func parseCrypt(name string, n *config.Node, env transform.Env) (cryptConfig, crypt, xcetl.SpecErrors) {
-	var cfg cryptConfig
-	c := crypt{name: name}
-	if n == nil || n.Kind != config.Map {
-		return cfg, c, xcetl.SpecErrors{n.Errorf("%s", name+" takes a mapping, e.g. {fields: [id_card], key: \"${XCETL_SM4_KEY}\", mode: cbc}")}
+// newCrypt makes the shared part from a checked spec.
+func newCrypt(name string, s *CryptSpec, env transform.Env) crypt {
+	names := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		names[i] = string(f)
 	}
-	errs := config.Decode(n, &cfg)
-	if len(errs) > 0 {
-		return cfg, c, errs
-	}
-	fn := n.Get("fields")
-	items := fn.Items
-	if fn.Kind == config.Scalar {
-		items = []*config.Node{fn}
-	}
-	seen := map[string]bool{}
-	for i, f := range cfg.Fields {
-		it := items[i]
-		if f == "" {
-			errs = append(errs, it.Errorf("expected a column name"))
-			continue
-		}
-		if seen[f] {
-			errs = append(errs, it.Errorf("column %q is listed twice", f))
-			continue
-		}
-		seen[f] = true
-		c.fields = append(c.fields, field{f, it.Pos, it.Path})
-	}
-	if len(cfg.Fields) == 0 {
-		errs = append(errs, fn.Errorf("list at least one column"))
-	}
-	var err error
-	if c.mode, err = ParseMode(cfg.Mode); err != nil {
-		errs = append(errs, n.Get("mode").Errorf("%v", err))
-	}
-	if c.enc, err = ParseEncoding(cfg.Encoding); err != nil {
-		errs = append(errs, n.Get("encoding").Errorf("%v", err))
-	}
-	if err := CheckKeyID(cfg.KeyID); err != nil {
-		errs = append(errs, n.Get("key_id").Errorf("%v", err))
-	}
-	c.keyID = cfg.KeyID
-	c.keyFile = resolve(cfg.KeyFile, env)
-	return cfg, c, errs
+	return crypt{name: name, fields: transform.ItemNames(env.Node.Get("fields"), config.JoinPath(env.Path, "fields"), names),
+		mode: Mode(s.Mode), enc: Encoding(s.Encoding), keyID: s.KeyID, keyFile: resolve(s.KeyFile, env)}
 }
 
 // resolve makes a key file path relative to the pipeline file's directory.
@@ -132,154 +196,99 @@ func resolve(path string, env transform.Env) string {
 	return path
 }
 
-// keySource is where one key is configured: `key:` (keyNode, key) or
-// `key_file:` (fileNode, file, already resolved), in the mapping at.
-type keySource struct {
-	what     string // names the key in messages: "encrypt", `decrypt: key "k2024"`
-	at       *config.Node
-	keyNode  *config.Node
-	key      xcetl.Secret
-	label    string // "key: " where the key is under a `key:` key
-	fileNode *config.Node
-	file     string
-}
-
-// load returns the key, decoded. Messages name the key's place in the file
-// and the problem, never the key. A key written literally in the pipeline
-// file (not through ${VAR}) works but is logged as a warning: whoever can
-// read the file can then decrypt.
-func (ks keySource) load(env transform.Env) ([]byte, *xcetl.SpecError) {
-	switch {
-	case !ks.key.IsZero() && ks.fileNode != nil:
-		return nil, ks.fileNode.Errorf("%s: give key or key_file, not both", ks.what)
-	case ks.fileNode != nil:
-		if ks.file == "" {
-			return nil, ks.fileNode.Errorf("%s: key_file is empty", ks.what)
+// loadKey returns the key that a checked spec gives: read from file (whose
+// node is fileNode, for the message) or decoded from key (keyNode). A key
+// written literally in the pipeline file (not through ${VAR}) works but is
+// logged as a warning: whoever can read the file can then decrypt.
+func loadKey(env transform.Env, what string, key xcetl.Secret, file string, keyNode, fileNode *config.Node) ([]byte, *xcetl.SpecError) {
+	if file == "" {
+		k, err := ParseKey(key.Reveal())
+		if err != nil { // checked: only a spec that skipped Check gets here
+			return nil, keyNode.Errorf("%s: %v", what, err)
 		}
-		s, err := ReadKeyFile(ks.file)
-		if err != nil {
-			return nil, ks.fileNode.Errorf("%s: %v", ks.what, err)
-		}
-		k, err := ParseKey(s)
-		if err != nil {
-			return nil, ks.fileNode.Errorf("%s: key file %s: %v", ks.what, ks.file, err)
-		}
+		warnLiteral(env, what, keyNode)
 		return k, nil
-	case !ks.key.IsZero():
-		k, err := ParseKey(ks.key.Reveal())
-		if err != nil {
-			return nil, ks.keyNode.Errorf("%s: %s%v", ks.what, ks.label, err)
-		}
-		warnLiteral(env, ks.what, ks.keyNode)
-		return k, nil
-	case ks.keyNode != nil:
-		return nil, ks.keyNode.Errorf("%s: key is empty (is the environment variable set to an empty value?)", ks.what)
 	}
-	return nil, ks.at.Errorf("%s needs key (32 hex characters, e.g. \"${XCETL_SM4_KEY}\") or key_file", ks.what)
+	s, err := ReadKeyFile(file)
+	if err != nil {
+		return nil, fileNode.Errorf("%s: %v", what, err)
+	}
+	k, err := ParseKey(s)
+	if err != nil {
+		return nil, fileNode.Errorf("%s: key file %s: %v", what, file, err)
+	}
+	return k, nil
 }
 
 // warnLiteral logs a warning for a key written in the pipeline file
 // itself rather than taken from ${VAR}. The message never has the key.
 func warnLiteral(env transform.Env, what string, n *config.Node) {
-	if env.Logger == nil || n == nil || strings.Contains(n.Raw, "${") {
-		return
+	if env.Logger == nil || n == nil || strings.Contains(n.Raw, "${") || n.Pos.Line == 0 {
+		return // from a variable, or not from a file (a spec built in Go)
 	}
 	env.Logger.Warn(what+": the key is written in the pipeline file; whoever can read the file can use it. "+
 		"Give it as \"${VAR}\" (environment or --set) or key_file", "at", n.Pos.String())
 }
 
-func newEncrypt(n *config.Node, env transform.Env) (transform.Transform, error) {
-	cfg, c, errs := parseCrypt("encrypt", n, env)
-	if cfg.Keys != nil {
-		errs = append(errs, n.Get("keys").Errorf("keys: is for decrypt; encrypt takes one key (key or key_file) and key_id"))
+// nodeOr returns n, or at when n is nil (a spec built in Go has no nodes;
+// at then carries the path).
+func nodeOr(n *config.Node, at *config.Node) *config.Node {
+	if n != nil {
+		return n
 	}
-	if cfg.Type != "" {
-		errs = append(errs, n.Get("type").Errorf("type: is for decrypt; encrypt always writes text"))
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	ks := keySource{what: "encrypt", at: n, keyNode: n.Get("key"), key: cfg.Key, label: "key: ", fileNode: n.Get("key_file"), file: c.keyFile}
-	key, serr := ks.load(env)
+	return at
+}
+
+func newEncrypt(sp *EncryptSpec, env transform.Env) (transform.Transform, error) {
+	c := newCrypt("encrypt", &sp.CryptSpec, env)
+	self := nodeOr(env.Node, &config.Node{Path: env.Path})
+	key, serr := loadKey(env, "encrypt", sp.Key, c.keyFile, nodeOr(env.Node.Get("key"), self), nodeOr(env.Node.Get("key_file"), self))
 	if serr != nil {
 		return nil, xcetl.SpecErrors{serr}
 	}
 	codec, err := NewCodec(key, c.mode, c.enc, c.keyID)
 	if err != nil {
-		return nil, xcetl.SpecErrors{n.Errorf("encrypt: %v", err)}
+		return nil, xcetl.SpecErrors{self.Errorf("encrypt: %v", err)}
 	}
 	return &Encrypt{crypt: c, codec: codec}, nil
 }
 
-func newDecrypt(n *config.Node, env transform.Env) (transform.Transform, error) {
-	cfg, c, errs := parseCrypt("decrypt", n, env)
-	d := &Decrypt{crypt: c}
-	switch strings.ToLower(cfg.Type) {
-	case "", "string":
-	case "bytes":
-		d.bytes = true
-	default:
-		errs = append(errs, n.Get("type").Errorf("unknown type %q: use string (the default: the plaintext must be UTF-8 text) or bytes", cfg.Type))
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	if cfg.Keys == nil {
-		ks := keySource{what: "decrypt", at: n, keyNode: n.Get("key"), key: cfg.Key, label: "key: ", fileNode: n.Get("key_file"), file: c.keyFile}
-		key, serr := ks.load(env)
+func newDecrypt(sp *DecryptSpec, env transform.Env) (transform.Transform, error) {
+	d := &Decrypt{crypt: newCrypt("decrypt", &sp.CryptSpec, env), bytes: sp.Type == "bytes"}
+	self := nodeOr(env.Node, &config.Node{Path: env.Path})
+	if len(sp.Keys) == 0 {
+		key, serr := loadKey(env, "decrypt", sp.Key, d.keyFile, nodeOr(env.Node.Get("key"), self), nodeOr(env.Node.Get("key_file"), self))
 		if serr != nil {
 			return nil, xcetl.SpecErrors{serr}
 		}
-		codec, err := NewCodec(key, c.mode, c.enc, c.keyID)
+		codec, err := NewCodec(key, d.mode, d.enc, d.keyID)
 		if err != nil {
-			return nil, xcetl.SpecErrors{n.Errorf("decrypt: %v", err)}
+			return nil, xcetl.SpecErrors{self.Errorf("decrypt: %v", err)}
 		}
 		d.codec = codec
 		return d, nil
 	}
-	kn := cfg.Keys
-	if n.Get("key") != nil || n.Get("key_file") != nil || cfg.KeyID != "" {
-		return nil, xcetl.SpecErrors{kn.Errorf("give either keys: {ID: KEY, …} or one key (key / key_file / key_id), not both")}
-	}
-	if kn.Kind != config.Map || len(kn.Entries) == 0 {
-		return nil, xcetl.SpecErrors{kn.Errorf("expected a mapping of key id to key, e.g. {k2024: \"${K2024}\", k2025: {key_file: keys/k2025.hex}}")}
-	}
-	d.byID = make(map[string]*Codec, len(kn.Entries))
-	for _, e := range kn.Entries {
-		if err := CheckKeyID(e.Key); err != nil {
-			errs = append(errs, &xcetl.SpecError{Pos: e.KeyPos, Path: e.Value.Path, Msg: err.Error()})
-			continue
+	var errs xcetl.SpecErrors
+	keysNode := nodeOr(env.Node.Get("keys"), &config.Node{Path: config.JoinPath(env.Path, "keys")})
+	d.byID = make(map[string]*Codec, len(sp.Keys))
+	for _, p := range sp.Keys {
+		at := nodeOr(keysNode.Get(p.Key), &config.Node{Path: config.JoinPath(keysNode.Path, p.Key)})
+		keyNode := at
+		if at.Kind == config.Map {
+			keyNode = nodeOr(at.Get("key"), at)
 		}
-		ks := keySource{what: fmt.Sprintf("decrypt: key %q", e.Key), at: e.Value}
-		switch e.Value.Kind {
-		case config.Scalar:
-			ks.keyNode, ks.key = e.Value, xcetl.NewSecret(e.Value.Value)
-		case config.Null:
-			ks.keyNode = e.Value // "key is empty"
-		case config.Map:
-			var ke keyEntry
-			if de := config.Decode(e.Value, &ke); len(de) > 0 {
-				errs = append(errs, de...)
-				continue
-			}
-			ks.keyNode, ks.key, ks.label = e.Value.Get("key"), ke.Key, "key: "
-			ks.fileNode, ks.file = e.Value.Get("key_file"), resolve(ke.KeyFile, env)
-		default:
-			errs = append(errs, e.Value.Errorf("expected a key (32 hex characters, e.g. \"${K2024}\") or {key_file: PATH}"))
-			continue
-		}
-		k, serr := ks.load(env)
+		k, serr := loadKey(env, fmt.Sprintf("decrypt: key %q", p.Key), p.Value.Key, resolve(p.Value.KeyFile, env), keyNode, nodeOr(at.Get("key_file"), at))
 		if serr != nil {
 			errs = append(errs, serr)
 			continue
 		}
-		codec, err := NewCodec(k, c.mode, c.enc, e.Key)
+		codec, err := NewCodec(k, d.mode, d.enc, p.Key)
 		if err != nil {
-			errs = append(errs, e.Value.Errorf("decrypt: %v", err))
+			errs = append(errs, at.Errorf("decrypt: %v", err))
 			continue
 		}
-		d.byID[e.Key] = codec
-		d.keyIDs = append(d.keyIDs, e.Key)
+		d.byID[p.Key] = codec
+		d.keyIDs = append(d.keyIDs, p.Key)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -294,9 +303,9 @@ func (c *crypt) bind(in *xcetl.Schema, kind xcetl.Kind) (*xcetl.Schema, error) {
 	out := in.Clone()
 	idx := make([]int, 0, len(c.fields))
 	for _, f := range c.fields {
-		i := in.Index(f.name)
+		i := in.Index(f.Name)
 		if i < 0 {
-			errs = append(errs, transform.UnknownColumn(f.pos, f.path, f.name, in))
+			errs = append(errs, f.Unknown(in))
 			continue
 		}
 		// No length limit: ciphertext is longer than the text, and a
@@ -357,7 +366,11 @@ func (e *Encrypt) Apply(ctx context.Context, b *xcetl.Batch) error {
 		return err
 	}
 	w := e.codec.get()
-	defer e.codec.put(w)
+	w.fixed = fixediv.From(ctx) // nil except under xcetl test
+	defer func() {
+		w.fixed = nil
+		e.codec.put(w)
+	}()
 	if e.codec.batched(w) {
 		return e.applyBatched(w, b)
 	}
@@ -560,7 +573,7 @@ func (d *Decrypt) pick(s string) (*Codec, error) {
 func (c *crypt) describe(keys string) string {
 	names := make([]string, len(c.fields))
 	for i, f := range c.fields {
-		names[i] = f.name
+		names[i] = f.Name
 	}
 	return fmt.Sprintf("%s %s (sm4-%s, %s, %s)", c.name, strings.Join(names, ", "), c.mode, c.enc, keys)
 }

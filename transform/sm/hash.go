@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -21,12 +20,55 @@ import (
 // lets anyone who guesses it rebuild the pseudonyms of every ID number.
 const MinHMACKey = 16
 
-// hashConfig is the configuration of `hash`.
-type hashConfig struct {
-	Fields    *config.Node `yaml:"fields,required"`
-	Key       xcetl.Secret `yaml:"key"`
-	KeyFile   string       `yaml:"key_file"`
-	Algorithm string       `yaml:"algorithm"`
+// HashSpec is the configuration of `hash`.
+type HashSpec struct {
+	Fields    config.Ordered[Column] `yaml:"fields,required" listkeys:"true" doc:"column → the column receiving its hash (added at the end, or replacing one), or a list of columns hashed in place" example:"{id_card: id_card_hmac}"`
+	Key       xcetl.Secret           `yaml:"key" doc:"the HMAC key, at least 16 bytes, used as written (not hex-decoded); normally \"${ENV_VAR}\"" example:"\"${XCETL_HMAC_KEY}\""`
+	KeyFile   string                 `yaml:"key_file" doc:"instead of key: a file holding it, readable by its owner only"`
+	Algorithm string                 `yaml:"algorithm" default:"hmac-sm3" enum:"hmac-sm3,sm3" enumdoc:"hmac-sm3=keyed: nobody without the key can compute the hashes;sm3=plain, unkeyed (GB/T 32905): anyone can hash every ID number and reverse it" doc:"the hash"`
+}
+
+// Check checks the columns and that the key matches the algorithm.
+func (s *HashSpec) Check(c *config.Check) {
+	if len(s.Fields) == 0 {
+		c.Errorf("fields", "name at least one column")
+	}
+	fields, list := c.At("fields"), c.Node("fields") != nil && c.Node("fields").Kind != config.Map
+	outs := map[string]bool{}
+	for i, p := range s.Fields {
+		to := p.Key
+		switch {
+		case list && p.Key == "":
+			c.ErrorfAt(c.Item("fields", i), "expected a column name")
+			continue
+		case !list && p.Value == "":
+			fields.Errorf(p.Key, "expected the output column for %q", p.Key)
+			continue
+		case !list:
+			to = string(p.Value)
+		}
+		if outs[to] {
+			fields.Errorf(p.Key, "column %q receives two hashes", to)
+		}
+		outs[to] = true
+	}
+	plain := s.Algorithm == "sm3"
+	switch {
+	case plain && (c.Has("key") || c.Has("key_file")):
+		c.Errorf("algorithm", "algorithm: sm3 is unkeyed; remove key/key_file, or use hmac-sm3")
+	case plain:
+	case !s.Key.IsZero() && s.KeyFile != "":
+		c.Errorf("key_file", "give key or key_file, not both")
+	case s.KeyFile != "":
+	case !s.Key.IsZero():
+		if n := len(s.Key.Reveal()); n < MinHMACKey {
+			c.Errorf("key", "hash: the HMAC key must be at least %d bytes, got %d", MinHMACKey, n)
+		}
+	case c.Has("key"):
+		c.Errorf("key", "hash: key is empty (is the environment variable set to an empty value?)")
+	default:
+		c.Errorf("", "hash needs key or key_file for HMAC-SM3 (e.g. key: \"${XCETL_HMAC_KEY}\"); plain SM3 only with algorithm: sm3")
+	}
 }
 
 type hashPair struct {
@@ -85,99 +127,43 @@ const sm3Size = 32
 // Sum appends the digest to b, as hash.Hash requires.
 func (h *sm3Hash) Sum(b []byte) []byte { return append(b, h.Hash.Sum(h.buf[:0])...) }
 
-func newHash(n *config.Node, env transform.Env) (transform.Transform, error) {
-	if n == nil || n.Kind != config.Map {
-		return nil, xcetl.SpecErrors{n.Errorf("hash takes a mapping, e.g. {fields: {id_card: id_card_sm3}, key: \"${XCETL_HMAC_KEY}\"}")}
+func newHash(sp *HashSpec, env transform.Env) (transform.Transform, error) {
+	h := &Hash{plain: sp.Algorithm == "sm3"}
+	fn := env.Node.Get("fields")
+	fpath := config.JoinPath(env.Path, "fields")
+	froms := transform.KeyNames(fn, fpath, sp.Fields.Keys())
+	if fn != nil && fn.Kind != config.Map {
+		froms = transform.ItemNames(fn, fpath, sp.Fields.Keys())
 	}
-	var cfg hashConfig
-	if errs := config.Decode(n, &cfg); len(errs) > 0 {
-		return nil, errs
-	}
-	var errs xcetl.SpecErrors
-	h := &Hash{}
-	fn := cfg.Fields
-	switch fn.Kind {
-	case config.Map:
-		for _, e := range fn.Entries {
-			if e.Value.Kind != config.Scalar || e.Value.Value == "" {
-				errs = append(errs, e.Value.Errorf("expected the output column for %q", e.Key))
-				continue
-			}
-			h.pairs = append(h.pairs, hashPair{field{e.Key, e.KeyPos, e.Value.Path}, e.Value.Value})
+	for i, p := range sp.Fields {
+		to := string(p.Value)
+		if to == "" {
+			to = p.Key // a list of columns: hashed in place
 		}
-	case config.List, config.Scalar:
-		items := fn.Items
-		if fn.Kind == config.Scalar {
-			items = []*config.Node{fn}
-		}
-		for _, it := range items {
-			if it.Kind != config.Scalar || it.Value == "" {
-				errs = append(errs, it.Errorf("expected a column name"))
-				continue
-			}
-			h.pairs = append(h.pairs, hashPair{field{it.Value, it.Pos, it.Path}, it.Value})
-		}
-	default:
-		errs = append(errs, fn.Errorf("expected {column: output_column, …} or a list of columns (hashed in place)"))
+		h.pairs = append(h.pairs, hashPair{froms[i], to})
 	}
-	if len(h.pairs) == 0 && len(errs) == 0 {
-		errs = append(errs, fn.Errorf("name at least one column"))
-	}
-	outs := map[string]bool{}
-	for _, p := range h.pairs {
-		if outs[p.to] {
-			errs = append(errs, &xcetl.SpecError{Pos: p.from.pos, Path: p.from.path, Msg: fmt.Sprintf("column %q receives two hashes", p.to)})
-		}
-		outs[p.to] = true
-	}
-	switch strings.ToLower(cfg.Algorithm) {
-	case "", "hmac-sm3":
-	case "sm3":
-		h.plain = true
-	default:
-		errs = append(errs, n.Get("algorithm").Errorf("unknown algorithm %q: use hmac-sm3 (the default, keyed) or sm3 (plain, unkeyed)", cfg.Algorithm))
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
+	self := nodeOr(env.Node, &config.Node{Path: env.Path})
 	var key []byte
-	keyNode, fileNode := n.Get("key"), n.Get("key_file")
 	switch {
-	case h.plain && (keyNode != nil || fileNode != nil):
-		return nil, xcetl.SpecErrors{n.Get("algorithm").Errorf("algorithm: sm3 is unkeyed; remove key/key_file, or use hmac-sm3")}
 	case h.plain:
-	case !cfg.Key.IsZero() && cfg.KeyFile != "":
-		return nil, xcetl.SpecErrors{fileNode.Errorf("give key or key_file, not both")}
-	case cfg.KeyFile != "":
-		h.keyFile = cfg.KeyFile
-		if !filepath.IsAbs(h.keyFile) && env.BaseDir != "" {
-			h.keyFile = filepath.Join(env.BaseDir, h.keyFile)
-		}
+		h.pool.New = func() any { return &plainSM3{h: NewSM3()} }
+		return h, nil
+	case sp.KeyFile != "":
+		h.keyFile = resolve(sp.KeyFile, env)
+		fileNode := nodeOr(env.Node.Get("key_file"), self)
 		s, err := ReadKeyFile(h.keyFile)
 		if err != nil {
 			return nil, xcetl.SpecErrors{fileNode.Errorf("hash: %v", err)}
 		}
-		key = []byte(s)
-	case !cfg.Key.IsZero():
-		key = []byte(cfg.Key.Reveal())
-		warnLiteral(env, "hash", keyNode)
-	case keyNode != nil:
-		return nil, xcetl.SpecErrors{keyNode.Errorf("hash: key is empty (is the environment variable set to an empty value?)")}
-	default:
-		return nil, xcetl.SpecErrors{n.Errorf("hash needs key or key_file for HMAC-SM3 (e.g. key: \"${XCETL_HMAC_KEY}\"); plain SM3 only with algorithm: sm3")}
-	}
-	if !h.plain && len(key) < MinHMACKey {
-		at := keyNode
-		if at == nil {
-			at = fileNode
+		if len(s) < MinHMACKey {
+			return nil, xcetl.SpecErrors{fileNode.Errorf("hash: the HMAC key must be at least %d bytes, got %d", MinHMACKey, len(s))}
 		}
-		return nil, xcetl.SpecErrors{at.Errorf("hash: the HMAC key must be at least %d bytes, got %d", MinHMACKey, len(key))}
+		key = []byte(s)
+	default:
+		key = []byte(sp.Key.Reveal())
+		warnLiteral(env, "hash", env.Node.Get("key"))
 	}
-	if h.plain {
-		h.pool.New = func() any { return &plainSM3{h: NewSM3()} }
-	} else {
-		h.pool.New = func() any { return newHMACSM3(key) }
-	}
+	h.pool.New = func() any { return newHMACSM3(key) }
 	return h, nil
 }
 
@@ -188,9 +174,9 @@ func (h *Hash) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 	out := in.Clone()
 	bound := make([]hashBound, 0, len(h.pairs))
 	for _, p := range h.pairs {
-		src := in.Index(p.from.name)
+		src := in.Index(p.from.Name)
 		if src < 0 {
-			errs = append(errs, transform.UnknownColumn(p.from.pos, p.from.path, p.from.name, in))
+			errs = append(errs, p.from.Unknown(in))
 			continue
 		}
 		dst := out.Index(p.to)
@@ -276,7 +262,7 @@ func (h *Hash) Apply(ctx context.Context, b *xcetl.Batch) error {
 func (h *Hash) Describe() string {
 	parts := make([]string, len(h.pairs))
 	for i, p := range h.pairs {
-		parts[i] = p.from.name + " → " + p.to
+		parts[i] = p.from.Name + " → " + p.to
 	}
 	alg := "hmac-sm3, key [redacted]"
 	if h.keyFile != "" {

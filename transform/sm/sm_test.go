@@ -22,6 +22,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/fixediv"
 	"github.com/xcetl/xcetl/transform"
 )
 
@@ -430,7 +431,7 @@ func TestNewErrors(t *testing.T) {
 		{"short key", "transforms:\n  - encrypt: {fields: [id_card], key: \"${SHORT}\"}\n", `transforms[0].encrypt.key: encrypt: key: an SM4 key must be 32 hex characters (16 bytes), got 8 characters`},
 		{"non-hex key", "transforms:\n  - encrypt: {fields: [id_card], key: \"${BAD}\"}\n", `encrypt: key: an SM4 key must be 32 hex characters; character 31 is not a hex digit`},
 		{"empty env", "transforms:\n  - encrypt: {fields: [id_card], key: \"${EMPTY}\"}\n", `encrypt: key is empty`},
-		{"bad mode", "transforms:\n  - encrypt: {fields: [a], key: \"${K}\", mode: cfb}\n", `transforms[0].encrypt.mode: unknown mode "cfb": use cbc, ecb or gcm`},
+		{"bad mode", "transforms:\n  - encrypt: {fields: [a], key: \"${K}\", mode: cfb}\n", `transforms[0].encrypt.mode: unknown mode "cfb"; one of: cbc (16-byte random IV`},
 		{"bad encoding", "transforms:\n  - encrypt: {fields: [a], key: \"${K}\", encoding: base32}\n", `unknown encoding "base32"`},
 		{"typo", "transforms:\n  - encrypt: {fields: [a], key: \"${K}\", key_fille: x}\n", `unknown key "key_fille" (did you mean "key_file"?)`},
 		{"no fields", "transforms:\n  - encrypt: {key: \"${K}\"}\n", `missing required key "fields"`},
@@ -442,6 +443,10 @@ func TestNewErrors(t *testing.T) {
 		{"hash without key", "transforms:\n  - hash: {fields: {id_card: h}}\n", `hash needs key or key_file for HMAC-SM3`},
 		{"hash short key", "transforms:\n  - hash: {fields: {id_card: h}, key: \"${SHORT}\"}\n", `the HMAC key must be at least 16 bytes, got 8`},
 		{"hash sm3 with key", "transforms:\n  - hash: {fields: [id_card], key: \"${K}\", algorithm: sm3}\n", `algorithm: sm3 is unkeyed`},
+		{"hash key and file", "transforms:\n  - hash: {fields: [id_card], key: \"${K}\", key_file: k.txt}\n", `transforms[0].hash.key_file: give key or key_file, not both`},
+		{"hash empty column", "transforms:\n  - hash: {fields: {id_card: \"\"}, key: \"${K}\"}\n", `transforms[0].hash.fields.id_card: expected the output column for "id_card"`},
+		{"fields listed twice", "transforms:\n  - encrypt: {fields: [a, a], key: \"${K}\"}\n", `p.yaml:2:27: transforms[0].encrypt.fields[1]: column "a" is listed twice`},
+		{"decrypt type", "transforms:\n  - decrypt: {fields: [a], key: \"${K}\", type: byte}\n", `transforms[0].decrypt.type: unknown type "byte" (did you mean "bytes"?); one of: string (the plaintext must be UTF-8 text), bytes`},
 		{"hash bad algorithm", "transforms:\n  - hash: {fields: [id_card], algorithm: md5}\n", `unknown algorithm "md5"`},
 	}
 	for _, tc := range cases {
@@ -744,7 +749,7 @@ func TestDecryptKeysForms(t *testing.T) {
 			_, err := newFromYAML(t, src, vars)
 			wants := map[string]string{
 				"null key":      `decrypt: key "k1": key is empty`,
-				"list":          "expected a mapping of key id to key",
+				"list":          `transforms[0].decrypt.keys: expected a mapping, got a list (e.g. keys: {k2024: "${K2024}"`,
 				"typo in entry": `unknown key "key_fil" (did you mean "key_file"?)`,
 				"open file":     `decrypt: key "k1": key file ` + kf + ` has mode 0604`,
 			}
@@ -854,6 +859,41 @@ func TestFastHMACSM3(t *testing.T) {
 			if got := fast.sum([]byte("p"), msg); !bytes.Equal(got[1:], want) || got[0] != 'p' {
 				t.Fatalf("key %d, msg %d bytes: %x, want %x", kl, ml, got[1:], want)
 			}
+		}
+	}
+}
+
+// TestFixedIVOnlyUnderItsContext: under the context of `xcetl test`
+// (internal/fixediv) encryption is deterministic, and still decrypts;
+// under any other context every value gets a fresh IV.
+func TestFixedIVOnlyUnderItsContext(t *testing.T) {
+	vars := map[string]string{"K": stdKey}
+	for _, mode := range []string{"cbc", "gcm"} {
+		enc := mustNew(t, "transforms:\n  - encrypt: {fields: [a], key: \"${K}\", mode: "+mode+"}\n", vars)
+		dec := mustNew(t, "transforms:\n  - decrypt: {fields: [a], key: \"${K}\", mode: "+mode+"}\n", vars)
+		in := xcetl.NewStringSchema([]string{"a"})
+		if _, err := enc.Bind(in); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := dec.Bind(in)
+		run := func(ctx context.Context) string {
+			b := &xcetl.Batch{Schema: in, Rows: [][]any{{"11010519491231002X"}}}
+			if err := enc.Apply(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			ct := b.Rows[0][0].(string)
+			d := &xcetl.Batch{Schema: out, Rows: [][]any{{ct}}}
+			if err := dec.Apply(ctx, d); err != nil || d.Rows[0][0] != "11010519491231002X" {
+				t.Fatalf("%s: decrypt: %v %v", mode, d.Rows[0][0], err)
+			}
+			return ct
+		}
+		fixed := fixediv.With(context.Background(), []byte("0123456789abcdef"))
+		if a, b := run(fixed), run(fixed); a != b {
+			t.Errorf("%s under the fixed IV: %s then %s", mode, a, b)
+		}
+		if a, b := run(context.Background()), run(context.Background()); a == b {
+			t.Errorf("%s without it: the same ciphertext twice (%s)", mode, a)
 		}
 	}
 }

@@ -19,8 +19,43 @@ import (
 )
 
 func init() {
-	transform.Register("validate", newTransform)
+	transform.RegisterSpec("validate", config.Doc{
+		Summary: "rejects rows whose values fail a validator, naming the column and the rule (never the value)",
+		Example: "validate: {id_card: idcard, phone: mobile, name: [not_null, \"regex:^\\\\p{Han}+$\"]}",
+		Shape:   "a mapping of column: validator, e.g. {id_card: idcard, phone: mobile}",
+	}, newTransform)
 }
+
+// Spec is the configuration of `validate`: column → its validators, checked
+// in order (the first failure rejects the row).
+type Spec = config.Ordered[Rules]
+
+// Rules are one column's validators.
+type Rules []Rule
+
+// Noun implements config.Nouner.
+func (Rules) Noun() string {
+	return "a validator (" + strings.Join(names, ", ") + ") or a list of them"
+}
+
+// Check builds every validator once, so that a bad pattern is a validation
+// error, and refuses an empty list.
+func (rs Rules) Check(c *config.Check) {
+	if len(rs) == 0 {
+		c.ErrorfAt(nil, "name at least one validator")
+	}
+	for i, r := range rs {
+		if _, err := New(string(r)); err != nil {
+			c.ErrorfAt(c.Item("", i), "%v", err)
+		}
+	}
+}
+
+// Rule is the name of a validator in a spec.
+type Rule string
+
+// Noun implements config.Nouner.
+func (Rule) Noun() string { return "a validator (" + strings.Join(names, ", ") + ")" }
 
 // Validator checks one value's text. Check returns "" when the value is
 // valid, otherwise what is wrong, without quoting the value (reject
@@ -245,9 +280,7 @@ func (r Regex) Check(s string) string {
 }
 
 type spec struct {
-	name  string
-	pos   xcetl.Pos
-	path  string
+	col   transform.Name
 	rules []Validator
 }
 
@@ -266,38 +299,15 @@ type Transform struct {
 	bound []bound
 }
 
-func newTransform(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{n.Errorf("validate takes a mapping of column: validator, e.g. {id_card: idcard, phone: mobile}")}
-	}
-	var errs xcetl.SpecErrors
+func newTransform(sp *Spec, env transform.Env) (transform.Transform, error) {
 	t := &Transform{}
-	for _, e := range n.Entries {
-		v := e.Value
-		items := []*config.Node{v}
-		if v.Kind == config.List {
-			items = v.Items
-		}
-		s := spec{name: e.Key, pos: e.KeyPos, path: v.Path}
-		for _, it := range items {
-			if it.Kind != config.Scalar {
-				errs = append(errs, it.Errorf("expected a validator (%s) or a list of them, got a %s", strings.Join(names, ", "), it.Kind))
-				continue
-			}
-			val, err := New(it.Value)
-			if err != nil {
-				errs = append(errs, it.Errorf("%v", err))
-				continue
-			}
-			s.rules = append(s.rules, val)
-		}
-		if len(items) == 0 {
-			errs = append(errs, v.Errorf("name at least one validator"))
+	for i, col := range transform.KeyNames(env.Node, env.Path, sp.Keys()) {
+		s := spec{col: col}
+		for _, r := range (*sp)[i].Value {
+			v, _ := New(string(r)) // checked by Rules.Check
+			s.rules = append(s.rules, v)
 		}
 		t.specs = append(t.specs, s)
-	}
-	if len(errs) > 0 {
-		return nil, errs
 	}
 	return t, nil
 }
@@ -307,14 +317,14 @@ func (t *Transform) Bind(in *xcetl.Schema) (*xcetl.Schema, error) {
 	var errs xcetl.SpecErrors
 	bs := make([]bound, 0, len(t.specs))
 	for _, s := range t.specs {
-		i := in.Index(s.name)
+		i := in.Index(s.col.Name)
 		if i < 0 {
-			errs = append(errs, transform.UnknownColumn(s.pos, s.path, s.name, in))
+			errs = append(errs, s.col.Unknown(in))
 			continue
 		}
 		bd := bound{idx: i, rules: s.rules}
 		for _, r := range s.rules {
-			bd.prefix = append(bd.prefix, "validate "+s.name+" ("+r.Name()+"): ")
+			bd.prefix = append(bd.prefix, "validate "+s.col.Name+" ("+r.Name()+"): ")
 		}
 		bs = append(bs, bd)
 	}
@@ -381,7 +391,7 @@ func (t *Transform) Describe() string {
 		for k, r := range s.rules {
 			rs[k] = r.Name()
 		}
-		parts[i] = s.name + ": " + strings.Join(rs, ", ")
+		parts[i] = s.col.Name + ": " + strings.Join(rs, ", ")
 	}
 	return "validate " + strings.Join(parts, "; ")
 }

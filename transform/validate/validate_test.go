@@ -139,6 +139,8 @@ func TestNewErrors(t *testing.T) {
 		{"bad regex", "transforms:\n  - validate: {a: \"regex:(\"}\n", "regex \"(\": error parsing regexp"},
 		{"empty regex", "transforms:\n  - validate: {a: \"regex:\"}\n", "regex: needs a pattern"},
 		{"not a map", "transforms:\n  - validate: [a]\n", "validate takes a mapping"},
+		{"bad regex in a list", "transforms:\n  - validate: {a: [not_null, \"regex:(\"]}\n", "p.yaml:2:30: transforms[0].validate.a[1]: regex \"(\": error parsing regexp"},
+		{"empty list", "transforms:\n  - validate: {a: []}\n", "p.yaml:2:19: transforms[0].validate.a: name at least one validator"},
 		{"map rule", "transforms:\n  - validate: {a: {x: 1}}\n", "expected a validator"},
 	}
 	for _, tc := range cases {

@@ -19,8 +19,16 @@
 // It prints nothing when the tags name no vendor driver. Fetching a driver
 // needs a GOPROXY that serves gitee.com, or GOPRIVATE/GONOSUMDB and direct
 // access to gitee.com (see docs/dialects.md). -replace MODULE=DIR uses a
-// local copy of a driver instead (a vendored checkout, or the stand-ins of
-// this command's tests).
+// local copy of a driver instead (a vendored checkout).
+//
+// For `make lint`, which must type-check the tagged files without gitee.com:
+// -standins uses stand-ins of the drivers with exactly the API the _driver
+// files use (StandIns), and -copy DIR writes a copy of the module's Go
+// files into DIR with the _driver files in their packages and the modfile
+// as go.mod, and prints DIR, for tools that read files from disk and take
+// no -overlay (staticcheck):
+//
+//	cd $(go run ./internal/tools/drivers -tags dm,opengauss -standins -copy bin/lint-tagged) && staticcheck -tags dm,opengauss ./dialects/...
 package main
 
 import (
@@ -65,12 +73,25 @@ func main() {
 	dir := flag.String("dir", "bin/drivers", "where to write go.mod, go.sum and overlay.json")
 	var replaces multiFlag
 	flag.Var(&replaces, "replace", "MODULE=DIR: use a local copy of a driver module (repeatable)")
+	standIns := flag.Bool("standins", false, "use stand-ins of the drivers (their API only), for type-checking without gitee.com")
+	copyTo := flag.String("copy", "", "write a copy of the module with the tagged files in place into this directory, and print it")
 	flag.Parse()
 	root, err := moduleRoot()
+	if err == nil && *standIns {
+		var more []string
+		more, err = WriteStandIns(filepath.Join(absUnder(root, *dir), "standins"), Selected(*tags))
+		replaces = append(replaces, more...)
+	}
 	if err == nil {
 		var flags string
 		flags, err = prepare(root, *dir, *tags, replaces)
-		if flags != "" {
+		switch {
+		case err == nil && *copyTo != "":
+			var out string
+			out, err = copyModule(root, absUnder(root, *copyTo), absUnder(root, *dir), *tags)
+			flags = out
+		}
+		if flags != "" && err == nil {
 			fmt.Println(flags)
 		}
 	}
@@ -78,6 +99,147 @@ func main() {
 		fmt.Fprintln(os.Stderr, "drivers:", err)
 		os.Exit(1)
 	}
+}
+
+func absUnder(root, dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(root, dir)
+}
+
+// StandIns are modules with the API the _driver files use of each vendor
+// driver, by module path: DM8's DmError with ErrCode, registered as "dm";
+// openGauss's lib/pq fork (here lib/pq itself) registered as "opengauss".
+// They let the tagged files be compiled and checked where gitee.com is out
+// of reach; they say nothing about the real drivers.
+var StandIns = map[string]map[string]string{
+	"gitee.com/chunanyong/dm": {
+		"go.mod": "module gitee.com/chunanyong/dm\n\ngo 1.21\n",
+		"dm.go": `package dm
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+)
+
+type DmError struct {
+	ErrCode int32
+	ErrText string
+}
+
+func (e *DmError) Error() string { return fmt.Sprintf("[%d] %s", e.ErrCode, e.ErrText) }
+
+type drv struct{}
+
+func (drv) Open(string) (driver.Conn, error) {
+	return nil, errors.Join(errors.New("stand-in DM8 driver"), &DmError{ErrCode: -70028, ErrText: "stand-in: no server"})
+}
+
+func init() { sql.Register("dm", drv{}) }
+`,
+	},
+	"gitee.com/opengauss/openGauss-connector-go-pq": {
+		"go.mod": "module gitee.com/opengauss/openGauss-connector-go-pq\n\ngo 1.21\n\nrequire github.com/lib/pq v1.10.9\n",
+		"pq.go": `package pq
+
+import (
+	"database/sql"
+
+	libpq "github.com/lib/pq"
+)
+
+type Error = libpq.Error
+
+func CopyInSchema(schema, table string, columns ...string) string {
+	return libpq.CopyInSchema(schema, table, columns...)
+}
+
+func init() { sql.Register("opengauss", &libpq.Driver{}) }
+`,
+	},
+}
+
+// WriteStandIns writes the stand-ins of drivers under dir and returns the
+// -replace values that use them.
+func WriteStandIns(dir string, drivers []Driver) ([]string, error) {
+	var replaces []string
+	for _, d := range drivers {
+		files, ok := StandIns[d.Module]
+		if !ok {
+			return nil, fmt.Errorf("no stand-in for %s", d.Module)
+		}
+		mdir := filepath.Join(dir, filepath.Base(d.Module))
+		if err := os.MkdirAll(mdir, 0o755); err != nil {
+			return nil, err
+		}
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(mdir, name), []byte(body), 0o644); err != nil {
+				return nil, err
+			}
+		}
+		replaces = append(replaces, d.Module+"="+mdir)
+	}
+	return replaces, nil
+}
+
+// copyModule writes the module's files under dst, each _driver file of
+// the tags in its package, and the modfile prepared in modDir as go.mod,
+// and returns dst.
+func copyModule(root, dst, modDir, tags string) (string, error) {
+	if err := os.RemoveAll(dst); err != nil {
+		return "", err
+	}
+	skip := map[string]bool{}
+	for _, d := range Selected(tags) {
+		for _, f := range d.Files {
+			skip[filepath.Join(root, f)] = true
+			to := filepath.Join(dst, filepath.Dir(filepath.Dir(f)), filepath.Base(f))
+			if err := copyFile(filepath.Join(root, f), to); err != nil {
+				return "", err
+			}
+		}
+	}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(d.Name(), ".") || path == dst || path == modDir || d.Name() == "bin" || d.Name() == "dist" || d.Name() == "out") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		// Every file (embedded ones, testdata), but the _driver files are
+		// only where the tags put them.
+		if skip[path] || strings.Contains(path, string(filepath.Separator)+"_driver"+string(filepath.Separator)) || !d.Type().IsRegular() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		return copyFile(path, filepath.Join(dst, rel))
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if err := copyFile(filepath.Join(modDir, f), filepath.Join(dst, f)); err != nil {
+			return "", err
+		}
+	}
+	return dst, nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o644)
 }
 
 type multiFlag []string

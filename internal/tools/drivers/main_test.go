@@ -9,72 +9,11 @@ import (
 	"testing"
 )
 
-// Stand-ins for the two gitee.com drivers with the API the _driver files
-// use: DM8's DmError with ErrCode, registered as "dm"; openGauss's lib/pq
-// fork (here lib/pq itself) registered as "opengauss".
-var standIns = map[string]map[string]string{
-	"gitee.com/chunanyong/dm": {
-		"go.mod": "module gitee.com/chunanyong/dm\n\ngo 1.21\n",
-		"dm.go": `package dm
-
-import (
-	"database/sql"
-	"database/sql/driver"
-	"errors"
-	"fmt"
-)
-
-type DmError struct {
-	ErrCode int32
-	ErrText string
-}
-
-func (e *DmError) Error() string { return fmt.Sprintf("[%d] %s", e.ErrCode, e.ErrText) }
-
-type drv struct{}
-
-func (drv) Open(string) (driver.Conn, error) {
-	return nil, errors.Join(errors.New("stand-in DM8 driver"), &DmError{ErrCode: -70028, ErrText: "stand-in: no server"})
-}
-
-func init() { sql.Register("dm", drv{}) }
-`,
-	},
-	"gitee.com/opengauss/openGauss-connector-go-pq": {
-		"go.mod": "module gitee.com/opengauss/openGauss-connector-go-pq\n\ngo 1.21\n\nrequire github.com/lib/pq v1.10.9\n",
-		"pq.go": `package pq
-
-import (
-	"database/sql"
-
-	libpq "github.com/lib/pq"
-)
-
-type Error = libpq.Error
-
-func CopyInSchema(schema, table string, columns ...string) string {
-	return libpq.CopyInSchema(schema, table, columns...)
-}
-
-func init() { sql.Register("opengauss", &libpq.Driver{}) }
-`,
-	},
-}
-
 func writeStandIns(t *testing.T) []string {
 	t.Helper()
-	var replaces []string
-	for mod, files := range standIns {
-		dir := filepath.Join(t.TempDir(), filepath.Base(mod))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for name, body := range files {
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		replaces = append(replaces, mod+"="+dir)
+	replaces, err := WriteStandIns(t.TempDir(), Drivers)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return replaces
 }

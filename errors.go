@@ -14,6 +14,10 @@ var (
 	// ErrLocked marks a run refused because another run holds the
 	// pipeline's lock (exit code 3).
 	ErrLocked = errors.New("pipeline is locked by another run")
+	// ErrConnect marks a failure to connect to (or log in to) a database:
+	// the run never reached its target, so nothing was written there —
+	// not even the run-history row (exit code 1).
+	ErrConnect = errors.New("cannot connect")
 )
 
 // Pos is a position in a pipeline file.

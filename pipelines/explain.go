@@ -19,12 +19,29 @@ import (
 // writes anything and never connects to the target. Secrets are redacted:
 // values that came from ${VAR} are shown as the reference, DSNs without
 // passwords.
-func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
+//
+// Problems of the plan — a source that cannot be read, a transform that
+// does not fit the columns, a target that cannot take them — are printed
+// where they occur, and Explain then returns an error wrapping
+// xcetl.ErrInvalid (the CLI exits 2) that counts them.
+func (p *Pipeline) Explain(ctx context.Context, out io.Writer) (err error) {
 	if p.running.Load() {
 		return fmt.Errorf("pipeline %s is running; explain it before or after", p.Spec.Name)
 	}
 	// Explain opens the source: the next Run builds fresh plugins.
 	p.used = true
+	sw := p.scrub.Writer(out)
+	defer func() {
+		if ferr := sw.Flush(); err == nil {
+			err = ferr
+		}
+	}()
+	w := &problemCounter{w: sw}
+	defer func() {
+		if err == nil && w.problems > 0 {
+			err = fmt.Errorf("%w: the plan has %d problem(s), shown above", xcetl.ErrInvalid, w.problems)
+		}
+	}()
 	s := p.Spec
 	fmt.Fprintf(w, "pipeline %s (%s)\n", s.Name, s.File)
 	if s.Description != "" {
@@ -37,7 +54,7 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		_ = p.source.Close()
 		fmt.Fprintf(w, "  columns: %s\n", formatSchema(schema))
 	} else {
-		fmt.Fprintf(w, "  columns: unknown — the source could not be read: %s\n", p.Scrub(serr.Error()))
+		w.problem("  columns: unknown — the source could not be read: %s\n", p.Scrub(serr.Error()))
 	}
 
 	if len(p.transforms) > 0 {
@@ -48,7 +65,7 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		if schema != nil {
 			out, err := t.Bind(schema)
 			if err != nil {
-				fmt.Fprintf(w, "     error: %s\n", p.Scrub(err.Error()))
+				w.problem("     error: %s\n", p.Scrub(err.Error()))
 				schema = nil
 				continue
 			}
@@ -67,7 +84,7 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		} else {
 			stmts, err := ex.Explain(schema)
 			if err != nil {
-				fmt.Fprintf(w, "  SQL: %s\n", p.Scrub(err.Error()))
+				w.problem("  SQL: %s\n", p.Scrub(err.Error()))
 			}
 			fmt.Fprintf(w, "\nSQL\n")
 			for _, st := range stmts {
@@ -101,6 +118,19 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "  reject_file %s\n", s.Errors.RejectFile)
 	}
 	return nil
+}
+
+// problemCounter is the output of Explain, counting the problems printed.
+type problemCounter struct {
+	w        io.Writer
+	problems int
+}
+
+func (c *problemCounter) Write(b []byte) (int, error) { return c.w.Write(b) }
+
+func (c *problemCounter) problem(format string, args ...any) {
+	c.problems++
+	fmt.Fprintf(c.w, format, args...)
 }
 
 // describe prefers the plugin's own description, else the config as written

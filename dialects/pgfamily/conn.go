@@ -361,23 +361,12 @@ func ApplyDSNDefaults(dsn string, port int, database string) string {
 	return strings.TrimSpace(out)
 }
 
-// newScrubber hides the DSN's password in messages — also the pieces of a
-// password that a DSN with unescaped '@', ':' or '/' splits into host or
-// user names in the driver's errors.
+// newScrubber hides the DSN's secrets in messages (xcetl.Scrubber.AddDSN
+// also learns the pieces of a password that unescaped '@', ':' or '/'
+// split into host or user names in the driver's errors).
 func newScrubber(dsn string) *xcetl.Scrubber {
 	sc := &xcetl.Scrubber{}
 	sc.AddDSN(dsn)
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at > 0 {
-			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
-				sc.Add(pw)
-				for _, piece := range strings.FieldsFunc(pw, func(r rune) bool { return strings.ContainsRune("@:/?#", r) }) {
-					sc.Add(piece)
-				}
-			}
-		}
-	}
 	return sc
 }
 

@@ -157,7 +157,7 @@ type settings struct {
 	insecure    bool
 	baseDir     string
 
-	scrub xcetl.Scrubber
+	scrub *xcetl.Scrubber // the pipeline's (extract.Env.Secrets), which every output is scrubbed with
 }
 
 // New builds an api source from its `source:` mapping. It checks the
@@ -178,10 +178,13 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		method: "GET", pag: paginationNone, timeout: defaultTimeout, retries: defaultRetries,
 		backoff: defaultBackoff, maxBackoff: defaultMaxBackoff, maxResponse: defaultMaxResponse,
 		baseDir: env.BaseDir, caFile: sp.CAFile, insecure: sp.InsecureSkipVerify, columns: sp.Columns,
-		in: inQuery, stopOnShort: true,
+		in: inQuery, stopOnShort: true, scrub: env.Secrets,
+	}
+	if st.scrub == nil {
+		st.scrub = &xcetl.Scrubber{}
 	}
 	for _, k := range []string{"headers", "params", "body", "auth"} {
-		addInterpolated(&st.scrub, n.Get(k))
+		addInterpolated(st.scrub, n.Get(k))
 	}
 
 	if un := n.Get("url"); un != nil && (un.Kind == config.Scalar || un.Kind == config.Null) {
@@ -197,13 +200,13 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 			}
 			errs = append(errs, un.Errorf("url is not a valid URL: %s", st.scrub.Scrub(msg)))
 		case u.Scheme != "http" && u.Scheme != "https":
-			errs = append(errs, un.Errorf("url must start with http:// or https://, got %q", redactURL(u, &st.scrub)))
+			errs = append(errs, un.Errorf("url must start with http:// or https://, got %q", redactURL(u, st.scrub)))
 		case u.Host == "":
 			errs = append(errs, un.Errorf("url has no host"))
 		default:
 			u.Fragment, u.RawFragment = "", ""
 			st.url = u
-			urlSecrets(&st.scrub, u, un.Raw)
+			urlSecrets(st.scrub, u, un.Raw)
 		}
 	}
 	if sp.Method != "" {
@@ -217,11 +220,9 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 		for _, e := range hn.Entries {
 			v := sp.Headers[e.Key]
 			st.headers = append(st.headers, [2]string{e.Key, v.Reveal()})
-			st.scrub.Add(v.Reveal())
-			// "Bearer abc…": the credential alone may be echoed back.
-			if _, cred, ok := strings.Cut(strings.TrimSpace(v.Reveal()), " "); ok {
-				st.scrub.Add(strings.TrimSpace(cred))
-			}
+			// "Bearer abc…", "Basic base64", an API key: the credential
+			// alone, or decoded, may be echoed back.
+			st.scrub.AddAuthorization(v.Reveal())
 			if !validHeaderName(e.Key) {
 				errs = append(errs, e.Value.Errorf("%q is not a valid header name", e.Key))
 			}
@@ -495,20 +496,22 @@ func (st *settings) authentication(a *authSpec, an *config.Node, at func(*config
 			errs = append(errs, at(an, "username").Errorf("a basic auth username cannot contain \":\""))
 		}
 		st.username, st.password = a.Username, a.Password
-		st.scrub.Add(a.Password.Reveal())
+		st.scrub.AddPassword(a.Username, a.Password.Reveal())
 	case authClientCreds:
 		if a.TokenURL == "" {
 			errs = append(errs, at(an, "token_url").Errorf("auth type oauth2_client_credentials needs token_url"))
 		} else if u, err := url.Parse(a.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, at(an, "token_url").Errorf("token_url must be an http:// or https:// URL"))
 		} else {
-			urlSecrets(&st.scrub, u, at(an, "token_url").Raw)
+			urlSecrets(st.scrub, u, at(an, "token_url").Raw)
 		}
 		if a.ClientID == "" || a.ClientSecret.IsZero() {
 			errs = append(errs, an.Errorf("auth type oauth2_client_credentials needs client_id and client_secret"))
 		}
 		st.tokenURL, st.clientID, st.clientSecret, st.scope = a.TokenURL, a.ClientID, a.ClientSecret, a.Scope
-		st.scrub.Add(a.ClientSecret.Reveal())
+		// Sent as HTTP Basic (escaped, RFC 6749 2.3.1) or in the form.
+		st.scrub.AddPassword(a.ClientID, a.ClientSecret.Reveal())
+		st.scrub.AddPassword(url.QueryEscape(a.ClientID), url.QueryEscape(a.ClientSecret.Reveal()))
 		st.clientAuth = or(a.ClientAuth, clientAuthBasic)
 		if st.clientAuth != clientAuthBasic && st.clientAuth != clientAuthBody {
 			errs = append(errs, at(an, "client_auth").Errorf("client_auth must be basic or body, got %q", a.ClientAuth))
@@ -710,7 +713,7 @@ func formatSize(n int64) string {
 // Describe returns one line for `xcetl explain`, without secrets.
 func (e *Extractor) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "api %s %s (records %s, pagination %s", e.st.method, redactURL(e.st.url, &e.st.scrub), or(e.st.recordsRaw, defaultRecordsLabel), e.st.pag)
+	fmt.Fprintf(&b, "api %s %s (records %s, pagination %s", e.st.method, redactURL(e.st.url, e.st.scrub), or(e.st.recordsRaw, defaultRecordsLabel), e.st.pag)
 	if e.st.pag != paginationNone && e.st.size > 0 {
 		fmt.Fprintf(&b, " size %d", e.st.size)
 	}

@@ -241,6 +241,9 @@ func (l *SQL) Open(ctx context.Context, schema *xcetl.Schema) error {
 	}
 	conn, err := l.connect(ctx)
 	if err != nil {
+		if errors.Is(err, xcetl.ErrConnect) {
+			return err // the root cause, first
+		}
 		return l.errorf("%w", err)
 	}
 	l.conn = conn

@@ -15,6 +15,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -62,6 +63,20 @@ type Resumer interface {
 	// Resume positions the source after what the target committed.
 	Resume(ctx context.Context, state xcetl.StateReader) error
 }
+
+// Previewer is implemented by sources whose columns can be learned from
+// local files alone — a CSV's header line, a workbook's header row —
+// without a network, a broker or a database. `xcetl validate` calls it on
+// a fresh source (which is never opened afterwards) to check that the
+// transforms name columns the source has. It returns ErrNoInput (wrapped,
+// saying which file) when the input is not there yet: nothing can be
+// checked then, which is not a problem of the pipeline.
+type Previewer interface {
+	Preview(ctx context.Context) (*xcetl.Schema, error)
+}
+
+// ErrNoInput marks a Preview of a source whose files are not there (yet).
+var ErrNoInput = errors.New("no input to preview")
 
 // ResumeReporter is implemented by Resumers that can say, after Resume,
 // what they found in the state of earlier runs: where an interrupted run

@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -180,4 +181,39 @@ func formatSchema(s *xcetl.Schema) string {
 		parts[i] = c.Name + " " + c.Type.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// CheckColumns reads the source's columns from its local files alone
+// (extract.Previewer: a CSV header line, a workbook's header row) and
+// checks that every transform and the target fit them — a cast of a
+// column the header lacks, a key column that is not there — without
+// touching any database, API or broker. note says what was checked, or
+// why nothing could be (a source without local files, a file not there
+// yet). err lists the problems and wraps xcetl.ErrInvalid.
+func (p *Pipeline) CheckColumns(ctx context.Context) (note string, err error) {
+	pv, ok := p.source.(extract.Previewer)
+	if !ok {
+		return fmt.Sprintf("columns not checked: a %s source is read only by a run", typeOf(p.Spec.Source)), nil
+	}
+	p.used = true // the source is opened: a run builds fresh plugins
+	schema, err := pv.Preview(ctx)
+	if errors.Is(err, extract.ErrNoInput) {
+		return "columns not checked: " + p.Scrub(err.Error()), nil
+	}
+	if err != nil {
+		return "", xcetl.SpecErrors{p.Spec.Source.Errorf("%s", p.Scrub(err.Error()))}
+	}
+	for i, t := range p.transforms {
+		out, berr := t.Bind(schema)
+		if berr != nil {
+			return "", p.scrub.ScrubError(bindError(p.Spec.Transforms[i], berr))
+		}
+		schema = out
+	}
+	if ex, ok := p.target.(load.Explainer); ok {
+		if _, err := ex.Explain(schema); err != nil {
+			return "", xcetl.SpecErrors{p.Spec.Target.Errorf("%s", p.Scrub(err.Error()))}
+		}
+	}
+	return "columns checked against the source's header: " + formatSchema(schema), nil
 }

@@ -310,14 +310,20 @@ func baseName(p string) string {
 func validateCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE",
-		Short: "check FILE without touching any source or target; print every problem",
+		Short: "check FILE without touching any database, API or broker (a local CSV/XLSX header is read); print every problem",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, _, err := g.load(args[0])
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s))\n", args[0], p.Spec.Name, len(p.Spec.Transforms))
+			// A local CSV or workbook's header is read to check the
+			// columns the transforms name; no database is touched.
+			note, err := p.CheckColumns(cmd.Context())
+			if err != nil {
+				return &exitError{codeOf(err), err}
+			}
+			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s); %s)\n", args[0], p.Spec.Name, len(p.Spec.Transforms), note)
 			return nil
 		},
 	}

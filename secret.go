@@ -205,7 +205,7 @@ func (s *Scrubber) AddPassword(user, password string) {
 	}
 	s.Add(password)
 	cred := user + ":" + password
-	s.add(cred, base64.StdEncoding.EncodeToString([]byte(cred)), base64.RawStdEncoding.EncodeToString([]byte(cred)),
+	s.add(base64.StdEncoding.EncodeToString([]byte(cred)), base64.RawStdEncoding.EncodeToString([]byte(cred)),
 		base64.URLEncoding.EncodeToString([]byte(cred)), base64.RawURLEncoding.EncodeToString([]byte(cred)))
 }
 

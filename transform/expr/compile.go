@@ -124,6 +124,7 @@ func compile(src string, in *xcetl.Schema, fs *functions) (*program, error) {
 	}
 	opts := []exprlang.Option{exprlang.Env(env), exprlang.Patch(al)}
 	opts = append(opts, fs.options()...)
+	opts = append(opts, overflowOptions...)
 	prog, err := exprlang.Compile(src, opts...)
 	if err != nil {
 		return nil, errors.New(compileMessage(err, in))

@@ -85,3 +85,40 @@ func TestIntegerOverflow(t *testing.T) {
 		}
 	})
 }
+
+// TestDecimalPrecision: a decimal enters an expression as a float64 only
+// when that holds it exactly; one with more digits rejects the row rather
+// than compute with a rounded value.
+func TestDecimalPrecision(t *testing.T) {
+	in := mkSchema(col{"amount", xcetl.KindDecimal})
+	tr := mustNew(t, "transforms:\n  - derive: {twice: \"amount * 2\"}\n")
+	if _, err := tr.Bind(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		in   string
+		want float64
+		bad  bool
+	}{
+		{"0.10", 0.2, false},
+		{"-12.50", -25, false},
+		{"1234567890.123456", 2469135780.246912, false}, // 16 digits that a float gives back
+		{"0.000000000000000001", 2e-18, false},
+		{"12345678901234567.89", 0, true},
+		{"-9007199254740993", 0, true},
+	} {
+		b := batchOf(in, []any{xcetl.Decimal(tc.in)})
+		if err := tr.Apply(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+		if tc.bad {
+			if len(b.Rejects) != 1 || !strings.Contains(b.Rejects[0].Reason, "decimal "+tc.in+" has more significant digits than an expression keeps") {
+				t.Errorf("%s: rejects %+v", tc.in, b.Rejects)
+			}
+			continue
+		}
+		if len(b.Rejects) != 0 || b.Rows[0][1] != tc.want {
+			t.Errorf("%s * 2 = %v, rejects %+v; want %v", tc.in, b.Rows[0][1], b.Rejects, tc.want)
+		}
+	}
+}

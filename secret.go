@@ -251,10 +251,11 @@ func (s *Scrubber) AddDSN(dsn string) {
 				if dec, err := url.PathUnescape(pw); err == nil {
 					s.AddPassword(user, dec)
 				}
-				if !ok {
-					for _, piece := range strings.FieldsFunc(pw, func(r rune) bool { return strings.ContainsRune("@:/?#", r) }) {
-						s.Add(piece)
-					}
+				// Drivers split a password with unescaped '@', ':', '/',
+				// '?' or '#' in their own way, and may show a piece as a
+				// host or user name.
+				for _, piece := range strings.FieldsFunc(pw, func(r rune) bool { return strings.ContainsRune("@:/?#", r) }) {
+					s.Add(piece)
 				}
 			}
 		}

@@ -27,6 +27,9 @@ type ConnectError struct {
 	Server   string // host:port, or several for a multi-host DSN
 	User     string
 	Database string
+	// Driver names the database/sql driver, when the dialect connects
+	// through one.
+	Driver string
 	// Reason is what failed, in the server's or the system's words.
 	Reason string
 	// Check says what to look at; "" when nothing useful is known.
@@ -47,6 +50,9 @@ func (e *ConnectError) Error() string {
 	}
 	if e.Database != "" {
 		b.WriteString(" (database " + e.Database + ")")
+	}
+	if e.Driver != "" {
+		b.WriteString(" through driver " + e.Driver)
 	}
 	b.WriteString(": " + e.Reason)
 	if e.Check != "" {

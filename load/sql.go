@@ -316,6 +316,7 @@ func (l *SQL) open(ctx context.Context) error {
 	if create != "" {
 		l.log.Info("created table", "table", l.target.Table.String(), "dialect", l.d.Name())
 	}
+	l.target.Created = create != ""
 	if l.w, err = l.conn.NewWriter(ctx, l.target); err != nil {
 		return l.errorf("%w", err)
 	}
@@ -670,6 +671,11 @@ func (l *SQL) rowError(what string, b *xcetl.Batch, rows []int, err error) error
 func (l *SQL) Commit(ctx context.Context) error {
 	if !l.inTx {
 		return nil
+	}
+	if f, ok := l.w.(dialects.Finisher); ok {
+		if err := f.Finish(ctx); err != nil {
+			return errors.Join(l.errorf("%w", err), l.Rollback(context.WithoutCancel(ctx)))
+		}
 	}
 	l.inTx = false
 	if err := l.conn.Commit(ctx); err != nil {

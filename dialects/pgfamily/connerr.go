@@ -2,7 +2,6 @@ package pgfamily
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -27,7 +26,9 @@ func (d *Dialect) connectError(full string, sc *xcetl.Scrubber, err error) error
 			ce.Check = hint
 		}
 	}
-	ce.Reason, ce.Check = sc.Scrub(ce.Reason), sc.Scrub(ce.Check)
+	for _, f := range []*string{&ce.Server, &ce.User, &ce.Database, &ce.Reason, &ce.Check} {
+		*f = sc.Scrub(*f)
+	}
 	return ce
 }
 
@@ -101,5 +102,7 @@ func connectReason(err error, ce *dialects.ConnectError) (reason, check string) 
 // connectFailed is what a connection attempt through database/sql (the
 // SQLDriver dialects) reports.
 func (d *Dialect) connectFailed(full string, sc *xcetl.Scrubber, err error) error {
-	return d.connectError(full, sc, fmt.Errorf("%w", describeError(err)))
+	ce := d.connectError(full, sc, describeError(err)).(*dialects.ConnectError)
+	ce.Driver = d.cfg.SQLDriver
+	return ce
 }

@@ -131,6 +131,10 @@ type Config struct {
 	// ConnectHint returns an explanation to add to a connection error, or
 	// "" (openGauss's SHA256 authentication).
 	ConnectHint func(err error) string
+	// SwapReplace allows `replace_method: swap` (swap.go), where its
+	// statements (LIKE … INCLUDING ALL, aclexplode, lock_timeout,
+	// savepoints around DDL) are verified.
+	SwapReplace bool
 	// SQLDriver, when not "", is the database/sql driver (as registered
 	// with sql.Register) that Open connects through instead of pgx, e.g.
 	// "opengauss" for gitee.com/opengauss/openGauss-connector-go-pq. The
@@ -273,7 +277,7 @@ func (d *Dialect) CreateTable(t dialects.Table, cols []dialects.Column, key []st
 const optCopyFormat = "copy_format"
 
 // OptionNames implements dialects.Dialect.
-func (d *Dialect) OptionNames() []string { return []string{optCopyFormat} }
+func (d *Dialect) OptionNames() []string { return []string{optCopyFormat, optReplaceMethod} }
 
 // CheckOption implements dialects.Dialect.
 func (d *Dialect) CheckOption(key, value string) error {
@@ -289,6 +293,17 @@ func (d *Dialect) CheckOption(key, value string) error {
 			return fmt.Errorf("copy_format binary is not available for %s: PostgreSQL's binary COPY format is not verified on %s; use text (auto means text there)", d.cfg.Name, d.cfg.Product)
 		}
 		return fmt.Errorf("copy_format must be auto, text or binary, not %q", value)
+	case optReplaceMethod:
+		switch value {
+		case "", "truncate":
+			return nil
+		case "swap":
+			if d.cfg.SwapReplace {
+				return nil
+			}
+			return fmt.Errorf("replace_method swap is not available for %s: its statements are verified on PostgreSQL only; use truncate", d.cfg.Name)
+		}
+		return fmt.Errorf("replace_method must be truncate or swap, not %q", value)
 	}
 	return fmt.Errorf("%s has no option %q", d.cfg.Name, key)
 }
@@ -317,18 +332,19 @@ func (d *Dialect) Explain(t dialects.Target) ([]dialects.Statement, error) {
 
 // plan holds every statement of a run's writer.
 type plan struct {
-	table      string // quoted target
-	stage      string // quoted staging table, "" without staging
-	clear      string // replace: once at start
-	stageDDL   string // once at start
-	copy       string // per batch (into target or stage)
-	upsert     string // per batch
-	delete     string // per batch, cdc: delete the keys staged with op 'd'
-	truncStage string // per batch
-	cdc        bool   // the stage has the op column
-	binary     bool   // COPY in binary format
-	format     string // copy_format as configured ("" = auto)
-	textCopy   string // the COPY statement in text format
+	table      string    // quoted target
+	stage      string    // quoted staging table, "" without staging
+	clear      string    // replace: once at start
+	swap       *swapPlan // replace_method swap
+	stageDDL   string    // once at start
+	copy       string    // per batch (into target or stage)
+	upsert     string    // per batch
+	delete     string    // per batch, cdc: delete the keys staged with op 'd'
+	truncStage string    // per batch
+	cdc        bool      // the stage has the op column
+	binary     bool      // COPY in binary format
+	format     string    // copy_format as configured ("" = auto)
+	textCopy   string    // the COPY statement in text format
 	cols       []string
 	target     dialects.Table
 }
@@ -336,7 +352,10 @@ type plan struct {
 func (p *plan) statements(upsertNote string) []dialects.Statement {
 	var out []dialects.Statement
 	if p.clear != "" {
-		out = append(out, dialects.Statement{When: "once at start (replace: empties the table inside the run's transaction)", SQL: p.clear})
+		out = append(out, dialects.Statement{When: "once at start (replace: empties the table inside the run's transaction; readers wait until the run commits)", SQL: p.clear})
+	}
+	if p.swap != nil {
+		out = append(out, p.swap.statements()[:3]...)
 	}
 	if p.stageDDL != "" {
 		out = append(out, dialects.Statement{When: "once at start (staging table for upsert, private to the session)", SQL: p.stageDDL})
@@ -355,6 +374,9 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 	if p.upsert != "" {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY" + upsertNote, SQL: p.upsert})
 		out = append(out, dialects.Statement{When: "per batch, after the upsert", SQL: p.truncStage})
+	}
+	if p.swap != nil {
+		out = append(out, p.swap.statements()[3])
 	}
 	return out
 }
@@ -381,6 +403,9 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 		p.cols[i] = c.Name
 	}
 	p.format = t.Options[optCopyFormat]
+	if m := t.Options[optReplaceMethod]; m != "" && t.Mode != dialects.Replace {
+		return nil, fmt.Errorf("%s: replace_method %s is for mode: replace, not %s", d.cfg.Name, m, t.Mode)
+	}
 	switch p.format {
 	case "binary":
 		if !d.cfg.BinaryCopy {
@@ -397,6 +422,11 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	switch t.Mode {
 	case dialects.Append:
 	case dialects.Replace:
+		if t.Options[optReplaceMethod] == "swap" && !t.Created {
+			p.swap = d.swapPlan(t)
+			copyInto = p.swap.newQ
+			break
+		}
 		p.clear = "TRUNCATE TABLE " + p.table
 	case dialects.Upsert, dialects.CDC:
 		if len(t.Key) == 0 {

@@ -236,7 +236,11 @@ func (s *Scrubber) AddAuthorization(value string) {
 // or user name), and the value of every password-like parameter, in URL
 // and key=value form.
 func (s *Scrubber) AddDSN(dsn string) {
-	s.add(dsn)
+	if RedactDSN(dsn) != dsn {
+		// The whole DSN is a secret only when it holds one: a SQLite
+		// file path stays readable in messages.
+		s.add(dsn)
+	}
 	u, isURL, ok := parseURLDSN(dsn)
 	if isURL {
 		rest := dsn[len(schemePrefix(dsn)):]

@@ -60,7 +60,7 @@ func (s *leakySource) Close() error { return nil }
 type panicky struct{}
 
 func (panicky) Bind(in *xcetl.Schema) (*xcetl.Schema, error) { return in, nil }
-func (panicky) Apply(context.Context, *xcetl.Batch) error  { panic(errors.New("bad " + canary)) }
+func (panicky) Apply(context.Context, *xcetl.Batch) error    { panic(errors.New("bad " + canary)) }
 
 // TestScrubEveryChannel: a secret of the pipeline (here an API token from
 // the environment) that a plugin puts into its log records at every level,

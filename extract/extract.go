@@ -78,6 +78,20 @@ type Previewer interface {
 // ErrNoInput marks a Preview of a source whose files are not there (yet).
 var ErrNoInput = errors.New("no input to preview")
 
+// PreviewByOpen is Preview for a source whose Open reads nothing but its
+// local files' headers: missing, when not nil, says why there is no input
+// (it is wrapped in ErrNoInput); else e is opened and closed again.
+func PreviewByOpen(ctx context.Context, e Extractor, missing error) (*xcetl.Schema, error) {
+	if missing != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoInput, missing)
+	}
+	schema, err := e.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return schema, e.Close()
+}
+
 // ResumeReporter is implemented by Resumers that can say, after Resume,
 // what they found in the state of earlier runs: where an interrupted run
 // is continued, and which inputs are not read again because an earlier run

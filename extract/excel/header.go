@@ -15,12 +15,9 @@ var _ extract.Previewer = (*Extractor)(nil)
 // Preview implements extract.Previewer: the header row of the sheet, as
 // Open reads it; extract.ErrNoInput when the workbook is not there (yet).
 func (e *Extractor) Preview(ctx context.Context) (*xcetl.Schema, error) {
+	var missing error
 	if _, err := os.Stat(e.st.fullPath()); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w: file %s does not exist", extract.ErrNoInput, e.st.path)
+		missing = fmt.Errorf("file %s does not exist", e.st.path)
 	}
-	schema, err := e.Open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return schema, e.Close()
+	return extract.PreviewByOpen(ctx, e, missing)
 }

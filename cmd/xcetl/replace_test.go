@@ -210,3 +210,51 @@ target: {type: postgres, dsn: %q, table: people, mode: replace, replace_method: 
 		}
 	})
 }
+
+// TestReplaceSQLiteReaders: on SQLite (WAL mode) replace never makes a
+// reader wait, and readers see the old rows or the new ones, never a
+// partial table — as docs/dialects.md says.
+func TestReplaceSQLiteReaders(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "t.db")
+	db := openSQLite(t, dbPath)
+	for _, q := range []string{`PRAGMA journal_mode = WAL`, `CREATE TABLE people (id INTEGER PRIMARY KEY, gen TEXT)`,
+		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1000) INSERT INTO people SELECT n, 'a' FROM g`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	const rows = 200_000
+	var b strings.Builder
+	b.WriteString("id,gen\n")
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&b, "%d,b\n", i)
+	}
+	file := writeFile(t, dir, "p.yaml", fmt.Sprintf(`version: 1
+name: people
+source: {type: csv, path: %q}
+transforms:
+  - cast: {id: int}
+target: {type: sqlite, dsn: t.db, table: people, mode: replace}
+`, writeFile(t, dir, "people.csv", b.String())))
+	stop := make(chan struct{})
+	var rs *readerStats
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); rs = readLoop(t, db, stop) }()
+	code, _, stderr := runCLI(t, "run", file, "--progress", "never")
+	close(stop)
+	wg.Wait()
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	t.Logf("reader: longest query %s, saw %v", rs.maxWait, rs.states)
+	if rs.maxWait > time.Second {
+		t.Errorf("a reader waited %s", rs.maxWait)
+	}
+	for s := range rs.states {
+		if s != "1000 a..a" && s != fmt.Sprintf("%d b..b", rows) {
+			t.Errorf("a reader saw %q", s)
+		}
+	}
+}

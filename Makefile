@@ -1,7 +1,7 @@
 # xcetl — the developer's front door.
 #   make build   bin/xcetl for this machine (pure Go, CGO_ENABLED=0)
 #   make demo    the quickstart: GBK CSV → SQLite, with a reject file
-#   make test    every test; starts a throwaway PostgreSQL unless XCETL_TEST_PG_DSN is set
+#   make test    every test; starts a throwaway PostgreSQL and MariaDB unless XCETL_TEST_PG_DSN / XCETL_TEST_MYSQL_DSN are set
 #   make bench   every performance scenario: 1M-row CSV append/upsert vs psql \copy, SM4, API, Excel, CDC (prints ratios)
 #   make lint    gofmt + go vet
 #   make release static binaries for linux/amd64, arm64, loong64 + SHA256SUMS and SM3SUMS in dist/

@@ -125,6 +125,9 @@ func parseURLDSN(dsn string) (u *url.URL, isURL, ok bool) {
 func RedactDSN(dsn string) string {
 	u, isURL, ok := parseURLDSN(dsn)
 	if !isURL {
+		if m := driverDSN.FindStringSubmatchIndex(dsn); m != nil && m[4] >= 0 {
+			return redactParams(dsn[:m[4]] + "***" + dsn[m[5]:])
+		}
 		return redactParams(dsn)
 	}
 	if !ok {
@@ -136,6 +139,11 @@ func RedactDSN(dsn string) string {
 	}
 	return redactParams(dsn)
 }
+
+// driverDSN matches go-sql-driver/mysql's DSN form, user:password@tcp(host)/db
+// (the password may contain anything but is followed by the last "@" before
+// the protocol).
+var driverDSN = regexp.MustCompile(`^([^:@/]*):(.*)@(?:tcp|tcp6|unix|pipe|memory)?\(`)
 
 // schemePrefix is the scheme of a URL with "://".
 func schemePrefix(dsn string) string { return dsn[:strings.Index(dsn, "://")+3] }
@@ -263,6 +271,9 @@ func (s *Scrubber) AddDSN(dsn string) {
 				}
 			}
 		}
+	}
+	if m := driverDSN.FindStringSubmatch(dsn); m != nil && !isURL {
+		s.AddPassword(m[1], m[2])
 	}
 	for _, m := range kvParam.FindAllStringSubmatch(dsn, -1) {
 		if !IsSecretParam(m[1]) {

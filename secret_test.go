@@ -144,3 +144,25 @@ func TestScrubWriter(t *testing.T) {
 		}
 	}
 }
+
+// The MySQL driver's DSN form (user:password@tcp(host)/db) has no "://":
+// its password must still be found, redacted and scrubbed.
+func TestDriverDSNPassword(t *testing.T) {
+	for _, tc := range []struct{ dsn, redacted, pw string }{
+		{"etl:s3cret@pw@tcp(db:3306)/grid?timeout=5s", "etl:***@tcp(db:3306)/grid?timeout=5s", "s3cret@pw"},
+		{"etl:p4ss:word@unix(/run/mysqld.sock)/grid", "etl:***@unix(/run/mysqld.sock)/grid", "p4ss:word"},
+		{"root@tcp(127.0.0.1:3306)/", "root@tcp(127.0.0.1:3306)/", ""},
+	} {
+		if got := RedactDSN(tc.dsn); got != tc.redacted {
+			t.Errorf("RedactDSN(%q) = %q, want %q", tc.dsn, got, tc.redacted)
+		}
+		if tc.pw == "" {
+			continue
+		}
+		var s Scrubber
+		s.AddDSN(tc.dsn)
+		if got := s.Scrub("access denied for password " + tc.pw); strings.Contains(got, tc.pw) {
+			t.Errorf("Scrub kept the password of %q: %q", tc.dsn, got)
+		}
+	}
+}

@@ -8,7 +8,9 @@ import (
 	// Dialects (and with them, the SQL loader for each).
 	_ "github.com/xcetl/xcetl/dialects/dm8"
 	_ "github.com/xcetl/xcetl/dialects/kingbase"
+	_ "github.com/xcetl/xcetl/dialects/mysql" // source only
 	_ "github.com/xcetl/xcetl/dialects/opengauss"
+	_ "github.com/xcetl/xcetl/dialects/oracle" // source only
 	_ "github.com/xcetl/xcetl/dialects/postgres"
 	_ "github.com/xcetl/xcetl/dialects/sqlite"
 	_ "github.com/xcetl/xcetl/load"
@@ -18,6 +20,7 @@ import (
 	_ "github.com/xcetl/xcetl/extract/csv"
 	_ "github.com/xcetl/xcetl/extract/excel"
 	_ "github.com/xcetl/xcetl/extract/kafka" // Debezium and Canal change events
+	_ "github.com/xcetl/xcetl/extract/sql"
 
 	// Transforms.
 	_ "github.com/xcetl/xcetl/transform/cast"

@@ -62,7 +62,7 @@ func TestExcelScenarioIntegration(t *testing.T) {
 			t.Fatalf("contender %s: %+v", name, c)
 		}
 	}
-	if len(res.Targets) != 1 || res.Targets[0].Name != "excel memory" || !strings.Contains(out.String(), "check: bench_excel and bench_excel_text hold exactly") {
+	if len(res.Targets) != 2 || res.Targets[0].Name != "excel speed" || res.Targets[1].Name != "excel memory" || !strings.Contains(out.String(), "check: bench_excel and bench_excel_text hold exactly") {
 		t.Fatalf("targets %+v\n%s", res.Targets, out.String())
 	}
 }

@@ -67,21 +67,28 @@ func decodeStruct(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 	if n == nil || n.Kind == Null {
 		n = &Node{Kind: Map, Pos: posOrZero(n), Path: pathOrZero(n)}
 	}
+	t := v.Type()
+	fields := fieldsOf(t)
+	if n.Kind == Scalar {
+		if f, ok := shorthandField(t); ok {
+			decodeValue(n, v.Field(f.index), errs)
+			return
+		}
+	}
 	if n.Kind != Map {
 		*errs = append(*errs, n.Errorf("expected a mapping of keys, got a %s", n.Kind))
 		return
 	}
-	t := v.Type()
 	known := map[string]int{}
 	var names []string
-	for i := 0; i < t.NumField(); i++ {
-		name, _ := tagOf(t.Field(i))
-		if name != "" {
-			known[name] = i
-			names = append(names, name)
+	for i, f := range fields {
+		known[f.key] = i
+		names = append(names, f.key)
+		for _, a := range f.aliases {
+			known[a] = i
 		}
 	}
-	seen := map[string]bool{}
+	seen := map[int]string{}
 	for _, e := range n.Entries {
 		i, ok := known[e.Key]
 		if !ok {
@@ -89,8 +96,13 @@ func decodeStruct(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 				Msg: fmt.Sprintf("unknown key %q%s; allowed keys: %s", e.Key, xcetl.DidYouMean(e.Key, names), strings.Join(sorted(names), ", "))})
 			continue
 		}
-		seen[e.Key] = true
-		decodeValue(e.Value, v.Field(i), errs)
+		if other, dup := seen[i]; dup {
+			*errs = append(*errs, &xcetl.SpecError{Pos: e.KeyPos, Path: joinPath(n.Path, e.Key),
+				Msg: fmt.Sprintf("%q and %q are the same key (%s is its old name); keep one", other, e.Key, fields[i].aliases)})
+			continue
+		}
+		seen[i] = e.Key
+		decodeValue(e.Value, v.Field(fields[i].index), errs)
 	}
 	pos := n.Pos
 	if len(n.Entries) > 0 {
@@ -100,12 +112,25 @@ func decodeStruct(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 			pos = k
 		}
 	}
-	for i := 0; i < t.NumField(); i++ {
-		name, required := tagOf(t.Field(i))
-		if required && !seen[name] {
-			*errs = append(*errs, &xcetl.SpecError{Pos: pos, Path: n.Path, Msg: fmt.Sprintf("missing required key %q", name)})
+	for i, f := range fields {
+		if _, ok := seen[i]; f.required && !ok {
+			*errs = append(*errs, &xcetl.SpecError{Pos: pos, Path: n.Path, Msg: fmt.Sprintf("missing required key %q", f.key)})
 		}
 	}
+}
+
+// entryOf returns the value node of declared key f in mapping n, written
+// under its name or one of its aliases.
+func entryOf(n *Node, f field) *Node {
+	if v := n.Get(f.key); v != nil {
+		return v
+	}
+	for _, a := range f.aliases {
+		if v := n.Get(a); v != nil {
+			return v
+		}
+	}
+	return nil
 }
 
 func sorted(s []string) []string {
@@ -160,7 +185,11 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 	case reflect.Struct:
 		decodeStruct(n, v, errs)
 	case reflect.String:
-		if s, ok := scalar(n, "a string", errs); ok {
+		want := "a string"
+		if nv, ok := v.Interface().(Nouner); ok {
+			want = nv.Noun()
+		}
+		if s, ok := scalar(n, want, errs); ok {
 			v.SetString(s)
 		}
 	case reflect.Bool:
@@ -229,6 +258,11 @@ func decodeValue(n *Node, v reflect.Value, errs *xcetl.SpecErrors) {
 		panic("config.Decode: unsupported field type " + v.Type().String())
 	}
 }
+
+// Nouner is implemented by named string types of specs that say what they
+// hold in errors ("expected a column name, got a list") instead of "a
+// string".
+type Nouner interface{ Noun() string }
 
 func scalar(n *Node, want string, errs *xcetl.SpecErrors) (string, bool) {
 	switch n.Kind {

@@ -513,3 +513,27 @@ func validVarName(s string) bool {
 	}
 	return true
 }
+
+// Without returns a copy of the mapping n without the given keys (the
+// `type` of a source or target, which picks the plugin and is not part of
+// its spec). Positions and paths are kept.
+func Without(n *Node, keys ...string) *Node {
+	if n == nil || n.Kind != Map {
+		return n
+	}
+	c := *n
+	c.Entries = nil
+	for _, e := range n.Entries {
+		drop := false
+		for _, k := range keys {
+			drop = drop || e.Key == k
+		}
+		if !drop {
+			c.Entries = append(c.Entries, e)
+		}
+	}
+	return &c
+}
+
+// JoinPath appends key to a YAML path ("transforms[1]" + "cast").
+func JoinPath(base, key string) string { return joinPath(base, key) }

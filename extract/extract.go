@@ -143,7 +143,11 @@ type Env struct {
 	// BaseDir is the directory of the pipeline file; relative paths in the
 	// config are relative to it.
 	BaseDir string
-	Logger  *slog.Logger
+	// Node is the plugin's configuration as written in the file, set for
+	// plugins with a declared spec so that problems found after building
+	// (a column the input lacks) can point at it; nil for a spec built in Go.
+	Node   *config.Node
+	Logger *slog.Logger
 	// CommitPerBatch is true when the target commits every batch on its
 	// own (`target.commit: batch`): a Resumer can then checkpoint how far
 	// it has read, so that a killed run resumes after its last committed
@@ -162,22 +166,49 @@ type Env struct {
 // touching the source and return all problems as xcetl.SpecErrors.
 type Factory func(n *config.Node, env Env) (Extractor, error)
 
-var factories = registry.New[Factory]("extract")
+// Plugin is a registered source type: its docs, the type of its declared
+// configuration, and its builders.
+type Plugin = registry.Plugin[Extractor, Env]
 
-// Register makes a source type available. It panics if name is taken or f is
-// nil, like database/sql.Register.
+var plugins = registry.New[Plugin]("extract")
+
+// Register makes a source type available with a plain factory that decodes
+// its own node (the whole `source:` mapping). It panics if name is taken or
+// f is nil, like database/sql.Register. New plugins use RegisterSpec.
 func Register(name string, f Factory) {
 	if f == nil {
 		panic("extract: Register factory is nil")
 	}
-	factories.Register(name, f)
+	plugins.Register(name, Plugin{Name: name, FromNode: f})
 }
 
-// Lookup returns the factory registered under name.
-func Lookup(name string) (Factory, bool) { return factories.Lookup(name) }
+// RegisterSpec makes a source type available whose configuration is the
+// declared spec type S (see package config): decoding, validation, docs
+// and the JSON Schema all come from S. build gets the checked spec; the
+// `type` key is not part of S.
+func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Extractor, error)) {
+	p := registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Extractor, error) {
+		env.Node = n
+		return build(s, env)
+	})
+	plugins.Register(name, p)
+}
+
+// Lookup returns the plugin registered under name.
+func Lookup(name string) (Plugin, bool) { return plugins.Lookup(name) }
 
 // Names returns the registered source types, sorted.
-func Names() []string { return factories.Names() }
+func Names() []string { return plugins.Names() }
+
+// Plugins returns every registered source type, sorted by name.
+func Plugins() []Plugin {
+	var out []Plugin
+	for _, n := range plugins.Names() {
+		p, _ := plugins.Lookup(n)
+		out = append(out, p)
+	}
+	return out
+}
 
 // New builds the extractor described by n (a `source:` mapping).
 func New(n *config.Node, env Env) (Extractor, error) {
@@ -185,11 +216,28 @@ func New(n *config.Node, env Env) (Extractor, error) {
 	if tn == nil || tn.Kind != config.Scalar || tn.Value == "" {
 		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", Names())}
 	}
-	f, ok := Lookup(tn.Value)
+	p, ok := Lookup(tn.Value)
 	if !ok {
 		return nil, xcetl.SpecErrors{tn.Errorf("unknown source type %q%s; known: %v", tn.Value, xcetl.DidYouMean(tn.Value, Names()), Names())}
 	}
-	return f(n, env)
+	if p.Spec != nil {
+		n = config.Without(n, "type")
+	}
+	return p.FromNode(n, env)
+}
+
+// Build builds a source of type name from a spec built in Go (a *S or S of
+// the plugin's spec type), with its defaults filled and checked as a file's
+// would be.
+func Build(name string, spec any, env Env) (Extractor, error) {
+	p, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown source type %q; known: %v", xcetl.ErrInvalid, name, Names())
+	}
+	if p.FromSpec == nil {
+		return nil, fmt.Errorf("%w: source type %q has no declared spec; build it from YAML", xcetl.ErrInvalid, name)
+	}
+	return p.FromSpec(spec, "source", env)
 }
 
 // Errorf is a convenience for plugin errors that are not about the config:

@@ -83,7 +83,11 @@ type Describer interface {
 // Env is what a factory gets besides its config.
 type Env struct {
 	BaseDir string
-	Logger  *slog.Logger
+	// Node is the plugin's configuration as written in the file, set for
+	// plugins with a declared spec so that problems found after building
+	// (a column the input lacks) can point at it; nil for a spec built in Go.
+	Node   *config.Node
+	Logger *slog.Logger
 	// Pipeline is the pipeline's name (for staging tables, locks, state).
 	Pipeline string
 	// State is true when the source keeps state in the target
@@ -100,8 +104,12 @@ type Env struct {
 // xcetl.SpecErrors.
 type Factory func(n *config.Node, env Env) (Loader, error)
 
+// Plugin is a registered target type: its docs, the type of its declared
+// configuration, and its builders.
+type Plugin = registry.Plugin[Loader, Env]
+
 var (
-	factories = registry.New[Factory]("load")
+	factories = registry.New[Plugin]("load")
 
 	mu        sync.RWMutex // guards the default below
 	fallback  Factory
@@ -114,7 +122,17 @@ func Register(name string, f Factory) {
 	if f == nil {
 		panic("load: Register factory is nil")
 	}
-	factories.Register(name, f)
+	factories.Register(name, Plugin{Name: name, FromNode: f})
+}
+
+// RegisterSpec makes a target type available whose configuration is the
+// declared spec type S (see package config); the `type` key is not part of
+// S.
+func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Loader, error)) {
+	factories.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Loader, error) {
+		env.Node = n
+		return build(s, env)
+	}))
 }
 
 // SetDefault installs the factory used for target types with no registered
@@ -124,6 +142,18 @@ func SetDefault(f Factory, names func() []string) {
 	mu.Lock()
 	defer mu.Unlock()
 	fallback, fallNames = f, names
+}
+
+// Plugins returns the target types registered with their own loader
+// (RegisterSpec or Register), sorted by name; the SQL loader's dialects are
+// listed by package dialects.
+func Plugins() []Plugin {
+	var out []Plugin
+	for _, n := range factories.Names() {
+		p, _ := factories.Lookup(n)
+		out = append(out, p)
+	}
+	return out
 }
 
 // Names returns every target type that New accepts, sorted.
@@ -154,12 +184,15 @@ func New(n *config.Node, env Env) (Loader, error) {
 	if tn == nil || tn.Kind != config.Scalar || tn.Value == "" {
 		return nil, xcetl.SpecErrors{n.Errorf("missing required key \"type\" (one of: %v)", Names())}
 	}
-	f, ok := factories.Lookup(tn.Value)
+	p, ok := factories.Lookup(tn.Value)
 	mu.RLock()
 	fb := fallback
 	mu.RUnlock()
 	if ok {
-		return f(n, env)
+		if p.Spec != nil {
+			n = config.Without(n, "type")
+		}
+		return p.FromNode(n, env)
 	}
 	known := false
 	for _, name := range Names() {

@@ -43,7 +43,11 @@ type Describer interface {
 // Env is what a factory gets besides its config.
 type Env struct {
 	BaseDir string
-	Logger  *slog.Logger
+	// Node is the plugin's configuration as written in the file, set for
+	// plugins with a declared spec so that problems found after building
+	// (a column the input lacks) can point at it; nil for a spec built in Go.
+	Node   *config.Node
+	Logger *slog.Logger
 }
 
 // Factory builds a transform from the value under its name, e.g. for
@@ -51,22 +55,46 @@ type Env struct {
 // config problems as xcetl.SpecErrors.
 type Factory func(n *config.Node, env Env) (Transform, error)
 
-var factories = registry.New[Factory]("transform")
+// Plugin is a registered transform: its docs, the type of its declared
+// configuration, and its builders.
+type Plugin = registry.Plugin[Transform, Env]
 
-// Register makes a transform available under name. It panics if name is
-// taken or f is nil.
+var plugins = registry.New[Plugin]("transform")
+
+// Register makes a transform available under name with a plain factory that
+// decodes its own node. It panics if name is taken or f is nil. New
+// transforms use RegisterSpec.
 func Register(name string, f Factory) {
 	if f == nil {
 		panic("transform: Register factory is nil")
 	}
-	factories.Register(name, f)
+	plugins.Register(name, Plugin{Name: name, FromNode: f})
 }
 
-// Lookup returns the factory registered under name.
-func Lookup(name string) (Factory, bool) { return factories.Lookup(name) }
+// RegisterSpec makes a transform available whose configuration (the value
+// under its name) is the declared spec type S (see package config).
+func RegisterSpec[S any](name string, doc config.Doc, build func(*S, Env) (Transform, error)) {
+	plugins.Register(name, registry.Typed(name, doc, func(s *S, env Env, n *config.Node) (Transform, error) {
+		env.Node = n
+		return build(s, env)
+	}))
+}
+
+// Lookup returns the plugin registered under name.
+func Lookup(name string) (Plugin, bool) { return plugins.Lookup(name) }
 
 // Names returns the registered transform names, sorted.
-func Names() []string { return factories.Names() }
+func Names() []string { return plugins.Names() }
+
+// Plugins returns every registered transform, sorted by name.
+func Plugins() []Plugin {
+	var out []Plugin
+	for _, n := range plugins.Names() {
+		p, _ := plugins.Lookup(n)
+		out = append(out, p)
+	}
+	return out
+}
 
 // New builds the transform of one `transforms:` list item (a mapping with
 // exactly one key, the transform's name).
@@ -75,11 +103,30 @@ func New(item *config.Node, env Env) (Transform, error) {
 	if serr != nil {
 		return nil, xcetl.SpecErrors{serr}
 	}
-	f, ok := Lookup(e.Key)
+	p, ok := Lookup(e.Key)
 	if !ok {
 		return nil, xcetl.SpecErrors{{Pos: e.KeyPos, Path: item.Path, Msg: "unknown transform \"" + e.Key + "\"" + xcetl.DidYouMean(e.Key, Names())}}
 	}
-	return f(e.Value, env)
+	v := e.Value
+	if v == nil && p.Spec != nil {
+		// `- drop:` with nothing after it: the value is missing, but it was
+		// written at the key.
+		v = &config.Node{Kind: config.Null, Pos: e.KeyPos, Path: config.JoinPath(item.Path, e.Key)}
+	}
+	return p.FromNode(v, env)
+}
+
+// Build builds the transform name from a spec built in Go (a *S or S of the
+// plugin's spec type); path names it in errors ("transforms[2].cast").
+func Build(name string, spec any, path string, env Env) (Transform, error) {
+	p, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown transform %q%s", xcetl.ErrInvalid, name, xcetl.DidYouMean(name, Names()))
+	}
+	if p.FromSpec == nil {
+		return nil, fmt.Errorf("%w: transform %q has no declared spec; build it from YAML", xcetl.ErrInvalid, name)
+	}
+	return p.FromSpec(spec, path, env)
 }
 
 // UnknownColumn is the error for a column name that is not in the input

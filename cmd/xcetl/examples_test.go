@@ -21,6 +21,7 @@ func TestExamplesValidate(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			code, out, stderr := runCLI(t, "validate", f, "--set", "PG_DSN=postgres://u:p@127.0.0.1:1/db",
 				"--set", "OG_DSN=postgres://u:p@127.0.0.1:1/db", "--set", "KB_DSN=postgres://u:p@127.0.0.1:1/db",
+				"--set", "SRC_DSN=etl:pw@tcp(127.0.0.1:1)/grid",
 				"--set", "XCETL_SM4_KEY=0123456789abcdeffedcba9876543210", "--set", "XCETL_HMAC_KEY=0123456789abcdef0123456789abcdef")
 			if code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, out, stderr)

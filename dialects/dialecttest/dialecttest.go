@@ -169,12 +169,18 @@ func (s *suite) created(name string) dialects.Table {
 // form, sorted.
 func (s *suite) read(t *testing.T, table dialects.Table, schema *xcetl.Schema) [][]string {
 	t.Helper()
-	c := s.conn(t)
+	return ReadBack(t, s.d, s.conn(t), table, schema)
+}
+
+// ReadBack returns the rows of table, whose columns are schema's names
+// folded by d, in canonical text form (CanonActual), sorted.
+func ReadBack(t testing.TB, d dialects.Dialect, c dialects.Conn, table dialects.Table, schema *xcetl.Schema) [][]string {
+	t.Helper()
 	names := make([]string, len(schema.Columns))
 	for i, col := range schema.Columns {
-		names[i] = s.d.Fold(col.Name)
+		names[i] = d.Fold(col.Name)
 	}
-	q := "SELECT " + dialects.QuoteList(s.d, "", names) + " FROM " + dialects.QualifiedName(s.d, table)
+	q := "SELECT " + dialects.QuoteList(d, "", names) + " FROM " + dialects.QualifiedName(d, table)
 	rows, err := c.Query(context.Background(), q)
 	if err != nil {
 		t.Fatalf("read back: %v", err)
@@ -183,7 +189,7 @@ func (s *suite) read(t *testing.T, table dialects.Table, schema *xcetl.Schema) [
 	for i, r := range rows {
 		out[i] = make([]string, len(r))
 		for j, v := range r {
-			cv, err := canonActual(v, schema.Columns[j].Type.Kind)
+			cv, err := CanonActual(v, schema.Columns[j].Type.Kind)
 			if err != nil {
 				t.Fatalf("read back row %d column %s: %v", i+1, names[j], err)
 			}
@@ -199,13 +205,16 @@ func sortRows(rows [][]string) {
 	slices.SortFunc(rows, func(a, b []string) int { return slices.Compare(a, b) })
 }
 
+// Expect renders expected rows in canonical text form (CanonExpected), sorted.
+func Expect(schema *xcetl.Schema, rows ...[]any) [][]string { return expect(schema, rows...) }
+
 // expect renders expected rows in canonical text form.
 func expect(schema *xcetl.Schema, rows ...[]any) [][]string {
 	out := make([][]string, len(rows))
 	for i, r := range rows {
 		out[i] = make([]string, len(r))
 		for j, v := range r {
-			out[i][j] = canonExpected(v, schema.Columns[j].Type.Kind)
+			out[i][j] = CanonExpected(v, schema.Columns[j].Type.Kind)
 		}
 	}
 	sortRows(out)
@@ -229,7 +238,9 @@ func (s *suite) exists(t *testing.T, table dialects.Table) bool {
 	return info != nil
 }
 
-func canonExpected(v any, k xcetl.Kind) string {
+// CanonExpected renders an expected xcetl value in the canonical text form CanonActual
+// gives for what a database returned: NULL, RFC 3339 times in UTC, hex bytes.
+func CanonExpected(v any, k xcetl.Kind) string {
 	if v == nil {
 		return "NULL"
 	}
@@ -258,9 +269,9 @@ var tzLayouts = []string{
 	"2006-01-02T15:04:05.999999999Z07:00",
 }
 
-// canonActual turns what Conn.Query returned (PostgreSQL text, SQLite
+// CanonActual turns what Conn.Query returned (PostgreSQL text, SQLite
 // natives) into the form of canonExpected.
-func canonActual(v any, k xcetl.Kind) (string, error) {
+func CanonActual(v any, k xcetl.Kind) (string, error) {
 	if v == nil {
 		return "NULL", nil
 	}
@@ -283,7 +294,7 @@ func canonActual(v any, k xcetl.Kind) (string, error) {
 	case bool:
 		s = strconv.FormatBool(x)
 	case time.Time:
-		return canonExpected(x, k), nil
+		return CanonExpected(x, k), nil
 	default:
 		return "", fmt.Errorf("unexpected %T", v)
 	}

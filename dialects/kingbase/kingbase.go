@@ -44,7 +44,10 @@ var Dialect = pgfamily.New(pgfamily.Config{
 	ExplainAssumption: "assuming database_mode pg; the mode is detected at connect: oracle uses MERGE, mysql ON DUPLICATE KEY UPDATE",
 })
 
-func init() { dialects.Register(Dialect) }
+func init() {
+	dialects.Register(Dialect)
+	dialects.RegisterSource(Dialect)
+}
 
 // Modes maps KingbaseES's database_mode values to the upsert statement.
 var Modes = map[string]pgfamily.UpsertStyle{

@@ -55,7 +55,10 @@ var Dialect = pgfamily.New(pgfamily.Config{
 	SQLDriver: SQLDriver,
 })
 
-func init() { dialects.Register(Dialect) }
+func init() {
+	dialects.Register(Dialect)
+	dialects.RegisterSource(Dialect)
+}
 
 // CompatibilityQuery reads the database's DBCOMPATIBILITY (fixed by CREATE
 // DATABASE). PostgreSQL has no such column: the query then finds nothing,

@@ -24,4 +24,7 @@ var Dialect = pgfamily.New(pgfamily.Config{
 	SwapReplace: true,
 })
 
-func init() { dialects.Register(Dialect) }
+func init() {
+	dialects.Register(Dialect)
+	dialects.RegisterSource(Dialect)
+}

@@ -11,8 +11,11 @@ import (
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/dialects"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/xcetl/xcetl/dialects/dialecttest"
 	"github.com/xcetl/xcetl/dialects/postgres"
+	"github.com/xcetl/xcetl/dialects/sourcetest"
 	"github.com/xcetl/xcetl/internal/pgtest"
 	"github.com/xcetl/xcetl/load"
 )
@@ -165,4 +168,30 @@ func TestUnstorableTextIsRejectedIntegration(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSourceConformanceIntegration(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	sourcetest.Run(t, postgres.Dialect, dsn, func(t testing.TB, stmts ...string) {
+		t.Helper()
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(ctx)
+		for _, s := range stmts {
+			if _, err := c.Exec(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+	})
+}
+
+func TestSourceGolden(t *testing.T) {
+	sourcetest.GoldenCatalog(t, postgres.Dialect)
+	sourcetest.GoldenTypes(t, postgres.Dialect, []string{"smallint", "integer", "bigint", "oid", "numeric(20,5)", "numeric", "money", "real",
+		"double precision", "boolean", "date", "timestamp without time zone", "timestamp(3) without time zone", "timestamp with time zone",
+		"timestamp(6) with time zone", "time without time zone", "interval", "character varying(64)", "character(6)", "text", "uuid", "json",
+		"jsonb", "xml", "inet", "bytea", "integer[]", "text[]", "enum mood", "point", "tsvector", "int4range"})
 }

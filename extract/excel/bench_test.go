@@ -66,7 +66,8 @@ func benchWorkbook(tb testing.TB, rows int) string {
 }
 
 // BenchmarkExtract reads a 100,000-row workbook (set XCETL_EXCEL_BENCH_ROWS
-// for another size) with types auto and text, and reports rows/s, the CPU
+// for another size, XCETL_EXCEL_BENCH_FILE for another workbook of the
+// bench's columns, such as LibreOffice's save of it) with types auto and text, and reports rows/s, the CPU
 // time (user+system, which a busy machine changes less than wall time) and
 // the process's peak RSS.
 func BenchmarkExtract(b *testing.B) {
@@ -74,7 +75,10 @@ func BenchmarkExtract(b *testing.B) {
 	if s := os.Getenv("XCETL_EXCEL_BENCH_ROWS"); s != "" {
 		rows, _ = strconv.Atoi(s)
 	}
-	path := benchWorkbook(b, rows)
+	path := os.Getenv("XCETL_EXCEL_BENCH_FILE") // another workbook of that many rows
+	if path == "" {
+		path = benchWorkbook(b, rows)
+	}
 	for _, types := range []string{"auto", "text"} {
 		b.Run("types="+types, func(b *testing.B) {
 			cpu := cpuSeconds()
@@ -141,7 +145,10 @@ func BenchmarkExcelizeRows(b *testing.B) {
 	if s := os.Getenv("XCETL_EXCEL_BENCH_ROWS"); s != "" {
 		rows, _ = strconv.Atoi(s)
 	}
-	path := benchWorkbook(b, rows)
+	path := os.Getenv("XCETL_EXCEL_BENCH_FILE") // another workbook of that many rows
+	if path == "" {
+		path = benchWorkbook(b, rows)
+	}
 	for _, raw := range []bool{false, true} {
 		b.Run(fmt.Sprint("raw=", raw), func(b *testing.B) {
 			cpu := cpuSeconds()
@@ -186,7 +193,10 @@ func BenchmarkEncodingXMLReader(b *testing.B) {
 	if s := os.Getenv("XCETL_EXCEL_BENCH_ROWS"); s != "" {
 		rows, _ = strconv.Atoi(s)
 	}
-	path := benchWorkbook(b, rows)
+	path := os.Getenv("XCETL_EXCEL_BENCH_FILE") // another workbook of that many rows
+	if path == "" {
+		path = benchWorkbook(b, rows)
+	}
 	cpu := cpuSeconds()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

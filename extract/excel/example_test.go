@@ -82,4 +82,13 @@ func TestExcelExample(t *testing.T) {
 			t.Errorf("reject %q lacks %q (header %q)", line, s, recs[0])
 		}
 	}
+	// The bad cell keeps its text in its column, as the workbook shows it.
+	for i, h := range recs[0] {
+		if h == "积分" && recs[1][i] != "#DIV/0!" {
+			t.Errorf("the reject file's 积分 is %q, want the cell's #DIV/0! (header %q)", recs[1][i], recs[0])
+		}
+	}
+	if !strings.Contains(strings.Join(recs[0], "|"), "积分") {
+		t.Errorf("reject file header %q", recs[0])
+	}
 }

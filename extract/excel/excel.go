@@ -23,27 +23,29 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/extract"
 )
 
 func init() {
-	extract.Register("excel", New)
+	extract.RegisterSpec("excel", config.Doc{
+		Summary: "one worksheet of an .xlsx/.xlsm workbook, streamed row by row, every row located by sheet and spreadsheet row",
+		Example: "path: data/台账.xlsx\nsheet: 居民\nheader_row: 1",
+	}, newExtractor)
 }
 
-// spec is the YAML form of the source.
-type spec struct {
-	Type       string   `yaml:"type"`
-	Path       string   `yaml:"path,required"`
-	Sheet      string   `yaml:"sheet"`
-	HeaderRow  int      `yaml:"header_row"`
-	HeaderRows int      `yaml:"header_rows"`
-	Range      string   `yaml:"range"`
-	SkipFooter int      `yaml:"skip_footer"`
-	Merged     string   `yaml:"merged"`
-	Types      string   `yaml:"types"`
-	Columns    []string `yaml:"columns"`
+// Spec is the configuration of `type: excel` (the `source:` mapping
+// without `type`). See README.md for every option.
+type Spec struct {
+	Path       string   `yaml:"path,required" doc:"the workbook (.xlsx, .xlsm), relative to the pipeline file's directory unless absolute; one file, no glob" example:"data/台账.xlsx"`
+	Sheet      string   `yaml:"sheet" doc:"a sheet name, or a 1-based index in tab order (a name is tried first); default: the first worksheet" example:"居民"`
+	HeaderRow  int      `yaml:"header_row" doc:"the 1-based spreadsheet row holding the column names; rows above it are skipped (default 1, or the first row of range)" example:"3"`
+	HeaderRows int      `yaml:"header_rows" default:"1" min:"1" max:"2" doc:"2: two header rows, header_row and the one below, joined as 上级_下级"`
+	Range      string   `yaml:"range" doc:"only these columns and rows are read (the header is the range's first row unless header_row says otherwise)" example:"A1:H500"`
+	SkipFooter int      `yaml:"skip_footer" min:"0" doc:"data rows to drop at the end (a 合计 line, a 填表人 signature)"`
+	Merged     string   `yaml:"merged" default:"none" enum:"none,fill" doc:"fill: a merged area's top-left value fills every cell of the area"`
+	Types      string   `yaml:"types" default:"auto" enum:"auto,text" doc:"auto: typed columns where the cells of the first rows agree (see README); text: every column text"`
+	Columns    []string `yaml:"columns" doc:"names replacing the header's, one per column of the table, in order" example:"[id, name]"`
 }
 
 // The values of `types`.
@@ -52,12 +54,57 @@ const (
 	typesText = "text"
 )
 
+// Check checks what tags cannot say: non-empty path and sheet, the range
+// and the header inside it, and the column names.
+func (s *Spec) Check(c *config.Check) {
+	if c.Has("path") && strings.TrimSpace(s.Path) == "" {
+		c.Errorf("path", "path must not be empty")
+	}
+	if c.Has("sheet") && strings.TrimSpace(s.Sheet) == "" {
+		c.Errorf("sheet", "sheet must not be empty; give a sheet name or a 1-based index, or leave it out for the first sheet")
+	}
+	if c.Has("header_row") && s.HeaderRow < 1 {
+		c.Errorf("header_row", "header_row is a 1-based row number, got %d", s.HeaderRow)
+	}
+	if c.Has("range") {
+		if r, ok := s.parsedRange(); !ok {
+			c.Errorf("range", "range %q is not a cell range such as A1:H500", clip(s.Range))
+		} else if hr, n := s.HeaderRow, max(s.HeaderRows, 1); hr > 0 && (hr < r.r1 || hr+n-1 > r.r2) {
+			c.Errorf("header_row", "header_row %d is outside range %s", hr, clip(s.Range))
+		}
+	}
+	if c.Has("columns") || s.Columns != nil {
+		if len(s.Columns) == 0 {
+			c.Errorf("columns", "columns must list at least one name")
+		}
+		seen := map[string]int{}
+		for i, name := range s.Columns {
+			if strings.TrimSpace(name) == "" {
+				c.ErrorfAt(c.Item("columns", i), "column name must not be empty")
+				continue
+			}
+			if first, dup := seen[name]; dup {
+				c.ErrorfAt(c.Item("columns", i), "duplicate column name %q (also columns[%d])", clip(name), first)
+				continue
+			}
+			seen[name] = i
+		}
+	}
+}
+
+// parsedRange parses Range ("A1:H500", a colon required).
+func (s *Spec) parsedRange() (mergeRange, bool) {
+	text := strings.ToUpper(strings.TrimSpace(s.Range))
+	r, ok := parseRange(text)
+	return r, ok && strings.Contains(text, ":")
+}
+
 // settings is the checked configuration with defaults applied.
 type settings struct {
 	path       string
 	baseDir    string
 	sheet      string // "" = the first sheet
-	headerRow  int    // 0 = 1, or the first row of the range
+	headerRow  int
 	headerRows int
 	rng        *mergeRange
 	rangeText  string
@@ -68,67 +115,21 @@ type settings struct {
 	resumes    bool     // commit: batch: checkpoint the position reached
 }
 
-// New builds an excel source from its `source:` mapping. It checks the
-// configuration only; the workbook is opened by Open.
-func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
-	var sp spec
-	errs := config.Decode(n, &sp)
-	at := func(key string) *config.Node {
-		if v := n.Get(key); v != nil {
-			return v
-		}
-		return n
+// newExtractor makes an excel source from its checked spec. The workbook is
+// opened by Open.
+func newExtractor(sp *Spec, env extract.Env) (extract.Extractor, error) {
+	st := settings{path: sp.Path, baseDir: env.BaseDir, sheet: strings.TrimSpace(sp.Sheet), headerRow: sp.HeaderRow,
+		headerRows: sp.HeaderRows, skipFooter: sp.SkipFooter, fill: sp.Merged == "fill", types: sp.Types,
+		columns: sp.Columns, resumes: env.CommitPerBatch}
+	if st.headerRows == 0 {
+		st.headerRows = 1
 	}
-	st := settings{path: sp.Path, baseDir: env.BaseDir, sheet: strings.TrimSpace(sp.Sheet), headerRow: sp.HeaderRow, headerRows: 1,
-		skipFooter: sp.SkipFooter, resumes: env.CommitPerBatch}
-	if pn := n.Get("path"); pn != nil && pn.Kind == config.Scalar && strings.TrimSpace(sp.Path) == "" {
-		errs = append(errs, pn.Errorf("path must not be empty"))
-	}
-	if sn := n.Get("sheet"); sn != nil && sn.Kind == config.Scalar && st.sheet == "" {
-		errs = append(errs, sn.Errorf("sheet must not be empty; give a sheet name or a 1-based index, or leave it out for the first sheet"))
-	}
-	if n.Get("header_row") != nil && sp.HeaderRow < 1 {
-		errs = append(errs, at("header_row").Errorf("header_row is a 1-based row number, got %d", sp.HeaderRow))
-	}
-	if n.Get("header_rows") != nil {
-		if sp.HeaderRows != 1 && sp.HeaderRows != 2 {
-			errs = append(errs, at("header_rows").Errorf("header_rows must be 1 or 2, got %d", sp.HeaderRows))
-		} else {
-			st.headerRows = sp.HeaderRows
-		}
-	}
-	if sp.SkipFooter < 0 {
-		errs = append(errs, at("skip_footer").Errorf("skip_footer must be 0 or more, got %d", sp.SkipFooter))
-	}
-	if rn := n.Get("range"); rn != nil && rn.Kind == config.Scalar {
-		r, ok := parseRange(strings.ToUpper(strings.TrimSpace(sp.Range)))
-		if !ok || !strings.Contains(sp.Range, ":") {
-			errs = append(errs, rn.Errorf("range %q is not a cell range such as A1:H500", sp.Range))
-		} else {
-			st.rng, st.rangeText = &r, strings.ToUpper(strings.TrimSpace(sp.Range))
-			if st.headerRow != 0 && (st.headerRow < r.r1 || st.headerRow+st.headerRows-1 > r.r2) {
-				errs = append(errs, at("header_row").Errorf("header_row %d is outside range %s", st.headerRow, sp.Range))
-			}
-		}
-	}
-	if cn := n.Get("columns"); cn != nil {
-		errs = append(errs, extract.CheckColumns(cn, sp.Columns, "")...)
-		st.columns = sp.Columns
-	}
-	switch sp.Types {
-	case "", typesAuto:
+	if st.types == "" {
 		st.types = typesAuto
-	case typesText:
-		st.types = typesText
-	default:
-		errs = append(errs, at("types").Errorf("types must be auto or text, got %q%s", sp.Types, xcetl.DidYouMean(sp.Types, []string{typesAuto, typesText})))
 	}
-	switch sp.Merged {
-	case "", "none":
-	case "fill":
-		st.fill = true
-	default:
-		errs = append(errs, at("merged").Errorf("merged must be none or fill, got %q%s", sp.Merged, xcetl.DidYouMean(sp.Merged, []string{"none", "fill"})))
+	if sp.Range != "" {
+		r, _ := sp.parsedRange()
+		st.rng, st.rangeText = &r, strings.ToUpper(strings.TrimSpace(sp.Range))
 	}
 	if st.headerRow == 0 {
 		st.headerRow = 1
@@ -136,14 +137,18 @@ func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
 			st.headerRow = st.rng.r1
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs.Sort()
-	}
 	log := env.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Extractor{st: st, log: log}, nil
+}
+
+// New builds an excel source from its `source:` mapping (with or without
+// `type`), as extract.New does.
+func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
+	p, _ := extract.Lookup("excel")
+	return p.FromNode(config.Without(n, "type"), env)
 }
 
 // Describe returns one line for `xcetl explain`.
@@ -174,7 +179,7 @@ func (e *Extractor) Describe() string {
 	if e.st.types == typesText {
 		b.WriteString(", every column text")
 	} else {
-		b.WriteString(", columns typed from their cells")
+		fmt.Fprintf(&b, ", columns typed from the cells of the first %d data rows", sampleRows)
 	}
 	b.WriteByte(')')
 	return b.String()

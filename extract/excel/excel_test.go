@@ -3,13 +3,16 @@ package excel
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -24,11 +27,16 @@ func TestConfigErrors(t *testing.T) {
 		{"empty path", `path: ""`, "path must not be empty"},
 		{"unknown key", "path: a.xlsx\nheader_rwo: 2", `did you mean "header_row"`},
 		{"header_row zero", "path: a.xlsx\nheader_row: 0", "header_row is a 1-based row number"},
-		{"header_rows 3", "path: a.xlsx\nheader_rows: 3", "header_rows must be 1 or 2"},
+		{"header_rows 3", "path: a.xlsx\nheader_rows: 3", "header_rows must be 1..2, not 3"},
 		{"bad range", "path: a.xlsx\nrange: A1-H5", `range "A1-H5" is not a cell range`},
 		{"reversed range", "path: a.xlsx\nrange: H5:A1", "is not a cell range"},
 		{"header outside range", "path: a.xlsx\nrange: A3:H5\nheader_row: 1", "header_row 1 is outside range"},
-		{"negative footer", "path: a.xlsx\nskip_footer: -1", "skip_footer must be 0 or more"},
+		{"negative footer", "path: a.xlsx\nskip_footer: -1", "skip_footer must be at least 0, not -1"},
+		{"bad types", "path: a.xlsx\ntypes: txt", `unknown types "txt" (did you mean "text"?); one of: auto, text`},
+		{"empty columns", "path: a.xlsx\ncolumns: []", "columns must list at least one name"},
+		{"duplicate columns", "path: a.xlsx\ncolumns: [a, b, a]", `duplicate column name "a" (also columns[0])`},
+		{"empty column name", "path: a.xlsx\ncolumns: [a, \" \"]", "column name must not be empty"},
+		{"long range", "path: a.xlsx\nrange: " + strings.Repeat("A", 5000), "is not a cell range"},
 		{"bad merged", "path: a.xlsx\nmerged: fil", `did you mean "fill"`},
 		{"empty sheet", "path: a.xlsx\nsheet: \"\"", "sheet must not be empty"},
 	}
@@ -42,7 +50,36 @@ func TestConfigErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "p.yaml:") {
 				t.Fatalf("error %q does not contain %q with a position", err, tc.want)
 			}
+			if len(err.Error()) > 300 {
+				t.Fatalf("error of %d bytes: %.300s", len(err.Error()), err)
+			}
 		})
+	}
+}
+
+// A spec built in Go gets the defaults and checks of a file's.
+func TestBuildFromGo(t *testing.T) {
+	ex, err := extract.Build("excel", Spec{Path: "a.xlsx", Range: "B2:C9"}, extract.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := ex.(*Extractor).st
+	if st.headerRow != 2 || st.headerRows != 1 || st.types != typesAuto || st.fill || st.rng == nil || st.rng.c1 != 2 {
+		t.Fatalf("settings %+v", st)
+	}
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{}, `missing required key "path"`},
+		{Spec{Path: "a.xlsx", Types: "txt"}, `unknown types "txt"`},
+		{Spec{Path: "a.xlsx", HeaderRow: -1}, "header_row is a 1-based row number, got -1"},
+		{Spec{Path: "a.xlsx", Columns: []string{"a", "a"}}, `duplicate column name "a"`},
+		{Spec{Path: "a.xlsx", Range: "A1"}, `range "A1" is not a cell range`},
+	} {
+		if _, err := extract.Build("excel", &tc.spec, extract.Env{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: got %v, want %q", tc.spec, err, tc.want)
+		}
 	}
 }
 
@@ -473,7 +510,7 @@ func TestZipBomb(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = readAll(t, ex, 100)
-	if err == nil || !strings.Contains(err.Error(), "unpacks to more than the 1000 bytes its zip entry declares") || !strings.Contains(err.Error(), "zip bomb") {
+	if err == nil || !strings.Contains(err.Error(), "unpacks to more than the 1000 bytes its zip entry declares") || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("error %v, want a refusal of the lying entry", err)
 	}
 }
@@ -481,6 +518,31 @@ func TestZipBomb(t *testing.T) {
 // lyingZip copies the zip archive at path with the declared unpacked size
 // of part replaced by size.
 func lyingZip(t *testing.T, path, part string, size uint64) []byte {
+	t.Helper()
+	return rewriteZip(t, path, func(fh *zip.FileHeader) {
+		if fh.Name == part {
+			fh.UncompressedSize64 = size
+		}
+	})
+}
+
+// rewriteZip copies the zip archive at path, every entry's compressed data
+// unchanged, with edit applied to each entry's header (name, sizes, CRC).
+func rewriteZip(t *testing.T, path string, edit func(fh *zip.FileHeader)) []byte {
+	t.Helper()
+	return copyZip(t, path, edit, "", "")
+}
+
+// replacePart copies the zip archive at path with part's content replaced.
+func replacePart(t *testing.T, path, part, content string) []byte {
+	t.Helper()
+	return copyZip(t, path, func(*zip.FileHeader) {}, part, content)
+}
+
+// copyZip copies the zip archive at path: part (if not "") with content,
+// every other entry's compressed data unchanged with edit applied to its
+// header.
+func copyZip(t *testing.T, path string, edit func(fh *zip.FileHeader), part, content string) []byte {
 	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -490,10 +552,12 @@ func lyingZip(t *testing.T, path, part string, size uint64) []byte {
 	var out bytes.Buffer
 	zw := zip.NewWriter(&out)
 	for _, f := range zr.File {
-		if f.Name != part {
-			if err := zw.Copy(f); err != nil {
+		if f.Name == part {
+			w, err := zw.Create(part)
+			if err != nil {
 				t.Fatal(err)
 			}
+			io.WriteString(w, content)
 			continue
 		}
 		raw, err := f.OpenRaw()
@@ -501,7 +565,7 @@ func lyingZip(t *testing.T, path, part string, size uint64) []byte {
 			t.Fatal(err)
 		}
 		fh := f.FileHeader
-		fh.UncompressedSize64 = size
+		edit(&fh)
 		w, err := zw.CreateRaw(&fh)
 		if err != nil {
 			t.Fatal(err)
@@ -514,6 +578,86 @@ func lyingZip(t *testing.T, path, part string, size uint64) []byte {
 		t.Fatal(err)
 	}
 	return out.Bytes()
+}
+
+// What Office opens is read: entry names with backslashes. A part that
+// fails the archive's checks is reported as damaged, not as a zip bomb; a
+// part that compresses too well is refused before it is inflated; styles
+// nested deep are refused at once.
+func TestArchiveChecks(t *testing.T) {
+	dir := t.TempDir()
+	src := one(`<row r="1"><c r="A1" t="inlineStr"><is><t>编号</t></is></c></row><row r="2"><c r="A2"><v>7</v></c></row>`).write(t, dir, "ok.xlsx")
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("backslash.xlsx", rewriteZip(t, src, func(fh *zip.FileHeader) { fh.Name = strings.ReplaceAll(fh.Name, "/", "\\") }))
+	write("crc.xlsx", rewriteZip(t, src, func(fh *zip.FileHeader) {
+		if fh.Name == "xl/worksheets/sheet1.xml" {
+			fh.CRC32 ^= 1
+		}
+	}))
+	write("short.xlsx", rewriteZip(t, src, func(fh *zip.FileHeader) {
+		if fh.Name == "xl/styles.xml" {
+			fh.UncompressedSize64 += 10
+		}
+	}))
+	// A sheet that compresses more than 100 times, past the grace size
+	// (lowered for the test).
+	oldGrace := ratioGrace
+	defer func() { ratioGrace = oldGrace }()
+	ratioGrace = 4 << 20
+	var big bytes.Buffer
+	zw := zip.NewWriter(&big)
+	for _, e := range [][2]string{{"xl/workbook.xml", `<workbook><sheets><sheet name="S" r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`}} {
+		w, _ := zw.Create(e[0])
+		io.WriteString(w, e[1])
+	}
+	w, _ := zw.Create("xl/worksheets/sheet1.xml")
+	io.WriteString(w, "<worksheet><sheetData>")
+	row := []byte(strings.Repeat(`<row><c><v>1</v></c></row>`, 1000))
+	for n := 0; n < int(ratioGrace)/len(row)+1; n++ {
+		w.Write(row)
+	}
+	io.WriteString(w, "</sheetData></worksheet>")
+	zw.Close()
+	write("ratio.xlsx", big.Bytes())
+	// styles.xml nested 100,000 deep.
+	deep := pkg{sheets: map[string]string{"Sheet1": `<row r="1"><c r="A1"><v>1</v></c></row>`}}
+	deepPath := deep.write(t, dir, "deep.xlsx")
+	write("deep.xlsx", replacePart(t, deepPath, "xl/styles.xml", `<styleSheet>`+strings.Repeat("<a>", 100000)+strings.Repeat("</a>", 100000)+`</styleSheet>`))
+
+	ex, err := build(t, dir, "path: backslash.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 10)
+	if err != nil || !reflect.DeepEqual(res.rows, [][]any{{int64(7)}}) {
+		t.Fatalf("backslash names: rows %v, err %v", res.rows, err)
+	}
+	for _, tc := range []struct{ file, want, not string }{
+		{"crc.xlsx", "part xl/worksheets/sheet1.xml fails its CRC check: the file is damaged", "zip bomb"},
+		{"short.xlsx", "part xl/styles.xml unpacks to ", "zip bomb"},
+		{"ratio.xlsx", "more than 100 times its compressed size, which exceeds the size limit (a zip bomb", "damaged"},
+		{"deep.xlsx", "part xl/styles.xml is not valid XML: elements are nested more than 256 deep", "zip bomb"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			ex, err := build(t, dir, "path: "+tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = readAll(t, ex, 10)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), tc.not) {
+				t.Fatalf("error %v, want %q (and not %q)", err, tc.want, tc.not)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("took %v", d)
+			}
+		})
+	}
 }
 
 func TestColumnsOption(t *testing.T) {
@@ -611,6 +755,36 @@ func TestLostDigitsWarning(t *testing.T) {
 	if n := strings.Count(log.String(), "Excel keeps only 15 significant digits"); n != 1 || !strings.Contains(log.String(), "cell=A2") {
 		t.Fatalf("%d warnings:\n%s", n, log.String())
 	}
+
+	// Large numbers of fewer than 15 significant digits lost nothing.
+	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>n</t></is></c></row><row r="2"><c r="A2"><v>1.23456789e+22</v></c></row><row r="3"><c r="A3"><v>-5E+20</v></c></row><row r="4"><c r="A4"><v>1.2345678901234E+16</v></c></row>`).write(t, dir, "big.xlsx")
+	log.Reset()
+	ex, err = buildLog(t, dir, "path: big.xlsx", &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.rows) != 3 || res.raw[0][0] != "12345678900000000000000" || res.raw[1][0] != "-500000000000000000000" {
+		t.Fatalf("raw %q", res.raw)
+	}
+	if strings.Contains(log.String(), "significant digits") {
+		t.Fatalf("a warning for numbers that lost no digits:\n%s", log.String())
+	}
+}
+
+func TestLostDigits(t *testing.T) {
+	for text, want := range map[string]bool{
+		"110101199003071000": true, "-110101199003071000": true, "1234567890123460": true,
+		"12345678900000000000000": false, "999999999999999": false, "1000000000000000": false,
+		"11010119900307": false, "1101011990030700": false, "92.5": false,
+	} {
+		if got := lostDigits(text); got != want {
+			t.Errorf("lostDigits(%s) = %v, want %v", text, got, want)
+		}
+	}
 }
 
 // TestREADMEExample keeps the README's sample configurations valid.
@@ -701,5 +875,174 @@ func TestDocsExample(t *testing.T) {
 	}
 	if _, err := New(root.Get("source"), extract.Env{BaseDir: t.TempDir()}); err != nil {
 		t.Fatalf("the docs example is refused: %v", err)
+	}
+}
+
+// The reject file shows a cell that cannot be read as it is stored, not
+// blank: the error, the number outside Excel's dates, the missing shared
+// string's index.
+func TestRejectKeepsStoredText(t *testing.T) {
+	dir := t.TempDir()
+	p := one(`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>` +
+		`<row r="2"><c r="A2" t="e"><v>#DIV/0!</v></c><c r="B2"><v>1</v></c></row>` +
+		`<row r="3"><c r="A3" s="1"><v>-1.2</v></c><c r="B3" t="s"><v>9</v></c></row>` +
+		`<row r="4"><c r="A4" t="b"><v>maybe</v></c><c r="B4" t="e"/></row>`)
+	p.xfs = []int{14}
+	p.write(t, dir, "r.xlsx")
+	ex, err := build(t, dir, "path: r.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws [][]string
+	for _, r := range res.rejects {
+		raws = append(raws, r.Raw)
+	}
+	want := [][]string{{"#DIV/0!", "1"}, {"-1.2", "9"}, {"maybe", ""}}
+	if !reflect.DeepEqual(raws, want) {
+		t.Fatalf("reject raw %q, want %q", raws, want)
+	}
+}
+
+// Elapsed-time formats are durations: hours:minutes:seconds, not dates.
+func TestDurations(t *testing.T) {
+	dir := t.TempDir()
+	p := one(`<row r="1"><c r="A1" t="inlineStr"><is><t>工时</t></is></c><c r="B1" t="inlineStr"><is><t>用时</t></is></c></row>` +
+		`<row r="2"><c r="A2" s="1"><v>12345.6789</v></c><c r="B2" s="2"><v>0.0625</v></c></row>` +
+		`<row r="3"><c r="A3" s="1"><v>-0.25</v></c><c r="B3" s="2"><v>1.5</v></c></row>`)
+	p.numFmts = `<numFmt numFmtId="164" formatCode="[mm]:ss"/>`
+	p.xfs = []int{46, 164}
+	p.write(t, dir, "d.xlsx")
+	for _, types := range []string{"auto", "text"} {
+		ex, err := build(t, dir, "path: d.xlsx\ntypes: "+types)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := readAll(t, ex, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]any{{"296296:17:36.960", "1:30:00"}, {"-6:00:00", "36:00:00"}}
+		if !reflect.DeepEqual(res.rows, want) || !reflect.DeepEqual(res.types, []string{"string", "string"}) {
+			t.Fatalf("types: %s: rows %q (%v), want %q", types, res.rows, res.types, want)
+		}
+	}
+}
+
+// types: auto reads the sheet once: the first rows are held until the
+// columns are typed. A sheet within the sample is typed as a whole; past
+// it, a cell that does not fit its column rejects its row, naming why.
+func TestTypesFromFirstRows(t *testing.T) {
+	dir := t.TempDir()
+	var rows strings.Builder
+	rows.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>出生日期</t></is></c><c r="B1" t="inlineStr"><is><t>n</t></is></c></row>`)
+	for i := 2; i <= 6; i++ {
+		rows.WriteString(`<row r="` + itoa(i) + `"><c r="A` + itoa(i) + `" s="1"><v>45352</v></c><c r="B` + itoa(i) + `"><v>` + itoa(i) + `</v></c></row>`)
+	}
+	rows.WriteString(`<row r="7"><c r="A7" t="inlineStr"><is><t>不详</t></is></c><c r="B7"><v>7.5</v></c></row>`)
+	p := one(rows.String())
+	p.xfs = []int{14}
+	p.write(t, dir, "s.xlsx")
+
+	read := func() result {
+		t.Helper()
+		ex, err := build(t, dir, "path: s.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := readAll(t, ex, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := read()
+	if !reflect.DeepEqual(res.types, []string{"string", "float"}) || len(res.rows) != 6 || len(res.rejects) != 0 {
+		t.Fatalf("whole sheet in the sample: types %v, %d rows, rejects %+v", res.types, len(res.rows), res.rejects)
+	}
+	// One pass: the sheet's XML is read once in all.
+	zr, err := zip.OpenReader(filepath.Join(dir, "s.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(zr.File[2].UncompressedSize64)
+	zr.Close()
+	if ex, _ := build(t, dir, "path: s.xlsx"); ex != nil {
+		if _, err := ex.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if done, total := ex.Progress(); total != size || done != size {
+			t.Fatalf("progress %d of %d after Open, for a sheet of %d bytes", done, total, size)
+		}
+		ex.Close()
+	}
+
+	old := sampleRows
+	defer func() { sampleRows = old }()
+	sampleRows = 3
+	res = read()
+	if !reflect.DeepEqual(res.types, []string{"date", "int"}) || len(res.rows) != 5 || len(res.rejects) != 1 {
+		t.Fatalf("sample of 3 rows: types %v, %d rows, rejects %+v", res.types, len(res.rows), res.rejects)
+	}
+	r := res.rejects[0]
+	want := `cell A7: "不详" does not fit column "出生日期", typed date from the sheet's first 3 data rows (types: auto); write the column's type with cast and set types: text, or correct the cell`
+	if r.Reason != want || r.Field != 1 || r.Origin.Line != 7 || !reflect.DeepEqual(r.Raw, []string{"不详", "7.5"}) {
+		t.Fatalf("reject %+v, want reason %q", r, want)
+	}
+	if !reflect.DeepEqual(res.origins[3].Line, 5) || res.rows[4][1] != int64(6) {
+		t.Fatalf("the held rows and the rest: origins %v rows %v", res.origins, res.rows)
+	}
+
+	// The sample also ends at sampleBytes of text.
+	sampleRows = old
+	oldBytes := sampleBytes
+	defer func() { sampleBytes = oldBytes }()
+	sampleBytes = 100 // three rows of two values pass it
+	res = read()
+	if len(res.rejects) != 1 || !strings.Contains(res.rejects[0].Reason, "typed date from the sheet's first 3 data rows") {
+		t.Fatalf("sample of 100 bytes: rejects %+v", res.rejects)
+	}
+}
+
+// A cell reference that is not a cell, or names another row, rejects its
+// row naming the cell; it never moves the value to another column. A row
+// without r takes the row of its cells (rows left out before it).
+func TestCellReferences(t *testing.T) {
+	dir := t.TempDir()
+	one(`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>`+
+		`<row r="2"><c r="A2"><v>1</v></c><c r="XFD1048577"><v>2</v></c></row>`+
+		`<row r="3"><c r="ZZZZZZZZZZZZZZ3"><v>3</v></c><c><v>4</v></c></row>`+
+		`<row r="4"><c r="A5"><v>5</v></c></row>`+
+		`<row><c r="A7"><v>7</v></c><c r="B7"><v>8</v></c></row>`+
+		`<row><c><v>9</v></c></row>`).write(t, dir, "refs.xlsx")
+	ex, err := build(t, dir, "path: refs.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := readAll(t, ex, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, r := range res.rejects {
+		reasons = append(reasons, fmt.Sprintf("%s row %d: %s", r.Origin.Sheet, r.Origin.Line, r.Reason))
+	}
+	want := []string{
+		`Sheet1 row 2: the cell reference "XFD1048577" in row 2 is not a cell (columns run from A to XFD, rows from 1 to 1048576)`,
+		`Sheet1 row 3: the cell reference "ZZZZZZZZZZZZZZ3" in row 3 is not a cell (columns run from A to XFD, rows from 1 to 1048576)`,
+		`Sheet1 row 4: cell A5 is stored in row 4`,
+	}
+	if !reflect.DeepEqual(reasons, want) {
+		t.Fatalf("rejects:\n%s\nwant:\n%s", strings.Join(reasons, "\n"), strings.Join(want, "\n"))
+	}
+	var lines []int
+	for _, o := range res.origins {
+		lines = append(lines, o.Line)
+	}
+	if !reflect.DeepEqual(res.rows, [][]any{{int64(7), int64(8)}, {int64(9), nil}}) || !reflect.DeepEqual(lines, []int{7, 8}) {
+		t.Fatalf("rows %v at lines %v", res.rows, lines)
 	}
 }

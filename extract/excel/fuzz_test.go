@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xcetl/xcetl"
 )
@@ -97,11 +99,11 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 
 // FuzzCellText checks the number and date renderers on any stored text.
 func FuzzCellText(f *testing.F) {
-	for _, s := range []string{"0", "45352.34375", "-1", "1E+308", "NaN", "60", "2958465.9999999", "2024-03-01T08:00:00Z"} {
+	for _, s := range []string{"0", "45352.34375", "-1", "1E+308", "NaN", "60", "2958465.9999999", "2024-03-01T08:00:00Z", "12345.6789", "-0.25", "99999999.9999999", "2024-02-29 23:59:59.999", "[h]:mm AM/PM"} {
 		f.Add(s, uint8(1), false)
 	}
 	f.Fuzz(func(t *testing.T, raw string, k uint8, date1904 bool) {
-		kind := fmtKind(k % 4)
+		kind := fmtKind(k % 6) // every kind, durations and date-or-time included
 		if kind == fmtNumber {
 			out, ck, err := appendNumber(nil, []byte(raw))
 			if err == nil {
@@ -122,6 +124,20 @@ func FuzzCellText(f *testing.F) {
 			if _, err := typedValue(string(out), xcetl.KindTimestamp); err != nil {
 				t.Fatalf("appendSerial(%q) = %q does not read back: %v", raw, out, err)
 			}
+			// parseISO reads what time.Parse reads.
+			layout := map[int]string{10: "2006-01-02", 19: "2006-01-02 15:04:05", 23: "2006-01-02 15:04:05.000"}[len(out)]
+			want, werr := time.Parse(layout, string(out))
+			if got, ok := parseISO(string(out)); !ok || werr != nil || !got.Equal(want) {
+				t.Fatalf("parseISO(%q) = %v %v, time.Parse %v %v", out, got, ok, want, werr)
+			}
+		}
+		if got, ok := parseISO(raw); ok {
+			if back := got.Format("2006-01-02 15:04:05.000")[:len(raw)]; len(raw) == 23 && back != raw || len(raw) == 10 && got.Format("2006-01-02") != raw {
+				t.Fatalf("parseISO(%q) = %v", raw, got)
+			}
+		}
+		if kind == fmtDuration && err == nil && !regexp.MustCompile(`^-?\d+:[0-5]\d:[0-5]\d(\.\d{3})?$`).Match(out) {
+			t.Fatalf("duration %q is %q", raw, out)
 		}
 		_, _, _ = appendISOCellDate(nil, raw)
 		_ = formatKind(raw)

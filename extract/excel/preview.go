@@ -15,7 +15,8 @@ type SheetInfo struct {
 
 // PreviewRow is one stored row of a sheet as text: Cells[c-1] is column c
 // ("" when empty), in the forms of `types: text`. Merged areas are not
-// filled; a cell that cannot be read is "".
+// filled; a cell that cannot be read is its stored text (#N/A), as the
+// reject file shows it.
 type PreviewRow struct {
 	Num   int // the spreadsheet's row number
 	Cells []string

@@ -36,10 +36,15 @@ type Extractor struct {
 	width   int
 	merges  []mergeRange // sorted by first row
 	records int64
-	warned  []bool      // per column: the lost-digits warning was logged
-	peeked  *pendingRow // read ahead to know whether a batch is the last
-	opened  bool
-	eof     bool
+	warned  []bool       // per column: the lost-digits warning was logged
+	peeked  *pendingRow  // read ahead to know whether a batch is the last
+	held    []pendingRow // the first data rows, read to type the columns
+	sampled int          // how many rows typed the columns
+	// sampledAll: the sheet ended within the sample, so the types are the
+	// whole sheet's.
+	sampledAll bool
+	opened     bool
+	eof        bool
 
 	done  atomic.Int64
 	total atomic.Int64
@@ -69,19 +74,19 @@ func (e *Extractor) Open(ctx context.Context) (*xcetl.Schema, error) {
 	}
 	b, err := openBook(e.st.fullPath(), e.st.path)
 	if err != nil {
-		return nil, extract.Errorf("excel", "%w", err)
+		return nil, capErr(extract.Errorf("excel", "%w", err))
 	}
 	e.book = b
 	if e.st.resumes {
 		if err := e.fingerprint(); err != nil {
 			e.Close()
-			return nil, extract.Errorf("excel", "%w", err)
+			return nil, capErr(extract.Errorf("excel", "%w", err))
 		}
 	}
 	schema, err := e.open(ctx)
 	if err != nil {
 		e.Close()
-		return nil, extract.Errorf("excel", "%w", err)
+		return nil, capErr(extract.Errorf("excel", "%w", err))
 	}
 	e.opened = true
 	return schema, nil
@@ -126,12 +131,51 @@ func findSheet(b *book, want string) (sheetInfo, error) {
 	return sheetInfo{}, fmt.Errorf("%s has no sheet %q%s; sheets: %s", b.name, want, xcetl.DidYouMean(want, names), quoteList(names))
 }
 
+// quoteList quotes names for a message: at most 10, each clipped.
 func quoteList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = strconv.Quote(n)
+		q[i] = strconv.Quote(clip(n))
 	}
-	return strings.Join(q, ", ")
+	return capList(q, 10)
+}
+
+// capList joins the first n items with ", ", saying how many more there
+// are: a message names a few, never thousands.
+func capList(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
+}
+
+// maxErrorLen caps the text of every error the source returns.
+const maxErrorLen = 1024
+
+// cappedError is an error whose message is cut at maxErrorLen; errors.Is
+// and errors.As still see the error it wraps.
+type cappedError struct{ err error }
+
+func (c cappedError) Error() string {
+	msg := c.err.Error()
+	if len(msg) <= maxErrorLen {
+		return msg
+	}
+	cut := maxErrorLen
+	for cut > 0 && !isRuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
+}
+
+func (c cappedError) Unwrap() error { return c.err }
+
+// capErr caps err's message (nil stays nil).
+func capErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return cappedError{err}
 }
 
 func (e *Extractor) open(ctx context.Context) (*xcetl.Schema, error) {
@@ -149,11 +193,7 @@ func (e *Extractor) open(ctx context.Context) (*xcetl.Schema, error) {
 		e.merges = m
 	}
 	if zf := e.book.file(si.part); zf != nil {
-		passes := int64(1)
-		if e.st.types == typesAuto {
-			passes = 2
-		}
-		e.total.Store(passes * int64(zf.UncompressedSize64))
+		e.total.Store(int64(zf.UncompressedSize64))
 	}
 	if e.cur, err = e.newCursor(); err != nil {
 		return nil, err
@@ -162,6 +202,45 @@ func (e *Extractor) open(ctx context.Context) (*xcetl.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
+	names, err := e.tableColumns(hdr)
+	if err != nil {
+		return nil, err
+	}
+	e.schema = xcetl.NewStringSchema(names)
+	e.kinds = make([]xcetl.Kind, e.width)
+	for i := range e.kinds {
+		e.kinds[i] = xcetl.KindString
+	}
+	if e.st.types == typesAuto {
+		if err := e.sampleKinds(ctx); err != nil {
+			return nil, err
+		}
+		for i, k := range e.kinds {
+			e.schema.Columns[i].Type = xcetl.Type{Kind: k}
+		}
+		if !e.sampledAll {
+			e.log.Info("excel: the column types come from the sheet's first data rows; a later cell that does not fit its column rejects its row",
+				"file", e.st.path, "sheet", e.sheet.Name, "rows", e.sampled)
+		}
+	}
+	return e.schema, nil
+}
+
+// DuplicateColumnsError is the error of a header with duplicate names (and
+// no `columns`). Names are the table's column names as the header gives
+// them (an empty cell named column_N), for tools that propose others
+// (`xcetl inspect`).
+type DuplicateColumnsError struct {
+	msg   string
+	Names []string
+}
+
+func (e *DuplicateColumnsError) Error() string { return e.msg }
+
+// tableColumns finds the table's columns from the header row(s): they run
+// from the first to the last non-empty header cell (or are the range's).
+// It sets e.c1, e.width and e.header and returns the column names.
+func (e *Extractor) tableColumns(hdr [2][]string) ([]string, error) {
 	first, last := 0, 0
 	for k := 0; k < e.st.headerRows; k++ {
 		for c, v := range hdr[k] {
@@ -171,16 +250,14 @@ func (e *Extractor) open(ctx context.Context) (*xcetl.Schema, error) {
 			if first == 0 || c+1 < first {
 				first = c + 1
 			}
-			if c+1 > last {
-				last = c + 1
-			}
+			last = max(last, c+1)
 		}
 	}
 	if e.st.rng != nil {
 		first, last = e.st.rng.c1, e.st.rng.c2
 	}
 	if first == 0 {
-		return nil, fmt.Errorf("%s: sheet %q: header row %d is empty; set header_row to the row holding the column names", e.book.name, si.Name, e.st.headerRow)
+		return nil, fmt.Errorf("%s: sheet %q: header row %d is empty; set header_row to the row holding the column names", e.book.name, clip(e.sheet.Name), e.st.headerRow)
 	}
 	e.c1, e.width = first, last-first+1
 	cell := func(k, c int) string {
@@ -210,64 +287,61 @@ func (e *Extractor) open(ctx context.Context) (*xcetl.Schema, error) {
 			name = "column_" + strconv.Itoa(i+1)
 		}
 		if prev, ok := seen[name]; ok {
-			dups = append(dups, fmt.Sprintf("%q in %s and %s", name, colName(first+prev), colName(c)))
+			dups = append(dups, fmt.Sprintf("%q in %s and %s", clip(name), colName(first+prev), colName(c)))
 		}
 		seen[name] = i
 		names[i] = name
 	}
-	if e.st.columns != nil {
+	switch {
+	case e.st.columns != nil:
 		if len(e.st.columns) != e.width {
 			return nil, fmt.Errorf("%s: sheet %q: the table has %d columns (%s to %s: %s) but `columns` lists %d names; give one name per column",
-				e.book.name, si.Name, e.width, colName(first), colName(last), quoteList(names), len(e.st.columns))
+				e.book.name, clip(e.sheet.Name), e.width, colName(first), colName(last), quoteList(names), len(e.st.columns))
 		}
-		names = e.st.columns
-	} else if len(dups) > 0 {
-		return nil, fmt.Errorf("%s: sheet %q: duplicate column names in the header: %s; name the columns with `columns: [...]` (one name per column, in order) or rename them in the workbook",
-			e.book.name, si.Name, strings.Join(dups, ", "))
+		return e.st.columns, nil
+	case len(dups) > 0:
+		return nil, &DuplicateColumnsError{Names: names, msg: fmt.Sprintf("%s: sheet %q: duplicate column names in the header: %s; name the columns with `columns: [...]` (one name per column, in order) or rename them in the workbook",
+			e.book.name, clip(e.sheet.Name), capList(dups, 5))}
 	}
-	e.schema = xcetl.NewStringSchema(names)
-	e.kinds = make([]xcetl.Kind, e.width)
-	for i := range e.kinds {
-		e.kinds[i] = xcetl.KindString
-	}
-	if e.st.types == typesAuto {
-		if err := e.inferKinds(ctx); err != nil {
-			return nil, err
-		}
-		for i, k := range e.kinds {
-			e.schema.Columns[i].Type = xcetl.Type{Kind: k}
-		}
-	}
-	return e.schema, nil
+	return names, nil
 }
 
-// inferKinds reads the whole sheet once, exactly as Next will, and types
-// every column whose cells all agree (see columnKind). Rows that will be
-// rejected do not count.
-func (e *Extractor) inferKinds(ctx context.Context) error {
-	c, err := e.newCursor()
-	if err != nil {
-		return err
-	}
-	defer c.sr.Close()
-	if _, err := c.readHeader(ctx); err != nil {
-		return err
-	}
+// With `types: auto` the column types come from the first data rows,
+// which are held until they are decided: sampleRows rows, or fewer when
+// their text passes sampleBytes or the sheet ends first (then the types
+// are those of the whole sheet). Variables so that tests can lower them.
+var (
+	sampleRows        = 100_000
+	sampleBytes int64 = 32 << 20
+)
+
+// sampleKinds reads and holds the first data rows, as Next will read
+// them, and types every column whose cells there all agree (see
+// columnKind). Rows that will be rejected do not count. Next returns the
+// held rows first.
+func (e *Extractor) sampleKinds(ctx context.Context) error {
 	sets := make([]kindSet, e.width)
 	raw := make([]string, e.width)
 	rk := make([]cellKind, e.width)
-	for n := 0; ; n++ {
-		if n%1024 == 0 {
+	var size int64
+	for len(e.held) < sampleRows && size < sampleBytes {
+		if len(e.held)%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		pr, err := c.read()
+		pr, err := e.cur.read()
 		if err == io.EOF {
+			e.sampledAll = true
 			break
 		}
 		if err != nil {
 			return err
+		}
+		pr = pr.own()
+		e.held = append(e.held, pr)
+		for _, v := range pr.vals {
+			size += int64(len(v)) + 16
 		}
 		if bad, _ := e.place(pr, raw, rk); bad != "" {
 			continue
@@ -276,10 +350,19 @@ func (e *Extractor) inferKinds(ctx context.Context) error {
 			sets[i].add(k)
 		}
 	}
+	e.sampled = len(e.held)
 	for i, s := range sets {
 		e.kinds[i] = columnKind(s)
 	}
 	return nil
+}
+
+// own returns the row with slices of its own (a cursor's rows share the
+// reader's; the strings are the row's own already).
+func (pr pendingRow) own() pendingRow {
+	pr.vals = append([]string(nil), pr.vals...)
+	pr.kinds = append([]cellKind(nil), pr.kinds...)
+	return pr
 }
 
 // place puts a row's cells into the table's columns (raw and rk, of the
@@ -308,10 +391,15 @@ func (e *Extractor) place(pr pendingRow, raw []string, rk []cellKind) (bad strin
 }
 
 // outside reports whether column c (1-based) is left out by the range, so
-// that a cell there that cannot be read does not matter.
+// that a cell there that cannot be read does not matter. Column 0 is the
+// row as a whole, never outside.
 func (e *Extractor) outside(c int) bool {
-	return e.st.rng != nil && (c < e.st.rng.c1 || c > e.st.rng.c2)
+	return c > 0 && e.st.rng != nil && (c < e.st.rng.c1 || c > e.st.rng.c2)
 }
+
+// maxBatchText caps the text of one batch: a batch of rows as wide and
+// long as a sheet allows ends early rather than fill memory.
+var maxBatchText = 32 << 20
 
 // Next returns up to max data rows.
 func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
@@ -324,10 +412,14 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 	if e.eof {
 		return nil, io.EOF
 	}
-	b := &xcetl.Batch{Schema: e.schema, RawHeader: e.header}
+	n := min(max, 16384) // room for the common batch, in one allocation each
+	b := &xcetl.Batch{Schema: e.schema, RawHeader: e.header,
+		Rows: make([][]any, 0, n), Raw: make([][]string, 0, n), Origin: make([]xcetl.Origin, 0, n)}
 	rk := make([]cellKind, e.width)
-	lastRow := 0
-	for b.Len()+len(b.Rejects) < max {
+	var raws []string // the rows' raw cells and values are cut from these
+	var vals []any
+	lastRow, text := 0, 0
+	for b.Len()+len(b.Rejects) < max && text < maxBatchText {
 		if (b.Len()+len(b.Rejects))%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -339,17 +431,27 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 			break
 		}
 		if err != nil {
-			return nil, extract.Errorf("excel", "%w", err)
+			return nil, capErr(extract.Errorf("excel", "%w", err))
 		}
 		lastRow = pr.num
 		e.records++
 		org := xcetl.Origin{File: e.st.path, Sheet: e.sheet.Name, Line: pr.num, Record: e.records}
-		raw := make([]string, e.width)
+		if len(raws) < e.width {
+			raws, vals = make([]string, e.width*n), make([]any, e.width*n)
+		}
+		raw := raws[:e.width:e.width]
+		raws = raws[e.width:]
 		bad, field := e.place(pr, raw, rk)
+		for _, v := range raw {
+			text += len(v)
+		}
 		e.warnLostDigits(pr.num, raw, rk)
 		var row []any
 		if bad == "" {
-			row, bad, field = e.values(pr.num, raw, rk)
+			row = vals[:e.width:e.width]
+			if bad, field = e.values(row, pr.num, raw, rk); bad == "" {
+				vals = vals[e.width:]
+			}
 		}
 		if bad != "" {
 			rej := xcetl.Reject{Origin: org, Raw: raw, Reason: bad, Field: field}
@@ -367,24 +469,31 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 		return nil, io.EOF
 	}
 	if e.st.resumes {
-		// Look one record ahead: the checkpoint of the last batch says the
-		// run read everything, so that the next run starts afresh.
-		if !e.eof {
-			pr, err := e.cur.read()
-			switch {
-			case err == io.EOF:
-				e.eof = true
-			case err != nil:
-				return nil, extract.Errorf("excel", "%w", err)
-			default:
-				pr.vals = append([]string(nil), pr.vals...)
-				pr.kinds = append([]cellKind(nil), pr.kinds...)
-				e.peeked = &pr
-			}
+		if err := e.lookAhead(); err != nil {
+			return nil, capErr(extract.Errorf("excel", "%w", err))
 		}
 		b.Checkpoints = []xcetl.Checkpoint{e.checkpoint(lastRow)}
 	}
 	return b, nil
+}
+
+// lookAhead reads one record ahead, so that the checkpoint of the last
+// batch says the run read everything and the next run starts afresh.
+func (e *Extractor) lookAhead() error {
+	if e.eof {
+		return nil
+	}
+	pr, err := e.pull()
+	switch {
+	case err == io.EOF:
+		e.eof = true
+	case err != nil:
+		return err
+	default:
+		pr = pr.own()
+		e.peeked = &pr
+	}
+	return nil
 }
 
 // read returns the next record, the one read ahead first.
@@ -394,17 +503,29 @@ func (e *Extractor) read() (pendingRow, error) {
 		e.peeked = nil
 		return pr, nil
 	}
+	return e.pull()
+}
+
+// pull returns the next record after those read: the rows held to type
+// the columns, then the sheet's.
+func (e *Extractor) pull() (pendingRow, error) {
+	if len(e.held) > 0 {
+		pr := e.held[0]
+		e.held[0] = pendingRow{}
+		e.held = e.held[1:]
+		return pr, nil
+	}
 	return e.cur.read()
 }
 
-// warnLostDigits logs, once per column, a number of 16 or more digits:
-// Excel keeps 15 significant digits, so an ID number typed into a number
-// cell lost its last digits when the workbook was saved (110101199003071234
-// is stored as 110101199003071000). Nothing can bring them back; the
-// warning says where to look.
+// warnLostDigits logs, once per column, a number whose last digits Excel
+// dropped: Excel keeps 15 significant digits, so an ID number typed into a
+// number cell lost its last digits when the workbook was saved
+// (110101199003071234 is stored as 110101199003071000). Nothing can bring
+// them back; the warning says where to look.
 func (e *Extractor) warnLostDigits(num int, raw []string, rk []cellKind) {
 	for i, k := range rk {
-		if k != ckFloat || len(raw[i]) < 16 || strings.ContainsAny(raw[i], ".") {
+		if k != ckFloat || !lostDigits(raw[i]) {
 			continue
 		}
 		if e.warned == nil {
@@ -419,9 +540,23 @@ func (e *Extractor) warnLostDigits(num int, raw []string, rk []cellKind) {
 	}
 }
 
-// values converts a placed row to the columns' types.
-func (e *Extractor) values(num int, raw []string, rk []cellKind) ([]any, string, int) {
-	row := make([]any, e.width)
+// lostDigits reports whether a number's text (as appendNumber writes it)
+// shows digits lost: 16 or more digits before the point, of which the
+// first 15 are all significant, the most Excel keeps. 1.23456789e+22 has 9
+// significant digits and lost none; 110101199003071000 has 15 and 18
+// digits: the last three are gone. (An ID number whose 15th digit is 0
+// passes unseen, but its column's other cells do not.)
+func lostDigits(text string) bool {
+	text = strings.TrimPrefix(text, "-")
+	if i := strings.IndexByte(text, '.'); i >= 0 {
+		text = text[:i]
+	}
+	return len(text) >= 16 && len(strings.TrimRight(text, "0")) == 15
+}
+
+// values converts a placed row to the columns' types, into row.
+func (e *Extractor) values(row []any, num int, raw []string, rk []cellKind) (string, int) {
+	clear(row) // it may hold a rejected row's values
 	for i, v := range raw {
 		if rk[i] == ckEmpty {
 			continue
@@ -432,14 +567,13 @@ func (e *Extractor) values(num int, raw []string, rk []cellKind) ([]any, string,
 			continue
 		}
 		x, err := typedValue(v, k)
-		if err != nil {
-			// The first pass typed this column from the same cells: the
-			// file changed while it was read.
-			return nil, fmt.Sprintf("cell %s%d: %q does not fit the column's type %s, which was inferred from the same sheet (did the file change during the run?)", colName(e.c1+i), num, clip(v), k), i + 1
+		if err != nil || !fits(k, rk[i]) {
+			return fmt.Sprintf("cell %s%d: %q does not fit column %q, typed %s from the sheet's first %d data rows (types: auto); write the column's type with cast and set types: text, or correct the cell",
+				colName(e.c1+i), num, clip(v), clip(e.schema.Columns[i].Name), k, e.sampled), i + 1
 		}
 		row[i] = x
 	}
-	return row, "", 0
+	return "", 0
 }
 
 // headerName cleans a header cell: surrounding spaces go, and a line
@@ -498,8 +632,7 @@ func (e *Extractor) Close() error {
 	return err
 }
 
-// Progress reports the bytes of sheet XML inflated (over both passes with
-// `types: auto`) out of the total.
+// Progress reports the bytes of sheet XML inflated out of the total.
 func (e *Extractor) Progress() (done, total int64) {
 	return e.done.Load(), e.total.Load()
 }
@@ -607,7 +740,7 @@ func (c *cursor) fillMerges(r *sheetRow, header bool) {
 		if !c.e.st.fill && !header {
 			continue
 		}
-		if a.kind == ckEmpty {
+		if a.kind == ckEmpty || a.kind == ckError {
 			continue
 		}
 		for len(r.vals) < a.m.c2 {

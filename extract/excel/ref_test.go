@@ -11,9 +11,8 @@ import (
 // of this package). It stays as the reference the fast scanner is fuzzed
 // against: both must produce the same rows up to the first error of either.
 type refReader struct {
-	s   *sheetReader // for convert, addCell and finishRow
-	d   *xml.Decoder
-	row int
+	s *sheetReader // for its row state, cell, addCell and finishRow
+	d *xml.Decoder
 }
 
 func newRefReader(b *book, r io.Reader, maxCol int) *refReader {
@@ -38,15 +37,19 @@ func (rr *refReader) next(r *sheetRow) error {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if t.Name.Local == "row" {
-				num := rr.row + 1
-				if v, ok := refAttr(t, "r"); ok {
+				num := rr.s.row + 1
+				v, explicit := refAttr(t, "r")
+				if explicit {
 					n, err := strconv.Atoi(v)
 					if err != nil || n < 1 || len(v) > 9 {
 						return fmt.Errorf("bad row number %q", v)
 					}
 					num = n
 				}
-				rr.row = num
+				if num > maxRows {
+					return fmt.Errorf("row %d past the last", num)
+				}
+				rr.s.row, rr.s.nrow = num, !explicit
 				rr.s.startRow(r, num)
 				return rr.readCells(r)
 			}
@@ -59,7 +62,7 @@ func (rr *refReader) next(r *sheetRow) error {
 }
 
 func (rr *refReader) readCells(r *sheetRow) error {
-	col := 0
+	var pos cellPos
 	for {
 		tok, err := rr.d.RawToken()
 		if err != nil {
@@ -73,17 +76,15 @@ func (rr *refReader) readCells(r *sheetRow) error {
 			if t.Name.Local != "c" {
 				continue
 			}
-			col++
 			var typ, style string
+			var ref []byte
 			for _, a := range t.Attr {
 				if a.Name.Space != "" {
 					continue
 				}
 				switch a.Name.Local {
 				case "r":
-					if c, _, ok := parseRef(a.Value); ok && c > 0 {
-						col = c
-					}
+					ref = []byte(a.Value)
 				case "t":
 					typ = a.Value
 				case "s":
@@ -94,7 +95,9 @@ func (rr *refReader) readCells(r *sheetRow) error {
 			if err != nil {
 				return err
 			}
-			rr.s.addCell(r, col, []byte(typ), []byte(style), raw, inline)
+			rr.s.text, rr.s.long = raw, false
+			rr.s.capText()
+			rr.s.cell(r, &pos, ref, []byte(typ), []byte(style), inline)
 		case xml.EndElement:
 			if t.Name.Local == "row" {
 				rr.s.finishRow(r)

@@ -87,7 +87,7 @@ func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
 				return err
 			}
 		}
-		if _, err := e.cur.read(); err == io.EOF {
+		if _, err := e.pull(); err == io.EOF {
 			return extract.Errorf("excel", "%s: sheet %q: the interrupted run read %d records but the unchanged workbook has only %d", e.st.path, e.sheet.Name, pos.Records, e.records)
 		} else if err != nil {
 			return extract.Errorf("excel", "%w", err)

@@ -50,6 +50,8 @@ type xmlScanner struct {
 	eof  bool
 	rerr error // the reader's error other than io.EOF
 
+	depth int // elements open
+
 	kind  tokKind
 	name  []byte // local name (after any prefix) of a start, empty or end tag
 	attrs []byte // the raw attributes of a start or empty tag
@@ -197,6 +199,7 @@ func (s *xmlScanner) next() error {
 			}
 			s.kind, s.name = tokEnd, localName(name)
 			s.pos += i + 1
+			s.depth--
 			return nil
 		}
 		// A start tag: find its '>' outside quoted attribute values.
@@ -236,6 +239,11 @@ func (s *xmlScanner) next() error {
 			return fmt.Errorf("malformed tag <%s>", clip(string(tag)))
 		}
 		s.name, s.attrs = localName(tag[:n]), tag[n:]
+		if s.kind == tokStart {
+			if s.depth++; s.depth > maxDepth {
+				return errTooDeep
+			}
+		}
 		return nil
 	}
 }

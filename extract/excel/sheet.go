@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 )
@@ -31,6 +32,20 @@ type rowCell struct {
 	a, b int
 }
 
+// The limits of a sheet, from Excel's specifications (16,384 columns,
+// 1,048,576 rows) and, for text, generous multiples of them: Excel holds at
+// most 32,767 characters in a cell. They hold however a file is built: a
+// cell's text is counted across all its runs, a row's cells however they
+// are numbered. Variables so that tests can lower them.
+var (
+	maxCols = 16384
+	maxRows = 1048576
+	// maxCellText caps the decoded text of one cell or shared string.
+	maxCellText = 1 << 20
+	// maxRowText caps the converted text of one row's cells.
+	maxRowText = 16 << 20
+)
+
 // sheetReader streams the rows of one worksheet part, holding one row at a
 // time.
 type sheetReader struct {
@@ -43,8 +58,12 @@ type sheetReader struct {
 	done   bool
 
 	text  []byte    // the current cell's value, decoded
+	long  bool      // the current cell's text passed maxCellText
 	out   []byte    // the current row's converted values, concatenated
 	cells []rowCell // the current row's non-empty cells
+	seen  []uint64  // bit c-1: column c has a cell in the current row
+	setw  []int     // the words of seen that are not 0
+	nrow  bool      // the current row's number came from its position, not r
 }
 
 func (b *book) openSheet(si sheetInfo, minCol, maxCol int, count *atomic.Int64) (*sheetReader, error) {
@@ -62,7 +81,7 @@ func (b *book) openSheet(si sheetInfo, minCol, maxCol int, count *atomic.Int64) 
 func (s *sheetReader) Close() error { return s.rc.Close() }
 
 func (s *sheetReader) xmlErr(err error) error {
-	if errors.Is(err, errTooBig) {
+	if isArchiveErr(err) {
 		return err
 	}
 	return fmt.Errorf("%s: worksheet XML is damaged after row %d: %w", s.b.name, s.row, err)
@@ -100,7 +119,10 @@ func (s *sheetReader) next(r *sheetRow) error {
 				}
 				num = n
 			}
-			s.row = num
+			if num > maxRows {
+				return fmt.Errorf("%s: worksheet XML has a row numbered %d after row %d, past the last row a sheet can have (%d)", s.b.name, num, s.row, maxRows)
+			}
+			s.row, s.nrow = num, v == nil
 			s.startRow(r, num)
 			if s.sc.kind == tokEmpty {
 				s.finishRow(r)
@@ -147,7 +169,7 @@ func atoi(b []byte) (int, bool) {
 
 // readCells reads the cells of the row just started, up to </row>.
 func (s *sheetReader) readCells(r *sheetRow) error {
-	col := 0
+	var pos cellPos
 	for {
 		err := s.sc.next()
 		if err != nil {
@@ -161,8 +183,7 @@ func (s *sheetReader) readCells(r *sheetRow) error {
 			if string(s.sc.name) != "c" {
 				continue
 			}
-			col++
-			var typ, style []byte
+			var typ, style, ref []byte
 			attrs := s.sc.attrs
 			for {
 				n, v, rest, ok, err := nextAttr(attrs)
@@ -175,27 +196,28 @@ func (s *sheetReader) readCells(r *sheetRow) error {
 				attrs = rest
 				switch string(n) {
 				case "r":
-					if c, _, ok := parseRef(string(v)); ok && c > 0 {
-						col = c
-					}
+					ref = v
 				case "t":
 					typ = v
 				case "s":
 					style = v
 				}
 			}
-			// typ and style point into the scanner's buffer: keep them
+			// The attributes point into the scanner's buffer: keep them
 			// before reading on.
-			var tb, sb [16]byte
+			var tb, sb, rb [16]byte
 			typ, style = append(tb[:0], typ...), append(sb[:0], style...)
-			s.text = s.text[:0]
+			if ref != nil {
+				ref = append(rb[:0], ref...)
+			}
+			s.text, s.long = s.text[:0], false
 			inline := false
 			if s.sc.kind == tokStart {
 				if inline, err = s.cellValue(); err != nil {
 					return err
 				}
 			}
-			s.addCell(r, col, typ, style, s.text, inline)
+			s.cell(r, &pos, ref, typ, style, inline)
 		case tokEnd:
 			if string(s.sc.name) == "row" {
 				s.finishRow(r)
@@ -203,6 +225,65 @@ func (s *sheetReader) readCells(r *sheetRow) error {
 			}
 		}
 	}
+}
+
+// cellPos is where the cells of a row have got to.
+type cellPos struct {
+	col int // column of the last cell
+	n   int // cells so far
+}
+
+// cell places one stored cell of row r, its text in s.text (s.long if cut):
+// its column comes from its reference ref (nil: the one after the last
+// cell's), within the limits of a row. The scanner and the reference reader
+// of the tests share it.
+func (s *sheetReader) cell(r *sheetRow, pos *cellPos, ref, typ, style []byte, inline bool) {
+	pos.col++
+	pos.n++
+	if ref != nil && pos.col <= maxCols {
+		if c, ok := s.cellRef(r, ref); ok {
+			pos.col = c
+		} else {
+			pos.col = maxCols + 1 // nothing more of this row is kept
+		}
+	}
+	switch {
+	case pos.col > maxCols || pos.n > maxCols:
+		if r.bad == "" {
+			r.bad = fmt.Sprintf("row %d holds a cell past column %s, the last a sheet can have", r.num, colName(maxCols))
+			if pos.col <= maxCols {
+				r.bad = fmt.Sprintf("row %d holds more than %d cells, the most a sheet's row can have", r.num, maxCols)
+			}
+		}
+	case r.bad != "" && r.badCol == 0:
+		// The row is rejected as a whole: keep nothing more.
+	default:
+		s.addCell(r, pos.col, typ, style, s.text, inline)
+	}
+}
+
+// cellRef checks a cell's r attribute against its row and returns its
+// column. A reference that is not a cell (XFD1048577, ZZZZZZZZZZZZZZ3) or
+// names another row rejects the row, rather than moving the value to
+// another cell. A row without its own number takes its cells' row.
+func (s *sheetReader) cellRef(r *sheetRow, ref []byte) (int, bool) {
+	c, row, ok := parseRef(string(ref))
+	if !ok || c == 0 {
+		if r.bad == "" {
+			r.bad = fmt.Sprintf("the cell reference %q in row %d is not a cell (columns run from A to %s, rows from 1 to %d)", clip(string(ref)), r.num, colName(maxCols), maxRows)
+		}
+		return 0, false
+	}
+	if row != 0 && row != r.num {
+		if s.nrow && len(s.cells) == 0 && row > s.row-1 && r.bad == "" {
+			s.row, r.num = row, row // <row> without r after rows left out
+		} else if r.bad == "" {
+			r.bad = fmt.Sprintf("cell %s is stored in row %d", clip(string(ref)), r.num)
+			return 0, false
+		}
+	}
+	s.nrow = false
+	return c, true
 }
 
 // cellValue reads a <c> element's content into s.text: the text of <v>, or
@@ -249,49 +330,107 @@ func (s *sheetReader) cellValue() (inline bool, err error) {
 				rph--
 			}
 		case tokText:
-			if in {
+			if in && !s.long {
 				if s.text, err = appendText(s.text, s.sc.text); err != nil {
 					return false, s.xmlErr(err)
 				}
+				s.capText()
 			}
 		case tokCDATA:
-			if in {
+			if in && !s.long {
 				s.text = append(s.text, s.sc.text...)
+				s.capText()
 			}
 		}
 	}
 }
+
+// capText stops collecting a cell's text once it passes maxCellText,
+// keeping its start for the reject file.
+func (s *sheetReader) capText() {
+	if len(s.text) > maxCellText {
+		s.text, s.long = s.text[:rejectTextMax], true
+	}
+}
+
+// rejectTextMax is how much of a cell too long to read the reject file
+// keeps.
+const rejectTextMax = 1024
 
 // startRow resets r for row num.
 func (s *sheetReader) startRow(r *sheetRow, num int) {
 	r.num, r.vals, r.kinds, r.bad, r.badCol = num, r.vals[:0], r.kinds[:0], "", 0
-	s.out, s.cells = s.out[:0], s.cells[:0]
+	if s.seen == nil {
+		s.seen = make([]uint64, (maxCols+63)/64)
+	}
+	for _, w := range s.setw {
+		s.seen[w] = 0
+	}
+	s.out, s.cells, s.setw = s.out[:0], s.cells[:0], s.setw[:0]
 }
 
-// addCell converts one stored cell and keeps it for the row.
+// addCell converts one stored cell and keeps it for the row. A cell that
+// cannot be read keeps its stored text (for the reject file) with kind
+// ckError, and its row is rejected.
 func (s *sheetReader) addCell(r *sheetRow, col int, typ, style, raw []byte, inline bool) {
 	if s.maxCol > 0 && col > s.maxCol {
 		return
 	}
+	w, bit := (col-1)>>6, uint64(1)<<((col-1)&63)
+	if s.seen[w]&bit != 0 {
+		if r.bad == "" {
+			r.bad, r.badCol = fmt.Sprintf("cell %s%d is stored twice", colName(col), r.num), col
+		}
+		return
+	}
+	if s.seen[w] == 0 {
+		s.setw = append(s.setw, w)
+	}
+	s.seen[w] |= bit
 	a := len(s.out)
 	c := rowCell{col: col, a: a}
 	var err error
-	c.str, c.sst, c.kind, err = s.convert(typ, style, raw, inline)
+	if s.long {
+		err = fmt.Errorf("the text is longer than %d MiB, which xcetl does not read (Excel holds at most 32,767 characters in a cell)", maxCellText>>20)
+	} else {
+		c.str, c.sst, c.kind, err = s.convert(typ, style, raw, inline)
+	}
+	if err == nil && len(s.out) > maxRowText {
+		err = fmt.Errorf("the row's text passes %d MiB, which xcetl does not read", maxRowText>>20)
+	}
 	c.b = len(s.out)
 	if err != nil {
-		s.out = s.out[:a]
-		// Left of a range, a cell's value is kept (a merged area may start
-		// there) but its error is not the table's.
+		// Keep the cell's text as stored, for the reject file. Left of a
+		// range, a cell's value is kept (a merged area may start there)
+		// but its error is not the table's.
+		if c.sst { // a shared string too long: its start
+			raw, s.long = []byte(c.str), true
+		}
+		s.out = append(s.out[:a], storedText(raw, s.long)...)
+		c.b, c.sst, c.kind = len(s.out), false, ckError
 		if r.bad == "" && col >= s.minCol {
 			r.bad, r.badCol = fmt.Sprintf("cell %s%d: %v", colName(col), r.num, err), col
 		}
-		return
 	}
 	if c.kind == ckEmpty {
 		s.out = s.out[:a]
 		return
 	}
 	s.cells = append(s.cells, c)
+}
+
+// storedText is a cell's stored text as the reject file shows it: valid
+// UTF-8, at most rejectTextMax bytes (then "…").
+func storedText(raw []byte, long bool) string {
+	t := string(raw)
+	if len(t) > rejectTextMax {
+		t, long = t[:rejectTextMax], true
+	}
+	t = strings.ToValidUTF8(t, "\uFFFD")
+	if long {
+		t += "…"
+	}
+	return t
 }
 
 // finishRow turns the row's cells into r.vals and r.kinds, with one string
@@ -326,6 +465,9 @@ func (s *sheetReader) convert(typ, style, raw []byte, inline bool) (str string, 
 			return "", false, ckEmpty, fmt.Errorf("shared string %q does not exist", clip(string(raw)))
 		}
 		v := s.b.sstAt(i)
+		if s.b.sstLong != nil && s.b.sstLong[i] {
+			return v, true, ckEmpty, fmt.Errorf("shared string %d is longer than %d MiB, which xcetl does not read (Excel holds at most 32,767 characters in a cell)", i, maxCellText>>20)
+		}
 		if v == "" {
 			return "", false, ckEmpty, nil
 		}
@@ -445,6 +587,14 @@ type mergeRange struct {
 	c1, r1, c2, r2 int
 }
 
+// The limits of a sheet's merged areas: how many, and how many cells
+// they cover together (filling them costs a copy per cell). A real sheet
+// merges a title row, group headers, a 区 down its residents' rows.
+var (
+	maxMerges          = 1 << 20
+	maxMergeArea int64 = 1 << 26
+)
+
 // mergeCells reads the <mergeCell ref="A1:B2"> list of a worksheet. It is
 // stored after the cells, so this is a separate pass over the sheet that
 // only tokenises it (no cell is converted).
@@ -460,13 +610,14 @@ func (b *book) mergeCells(si sheetInfo) ([]mergeRange, error) {
 	defer rc.Close()
 	sc := newScanner(rc)
 	var out []mergeRange
+	var area int64
 	for {
 		err := sc.next()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
-			if errors.Is(err, errTooBig) {
+			if isArchiveErr(err) {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%s: sheet %q: worksheet XML is damaged: %w", b.name, si.Name, err)
@@ -478,6 +629,14 @@ func (b *book) mergeCells(si sheetInfo) ([]mergeRange, error) {
 			}
 			if m, ok := parseRange(string(ref)); ok {
 				out = append(out, m)
+				area += int64(m.c2-m.c1+1) * int64(m.r2-m.r1+1)
+			}
+			if len(out) > maxMerges {
+				return nil, fmt.Errorf("%s: sheet %q has more than %d merged areas, more than xcetl fills (use merged: none and header_rows: 1, or unmerge them)", b.name, clip(si.Name), maxMerges)
+			}
+			if area > maxMergeArea {
+				return nil, fmt.Errorf("%s: sheet %q: its merged areas cover more than %d cells (the last read: %s), more than xcetl fills (use merged: none and header_rows: 1, or unmerge them)",
+					b.name, clip(si.Name), maxMergeArea, clip(string(ref)))
 			}
 		}
 	}

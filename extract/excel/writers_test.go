@@ -36,10 +36,7 @@ const exampleDir = "../../examples"
 // running on the machine.
 func convertWithLibreOffice(t *testing.T, outDir string) {
 	t.Helper()
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		t.Skip("soffice (LibreOffice) is not installed; apt-get install libreoffice-calc-nogui")
-	}
+	soffice := needSoffice(t)
 	for _, w := range loWorkbooks {
 		src, err := filepath.Abs(filepath.Join(w.dir, w.src))
 		if err != nil {

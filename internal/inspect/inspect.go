@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -61,6 +62,9 @@ type Report struct {
 	HeaderRow  int    // 1-based spreadsheet row of the header
 	HeaderRows int    // 1 or 2
 	SkipFooter int    // 1 when the last row is a 合计/总计 line
+	// ColumnNames are the names the pipeline gives the sheet's columns
+	// (`columns:`) when the header repeats a name; nil otherwise.
+	ColumnNames []string
 
 	Rows      int64 // data rows, counted or estimated
 	RowsExact bool
@@ -393,7 +397,55 @@ func (r *Report) workbook(ctx context.Context, path string, opts Options) error 
 	if r.HeaderRows == 2 {
 		cfg += "merged: fill\n"
 	}
-	return r.sample(ctx, cfg, opts.Sample, true)
+	err = r.sample(ctx, cfg, opts.Sample, true)
+	var dup *excel.DuplicateColumnsError
+	if errors.As(err, &dup) {
+		// Propose names: the header's, repeats numbered.
+		r.ColumnNames = uniqueNames(dup.Names)
+		var repeated []string
+		for i, n := range r.ColumnNames {
+			if n != dup.Names[i] {
+				repeated = append(repeated, fmt.Sprintf("%q", dup.Names[i]))
+			}
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("the header repeats %s: the pipeline names the columns with `columns:` (%s), rename them as you like",
+			strings.Join(repeated[:min(len(repeated), 5)], ", "), strings.Join(r.ColumnNames[:min(len(r.ColumnNames), 8)], ", ")))
+		err = r.sample(ctx, cfg+"columns: "+flowList(r.ColumnNames)+"\n", opts.Sample, true)
+	}
+	return err
+}
+
+// uniqueNames numbers the repeats of names: 姓名, 姓名 becomes 姓名, 姓名_2
+// (a number no other name has taken).
+func uniqueNames(names []string) []string {
+	taken := map[string]bool{}
+	for _, n := range names {
+		taken[n] = true
+	}
+	seen := map[string]bool{}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		if seen[n] {
+			for k := 2; ; k++ {
+				if c := n + "_" + strconv.Itoa(k); !taken[c] {
+					out[i], taken[c] = c, true
+					break
+				}
+			}
+		}
+		seen[n] = true
+	}
+	return out
+}
+
+// flowList writes names as a YAML flow sequence.
+func flowList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = yamlValue(n)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 func widestRow(rows []excel.PreviewRow) int {

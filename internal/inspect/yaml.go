@@ -83,6 +83,9 @@ func (r *Report) Pipeline(o PipelineOptions) (string, error) {
 		if r.SkipFooter > 0 {
 			fmt.Fprintf(&b, "  skip_footer: %d                # the totals line at the end\n", r.SkipFooter)
 		}
+		if r.ColumnNames != nil {
+			fmt.Fprintf(&b, "  columns: %s   # the header repeats names\n", flowList(r.ColumnNames))
+		}
 	}
 	casts := 0
 	for _, c := range r.Columns {

@@ -10,10 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,6 +20,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/xcetl/xcetl/internal/testsrv"
 )
 
 // dirPrefix names the temp directories so a later Start can find clusters whose owning process
@@ -55,42 +55,26 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	asOther := os.Geteuid() == 0
-	var uid, gid int
-	if asOther {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			return nil, fmt.Errorf("pgtest: running as root needs an OS user %q to run PostgreSQL: %w", "postgres", err)
-		}
-		uid, _ = strconv.Atoi(u.Uid)
-		gid, _ = strconv.Atoi(u.Gid)
-	}
-	reapOrphans()
-
-	// As root, TMPDIR may point somewhere user postgres cannot traverse (under /root), so use /tmp.
-	parent := os.TempDir()
-	if asOther {
-		parent = "/tmp"
-	}
-	dir, err := os.MkdirTemp(parent, dirPrefix)
+	owner, err := testsrv.OwnerFor("postgres")
 	if err != nil {
-		return nil, fmt.Errorf("pgtest: create temp dir: %w", err)
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	asOther := owner != nil
+	testsrv.Reap(dirPrefix, func(dir string) {
+		data := filepath.Join(dir, "data")
+		if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
+			_ = killPostmaster(data)
+		}
+	})
+
+	dir, err := testsrv.MakeDir(dirPrefix, owner)
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	s := &Server{dir: dir, binDir: binDir, asOther: asOther}
 	fail := func(err error) (*Server, error) {
 		_ = s.Stop()
 		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		return fail(fmt.Errorf("pgtest: write owner file: %w", err))
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return fail(fmt.Errorf("pgtest: chmod %s: %w", dir, err))
-	}
-	if asOther {
-		if err := os.Chown(dir, uid, gid); err != nil {
-			return fail(fmt.Errorf("pgtest: chown %s to postgres: %w", dir, err))
-		}
 	}
 
 	data := filepath.Join(dir, "data")
@@ -104,9 +88,9 @@ func Start() (*Server, error) {
 	// A port from the kernel can be taken by someone else before the postmaster binds it; retry.
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
+		port, err := testsrv.FreePort()
 		if err != nil {
-			return fail(err)
+			return fail(fmt.Errorf("pgtest: %w", err))
 		}
 		if err := s.writeConf(data, port); err != nil {
 			return fail(err)
@@ -261,15 +245,6 @@ func findBinDir() (string, error) {
 	return cands[0].dir, nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("pgtest: find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // waitReady confirms with a real connection and query: pg_ctl -w only knows the postmaster's
 // own view of readiness.
 func waitReady(dsn string, timeout time.Duration) error {
@@ -300,64 +275,14 @@ func ping(dsn string, timeout time.Duration) error {
 // killPostmaster is the fallback when pg_ctl stop fails: SIGQUIT is PostgreSQL's immediate
 // shutdown, SIGKILL if it does not go away.
 func killPostmaster(data string) error {
-	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
-	if err != nil {
-		return fmt.Errorf("pgtest: read postmaster.pid: %w", err)
-	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(first))
-	if err != nil || pid <= 0 {
-		return fmt.Errorf("pgtest: bad postmaster.pid in %s", data)
-	}
-	_ = syscall.Kill(pid, syscall.SIGQUIT)
-	for i := 0; i < 50; i++ {
-		if syscall.Kill(pid, 0) != nil {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("pgtest: kill postmaster %d: %w", pid, err)
+	if err := testsrv.KillPID(filepath.Join(data, "postmaster.pid"), syscall.SIGQUIT, 5*time.Second); err != nil {
+		return fmt.Errorf("pgtest: %w", err)
 	}
 	return nil
 }
 
-// reapOrphans stops clusters left behind by processes that died before calling Stop (a test
-// binary killed on timeout, say), so they do not pile up across runs.
-func reapOrphans() {
-	for _, parent := range []string{"/tmp", os.TempDir()} {
-		matches, _ := filepath.Glob(filepath.Join(parent, dirPrefix+"*"))
-		for _, dir := range matches {
-			b, err := os.ReadFile(filepath.Join(dir, "owner.pid"))
-			if err != nil {
-				continue // not ours or still being created
-			}
-			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-			if err != nil || pid <= 0 || processAlive(pid) {
-				continue
-			}
-			data := filepath.Join(dir, "data")
-			if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
-				_ = killPostmaster(data)
-			}
-			_ = os.RemoveAll(dir)
-		}
-	}
-}
-
-func processAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-// lastLines keeps error messages short: tool output can be long and only its end says why.
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
-}
+// lastLines keeps error messages short.
+func lastLines(b []byte, n int) string { return testsrv.LastLines(b, n) }
 
 // RequirePassword makes the server ask TCP logins of user for a password
 // (scram-sha-256) and reloads its configuration; other users stay trusted.

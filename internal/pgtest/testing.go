@@ -7,27 +7,36 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/internal/testsrv"
 )
 
 // EnvDSN names the environment variable that points tests at an existing server.
 const EnvDSN = "XCETL_TEST_PG_DSN"
 
-var shared struct {
-	sync.Mutex
-	mainActive bool    // Main is running: a started server may be shared and Main stops it
-	done       bool    // resolution attempted
-	dsn        string  // result
-	err        error   // why no server could be had
-	server     *Server // started by this process, stopped by Main
+// serverURL adapts *Server to testsrv.Server.
+type serverURL struct{ *Server }
+
+func (s serverURL) URL() string { return s.DSN }
+
+var shared = &testsrv.Shared{
+	What:   "PostgreSQL",
+	EnvDSN: EnvDSN,
+	Ping:   ping,
+	Start: func() (testsrv.Server, error) {
+		s, err := Start()
+		if err != nil {
+			return nil, err
+		}
+		return serverURL{s}, nil
+	},
+	Scrub: scrub,
 }
 
 // DSN returns a DSN for tests: $XCETL_TEST_PG_DSN if set; otherwise a server started once per
@@ -39,52 +48,7 @@ var shared struct {
 // fails, because integration tests must never silently skip in CI.
 func DSN(t testing.TB) string {
 	t.Helper()
-	shared.Lock()
-	defer shared.Unlock()
-	if !shared.done {
-		if env := os.Getenv(EnvDSN); env != "" {
-			if err := ping(env, 10*time.Second); err != nil {
-				shared.err = fmt.Errorf("pgtest: %s is set but the server is unreachable: %w", EnvDSN, scrub(err, env))
-			} else {
-				shared.dsn = env
-			}
-			shared.done = true
-		} else if shared.mainActive {
-			s, err := Start()
-			if err != nil {
-				shared.err = err
-			} else {
-				shared.server, shared.dsn = s, s.DSN
-			}
-			shared.done = true
-		} else {
-			s, err := Start()
-			if err != nil {
-				unavailable(t, err)
-				return ""
-			}
-			t.Logf("pgtest: started a PostgreSQL server for this test only; route TestMain through pgtest.Main to share one per package")
-			t.Cleanup(func() {
-				if err := s.Stop(); err != nil {
-					t.Errorf("pgtest: %v", err)
-				}
-			})
-			return s.DSN
-		}
-	}
-	if shared.err != nil {
-		unavailable(t, shared.err)
-		return ""
-	}
-	return shared.dsn
-}
-
-func unavailable(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("no PostgreSQL for integration tests (CI=true forbids skipping): %v", err)
-	}
-	t.Skipf("no PostgreSQL for integration tests: %v", err)
+	return shared.DSN(t)
 }
 
 // NewDatabase creates a fresh, uniquely named database (xcetl_test_<random>) on the DSN(t) server
@@ -118,26 +82,10 @@ func NewDatabase(t testing.TB) string {
 	return dsn
 }
 
-// Main is for TestMain: it runs m, stops a server this process started, and exits with m's code.
-func Main(m *testing.M) {
-	shared.Lock()
-	shared.mainActive = true
-	shared.Unlock()
-	code := m.Run()
-	shared.Lock()
-	s := shared.server
-	shared.server = nil
-	shared.Unlock()
-	if s != nil {
-		if err := s.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			if code == 0 {
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
-}
+// Main is for TestMain: it runs m, stops the servers this process started (PostgreSQL, and
+// those of the other harnesses built on internal/testsrv, such as internal/mytest), and exits
+// with m's code.
+func Main(m *testing.M) { testsrv.Main(m) }
 
 func execAdmin(dsn, sql string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

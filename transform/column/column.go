@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/xcetl/xcetl"
@@ -15,8 +16,16 @@ import (
 )
 
 func init() {
-	transform.Register("rename", newRename)
-	transform.Register("drop", newDrop)
+	transform.RegisterSpec("rename", config.Doc{
+		Summary: "renames columns, all at once (so {a: b, b: a} swaps two columns); only the schema changes",
+		Example: "rename: {编号: id, 姓名: name}",
+		Shape:   "a mapping of old: new column names, e.g. {姓名: name}",
+	}, newRename)
+	transform.RegisterSpec("drop", config.Doc{
+		Summary: "removes columns",
+		Example: "drop: [tmp, note]",
+		Shape:   "a column name or a list of them, e.g. [tmp, note]",
+	}, newDrop)
 	transform.Register("default", newDefault)
 }
 
@@ -41,24 +50,55 @@ type renamePair struct {
 	to   string
 }
 
-func newRename(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	if n == nil || n.Kind != config.Map || len(n.Entries) == 0 {
-		return nil, xcetl.SpecErrors{n.Errorf("rename takes a mapping of old: new column names, e.g. {姓名: name}")}
-	}
-	var errs xcetl.SpecErrors
-	r := &Rename{}
-	for _, e := range n.Entries {
-		v := e.Value
-		if v.Kind != config.Scalar || strings.TrimSpace(v.Value) == "" {
-			errs = append(errs, v.Errorf("expected the new name of column %q", e.Key))
-			continue
+// RenameSpec is the configuration of `rename`: old name → new name.
+type RenameSpec map[string]Name
+
+// Name is a column name in a spec.
+type Name string
+
+// Noun implements config.Nouner.
+func (Name) Noun() string { return "a column name" }
+
+// Check refuses empty new names.
+func (r RenameSpec) Check(c *config.Check) {
+	for _, old := range sortedKeys(r) {
+		if strings.TrimSpace(string(r[old])) == "" {
+			c.Errorf(old, "expected the new name of column %q", old)
 		}
-		r.pairs = append(r.pairs, renamePair{from: keyed{e.Key, e.KeyPos, v.Path}, to: v.Value})
 	}
-	if len(errs) > 0 {
-		return nil, errs
+}
+
+func newRename(sp *RenameSpec, env transform.Env) (transform.Transform, error) {
+	r := &Rename{}
+	for _, k := range entriesOf(env.Node, *sp) {
+		r.pairs = append(r.pairs, renamePair{from: k, to: string((*sp)[k.name])})
 	}
 	return r, nil
+}
+
+// entriesOf returns the keys of a mapping spec with where each was written,
+// in file order; for a spec built in Go (n is nil), sorted.
+func entriesOf[V any](n *config.Node, m map[string]V) []keyed {
+	var out []keyed
+	if n != nil && n.Kind == config.Map {
+		for _, e := range n.Entries {
+			out = append(out, keyed{e.Key, e.KeyPos, config.JoinPath(n.Path, e.Key)})
+		}
+		return out
+	}
+	for _, k := range sortedKeys(m) {
+		out = append(out, keyed{name: k, path: k})
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Bind checks that every old name exists and that the result has no
@@ -133,31 +173,45 @@ type Drop struct {
 	keep    []int // input positions of the remaining columns, in order
 }
 
-func newDrop(n *config.Node, _ transform.Env) (transform.Transform, error) {
-	items := []*config.Node{n}
-	if n != nil && n.Kind == config.List {
-		items = n.Items
+// DropSpec is the configuration of `drop`: the columns to remove.
+type DropSpec []Name
+
+// Check refuses empty names and names listed twice.
+func (d DropSpec) Check(c *config.Check) {
+	seen := map[Name]int{}
+	for i, name := range d {
+		at := c.Self()
+		if at != nil && at.Kind == config.List {
+			at = at.Items[i]
+		}
+		if name == "" {
+			c.ErrorfAt(at, "expected a column name")
+			continue
+		}
+		if first, dup := seen[name]; dup {
+			where := fmt.Sprintf("item %d", first+1)
+			if self := c.Self(); self != nil && self.Kind == config.List {
+				where = fmt.Sprintf("line %d", self.Items[first].Pos.Line)
+			}
+			c.ErrorfAt(at, "column %q is listed twice (first at %s)", name, where)
+			continue
+		}
+		seen[name] = i
 	}
-	if n == nil || n.Kind == config.Map || n.Kind == config.Null || len(items) == 0 {
-		return nil, xcetl.SpecErrors{n.Errorf("drop takes a column name or a list of them, e.g. [tmp, note]")}
-	}
-	var errs xcetl.SpecErrors
+}
+
+func newDrop(sp *DropSpec, env transform.Env) (transform.Transform, error) {
 	d := &Drop{}
-	seen := map[string]int{}
-	for _, it := range items {
-		if it.Kind != config.Scalar || it.Value == "" {
-			errs = append(errs, it.Errorf("expected a column name, got a %s", it.Kind))
-			continue
+	for i, name := range *sp {
+		k := keyed{name: string(name), path: fmt.Sprintf("drop[%d]", i)}
+		if n := env.Node; n != nil {
+			it := n
+			if n.Kind == config.List {
+				it = n.Items[i]
+			}
+			k.pos, k.path = it.Pos, it.Path
 		}
-		if line, dup := seen[it.Value]; dup {
-			errs = append(errs, it.Errorf("column %q is listed twice (first at line %d)", it.Value, line))
-			continue
-		}
-		seen[it.Value] = it.Pos.Line
-		d.cols = append(d.cols, keyed{it.Value, it.Pos, it.Path})
-	}
-	if len(errs) > 0 {
-		return nil, errs
+		d.cols = append(d.cols, k)
 	}
 	return d, nil
 }

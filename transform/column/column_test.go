@@ -62,7 +62,7 @@ func TestNewErrors(t *testing.T) {
 		{"rename list", "transforms:\n  - rename: [a, b]\n", []string{`p.yaml:2:13: transforms[0].rename: rename takes a mapping of old: new column names`}},
 		{"rename empty new name", "transforms:\n  - rename:\n      a: \"\"\n      b: {x: y}\n", []string{
 			`p.yaml:3:10: transforms[0].rename.a: expected the new name of column "a"`,
-			`p.yaml:4:10: transforms[0].rename.b: expected the new name of column "b"`,
+			`p.yaml:4:10: transforms[0].rename.b: expected a column name, got a mapping`,
 		}},
 		{"drop mapping", "transforms:\n  - drop: {a: 1}\n", []string{`p.yaml:2:11: transforms[0].drop: drop takes a column name or a list of them`}},
 		{"drop empty list", "transforms:\n  - drop: []\n", []string{`transforms[0].drop: drop takes a column name or a list of them`}},
@@ -283,4 +283,23 @@ func TestDefault(t *testing.T) {
 			t.Fatalf("Describe = %q", d)
 		}
 	})
+}
+
+func TestBuildFromGo(t *testing.T) {
+	in := &xcetl.Schema{Columns: []xcetl.Column{{Name: "a"}, {Name: "tmp"}}}
+	tr, err := transform.Build("drop", DropSpec{"tmp"}, "transforms[0].drop", transform.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tr.Bind(in)
+	if err != nil || len(out.Columns) != 1 || out.Columns[0].Name != "a" {
+		t.Fatalf("Bind = %v, %v", out, err)
+	}
+	_, err = transform.Build("drop", DropSpec{"a", "a"}, "transforms[0].drop", transform.Env{})
+	checkErrs(t, err, []string{`transforms[0].drop: column "a" is listed twice (first at item 1)`})
+	_, err = transform.Build("rename", RenameSpec{"a": ""}, "transforms[1].rename", transform.Env{})
+	checkErrs(t, err, []string{`transforms[1].rename.a: expected the new name of column "a"`})
+	if _, err := transform.Build("drop", RenameSpec{}, "x", transform.Env{}); err == nil {
+		t.Fatal("a spec of the wrong type was accepted")
+	}
 }

@@ -1,12 +1,17 @@
-// Command withpg runs a command with a PostgreSQL server available in XCETL_TEST_PG_DSN.
+// Command withpg runs a command with the test databases available: PostgreSQL in
+// XCETL_TEST_PG_DSN and MariaDB in XCETL_TEST_MYSQL_DSN.
 //
 //	go run ./internal/pgtest/cmd/withpg -- CMD ARGS...
 //
-// If XCETL_TEST_PG_DSN already names a reachable server, CMD just runs. Otherwise withpg starts a
-// throwaway cluster (pgtest.Start), exports XCETL_TEST_PG_DSN and PGHOST/PGPORT/PGUSER/PGDATABASE
-// (for psql), runs CMD with stdio passed through, stops the cluster (also on SIGINT/SIGTERM) and
-// exits with CMD's exit code. One server for a whole `go test ./...` is much cheaper than one per
-// package.
+// For each of the two, if its variable already names a reachable server, that server is used.
+// Otherwise withpg starts a throwaway one (pgtest.Start, mytest.Start; both at once), exports
+// the variable and, for the command-line clients, PGHOST/PGPORT/PGUSER/PGDATABASE (psql) and
+// MYSQL_HOST/MYSQL_TCP_PORT (mariadb), runs CMD with stdio passed through, stops the servers
+// (also on SIGINT/SIGTERM) and exits with CMD's exit code. One server for a whole
+// `go test ./...` is much cheaper than one per package.
+//
+// MariaDB is optional outside CI: when mariadb-server is not installed withpg says so and runs
+// CMD without it (the tests that need it skip). With CI=true that is an error.
 package main
 
 import (
@@ -23,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/internal/mytest"
 	"github.com/xcetl/xcetl/internal/pgtest"
 )
 
@@ -38,57 +44,123 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: withpg -- CMD [ARGS...]")
 		return 2
 	}
-
-	if dsn := os.Getenv(pgtest.EnvDSN); dsn != "" {
-		if err := ping(dsn); err == nil {
-			return runChild(args, nil)
-		} else {
-			var sc xcetl.Scrubber
-			sc.AddDSN(dsn)
-			fmt.Fprintf(os.Stderr, "withpg: %s is set but unreachable (%s); starting a throwaway server\n",
-				pgtest.EnvDSN, sc.Scrub(err.Error()))
-		}
+	needPG := !reachable(pgtest.EnvDSN, pingPG)
+	needMy := !reachable(mytest.EnvDSN, func(dsn string) error { return mytest.Ping(dsn, 5*time.Second) })
+	if !needPG && !needMy {
+		return runChild(args, nil)
 	}
 
-	// Catch signals before starting the server so an early Ctrl-C still stops it.
+	// Catch signals before starting the servers so an early Ctrl-C still stops them.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	start := time.Now()
-	s, err := pgtest.Start()
+	var servers []stopper
+	defer func() {
+		for _, s := range servers {
+			if err := s.Stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "withpg: %v\n", err)
+			}
+		}
+	}()
+	env, servers, err := startServers(needPG, needMy)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "withpg: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "withpg: PostgreSQL on 127.0.0.1:%d ready in %.1fs\n", s.Port, time.Since(start).Seconds())
 	select {
 	case sig := <-sigs:
-		stop(s)
 		return 128 + int(sig.(syscall.Signal))
 	default:
 	}
-
-	env := []string{
-		pgtest.EnvDSN + "=" + s.DSN,
-		"PGHOST=127.0.0.1",
-		"PGPORT=" + strconv.Itoa(s.Port),
-		"PGUSER=postgres",
-		"PGDATABASE=postgres",
-	}
 	code := runChildSignals(args, env, sigs)
-	if !stop(s) && code == 0 {
-		code = 1
+	for _, s := range servers {
+		if err := s.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "withpg: %v\n", err)
+			if code == 0 {
+				code = 1
+			}
+		}
 	}
+	servers = nil
 	return code
 }
 
-func stop(s *pgtest.Server) bool {
-	if err := s.Stop(); err != nil {
-		fmt.Fprintf(os.Stderr, "withpg: %v\n", err)
+type stopper interface{ Stop() error }
+
+// reachable reports whether the variable names a server that answers; a set but unreachable
+// one is replaced by a throwaway server, with a note.
+func reachable(envVar string, ping func(string) error) bool {
+	dsn := os.Getenv(envVar)
+	if dsn == "" {
 		return false
 	}
-	return true
+	err := ping(dsn)
+	if err == nil {
+		return true
+	}
+	var sc xcetl.Scrubber
+	sc.AddDSN(dsn)
+	fmt.Fprintf(os.Stderr, "withpg: %s is set but unreachable (%s); starting a throwaway server\n", envVar, sc.Scrub(err.Error()))
+	return false
+}
+
+// startServers starts the servers needed, at the same time, and returns the environment that
+// points the command at them.
+func startServers(needPG, needMy bool) ([]string, []stopper, error) {
+	type result struct {
+		env []string
+		srv stopper
+		err error
+	}
+	pgc, myc := make(chan result, 1), make(chan result, 1)
+	start := time.Now()
+	if needPG {
+		go func() {
+			s, err := pgtest.Start()
+			if err != nil {
+				pgc <- result{err: err}
+				return
+			}
+			fmt.Fprintf(os.Stderr, "withpg: PostgreSQL on 127.0.0.1:%d ready in %.1fs\n", s.Port, time.Since(start).Seconds())
+			pgc <- result{srv: s, env: []string{pgtest.EnvDSN + "=" + s.DSN, "PGHOST=127.0.0.1",
+				"PGPORT=" + strconv.Itoa(s.Port), "PGUSER=postgres", "PGDATABASE=postgres"}}
+		}()
+	} else {
+		pgc <- result{}
+	}
+	if needMy {
+		go func() {
+			s, err := mytest.Start()
+			if err != nil {
+				myc <- result{err: err}
+				return
+			}
+			fmt.Fprintf(os.Stderr, "withpg: MariaDB on 127.0.0.1:%d ready in %.1fs\n", s.Port, time.Since(start).Seconds())
+			myc <- result{srv: s, env: []string{mytest.EnvDSN + "=" + s.DSN, "MYSQL_HOST=127.0.0.1",
+				"MYSQL_TCP_PORT=" + strconv.Itoa(s.Port)}}
+		}()
+	} else {
+		myc <- result{}
+	}
+	pg, my := <-pgc, <-myc
+	var env []string
+	var servers []stopper
+	for _, r := range []result{pg, my} {
+		if r.srv != nil {
+			servers = append(servers, r.srv)
+			env = append(env, r.env...)
+		}
+	}
+	switch {
+	case pg.err != nil:
+		return nil, servers, pg.err
+	case my.err != nil && os.Getenv("CI") == "true":
+		return nil, servers, fmt.Errorf("%w (CI=true: the MariaDB tests must run)", my.err)
+	case my.err != nil:
+		fmt.Fprintf(os.Stderr, "withpg: no MariaDB, its tests will skip: %v\n", my.err)
+	}
+	return env, servers, nil
 }
 
 // runChild runs the command with our signals left at their defaults: nothing of ours needs
@@ -135,7 +207,7 @@ func exitCode(err error) int {
 	return 1
 }
 
-func ping(dsn string) error {
+func pingPG(dsn string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)

@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// TestHostileYAML: pipeline files crafted to exhaust the parser — deep
+// TestHostileYAMLIntegration: pipeline files crafted to exhaust the parser — deep
 // flow and block nesting, an alias bomb, a file of 9 MB, a 900 KB scalar,
 // 50,000 keys in one mapping, 4,990 unknown keys — are each read or refused by `xcetl validate`
 // within 300 MB peak RSS and 30 s (the deep nesting: at once), with a
 // bounded message. The files are generated here, not committed.
-func TestHostileYAML(t *testing.T) {
+func TestHostileYAMLIntegration(t *testing.T) {
 	deepBlock := func(n int) string {
 		var b strings.Builder
 		for i := 0; i < n; i++ {

@@ -58,21 +58,24 @@ func IsSecretParam(name string) bool {
 	return false
 }
 
-// kvParam finds the key=value pairs of a DSN in key=value form
-// (`host=h sslpassword='a b'`) and the parameters of a URL's query
-// (`?sslpassword=x&…`): group 1 is the key, group 2 the value as written.
-var kvParam = regexp.MustCompile(`(?i)(?:^|[\s&;?])([a-z][a-z0-9_.-]*)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&;]*)`)
+// secretParam finds password-like parameters of a DSN in key=value form
+// (`host=h sslpassword='a b'`) and in a URL's query (`?sslpassword=x&…`)
+// — anywhere, also inside what looks like another key's quoted value, for
+// a DSN with an unbalanced quote must not hide a password from us while a
+// driver may still show it: group 1 is the key, group 2 the value as
+// written. The names are those of IsSecretParam.
+var secretParam = regexp.MustCompile(`(?i)([a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api_?key)[a-z0-9_.-]*)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&;]*)`)
 
 // redactParams replaces the values of secret parameters in s with "***".
 func redactParams(s string) string {
-	ms := kvParam.FindAllStringSubmatchIndex(s, -1)
+	ms := secretParam.FindAllStringSubmatchIndex(s, -1)
 	if ms == nil {
 		return s
 	}
 	var b strings.Builder
 	last := 0
 	for _, m := range ms {
-		if !IsSecretParam(s[m[2]:m[3]]) || m[4] == m[5] {
+		if m[4] == m[5] {
 			continue
 		}
 		b.WriteString(s[last:m[4]])
@@ -103,14 +106,19 @@ func unquoteParam(v string) string {
 // parseURLDSN parses a DSN in URL form. ok is false when it is not one, or
 // when it does not parse cleanly: a DSN has no fragment, so a '#' means an
 // unencoded character in the password, which would hide the password's
-// tail from the parser (and show it as a "fragment").
+// tail from the parser (and show it as a "fragment"); likewise an '@'
+// after the first '/' or '?'.
 func parseURLDSN(dsn string) (u *url.URL, isURL, ok bool) {
 	i := strings.Index(dsn, "://")
 	if i <= 0 || strings.ContainsAny(dsn[:i], " =") {
 		return nil, false, false
 	}
 	u, err := url.Parse(dsn)
-	if err != nil || strings.Contains(dsn, "#") {
+	rest := dsn[i+3:]
+	if at, slash := strings.LastIndex(rest, "@"), strings.IndexAny(rest, "/?"); err != nil || strings.Contains(dsn, "#") || at > slash && slash >= 0 {
+		// An '@' after the host's end: an unencoded '/' or '?' in the
+		// password moved the user information into the path for the URL
+		// parser, which drivers may read otherwise.
 		return nil, true, false
 	}
 	return u, true, true
@@ -268,6 +276,9 @@ func (s *Scrubber) AddDSN(dsn string) {
 				// host or user name.
 				for _, piece := range strings.FieldsFunc(pw, func(r rune) bool { return strings.ContainsRune("@:/?#", r) }) {
 					s.Add(piece)
+					if dec, err := url.PathUnescape(piece); err == nil {
+						s.Add(dec)
+					}
 				}
 			}
 		}
@@ -275,11 +286,8 @@ func (s *Scrubber) AddDSN(dsn string) {
 	if m := driverDSN.FindStringSubmatch(dsn); m != nil && !isURL {
 		s.AddPassword(m[1], m[2])
 	}
-	for _, m := range kvParam.FindAllStringSubmatch(dsn, -1) {
-		if !IsSecretParam(m[1]) {
-			continue
-		}
-		s.Add(m[2], unquoteParam(m[2]))
+	for _, m := range secretParam.FindAllStringSubmatch(dsn, -1) {
+		s.Add(m[2], unquoteParam(m[2]), strings.Trim(m[2], "'"))
 		if dec, err := url.QueryUnescape(m[2]); err == nil {
 			s.Add(dec)
 		}

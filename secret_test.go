@@ -166,3 +166,38 @@ func TestDriverDSNPassword(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDSNSecrets: whatever the password and however a DSN carries it (URL
+// user info, unencoded or %-encoded; a password-like parameter in URL or
+// key=value form), neither RedactDSN nor a Scrubber that learned the DSN
+// shows it, and neither panics.
+func FuzzDSNSecrets(f *testing.F) {
+	f.Add("etl", "s3cret-pw", "db1:5432")
+	f.Add("u", "p#ss@w/rd?x", "h")
+	f.Add("", "'quoted \\' pw", "h")
+	f.Fuzz(func(t *testing.T, user, pw, host string) {
+		if len(pw) < 4 || strings.ContainsAny(pw, "\x00\n\r") || strings.Contains(user+host, pw) {
+			return
+		}
+		for _, dsn := range []string{
+			"postgres://" + user + ":" + pw + "@" + host + "/db",
+			"postgres://" + url.PathEscape(user) + ":" + url.PathEscape(pw) + "@" + host + "/db",
+			"postgres://" + host + "/db?sslpassword=" + url.QueryEscape(pw),
+			"host=" + strings.Fields(host+" h")[0] + " sslpassword='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(pw) + "' user=x",
+		} {
+			if strings.Contains("postgres://"+host+"/db?sslpassword=host=  user=x", pw) {
+				continue // the password is part of the fixed text
+			}
+			red := RedactDSN(dsn)
+			var s Scrubber
+			s.AddDSN(dsn)
+			got := s.Scrub("error: " + dsn + " said " + pw)
+			if strings.Contains(got, pw) {
+				t.Errorf("Scrub kept %q of %q: %q", pw, dsn, got)
+			}
+			if strings.Contains(red, pw) && !strings.Contains(dsn[:len(dsn)-len(pw)], pw) {
+				t.Errorf("RedactDSN(%q) = %q shows %q", dsn, red, pw)
+			}
+		}
+	})
+}

@@ -183,7 +183,7 @@ func FuzzDSNSecrets(f *testing.F) {
 			"postgres://" + user + ":" + pw + "@" + host + "/db",
 			"postgres://" + url.PathEscape(user) + ":" + url.PathEscape(pw) + "@" + host + "/db",
 			"postgres://" + host + "/db?sslpassword=" + url.QueryEscape(pw),
-			"host=" + strings.Fields(host+" h")[0] + " sslpassword='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(pw) + "' user=x",
+			"host=" + strings.Fields(host + " h")[0] + " sslpassword='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(pw) + "' user=x",
 		} {
 			if strings.Contains("postgres://"+host+"/db?sslpassword=host=  user=x", pw) {
 				continue // the password is part of the fixed text

@@ -57,6 +57,7 @@ type session interface {
 	variant() Variant
 	logger() *slog.Logger
 	Exec(ctx context.Context, sql string, args ...any) error
+	Query(ctx context.Context, sql string, args ...any) ([][]any, error)
 	wrap(err error) error
 	// rowValues reports that the driver takes COPY rows as arguments of
 	// a prepared COPY statement (lib/pq and its forks) rather than as a
@@ -137,6 +138,11 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 	if p.clear != "" {
 		if err := c.Exec(ctx, p.clear); err != nil {
 			return nil, fmt.Errorf("replace: empty %s: %w", t.Table, err)
+		}
+	}
+	if p.swap != nil {
+		if err := w.prepareSwap(ctx, t); err != nil {
+			return nil, err
 		}
 	}
 	if p.stageDDL != "" {

@@ -17,10 +17,11 @@ import (
 
 // Dialect is the postgres dialect, registered under "postgres".
 var Dialect = pgfamily.New(pgfamily.Config{
-	Name:       "postgres",
-	Product:    "PostgreSQL",
-	BinaryCopy: true,
-	Upsert:     pgfamily.OnConflict,
+	Name:        "postgres",
+	Product:     "PostgreSQL",
+	BinaryCopy:  true,
+	Upsert:      pgfamily.OnConflict,
+	SwapReplace: true,
 })
 
 func init() {

@@ -152,14 +152,16 @@ func TestValidateReadsHeaderAndExplainExitCode(t *testing.T) {
 	if err := x.SaveAs(filepath.Join(dir, "in.xlsx")); err != nil {
 		t.Fatal(err)
 	}
-	// An unreachable target: validate and explain must not try it.
+	// A target on a closed local port (tests send traffic to this machine
+	// only): validate and explain must not try it — a connection attempt
+	// fails at once and would fail the cases that expect exit 0.
 	pipeline := func(name, source, cast string) string {
 		return writeFile(t, dir, name+".yaml", `version: 1
 name: `+name+`
 source: `+source+`
 transforms:
   - cast: `+cast+`
-target: {type: postgres, dsn: "postgres://u:p@192.0.2.1:5432/db?connect_timeout=30", table: t, mode: upsert, key: [id]}
+target: {type: postgres, dsn: "postgres://u:p@127.0.0.1:1/db?connect_timeout=30", table: t, mode: upsert, key: [id]}
 `)
 	}
 	csvTypo := pipeline("csv_typo", "{type: csv, path: in.csv}", "{id: int, brith: date}")

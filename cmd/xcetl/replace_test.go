@@ -97,15 +97,30 @@ target: {type: postgres, dsn: %q, table: people, mode: replace, replace_method: 
 		rep, err := p.Run(context.Background(), pipelines.RunOptions{})
 		return rep, time.Since(start), err
 	}
+	// Roles belong to the cluster, not to the test's database: one per
+	// database, dropped at the end, so that the test runs again (-count,
+	// a long-lived XCETL_TEST_PG_DSN server) without "role already exists".
+	var dbName string
+	if err := db.QueryRow(`SELECT current_database()`).Scan(&dbName); err != nil {
+		t.Fatal(err)
+	}
+	reader := `"swap_reader_` + strings.ReplaceAll(dbName, `"`, ``) + `"`
+	exec(`CREATE ROLE ` + reader)
+	defer func() {
+		for _, q := range []string{`DROP OWNED BY ` + reader, `DROP ROLE ` + reader} {
+			if _, err := db.Exec(q); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+	}()
 	reset := func() {
 		exec(`DROP TABLE IF EXISTS people CASCADE`)
 		exec(`CREATE TABLE people (id bigint PRIMARY KEY, gen text NOT NULL CHECK (gen <> ''), note text DEFAULT 'n/a')`)
 		exec(`CREATE INDEX people_by_gen ON people (gen)`)
 		exec(`COMMENT ON TABLE people IS 'residents'`)
 		exec(`INSERT INTO people (id, gen) SELECT g, 'a' FROM generate_series(1, 1000) g`)
-		exec(`GRANT SELECT ON people TO swap_reader`)
+		exec(`GRANT SELECT ON people TO ` + reader)
 	}
-	exec(`CREATE ROLE swap_reader`)
 
 	t.Run("swap", func(t *testing.T) {
 		reset()
@@ -166,7 +181,7 @@ target: {type: postgres, dsn: %q, table: people, mode: replace, replace_method: 
 			obj_description('people'::regclass, 'pg_class'),
 			(SELECT string_agg(pg_get_constraintdef(oid), ',') FROM pg_constraint WHERE conrelid = 'people'::regclass AND contype = 'c'),
 			(SELECT column_default FROM information_schema.columns WHERE table_name = 'people' AND column_name = 'note'),
-			has_table_privilege('swap_reader', 'people', 'SELECT')`).Scan(&n, &idx, &comment, &check, &def, &granted); err != nil {
+			has_table_privilege($1, 'people', 'SELECT')`, strings.Trim(reader, `"`)).Scan(&n, &idx, &comment, &check, &def, &granted); err != nil {
 			t.Fatal(err)
 		}
 		if n != rows || idx != "people_by_gen,people_pkey" || comment != "residents" || !strings.Contains(check, "<> ''") || !strings.Contains(def, "n/a") || !granted {

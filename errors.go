@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // The sentinel errors of xcetl, all here: they decide the CLI's exit code
@@ -20,6 +21,10 @@ var (
 	// finished (Ctrl-C, SIGTERM, or the embedding program): with commit:
 	// run the target was rolled back (exit code 1).
 	ErrInterrupted = errors.New("interrupted")
+	// ErrConnect marks a failure to connect to (or log in to) a database:
+	// the run never reached its target, so nothing was written there —
+	// not even the run-history row (exit code 1).
+	ErrConnect = errors.New("cannot connect")
 )
 
 // Pos is a position in a pipeline file.
@@ -67,10 +72,28 @@ func (e *SpecError) Unwrap() error { return ErrInvalid }
 // SpecErrors is every problem found in a pipeline file, in file order.
 type SpecErrors []*SpecError
 
+// maxShownSpecErrors bounds the problems an error message lists: a
+// hostile or broken file (50,000 unknown keys) must not print megabytes.
+const maxShownSpecErrors = 100
+
+// maxSpecErrorLen bounds one problem's message.
+const maxSpecErrorLen = 1000
+
 func (es SpecErrors) Error() string {
-	msgs := make([]string, len(es))
-	for i, e := range es {
+	n := min(len(es), maxShownSpecErrors)
+	msgs := make([]string, n, n+1)
+	for i, e := range es[:n] {
 		msgs[i] = e.Error()
+		if len(msgs[i]) > maxSpecErrorLen {
+			cut := maxSpecErrorLen
+			for cut > 0 && !utf8.RuneStart(msgs[i][cut]) {
+				cut--
+			}
+			msgs[i] = msgs[i][:cut] + " …"
+		}
+	}
+	if len(es) > n {
+		msgs = append(msgs, fmt.Sprintf("… and %d more problems (fix these first)", len(es)-n))
 	}
 	return strings.Join(msgs, "\n")
 }

@@ -115,3 +115,20 @@ func KindOf(v any) Kind {
 	}
 	return KindInvalid
 }
+
+// GroupDigits renders n with thousands separators: 65,002 (for messages:
+// line numbers and row counts).
+func GroupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b []byte
+	if s[0] == '-' {
+		b, s = append(b, '-'), s[1:]
+	}
+	for i := 0; i < len(s); i++ {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +182,59 @@ func TestErrorfOnNilNode(t *testing.T) {
 	var n *Node
 	if e := n.Errorf("mask takes %s", "a mapping"); e.Msg != "mask takes a mapping" || e.Pos.Line != 0 {
 		t.Errorf("Errorf on nil = %+v", e)
+	}
+}
+
+func manyKeys(n int, format string) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, format, i)
+	}
+	return b.String()
+}
+
+// TestLimits: files too big or nested too deep — in flow or block style —
+// are refused before the YAML parser sees them (it is quadratic on deep
+// nesting); ordinary files with brackets, quotes and comments pass.
+func TestLimits(t *testing.T) {
+	deepBlock := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(strings.Repeat(" ", i) + "a:\n")
+		}
+		return b.String() + strings.Repeat(" ", n) + "b: 1\n"
+	}
+	for _, tc := range []struct {
+		name, src string
+		bad       string
+	}{
+		{"200 KB of [", "x: " + strings.Repeat("[", 200<<10), "nesting deeper than 100 levels"},
+		{"nested flow maps", "x: " + strings.Repeat(`{"a": `, 5000) + "1" + strings.Repeat("}", 5000), "nesting deeper than 100 levels"},
+		{"deep block", deepBlock(150), "nesting deeper than 100 levels"},
+		{"inline block sequences", "x:\n" + strings.Repeat("- ", 5000) + "1\n", "nesting deeper than 100 levels"},
+		{"too big", "x: \"" + strings.Repeat("a", MaxFileSize) + "\"\n", "a pipeline file may have at most 1048576"},
+		{"ok: brackets in quotes and comments", "a: \"" + strings.Repeat("[", 500) + "\"\nb: '" + strings.Repeat("{", 500) + "'\n# " + strings.Repeat("[", 500) + "\nc: x\n", ""},
+		{"ok: regex and flow", "v: regex:^1[3-9]\\d{9}$\nw: [a, [b, {c: d}]]\nn: it's\n", ""},
+		{"ok: 90 levels", deepBlock(90), ""},
+		{"50,000 keys", manyKeys(50_000, "k%d: v\n"), "more than 5000 entries in one mapping or list"},
+		{"50,000 list items", "l:\n" + manyKeys(50_000, "  - v%d\n"), "more than 5000 entries"},
+		{"50,000 flow entries", "m: {" + manyKeys(50_000, "k%d: v, ") + "}\n", "more than 5000 entries"},
+		{"ok: 1,000 keys at two levels", "a:\n" + manyKeys(1000, "  k%d: v\n") + "b:\n" + manyKeys(1000, "  k%d: v\n"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("p.yaml", []byte(tc.src), nil)
+			if tc.bad == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Fatalf("err = %v, want %q", err, tc.bad)
+			}
+			if len(err.Error()) > 300 {
+				t.Errorf("message of %d bytes", len(err.Error()))
+			}
+		})
 	}
 }

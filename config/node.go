@@ -115,6 +115,19 @@ type Lookup func(name string) (string, bool)
 // refused instead of eating memory).
 const maxNodes = 100000
 
+// Limits of a pipeline file, checked before the YAML library sees it (its
+// parser takes quadratic time and memory on deep nesting: 40,000 nested
+// `[` took 26 s and 2.5 GB).
+const (
+	// MaxFileSize bounds a pipeline file (real ones are a few KB).
+	MaxFileSize = 1 << 20
+	// MaxDepth bounds the nesting of mappings and lists, block or flow.
+	MaxDepth = 100
+	// MaxEntries bounds the entries of one mapping or list (the YAML
+	// parser is quadratic in the keys of a mapping: 20,000 took 8 s).
+	MaxEntries = 5000
+)
+
 // Parse parses src (the contents of file) into a tree. Problems (syntax,
 // unset variables, duplicate keys) are returned as xcetl.SpecErrors, all of
 // them, in file order; the tree is returned even when some scalars had
@@ -127,6 +140,9 @@ func Parse(file string, src []byte, lookup Lookup) (root *Node, err error) {
 			root, err = nil, xcetl.SpecErrors{{Pos: xcetl.Pos{File: file}, Msg: fmt.Sprintf("YAML syntax: cannot parse the file (%v)", r)}}
 		}
 	}()
+	if err := checkLimits(file, src); err != nil {
+		return nil, err
+	}
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, syntaxError(file, err)
@@ -140,6 +156,105 @@ func Parse(file string, src []byte, lookup Lookup) (root *Node, err error) {
 	c := &converter{file: file, lookup: lookup, anchors: map[string]ast.Node{}}
 	root = c.convert(f.Docs[0].Body, "")
 	return root, c.errs.Err()
+}
+
+// checkLimits refuses a file larger than MaxFileSize or nested deeper than
+// MaxDepth, in one pass over its bytes: flow collections ('[', '{' outside
+// quotes and comments) count one level each, and block collections one
+// per indentation step, which the YAML parser gets to see only when both
+// are within bounds.
+func checkLimits(file string, src []byte) error {
+	if len(src) > MaxFileSize {
+		return xcetl.SpecErrors{{Pos: xcetl.Pos{File: file}, Msg: fmt.Sprintf("the file has %d bytes; a pipeline file may have at most %d (1 MiB)", len(src), MaxFileSize)}}
+	}
+	var indents []int   // indentation of the open block levels
+	var siblings []int  // entries seen so far at each open block level
+	var flowItems []int // entries of each open flow collection
+	flow, line, lineStart := 0, 1, true
+	indent, dashes := 0, 0 // dashes: block sequences opened on this line ("- - x")
+	var quote byte
+	deep := func() error {
+		return xcetl.SpecErrors{{Pos: xcetl.Pos{File: file, Line: line}, Msg: fmt.Sprintf("nesting deeper than %d levels", MaxDepth)}}
+	}
+	wide := func() error {
+		return xcetl.SpecErrors{{Pos: xcetl.Pos{File: file, Line: line}, Msg: fmt.Sprintf("more than %d entries in one mapping or list", MaxEntries)}}
+	}
+	for i := 0; i < len(src); i++ {
+		ch := src[i]
+		if ch == '\n' {
+			line, lineStart, indent, dashes = line+1, true, 0, 0
+			continue
+		}
+		if quote != 0 {
+			switch {
+			case quote == '"' && ch == '\\':
+				i++
+			case ch == quote && quote == '\'' && i+1 < len(src) && src[i+1] == '\'':
+				i++
+			case ch == quote:
+				quote = 0
+			}
+			continue
+		}
+		if lineStart {
+			if ch == ' ' {
+				indent++
+				continue
+			}
+			lineStart = false
+			if ch != '#' && ch != '\r' && flow == 0 {
+				for len(indents) > 0 && indents[len(indents)-1] > indent {
+					indents, siblings = indents[:len(indents)-1], siblings[:len(siblings)-1]
+				}
+				if k := len(indents) - 1; k >= 0 && indents[k] == indent {
+					if siblings[k]++; siblings[k] > MaxEntries {
+						return wide()
+					}
+				} else {
+					indents, siblings = append(indents, indent), append(siblings, 1)
+				}
+				if len(indents) > MaxDepth {
+					return deep()
+				}
+			}
+		}
+		switch ch {
+		case '#':
+			if i == 0 || src[i-1] == ' ' || src[i-1] == '\t' || src[i-1] == '\n' {
+				for i+1 < len(src) && src[i+1] != '\n' {
+					i++
+				}
+			}
+		case '"', '\'':
+			if i == 0 || strings.IndexByte(" \t[{,:-", src[i-1]) >= 0 {
+				quote = ch
+			}
+		case '-':
+			if flow == 0 && i+1 < len(src) && src[i+1] == ' ' && (i == 0 || src[i-1] == ' ' || src[i-1] == '\n') {
+				if dashes++; len(indents)+dashes > MaxDepth {
+					return deep()
+				}
+			}
+		case '[', '{':
+			flow++
+			flowItems = append(flowItems, 1)
+			if flow+len(indents)+dashes > MaxDepth {
+				return deep()
+			}
+		case ']', '}':
+			if flow > 0 {
+				flow--
+				flowItems = flowItems[:flow]
+			}
+		case ',':
+			if flow > 0 {
+				if flowItems[flow-1]++; flowItems[flow-1] > MaxEntries {
+					return wide()
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func syntaxError(file string, err error) error {
@@ -207,8 +322,8 @@ func (c *converter) convert(n ast.Node, path string) *Node {
 	}
 	c.depth++
 	defer func() { c.depth-- }()
-	if c.depth > 100 {
-		c.fail(posOf(c.file, n), path, "nesting deeper than 100 levels")
+	if c.depth > MaxDepth {
+		c.fail(posOf(c.file, n), path, "nesting deeper than %d levels", MaxDepth)
 		return &Node{Kind: Null, Pos: posOf(c.file, n), Path: path}
 	}
 	pos := posOf(c.file, n)
@@ -236,13 +351,14 @@ func (c *converter) convert(n ast.Node, path string) *Node {
 		return c.convert(v.Value, path)
 	case *ast.MappingNode:
 		out := &Node{Kind: Map, Pos: pos, Path: path}
+		seen := make(map[string]int, len(v.Values))
 		for _, mv := range v.Values {
-			c.addEntry(out, mv, path)
+			c.addEntry(out, mv, path, seen)
 		}
 		return out
 	case *ast.MappingValueNode:
 		out := &Node{Kind: Map, Pos: pos, Path: path}
-		c.addEntry(out, v, path)
+		c.addEntry(out, v, path, map[string]int{})
 		return out
 	case *ast.SequenceNode:
 		out := &Node{Kind: List, Pos: pos, Path: path}
@@ -283,19 +399,20 @@ func (c *converter) convert(n ast.Node, path string) *Node {
 	return &Node{Kind: Null, Pos: pos, Path: path}
 }
 
-func (c *converter) addEntry(out *Node, mv *ast.MappingValueNode, path string) {
+// addEntry adds one key to out; seen maps the keys added so far to their
+// lines (a map, not a scan of out: a file with 50,000 keys took minutes).
+func (c *converter) addEntry(out *Node, mv *ast.MappingValueNode, path string, seen map[string]int) {
 	if _, ok := mv.Key.(*ast.MergeKeyNode); ok {
 		c.fail(posOf(c.file, mv.Key), path, "merge keys (<<) are not supported")
 		return
 	}
 	key := keyText(mv.Key)
 	kpos := posOf(c.file, mv.Key)
-	for _, e := range out.Entries {
-		if e.Key == key {
-			c.fail(kpos, joinPath(path, key), "duplicate key %q (first at line %d)", key, e.KeyPos.Line)
-			return
-		}
+	if line, dup := seen[key]; dup {
+		c.fail(kpos, joinPath(path, key), "duplicate key %q (first at line %d)", key, line)
+		return
 	}
+	seen[key] = kpos.Line
 	var val *Node
 	if mv.Value == nil {
 		val = &Node{Kind: Null, Pos: kpos, Path: joinPath(path, key)}

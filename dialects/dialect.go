@@ -231,6 +231,14 @@ type Writer interface {
 	Write(ctx context.Context, payload any) error
 }
 
+// Finisher is implemented by writers that have statements to run at the
+// end of a successful run, in its transaction, just before COMMIT (commit:
+// run only): the PostgreSQL family's replace_method swap puts the table it
+// loaded in place of the old one there.
+type Finisher interface {
+	Finish(ctx context.Context) error
+}
+
 // RowChecker is implemented by writers that must refuse some values (the
 // PostgreSQL family refuses strings with NUL bytes, which no text column
 // can hold, and invalid UTF-8). Checking every value costs a pass over the
@@ -439,6 +447,9 @@ type Target struct {
 	// Guard, in mode cdc, asks for the per-key version guard in the
 	// writer's own statements (see VersionGuarder); nil otherwise.
 	Guard *VersionGuard
+	// Created is true when the run created the table (in its own
+	// transaction): no reader can see it before the run commits.
+	Created bool
 }
 
 // OptionsOf returns the options of type *T in opts (Target.Options,

@@ -15,6 +15,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -61,6 +62,56 @@ type Resumer interface {
 	Resumes() bool
 	// Resume positions the source after what the target committed.
 	Resume(ctx context.Context, state xcetl.StateReader) error
+}
+
+// Previewer is implemented by sources whose columns can be learned from
+// local files alone — a CSV's header line, a workbook's header row —
+// without a network, a broker or a database. `xcetl validate` calls it on
+// a fresh source (which is never opened afterwards) to check that the
+// transforms name columns the source has. It returns ErrNoInput (wrapped,
+// saying which file) when the input is not there yet: nothing can be
+// checked then, which is not a problem of the pipeline.
+type Previewer interface {
+	Preview(ctx context.Context) (*xcetl.Schema, error)
+}
+
+// ErrNoInput marks a Preview of a source whose files are not there (yet).
+var ErrNoInput = errors.New("no input to preview")
+
+// PreviewByOpen is Preview for a source whose Open reads nothing but its
+// local files' headers: missing, when not nil, says why there is no input
+// (it is wrapped in ErrNoInput); else e is opened and closed again.
+func PreviewByOpen(ctx context.Context, e Extractor, missing error) (*xcetl.Schema, error) {
+	if missing != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoInput, missing)
+	}
+	schema, err := e.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return schema, e.Close()
+}
+
+// ResumeReporter is implemented by Resumers that can say, after Resume,
+// what they found in the state of earlier runs: where an interrupted run
+// is continued, and which inputs are not read again because an earlier run
+// loaded them completely and they are unchanged. The engine puts it in the
+// run's report and human summary, so that a rerun that loads nothing says
+// why instead of looking like a source without data.
+type ResumeReporter interface {
+	ResumeReport() ResumeReport
+}
+
+// ResumeReport is what ResumeReporter returns.
+type ResumeReport struct {
+	// ResumedAt is where the run continues an interrupted one, as a
+	// person would look for it: "line 65,002 of data/a.csv". "" when
+	// nothing is continued.
+	ResumedAt string
+	// Unchanged lists the inputs (files, sheets) that an earlier run
+	// loaded completely and that are unchanged since (same size and
+	// hash): nothing of them is read again.
+	Unchanged []string
 }
 
 // Drainer is implemented by streaming sources (kafka) that can end a run
@@ -121,6 +172,12 @@ type Env struct {
 	// it has read, so that a killed run resumes after its last committed
 	// batch.
 	CommitPerBatch bool
+	// Secrets is the pipeline's scrubber, which every output of the run
+	// (logs, errors, the report, the run history) passes through. A source
+	// that learns secrets beyond its config values — a token fetched at run
+	// time, the base64 form of user:password — adds them here. Nil outside
+	// a pipeline (tests): the source then keeps a scrubber of its own.
+	Secrets *xcetl.Scrubber
 }
 
 // Factory builds an extractor from its config node (the whole `source:`

@@ -77,7 +77,9 @@ func (l *SQL) Lock(ctx context.Context, h dialects.LockHolder) (Lock, error) {
 	}
 	if err != nil {
 		var le *dialects.LockedError
-		if errors.As(err, &le) {
+		if errors.As(err, &le) || errors.Is(err, xcetl.ErrConnect) {
+			// The root cause, as it is: who holds the lock, or why the
+			// server could not be reached.
 			return nil, err
 		}
 		return nil, l.errorf("lock: %w", err)

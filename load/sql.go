@@ -262,6 +262,9 @@ func (l *SQL) Open(ctx context.Context, schema *xcetl.Schema) error {
 	}
 	conn, err := l.connect(ctx)
 	if err != nil {
+		if errors.Is(err, xcetl.ErrConnect) {
+			return err // the root cause, first
+		}
 		return l.errorf("%w", err)
 	}
 	l.conn = conn
@@ -308,10 +311,12 @@ func (l *SQL) open(ctx context.Context) error {
 		ddlCommits = a.DDLCommits()
 	}
 	if create != "" && ddlCommits {
-		if err := l.conn.Exec(ctx, create); err != nil {
-			return l.errorf("create table: %w", err)
+		if create, err = l.createTable(ctx, create); err != nil {
+			return err
 		}
-		l.dropTable = "DROP TABLE " + dialects.QualifiedName(l.d, l.target.Table)
+		if create != "" {
+			l.dropTable = "DROP TABLE " + dialects.QualifiedName(l.d, l.target.Table)
+		}
 	}
 	if l.env.State {
 		if err := l.ensureStateTable(ctx); err != nil {
@@ -325,13 +330,14 @@ func (l *SQL) open(ctx context.Context) error {
 		l.inTx = true
 	}
 	if create != "" && !ddlCommits {
-		if err := l.conn.Exec(ctx, create); err != nil {
-			return l.errorf("create table: %w", err)
+		if create, err = l.createTable(ctx, create); err != nil {
+			return err
 		}
 	}
 	if create != "" {
 		l.log.Info("created table", "table", l.target.Table.String(), "dialect", l.d.Name())
 	}
+	l.target.Created = create != ""
 	if l.w, err = l.conn.NewWriter(ctx, l.target); err != nil {
 		return l.errorf("%w", err)
 	}
@@ -346,6 +352,43 @@ func (l *SQL) open(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// createTable runs CREATE TABLE. When it fails because another run created
+// the same table at the same moment (two pipelines loading one new table:
+// the database makes the second CREATE wait for the first's transaction,
+// then refuses it), the table the winner made is used instead, as if it had
+// been there at the start: the run's transaction is begun again and the
+// columns are matched. It returns create, or "" when the table was found.
+func (l *SQL) createTable(ctx context.Context, create string) (string, error) {
+	cerr := l.conn.Exec(ctx, create)
+	if cerr == nil {
+		return create, nil
+	}
+	wasInTx := l.inTx
+	if wasInTx {
+		// The failed statement aborted the transaction; nothing was done
+		// in it yet.
+		l.inTx = false
+		if err := l.conn.Rollback(ctx); err != nil {
+			return "", errors.Join(l.errorf("create table: %w", cerr), l.errorf("%w", err))
+		}
+	}
+	info, err := l.conn.Describe(ctx, l.target.Table)
+	if err != nil || info == nil {
+		return "", l.errorf("create table: %w", cerr)
+	}
+	if l.target, err = l.matchTable(l.target.Table, info); err != nil {
+		return "", err
+	}
+	l.log.Info("another run created the table at the same moment; loading into it", "table", l.target.Table.String())
+	if wasInTx {
+		if err := l.conn.Begin(ctx); err != nil {
+			return "", l.errorf("begin: %w", err)
+		}
+		l.inTx = true
+	}
+	return "", nil
 }
 
 // resolveTable finds the table under its name as written, then, for
@@ -677,6 +720,11 @@ func (l *SQL) Commit(ctx context.Context) error {
 	if l.def != nil {
 		if err := l.finishDeferred(ctx); err != nil {
 			return err
+		}
+	}
+	if f, ok := l.w.(dialects.Finisher); ok {
+		if err := f.Finish(ctx); err != nil {
+			return errors.Join(l.errorf("%w", err), l.Rollback(context.WithoutCancel(ctx)))
 		}
 	}
 	l.inTx = false

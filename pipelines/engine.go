@@ -13,6 +13,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/extract"
+	"github.com/xcetl/xcetl/internal/failpoint"
 	"github.com/xcetl/xcetl/load"
 )
 
@@ -117,12 +118,62 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 	var c counters
 	lr := &liveRun{c: &c, started: rep.StartedAt}
 	p.live.Store(lr)
-	err, earlier := p.runRejoining(ctx, ro, rep, &c)
+
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	release := func() {}
+	var err error
+	var earlier map[string]float64
+	if !ro.DryRun {
+		release, err = p.prepareTarget(rctx, cancel, rep)
+	}
+	if err == nil {
+		err, earlier = p.runRejoining(rctx, cancel, ro, rep, &c)
+	}
 	if d, ok := p.source.(extract.Describer); ok {
 		// Again: a source says after Open what it found (the encoding
 		// a csv source decided, and why).
 		rep.Source = d.Describe()
 	}
+	stats := p.finishReport(rep, &c, earlier, err)
+	if err != nil {
+		err = &runError{msg: rep.Error, cause: err}
+	}
+	if !ro.DryRun && !errors.Is(err, xcetl.ErrConnect) {
+		// A target that could not be reached cannot take the history row
+		// either: trying again only repeats the same error.
+		p.recordRun(ctx, rep, err)
+		failpoint.Hit(failpoint.RunHistory)
+	}
+	if !ro.DryRun {
+		release()
+		failpoint.Hit(failpoint.Unlock)
+	}
+	lr.finish(rep, stats)
+	return rep, err
+}
+
+// prepareTarget runs the checks that need no source (a driver missing from
+// this binary) and takes the pipeline's lock. release gives the lock up;
+// it is never nil.
+func (p *Pipeline) prepareTarget(ctx context.Context, cancel context.CancelCauseFunc, rep *Report) (release func(), err error) {
+	if pf, ok := p.target.(load.Preflighter); ok {
+		// Before the source is read: a target that cannot work in this
+		// binary (a driver behind a build tag) fails at once.
+		if err := pf.Preflight(); err != nil {
+			return func() {}, err
+		}
+	}
+	release, err = p.lock(ctx, cancel, rep)
+	if err != nil {
+		return func() {}, interrupted(ctx, err)
+	}
+	return release, nil
+}
+
+// finishReport completes rep from the counters and the run's error and
+// logs the outcome. It returns the plugins' stats.
+func (p *Pipeline) finishReport(rep *Report, c *counters, earlier map[string]float64, err error) []xcetl.Stat {
 	rep.RowsRead, rep.RowsWritten = c.read.Load(), c.written.Load()
 	rep.RowsRejected, rep.RowsFiltered = c.rejected.Load(), c.filtered.Load()
 	rep.RowsCommitted, rep.Batches = c.committed.Load(), c.batches.Load()
@@ -134,6 +185,10 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 		rep.Stats[st.Name] += st.Value
 	}
 	for name, v := range earlier {
+		// The counters of the runs before a rejoin (rejoin.go).
+		if rep.Stats == nil {
+			rep.Stats = map[string]float64{}
+		}
 		rep.Stats[name] += v
 	}
 	rep.FinishedAt = time.Now()
@@ -141,9 +196,11 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 	rep.Status = "ok"
 	if err != nil {
 		rep.Status = "failed"
-		rep.Error = p.Scrub(err.Error())
-		err = &runError{msg: rep.Error, cause: err}
-		p.logger.Error("run failed", "pipeline", p.spec.Name, "run_id", rep.RunID, "error", rep.Error,
+		rep.Error = err.Error()
+	}
+	rep.scrub(p.scrub)
+	if err != nil {
+		p.logger.Error(MsgRunFailed, "pipeline", p.spec.Name, "run_id", rep.RunID, "error", rep.Error,
 			"rows_read", rep.RowsRead, "rows_written", rep.RowsWritten, "rows_rejected", rep.RowsRejected,
 			"rows_filtered", rep.RowsFiltered, "rows_committed", rep.RowsCommitted, "duration_ms", rep.DurationMS)
 	} else {
@@ -151,12 +208,13 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 			"rows_read", rep.RowsRead, "rows_written", rep.RowsWritten, "rows_rejected", rep.RowsRejected,
 			"rows_filtered", rep.RowsFiltered, "duration_ms", rep.DurationMS)
 	}
-	if !ro.DryRun {
-		p.recordRun(ctx, rep, err)
-	}
-	lr.finish(rep, stats)
-	return rep, err
+	return stats
 }
+
+// MsgRunFailed is the message of the log record that ends a failed run.
+// It carries the same error as the report's summary, which a program
+// printing both (the CLI, with text logs) may leave out of one of them.
+const MsgRunFailed = "run failed"
 
 // Stats returns what the pipeline's source, transforms and target report
 // (xcetl.Statser), in that order. It is safe to call while Run goes on.
@@ -177,24 +235,8 @@ func (p *Pipeline) Stats() []xcetl.Stat {
 	return out
 }
 
-func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *counters) (err error) {
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-
-	if pf, ok := p.target.(load.Preflighter); ok && !ro.DryRun {
-		// Before the source is read: a target that cannot work in this
-		// binary (a driver behind a build tag) fails at once.
-		if err := pf.Preflight(); err != nil {
-			return err
-		}
-	}
-	if !ro.DryRun {
-		release, err := p.lock(ctx, cancel, rep)
-		if err != nil {
-			return interrupted(ctx, err)
-		}
-		defer release()
-	}
+func (p *Pipeline) run(ctx context.Context, cancel context.CancelCauseFunc, ro RunOptions, rep *Report, c *counters) (err error) {
+	parent := ctx
 	schema, err := p.source.Open(ctx)
 	if err != nil {
 		return interrupted(ctx, err)
@@ -215,7 +257,7 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 		schema = out
 	}
 
-	rejects := newRejectWriter(p.spec.Errors.RejectFile)
+	rejects := newRejectWriter(p.spec.Errors.RejectFile, p.scrub)
 	if err := rejects.clearOld(); err != nil {
 		return err
 	}
@@ -241,7 +283,7 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 		defer p.closeTarget(target)
 	}
 
-	if err := p.resume(ctx, target); err != nil {
+	if err := p.resume(ctx, target, rep); err != nil {
 		return interrupted(ctx, err)
 	}
 
@@ -273,6 +315,7 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 		return interrupted(ctx, fmt.Errorf("commit: %w", err))
 	}
 	c.committed.Store(c.written.Load())
+	failpoint.Hit(failpoint.FinalCommit)
 	if acker, ok := p.source.(extract.Acker); ok && pending != nil {
 		if err := acker.Ack(ctx, pending); err != nil {
 			return fmt.Errorf("acknowledge source position: %w", err)
@@ -284,7 +327,7 @@ func (p *Pipeline) run(parent context.Context, ro RunOptions, rep *Report, c *co
 // resume hands the source the state earlier runs committed to the target,
 // when the source keeps state and the target stores it. A dry run or a
 // target without a state store starts the source from the beginning.
-func (p *Pipeline) resume(ctx context.Context, target load.Loader) error {
+func (p *Pipeline) resume(ctx context.Context, target load.Loader, rep *Report) error {
 	r, ok := p.source.(extract.Resumer)
 	if !ok || !r.Resumes() || target == nil {
 		return nil
@@ -296,6 +339,11 @@ func (p *Pipeline) resume(ctx context.Context, target load.Loader) error {
 	}
 	if err := r.Resume(ctx, sk); err != nil {
 		return fmt.Errorf("resume from the state in the target: %w", err)
+	}
+	rep.StateKept = true
+	if rr, ok := p.source.(extract.ResumeReporter); ok {
+		rs := rr.ResumeReport()
+		rep.ResumedAt, rep.Unchanged = rs.ResumedAt, rs.Unchanged
 	}
 	return nil
 }
@@ -327,6 +375,19 @@ func (p *Pipeline) stream(ctx context.Context, cancel context.CancelCauseFunc, r
 		defer wg.Done()
 		defer close(jobs)
 		defer close(order)
+		defer func() {
+			// A source must never take the whole process down (nor print
+			// its state, secrets included, in a stack trace): the panic
+			// becomes the run's error.
+			if r := recover(); r != nil {
+				j := &job{err: fmt.Errorf("internal error in the source: %v", r), done: make(chan struct{})}
+				close(j.done)
+				select {
+				case order <- j:
+				case <-ctx.Done():
+				}
+			}
+		}()
 		var read int64
 		for {
 			max := p.batchSize
@@ -554,6 +615,7 @@ func (p *Pipeline) sink(ctx context.Context, order <-chan *job, target load.Load
 			c.read.Add(n)
 			if committed {
 				c.committed.Store(c.written.Load())
+				failpoint.Hit(failpoint.BatchCommit)
 				if acker != nil && pending != nil {
 					if err := acker.Ack(ctx, pending); err != nil {
 						return nil, fmt.Errorf("acknowledge source position: %w", err)

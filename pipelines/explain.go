@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -20,12 +21,29 @@ import (
 // writes anything and never connects to the target. Secrets are redacted:
 // values that came from ${VAR} are shown as the reference, DSNs without
 // passwords.
-func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
+//
+// Problems of the plan — a source that cannot be read, a transform that
+// does not fit the columns, a target that cannot take them — are printed
+// where they occur, and Explain then returns an error wrapping
+// xcetl.ErrInvalid (the CLI exits 2) that counts them.
+func (p *Pipeline) Explain(ctx context.Context, out io.Writer) (err error) {
 	if p.running.Load() {
 		return fmt.Errorf("pipeline %s is running; explain it before or after", p.spec.Name)
 	}
 	// Explain opens the source: the next Run builds fresh plugins.
 	p.used = true
+	sw := p.scrub.Writer(out)
+	defer func() {
+		if ferr := sw.Flush(); err == nil {
+			err = ferr
+		}
+	}()
+	w := &problemCounter{w: sw}
+	defer func() {
+		if err == nil && w.problems > 0 {
+			err = fmt.Errorf("%w: the plan has %d problem(s), shown above", xcetl.ErrInvalid, w.problems)
+		}
+	}()
 	s := p.spec
 	fmt.Fprintf(w, "pipeline %s (%s)\n", s.Name, s.File)
 	if s.Description != "" {
@@ -41,7 +59,7 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		_ = p.source.Close()
 		fmt.Fprintf(w, "  columns: %s\n", formatSchema(schema))
 	} else {
-		fmt.Fprintf(w, "  columns: unknown — the source could not be read: %s\n", p.Scrub(serr.Error()))
+		w.problem("  columns: unknown — the source could not be read: %s\n", p.Scrub(serr.Error()))
 	}
 
 	if len(p.transforms) > 0 {
@@ -55,7 +73,7 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		if schema != nil {
 			out, err := t.Bind(schema)
 			if err != nil {
-				fmt.Fprintf(w, "     error: %s\n", p.Scrub(err.Error()))
+				w.problem("     error: %s\n", p.Scrub(err.Error()))
 				schema = nil
 				continue
 			}
@@ -77,7 +95,7 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		} else {
 			stmts, err := ex.Explain(schema)
 			if err != nil {
-				fmt.Fprintf(w, "  SQL: %s\n", p.Scrub(err.Error()))
+				w.problem("  SQL: %s\n", p.Scrub(err.Error()))
 			}
 			fmt.Fprintf(w, "\nSQL\n")
 			for _, st := range stmts {
@@ -113,6 +131,19 @@ func (p *Pipeline) Explain(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "  reject_file %s\n", s.Errors.RejectFile)
 	}
 	return nil
+}
+
+// problemCounter is the output of Explain, counting the problems printed.
+type problemCounter struct {
+	w        io.Writer
+	problems int
+}
+
+func (c *problemCounter) Write(b []byte) (int, error) { return c.w.Write(b) }
+
+func (c *problemCounter) problem(format string, args ...any) {
+	c.problems++
+	fmt.Fprintf(c.w, format, args...)
 }
 
 // describe prefers the plugin's own description, else the config as written
@@ -245,4 +276,39 @@ func specOf(kind string, n *config.Node) (reflect.Type, *config.Node) {
 		}
 	}
 	return nil, nil
+}
+
+// CheckColumns reads the source's columns from its local files alone
+// (extract.Previewer: a CSV header line, a workbook's header row) and
+// checks that every transform and the target fit them — a cast of a
+// column the header lacks, a key column that is not there — without
+// touching any database, API or broker. note says what was checked, or
+// why nothing could be (a source without local files, a file not there
+// yet). err lists the problems and wraps xcetl.ErrInvalid.
+func (p *Pipeline) CheckColumns(ctx context.Context) (note string, err error) {
+	pv, ok := p.source.(extract.Previewer)
+	if !ok {
+		return fmt.Sprintf("columns not checked: a %s source is read only by a run", typeOf(p.spec.source)), nil
+	}
+	p.used = true // the source is opened: a run builds fresh plugins
+	schema, err := pv.Preview(ctx)
+	if errors.Is(err, extract.ErrNoInput) {
+		return "columns not checked: " + p.Scrub(err.Error()), nil
+	}
+	if err != nil {
+		return "", xcetl.SpecErrors{p.spec.source.Errorf("%s", p.Scrub(err.Error()))}
+	}
+	for i, t := range p.transforms {
+		out, berr := t.Bind(schema)
+		if berr != nil {
+			return "", p.scrub.ScrubError(bindError(p.spec.transforms[i], berr))
+		}
+		schema = out
+	}
+	if ex, ok := p.target.(load.Explainer); ok {
+		if _, err := ex.Explain(schema); err != nil {
+			return "", xcetl.SpecErrors{p.spec.target.Errorf("%s", p.Scrub(err.Error()))}
+		}
+	}
+	return "columns checked against the source's header: " + formatSchema(schema), nil
 }

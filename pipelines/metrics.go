@@ -1,9 +1,8 @@
 package pipelines
 
 import (
+	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/internal/safefile"
 )
 
 // Metrics are exported with github.com/prometheus/client_golang, so that a
@@ -267,17 +267,17 @@ func metricName(s string) string {
 // a temporary file in the same directory and renamed, so that the collector
 // never reads half a file. Call it after Run.
 func (p *Pipeline) WriteMetricsFile(path string) error {
-	return writeMetrics(path, p.Collector())
+	return writeMetrics(path, p.Collector(), p.scrub)
 }
 
 // WriteMetricsFile writes the metrics of a finished run described only by
 // its report (a pipeline file that could not be loaded, say), like
 // Pipeline.WriteMetricsFile.
 func (r *Report) WriteMetricsFile(path string) error {
-	return writeMetrics(path, &collector{name: r.Pipeline, snap: func() (snapshot, bool) { return reportSnapshot(r, nil), true }})
+	return writeMetrics(path, &collector{name: r.Pipeline, snap: func() (snapshot, bool) { return reportSnapshot(r, nil), true }}, nil)
 }
 
-func writeMetrics(path string, c prometheus.Collector) error {
+func writeMetrics(path string, c prometheus.Collector, scrub *xcetl.Scrubber) error {
 	reg := prometheus.NewPedanticRegistry()
 	if err := reg.Register(c); err != nil {
 		return fmt.Errorf("write metrics %s: %w", path, err)
@@ -286,33 +286,27 @@ func writeMetrics(path string, c prometheus.Collector) error {
 	if err != nil {
 		return fmt.Errorf("write metrics %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	// The temporary name must not end in .prom: the textfile collector
+	// The temporary name does not end in .prom: the textfile collector
 	// reads every *.prom file of its directory.
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	f, err := safefile.Create(path, 0o644)
 	if err != nil {
-		return fmt.Errorf("write metrics: %w", err)
+		return fmt.Errorf("write metrics %s: %w", path, err)
 	}
-	enc := expfmt.NewEncoder(tmp, expfmt.NewFormat(expfmt.TypeTextPlain))
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
 	for _, mf := range families {
 		if err = enc.Encode(mf); err != nil {
 			break
 		}
 	}
 	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		_, err = f.Write([]byte(scrub.Scrub(b.String())))
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		f.Abort()
+		return fmt.Errorf("write metrics %s: %w", path, err)
+	}
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("write metrics %s: %w", path, err)
 	}
 	return nil

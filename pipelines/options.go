@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/extract"
 	"github.com/xcetl/xcetl/internal/registry"
@@ -101,6 +102,17 @@ func WithLoader(name string, f load.Factory) Option {
 			p.loaders = map[string]load.Factory{}
 		}
 		p.loaders[name] = f
+	}
+}
+
+// WithScrubber makes the pipeline register its secrets with sc and scrub
+// every output with it, so that the program can pass its own output (a
+// CLI's stdout and stderr, say) through the same scrubber (sc.Writer).
+func WithScrubber(sc *xcetl.Scrubber) Option {
+	return func(p *Pipeline) {
+		if sc != nil {
+			p.scrub = sc
+		}
 	}
 }
 

@@ -33,7 +33,7 @@ type Pipeline struct {
 	target     load.Loader
 	batchSize  int
 	logger     *slog.Logger
-	scrub      xcetl.Scrubber
+	scrub      *xcetl.Scrubber
 
 	// Set by options.
 	vars         map[string]string
@@ -104,10 +104,12 @@ func dedupe(errs xcetl.SpecErrors) xcetl.SpecErrors {
 // option without touching any file, API or database. All problems are
 // returned at once as xcetl.SpecErrors.
 func New(spec *Spec, opts ...Option) (*Pipeline, error) {
-	p := &Pipeline{spec: spec, batchSize: DefaultBatchSize, logger: slog.Default()}
+	p := &Pipeline{spec: spec, batchSize: DefaultBatchSize, logger: slog.Default(), scrub: &xcetl.Scrubber{}}
 	for _, o := range opts {
 		o(p)
 	}
+	// Every record the pipeline and its plugins log passes the scrubber.
+	p.logger = slog.New(scrubHandler{h: p.logger.Handler(), sc: p.scrub})
 	pl, errs := p.build()
 	p.plugins = pl
 	p.source, p.transforms, p.target = pl.source, pl.transforms, pl.target
@@ -156,7 +158,8 @@ func commitsPerBatch(target load.Loader) bool {
 // secretKeys are config keys whose values are secrets wherever they appear.
 var secretKeys = map[string]bool{
 	"dsn": true, "key": true, "password": true, "token": true, "secret": true,
-	"client_secret": true, "authorization": true, "api_key": true,
+	"client_secret": true, "authorization": true, "api_key": true, "apikey": true,
+	"x-api-key": true, "access_token": true, "sslpassword": true, "passwd": true,
 }
 
 // collectSecrets registers every secret value of the file with the
@@ -167,9 +170,12 @@ func (p *Pipeline) collectSecrets(n *config.Node) {
 	}
 	for _, e := range n.Entries {
 		if e.Value.Kind == config.Scalar && secretKeys[strings.ToLower(e.Key)] {
-			if strings.ToLower(e.Key) == "dsn" {
+			switch k := strings.ToLower(e.Key); {
+			case k == "dsn":
 				p.scrub.AddDSN(e.Value.Value)
-			} else if strings.ToLower(e.Key) != "key" || e.Value.Raw != e.Value.Value || len(e.Value.Value) >= 16 {
+			case k == "authorization" || k == "x-api-key":
+				p.scrub.AddAuthorization(e.Value.Value)
+			case k != "key" || e.Value.Raw != e.Value.Value || len(e.Value.Value) >= 16:
 				// `key:` also names key columns (`key: [id]`, a list, not
 				// reached here) — a short literal scalar is a column name.
 				p.scrub.Add(e.Value.Value)
@@ -227,7 +233,7 @@ func (p *Pipeline) build() (plugins, xcetl.SpecErrors) {
 		probe, _ = p.newTarget(load.Env{BaseDir: spec.Dir, Logger: plog, Pipeline: spec.Name, DB: p.db})
 	}
 	if spec.source != nil && spec.source.Kind == config.Map {
-		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(probe)}
+		env := extract.Env{BaseDir: spec.Dir, Logger: plog, CommitPerBatch: commitsPerBatch(probe), Secrets: p.scrub}
 		if f, ok := p.extractors[typeOf(spec.source)]; ok {
 			pl.source, err = f(spec.source, env)
 		} else {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/extract"
 )
 
@@ -29,7 +30,7 @@ func (p *Pipeline) startProgress(w io.Writer, c *counters) (stop func()) {
 		if el > 0 {
 			rate = float64(read) / el
 		}
-		line := fmt.Sprintf("%s rows  %s rows/s  %s rejected", groupDigits(read), groupDigits(int64(rate)), groupDigits(c.rejected.Load()))
+		line := fmt.Sprintf("%s rows  %s rows/s  %s rejected", xcetl.GroupDigits(read), xcetl.GroupDigits(int64(rate)), xcetl.GroupDigits(c.rejected.Load()))
 		if prog != nil {
 			done, total := prog.Progress()
 			if total > 0 {

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 
 	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/internal/safefile"
 )
 
 // rejectWriter writes rejected rows to the reject file: CSV, UTF-8 with a
@@ -20,7 +20,8 @@ import (
 // with the values as read. It is created on the first reject only.
 type rejectWriter struct {
 	path    string
-	f       *os.File
+	scrub   *xcetl.Scrubber
+	f       *safefile.File
 	buf     *bufio.Writer
 	w       *csv.Writer
 	written int64
@@ -29,7 +30,9 @@ type rejectWriter struct {
 
 const maxFirstRejects = 5
 
-func newRejectWriter(path string) *rejectWriter { return &rejectWriter{path: path} }
+func newRejectWriter(path string, scrub *xcetl.Scrubber) *rejectWriter {
+	return &rejectWriter{path: path, scrub: scrub}
+}
 
 // clearOld removes a reject file left by an earlier run, so that a file
 // present after a run always belongs to that run.
@@ -66,17 +69,12 @@ func (r *rejectWriter) write(b *xcetl.Batch) error {
 		return nil
 	}
 	if r.w == nil {
-		if err := os.MkdirAll(filepath.Dir(r.path), 0o755); err != nil {
-			return fmt.Errorf("reject file: %w", err)
-		}
 		// 0600: rejected rows are the source's values in clear, personal
 		// data included, even when the pipeline encrypts or masks them.
-		f, err := os.OpenFile(r.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		// Written under a temporary name and renamed at the end: a link
+		// planted at the reject file's name is replaced, never followed.
+		f, err := safefile.Create(r.path, 0o600)
 		if err != nil {
-			return fmt.Errorf("reject file: %w", err)
-		}
-		if err := f.Chmod(0o600); err != nil { // a file left by an older run keeps its mode otherwise
-			f.Close()
 			return fmt.Errorf("reject file: %w", err)
 		}
 		r.f, r.buf = f, bufio.NewWriter(f)
@@ -106,6 +104,11 @@ func (r *rejectWriter) write(b *xcetl.Batch) error {
 		}
 		rec = append(rec, file, line, field, rj.Column, rj.Reason)
 		rec = append(rec, rj.Raw...)
+		// No byte xcetl writes holds a secret of the pipeline, not even a
+		// rejected value that happens to (a token echoed into the data).
+		for i := range rec {
+			rec[i] = r.scrub.Scrub(rec[i])
+		}
 		if err := r.w.Write(rec); err != nil {
 			return fmt.Errorf("reject file: %w", err)
 		}
@@ -129,11 +132,11 @@ func (r *rejectWriter) Close() error {
 	if r.f == nil {
 		return nil
 	}
-	err := r.buf.Flush()
-	if cerr := r.f.Close(); err == nil {
-		err = cerr
+	if err := r.buf.Flush(); err != nil {
+		r.f.Abort()
+		return fmt.Errorf("reject file: %w", err)
 	}
-	if err != nil {
+	if err := r.f.Commit(); err != nil {
 		return fmt.Errorf("reject file: %w", err)
 	}
 	return nil

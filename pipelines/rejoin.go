@@ -26,9 +26,9 @@ const maxRejoins = 20
 
 // runRejoining is run, started again after a fenced batch. earlier holds
 // the counters of the plugins of the runs before the last.
-func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report, c *counters) (err error, earlier map[string]float64) {
+func (p *Pipeline) runRejoining(ctx context.Context, cancel context.CancelCauseFunc, ro RunOptions, rep *Report, c *counters) (err error, earlier map[string]float64) {
 	p.drained.Store(false)
-	err = p.run(ctx, ro, rep, c)
+	err = p.run(ctx, cancel, ro, rep, c)
 	for n := 0; n < maxRejoins && p.rejoinable(ctx, err); n++ {
 		if p.drained.Load() {
 			// Asked to stop: the refused batch was rolled back, and
@@ -68,7 +68,7 @@ func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report,
 				d.Drain()
 			}
 		}
-		err = p.run(ctx, ro, rep, c)
+		err = p.run(ctx, cancel, ro, rep, c)
 		if c.committed.Load() > committed {
 			n = -1 // progress: the bound counts restarts in a row
 		}

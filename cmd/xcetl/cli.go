@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -19,15 +20,21 @@ import (
 
 	"github.com/xcetl/xcetl"
 	_ "github.com/xcetl/xcetl/all"
+	"github.com/xcetl/xcetl/internal/failpoint"
+	"github.com/xcetl/xcetl/internal/safefile"
 	"github.com/xcetl/xcetl/pipelines"
 )
 
-// Exit codes (PIPELINE-SPEC.md).
+// Exit codes (PIPELINE-SPEC.md, docs/operations.md).
 const (
 	exitOK      = 0
 	exitFailed  = 1
 	exitInvalid = 2
 	exitLocked  = 3
+	// exitUnreported: the run succeeded and its data is committed, but the
+	// report or the metrics file could not be written. Not a failure to
+	// retry: see committedButUnreported.
+	exitUnreported = 4
 )
 
 // exitError carries an exit code through cobra.
@@ -45,12 +52,29 @@ type globals struct {
 	stderr    io.Writer
 	stdout    io.Writer
 	stdin     io.Reader
+	// terminal is the stderr given to Main, for telling whether it is a
+	// terminal (stderr itself is wrapped by the scrubber).
+	terminal io.Writer
+	// scrub learns the pipeline's secrets when it is loaded; everything
+	// written to stdout and stderr passes it.
+	scrub *xcetl.Scrubber
 }
 
 // Main runs the CLI with args and returns the process exit code. It never
-// calls os.Exit, so tests can drive it.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr, stdin: stdin}
+// calls os.Exit, so tests can drive it. Every byte it writes to stdout and
+// stderr passes the pipeline's scrubber, a panic included.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	sc := &xcetl.Scrubber{}
+	out, errw := sc.Writer(stdout), sc.Writer(stderr)
+	defer out.Flush()
+	defer errw.Flush()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(errw, "xcetl: internal error (please report it): %v\n%s", r, debug.Stack())
+			code = exitFailed
+		}
+	}()
+	g := &globals{stdout: out, stderr: errw, stdin: stdin, terminal: stderr, scrub: sc}
 	root := &cobra.Command{
 		Use:           "xcetl",
 		Short:         "xcetl loads CSV and more into DM8, KingbaseES, openGauss, PostgreSQL and SQLite",
@@ -119,7 +143,10 @@ func (g *globals) logger() (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch g.logFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(g.stderr, opts)), nil
+		// The summary after a failed run shows its error: the log record
+		// saying the same is left out of text logs, so that the error is
+		// printed once.
+		return slog.New(dropRecord{slog.NewTextHandler(g.stderr, opts), pipelines.MsgRunFailed}), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
 	}
@@ -136,7 +163,7 @@ func (g *globals) load(path string) (*pipelines.Pipeline, *slog.Logger, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := pipelines.Load(path, opts, pipelines.WithLogger(log))
+	p, err := pipelines.Load(path, opts, pipelines.WithLogger(log), pipelines.WithScrubber(g.scrub))
 	if err != nil {
 		return nil, log, &exitError{codeOf(err), err}
 	}
@@ -184,7 +211,7 @@ func runCmd(g *globals) *cobra.Command {
 			}
 			p, log, err := g.load(args[0])
 			if err != nil {
-				writeFailedReport(reportPath, metricsFile, args[0], err)
+				writeFailedReport(reportPath, metricsFile, args[0], err, g.scrub)
 				return err
 			}
 			if metricsAddr != "" {
@@ -195,12 +222,13 @@ func runCmd(g *globals) *cobra.Command {
 				defer stopMetrics()
 			}
 			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
+				f, err := safefile.Create(cpuProfile, 0o600)
 				if err != nil {
 					return &exitError{exitInvalid, fmt.Errorf("--cpuprofile: %w", err)}
 				}
-				defer f.Close()
+				defer func() { _ = f.Commit() }()
 				if err := pprof.StartCPUProfile(f); err != nil {
+					f.Abort()
 					return &exitError{exitInvalid, fmt.Errorf("--cpuprofile: %w", err)}
 				}
 				defer pprof.StopCPUProfile()
@@ -233,34 +261,12 @@ func runCmd(g *globals) *cobra.Command {
 				signal.Stop(sigs)
 			}()
 			ro := pipelines.RunOptions{DryRun: dryRun, Limit: limit, ExitWhenIdle: exitWhenIdle}
-			if progress == "always" || (progress == "auto" && isTerminal(g.stderr)) {
+			if progress == "always" || (progress == "auto" && isTerminal(g.terminal)) {
 				ro.Progress = g.stderr
 			}
 			rep, runErr := p.Run(ctx, ro)
 			rep.Summary(g.stderr)
-			if reportPath != "" {
-				if err := rep.WriteFile(reportPath); err != nil {
-					fmt.Fprintln(g.stderr, "xcetl: "+err.Error())
-					if runErr == nil {
-						return &exitError{exitFailed, nil}
-					}
-				}
-			}
-			// A run that found the lock taken leaves the file to the holder,
-			// which is still running: its metrics are the ones that matter.
-			if metricsFile != "" && !errors.Is(runErr, xcetl.ErrLocked) {
-				if err := p.WriteMetricsFile(metricsFile); err != nil {
-					fmt.Fprintln(g.stderr, "xcetl: "+err.Error())
-					if runErr == nil {
-						return &exitError{exitFailed, nil}
-					}
-				}
-			}
-			if runErr != nil {
-				// The summary already shows the error.
-				return &exitError{codeOf(runErr), nil}
-			}
-			return nil
+			return finishRun(g, p, rep, runErr, reportPath, metricsFile)
 		},
 	}
 	f := c.Flags()
@@ -279,13 +285,13 @@ func runCmd(g *globals) *cobra.Command {
 // writeFailedReport writes a report (and metrics) for a run that could not
 // start (invalid file), so that monitoring that reads reports sees the
 // failure.
-func writeFailedReport(path, metricsPath, file string, err error) {
+func writeFailedReport(path, metricsPath, file string, err error, sc *xcetl.Scrubber) {
 	if path == "" && metricsPath == "" {
 		return
 	}
 	now := time.Now()
 	rep := &pipelines.Report{Pipeline: strings.TrimSuffix(strings.TrimSuffix(baseName(file), ".yaml"), ".yml"),
-		Status: "failed", StartedAt: now, FinishedAt: now, Error: err.Error()}
+		Status: "failed", StartedAt: now, FinishedAt: now, Error: sc.Scrub(err.Error())}
 	if path != "" {
 		_ = rep.WriteFile(path)
 	}
@@ -304,14 +310,20 @@ func baseName(p string) string {
 func validateCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE",
-		Short: "check FILE without touching any source or target; print every problem",
+		Short: "check FILE without touching any database, API or broker (a local CSV/XLSX header is read); print every problem",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, _, err := g.load(args[0])
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s))\n", args[0], p.Spec().Name, len(p.Spec().Transforms()))
+			// A local CSV or workbook's header is read to check the
+			// columns the transforms name; no database is touched.
+			note, err := p.CheckColumns(cmd.Context())
+			if err != nil {
+				return &exitError{codeOf(err), err}
+			}
+			fmt.Fprintf(g.stdout, "%s: ok (pipeline %s, %d transform(s); %s)\n", args[0], p.Spec().Name, len(p.Spec().Transforms()), note)
 			return nil
 		},
 	}
@@ -327,7 +339,10 @@ func explainCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return p.Explain(cmd.Context(), g.stdout)
+			if err := p.Explain(cmd.Context(), g.stdout); err != nil {
+				return &exitError{codeOf(err), err}
+			}
+			return nil
 		},
 	}
 }
@@ -342,6 +357,75 @@ func versionCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// finishRun writes the report and the metrics file of a run and returns
+// the command's outcome. A run that succeeded keeps its success when they
+// cannot be written — its data is committed — but exits 4 with a message
+// saying so, so that nobody reruns it to get the report.
+func finishRun(g *globals, p *pipelines.Pipeline, rep *pipelines.Report, runErr error, reportPath, metricsFile string) error {
+	var outErrs []error
+	if reportPath != "" {
+		if err := rep.WriteFile(reportPath); err != nil {
+			outErrs = append(outErrs, err)
+		} else {
+			failpoint.Hit(failpoint.Report)
+		}
+	}
+	// A run that found the lock taken leaves the file to the holder, which
+	// is still running: its metrics are the ones that matter.
+	if metricsFile != "" && !errors.Is(runErr, xcetl.ErrLocked) {
+		if err := p.WriteMetricsFile(metricsFile); err != nil {
+			outErrs = append(outErrs, err)
+		} else {
+			failpoint.Hit(failpoint.Metrics)
+		}
+	}
+	if runErr != nil {
+		for _, err := range outErrs {
+			fmt.Fprintln(g.stderr, "xcetl: "+err.Error())
+		}
+		// The summary already shows the run's error.
+		return &exitError{codeOf(runErr), nil}
+	}
+	if len(outErrs) == 0 {
+		return nil
+	}
+	if rep.DryRun {
+		return &exitError{exitFailed, errors.Join(outErrs...)}
+	}
+	return &exitError{exitUnreported, committedButUnreported(rep, outErrs)}
+}
+
+// committedButUnreported is the message of exit code 4.
+func committedButUnreported(rep *pipelines.Report, errs []error) error {
+	rerun := "a rerun of the same input loads nothing again: the state committed with the data says it was loaded"
+	if !rep.StateKept {
+		rerun = "do not rerun it to get the report: this source keeps no state, so a rerun would load the same rows again (append mode)"
+	}
+	return fmt.Errorf("the run succeeded and its data is committed (%s rows, run %s in xcetl_runs), but: %w\n%s; fix the path or the disk for the next run",
+		xcetl.GroupDigits(rep.RowsCommitted), rep.RunID, errors.Join(errs...), rerun)
+}
+
+// dropRecord leaves out the log records with one message.
+type dropRecord struct {
+	slog.Handler
+	msg string
+}
+
+func (d dropRecord) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == d.msg {
+		return nil
+	}
+	return d.Handler.Handle(ctx, r)
+}
+
+func (d dropRecord) WithAttrs(as []slog.Attr) slog.Handler {
+	return dropRecord{d.Handler.WithAttrs(as), d.msg}
+}
+
+func (d dropRecord) WithGroup(name string) slog.Handler {
+	return dropRecord{d.Handler.WithGroup(name), d.msg}
 }
 
 func isTerminal(w io.Writer) bool {

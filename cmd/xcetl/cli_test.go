@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -133,5 +136,71 @@ target: {type: sqlite, dsn: "${OUT_DB:-out.db}", table: t, batch_size: 100}
 	}
 	if strings.Contains(out, key) {
 		t.Errorf("explain shows the key:\n%s", out)
+	}
+}
+
+// TestValidateReadsHeaderAndExplainExitCode: validate reads a local CSV or
+// workbook's header and exits 2 for a transform naming a column the
+// header lacks (never touching the database of the target); explain exits
+// 2 when it prints a plan problem.
+func TestValidateReadsHeaderAndExplainExitCode(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "in.csv", "id,name,birth\n1,a,2000-01-01\n")
+	x := excelize.NewFile()
+	_ = x.SetSheetRow("Sheet1", "A1", &[]any{"编号", "姓名"})
+	_ = x.SetSheetRow("Sheet1", "A2", &[]any{1, "张三"})
+	if err := x.SaveAs(filepath.Join(dir, "in.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	// A target on a closed local port (tests send traffic to this machine
+	// only): validate and explain must not try it — a connection attempt
+	// fails at once and would fail the cases that expect exit 0.
+	pipeline := func(name, source, cast string) string {
+		return writeFile(t, dir, name+".yaml", `version: 1
+name: `+name+`
+source: `+source+`
+transforms:
+  - cast: `+cast+`
+target: {type: postgres, dsn: "postgres://u:p@127.0.0.1:1/db?connect_timeout=30", table: t, mode: upsert, key: [id]}
+`)
+	}
+	csvTypo := pipeline("csv_typo", "{type: csv, path: in.csv}", "{id: int, brith: date}")
+	csvOK := pipeline("csv_ok", "{type: csv, path: in.csv}", "{id: int, birth: date}")
+	xlsxTypo := pipeline("xlsx_typo", "{type: excel, path: in.xlsx}", "{编号: int, 性名: string}")
+	missing := pipeline("missing", "{type: csv, path: \"inbox/*.csv\"}", "{id: int}")
+	noKey := pipeline("no_key", "{type: csv, path: nokey.csv}", "{name: string}")
+	writeFile(t, dir, "nokey.csv", "name\nx\n")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		code  int
+		inOut string
+		inErr string
+	}{
+		{"validate csv typo", []string{"validate", csvTypo}, 2, "", `csv_typo.yaml:5:21: transforms[0].cast.brith:`},
+		{"validate csv typo names the column", []string{"validate", csvTypo}, 2, "", `"brith"`},
+		{"validate csv ok", []string{"validate", csvOK}, 0, "columns checked against the source's header: id int, name string, birth date", ""},
+		{"validate xlsx typo", []string{"validate", xlsxTypo}, 2, "", `性名`},
+		{"validate missing input", []string{"validate", missing}, 0, "columns not checked: no input to preview", ""},
+		{"validate key not in columns", []string{"validate", noKey}, 2, "", `key column "id" is not a column of the pipeline`},
+		{"explain plan error", []string{"explain", csvTypo}, 2, "error: ", "the plan has 1 problem(s)"},
+		{"explain ok", []string{"explain", csvOK}, 0, "COPY", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			code, out, errs := runCLI(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errs)
+			}
+			if tc.inOut != "" && !strings.Contains(out, tc.inOut) {
+				t.Errorf("stdout lacks %q:\n%s", tc.inOut, out)
+			}
+			if tc.inErr != "" && !strings.Contains(errs, tc.inErr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.inErr, errs)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %s: did it try the database?", d)
+			}
+		})
 	}
 }

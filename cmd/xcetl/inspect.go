@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/xcetl/xcetl/internal/inspect"
+	"github.com/xcetl/xcetl/internal/safefile"
 )
 
 // inspectCmd is `xcetl inspect DATAFILE`: sniff a CSV or .xlsx file and
@@ -56,7 +56,7 @@ func inspectCmd(g *globals) *cobra.Command {
 				_, err := fmt.Fprint(g.stdout, y)
 				return err
 			}
-			if err := os.WriteFile(output, []byte(y), 0o644); err != nil {
+			if err := safefile.WriteFile(output, []byte(y), 0o644); err != nil {
 				return &exitError{exitFailed, fmt.Errorf("write %s: %w", output, err)}
 			}
 			fmt.Fprint(g.stderr, rep.Summary())

@@ -71,17 +71,6 @@ func checkDSN(dsn string) error {
 func newScrubber(dsn string) *xcetl.Scrubber {
 	sc := &xcetl.Scrubber{}
 	sc.AddDSN(dsn)
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at > 0 {
-			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
-				sc.Add(pw)
-				if dec, err := url.PathUnescape(pw); err == nil {
-					sc.Add(dec)
-				}
-			}
-		}
-	}
 	return sc
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
@@ -42,7 +43,7 @@ func (d *Dialect) Open(ctx context.Context, dsn string, env dialects.Env) (diale
 	full := ApplyDSNDefaults(dsn, d.cfg.DefaultPort, d.cfg.DefaultDatabase)
 	cfg, err := pgx.ParseConfig(full)
 	if err != nil {
-		return nil, scrubbed(sc, fmt.Errorf("%s: bad dsn: %w", d.cfg.Name, err))
+		return nil, d.badDSN(sc, err)
 	}
 	sc.Add(cfg.Password)
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
@@ -50,13 +51,7 @@ func (d *Dialect) Open(ctx context.Context, dsn string, env dialects.Env) (diale
 	}
 	pg, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		err = fmt.Errorf("%s: connect to %s: %w", d.cfg.Name, xcetl.RedactDSN(full), err)
-		if d.cfg.ConnectHint != nil {
-			if hint := d.cfg.ConnectHint(err); hint != "" {
-				err = &hintError{err: err, hint: hint}
-			}
-		}
-		return nil, scrubbed(sc, err)
+		return nil, d.connectError(full, sc, err)
 	}
 	c := &conn{d: d, pg: pg, scrub: sc, log: log}
 	if err := c.detect(ctx); err != nil {
@@ -373,37 +368,40 @@ func ApplyDSNDefaults(dsn string, port int, database string) string {
 	return strings.TrimSpace(out)
 }
 
-// newScrubber hides the DSN's password in messages — also the pieces of a
-// password that a DSN with unescaped '@', ':' or '/' splits into host or
-// user names in the driver's errors.
+// newScrubber hides the DSN's secrets in messages (xcetl.Scrubber.AddDSN
+// also learns the pieces of a password that unescaped '@', ':' or '/'
+// split into host or user names in the driver's errors).
 func newScrubber(dsn string) *xcetl.Scrubber {
 	sc := &xcetl.Scrubber{}
 	sc.AddDSN(dsn)
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at > 0 {
-			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
-				sc.Add(pw)
-				for _, piece := range strings.FieldsFunc(pw, func(r rune) bool { return strings.ContainsRune("@:/?#", r) }) {
-					sc.Add(piece)
-				}
-			}
-		}
-	}
 	return sc
 }
 
-// hintError adds an explanation to a connection error.
-type hintError struct {
-	err  error
-	hint string
+// scrubbed hides the secrets of sc in err's text, keeping the chain, and
+// says so when the error means the server closed the connection.
+func scrubbed(sc *xcetl.Scrubber, err error) error { return sc.ScrubError(connectionLost(err)) }
+
+// connectionLost turns an error that shows a connection the server closed
+// into a dialects.LostError.
+func connectionLost(err error) error {
+	var lost *dialects.LostError
+	var ce *dialects.ConnectError
+	if err == nil || errors.As(err, &lost) || errors.As(err, &ce) {
+		return err
+	}
+	if pe := pgError(err); pe != nil {
+		// admin_shutdown, crash_shutdown, cannot_connect_now: the server
+		// says it is going away.
+		if pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" {
+			return &dialects.LostError{Err: err}
+		}
+		return err
+	}
+	if dialects.IsLost(err) || errors.Is(err, pgconn.ErrConnClosed) {
+		return &dialects.LostError{Err: err}
+	}
+	return err
 }
-
-func (e *hintError) Error() string { return e.err.Error() + "\n" + e.hint }
-func (e *hintError) Unwrap() error { return e.err }
-
-// scrubbed hides the secrets of sc in err's text, keeping the chain.
-func scrubbed(sc *xcetl.Scrubber, err error) error { return sc.ScrubError(err) }
 
 // describeError renders a server error with its detail and hint, which
 // pgconn.PgError.Error leaves out.

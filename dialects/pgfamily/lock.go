@@ -217,7 +217,7 @@ func (d *Dialect) openSQLSession(ctx context.Context, full, app string) (sqlSess
 	c, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
-		return sqlSession{}, err
+		return sqlSession{}, d.connectFailed(full, newScrubber(full), err)
 	}
 	s := sqlSession{c: c, owned: db}
 	var ignored string
@@ -248,6 +248,10 @@ func (d *Dialect) Lock(ctx context.Context, ep dialects.Endpoint, env dialects.E
 		full := ApplyDSNDefaults(ep.DSN, d.cfg.DefaultPort, d.cfg.DefaultDatabase)
 		ss, err := d.openSQLSession(ctx, full, app)
 		if err != nil {
+			var ce *dialects.ConnectError
+			if errors.As(err, &ce) {
+				return nil, err
+			}
 			return nil, scrubbed(sc, fmt.Errorf("%s: lock %s: connect to %s with driver %s: %w", d.cfg.Name, name, xcetl.RedactDSN(full), d.cfg.SQLDriver, err))
 		}
 		s = ss
@@ -255,19 +259,13 @@ func (d *Dialect) Lock(ctx context.Context, ep dialects.Endpoint, env dialects.E
 		full := ApplyDSNDefaults(ep.DSN, d.cfg.DefaultPort, d.cfg.DefaultDatabase)
 		cfg, err := pgx.ParseConfig(full)
 		if err != nil {
-			return nil, scrubbed(sc, fmt.Errorf("%s: bad dsn: %w", d.cfg.Name, err))
+			return nil, d.badDSN(sc, err)
 		}
 		sc.Add(cfg.Password)
 		cfg.RuntimeParams["application_name"] = app
 		c, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
-			err = fmt.Errorf("%s: lock %s: connect to %s: %w", d.cfg.Name, name, xcetl.RedactDSN(full), err)
-			if d.cfg.ConnectHint != nil {
-				if hint := d.cfg.ConnectHint(err); hint != "" {
-					err = &hintError{err: err, hint: hint}
-				}
-			}
-			return nil, scrubbed(sc, err)
+			return nil, d.connectError(full, sc, err)
 		}
 		s = pgxSession{c}
 	}

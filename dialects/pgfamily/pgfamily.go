@@ -137,6 +137,10 @@ type Config struct {
 	// UPDATE … WHERE, PostgreSQL 9.5 and later): see guard.go. Without it
 	// the loader guards.
 	GuardCDC bool
+	// SwapReplace allows `replace_method: swap` (swap.go), where its
+	// statements (LIKE … INCLUDING ALL, aclexplode, lock_timeout,
+	// savepoints around DDL) are verified.
+	SwapReplace bool
 	// SQLDriver, when not "", is the database/sql driver (as registered
 	// with sql.Register) that Open connects through instead of pgx, e.g.
 	// "opengauss" for gitee.com/opengauss/openGauss-connector-go-pq. The
@@ -279,13 +283,19 @@ func (d *Dialect) CreateTable(t dialects.Table, cols []dialects.Column, key []st
 type Options struct {
 	CopyFormat string `yaml:"copy_format" default:"auto" enum:"auto,text,binary" enumdoc:"auto=binary on postgres where every column type allows it, else text;text=COPY's text format;binary=PostgreSQL's binary COPY format, postgres only" doc:"the format of COPY FROM STDIN (see docs/dialects.md)"`
 
+	ReplaceMethod string `yaml:"replace_method" enum:"truncate,swap" enumdoc:"truncate=TRUNCATE then load, in the run's transaction: readers wait for the whole load;swap=postgres only: load into a new table that takes the old one's place at commit: readers see the old rows until then" doc:"with mode replace: how the rows are replaced; default truncate (see docs/dialects.md, replace and readers)" example:"swap"`
+
 	d *Dialect // whose options these are, for Check
 }
 
-// Check refuses binary where the format is not verified.
+// Check refuses binary COPY and the swap replace where they are not
+// verified.
 func (o *Options) Check(c *config.Check) {
 	if o.CopyFormat == "binary" && o.d != nil && !o.d.cfg.BinaryCopy {
 		c.Errorf("copy_format", "%v", o.d.binaryRefused())
+	}
+	if o.ReplaceMethod == "swap" && o.d != nil && !o.d.cfg.SwapReplace {
+		c.Errorf(optReplaceMethod, "replace_method swap is not available for %s: its statements are verified on PostgreSQL only; use truncate", o.d.cfg.Name)
 	}
 }
 
@@ -320,21 +330,22 @@ func (d *Dialect) Explain(t dialects.Target) ([]dialects.Statement, error) {
 
 // plan holds every statement of a run's writer.
 type plan struct {
-	table      string // quoted target
-	stage      string // quoted staging table, "" without staging
-	clear      string // replace: once at start
-	stageDDL   string // once at start
-	copy       string // per batch (into target or stage)
-	upsert     string // per batch
-	delete     string // per batch, cdc: delete the keys staged with op 'd'
-	truncStage string // per batch
-	cdc        bool   // the stage has the op column
-	deferred   bool   // commit: run: COPY streamed across batches, upsert applied at Flush (stream.go)
-	sqlDriver  bool   // database/sql transport: no COPY streaming
-	guard      string // per batch, cdc with Target.Guard: store newer versions, drop stale rows from the stage
-	binary     bool   // COPY in binary format
-	format     string // copy_format as configured ("" = auto)
-	textCopy   string // the COPY statement in text format
+	table      string    // quoted target
+	stage      string    // quoted staging table, "" without staging
+	clear      string    // replace: once at start
+	swap       *swapPlan // replace_method swap
+	stageDDL   string    // once at start
+	copy       string    // per batch (into target or stage)
+	upsert     string    // per batch
+	delete     string    // per batch, cdc: delete the keys staged with op 'd'
+	truncStage string    // per batch
+	cdc        bool      // the stage has the op column
+	deferred   bool      // commit: run: COPY streamed across batches, upsert applied at Flush (stream.go)
+	sqlDriver  bool      // database/sql transport: no COPY streaming
+	guard      string    // per batch, cdc with Target.Guard: store newer versions, drop stale rows from the stage
+	binary     bool      // COPY in binary format
+	format     string    // copy_format as configured ("" = auto)
+	textCopy   string    // the COPY statement in text format
 	cols       []string
 	target     dialects.Table
 }
@@ -342,7 +353,10 @@ type plan struct {
 func (p *plan) statements(upsertNote string) []dialects.Statement {
 	var out []dialects.Statement
 	if p.clear != "" {
-		out = append(out, dialects.Statement{When: "once at start (replace: empties the table inside the run's transaction)", SQL: p.clear})
+		out = append(out, dialects.Statement{When: "once at start (replace: empties the table inside the run's transaction; readers wait until the run commits)", SQL: p.clear})
+	}
+	if p.swap != nil {
+		out = append(out, p.swap.statements()[:3]...)
 	}
 	if p.stageDDL != "" {
 		out = append(out, dialects.Statement{When: "once at start (staging table for upsert, private to the session)", SQL: p.stageDDL})
@@ -371,6 +385,9 @@ func (p *plan) statements(upsertNote string) []dialects.Statement {
 		out = append(out, dialects.Statement{When: "per batch, after the COPY" + upsertNote, SQL: p.upsert})
 		out = append(out, dialects.Statement{When: "per batch, after the upsert", SQL: p.truncStage})
 	}
+	if p.swap != nil {
+		out = append(out, p.swap.statements()[3])
+	}
 	return out
 }
 
@@ -396,7 +413,11 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	for i, c := range t.Columns {
 		p.cols[i] = c.Name
 	}
-	p.format = dialects.OptionsOf[Options](t.Options).CopyFormat
+	opts := dialects.OptionsOf[Options](t.Options)
+	p.format = opts.CopyFormat
+	if m := opts.ReplaceMethod; m != "" && t.Mode != dialects.Replace {
+		return nil, fmt.Errorf("%s: replace_method %s is for mode: replace, not %s", d.cfg.Name, m, t.Mode)
+	}
 	switch p.format {
 	case "binary":
 		if !d.cfg.BinaryCopy {
@@ -413,6 +434,11 @@ func (d *Dialect) plan(t dialects.Target, v Variant) (*plan, error) {
 	switch t.Mode {
 	case dialects.Append:
 	case dialects.Replace:
+		if opts.ReplaceMethod == "swap" && !t.Created {
+			p.swap = d.swapPlan(t)
+			copyInto = p.swap.newQ
+			break
+		}
 		p.clear = "TRUNCATE TABLE " + p.table
 	case dialects.Upsert, dialects.CDC:
 		if len(t.Key) == 0 {

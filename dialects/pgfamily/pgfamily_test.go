@@ -226,7 +226,7 @@ func TestUpsertSQL(t *testing.T) {
 }
 
 func TestCheckOption(t *testing.T) {
-	bin := New(Config{Name: "b", Upsert: OnConflict, BinaryCopy: true})
+	bin := New(Config{Name: "b", Upsert: OnConflict, BinaryCopy: true, SwapReplace: true})
 	for _, tt := range []struct {
 		d     *Dialect
 		key   string
@@ -238,10 +238,31 @@ func TestCheckOption(t *testing.T) {
 		{bin, "copy_format", "csv", false},
 		{testDialect, "copy_format", "binary", false},
 		{testDialect, "nope", "x", false},
+		{bin, "replace_method", "swap", true},
+		{bin, "replace_method", "truncate", true},
+		{bin, "replace_method", "rename", false},
+		{testDialect, "replace_method", "swap", false},
+		{testDialect, "replace_method", "truncate", true},
 	} {
 		if _, err := dialecttest.Options(tt.d, tt.key+": "+tt.value); (err == nil) != tt.ok {
 			t.Errorf("%s option %s: %s: %v", tt.d.Name(), tt.key, tt.value, err)
 		}
+	}
+}
+
+// TestReplaceMethodNeedsReplace: replace_method with another mode is an
+// error, not silently ignored.
+func TestReplaceMethodNeedsReplace(t *testing.T) {
+	bin := New(Config{Name: "b", Upsert: OnConflict, SwapReplace: true})
+	tgt := dialects.Target{Table: dialects.Table{Name: "t"}, Columns: []dialects.Column{{Name: "id", Type: xcetl.Type{Kind: xcetl.KindInt}}},
+		Mode: dialects.Append, Options: &Options{ReplaceMethod: "swap"}}
+	if _, err := bin.Explain(tgt); err == nil || !strings.Contains(err.Error(), "replace_method swap is for mode: replace") {
+		t.Errorf("err = %v", err)
+	}
+	tgt.Mode = dialects.Replace
+	stmts, err := bin.Explain(tgt)
+	if err != nil || !strings.Contains(stmts[len(stmts)-1].SQL, `ALTER TABLE "xcetl_new_t" RENAME TO "t"`) {
+		t.Errorf("swap statements %v (%v)", stmts, err)
 	}
 }
 

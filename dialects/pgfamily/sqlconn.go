@@ -89,13 +89,7 @@ func (d *Dialect) openSQL(ctx context.Context, dsn string, env dialects.Env) (di
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		_ = db.Close()
-		err = fmt.Errorf("%s: connect to %s (driver %s): %w", d.cfg.Name, xcetl.RedactDSN(full), d.cfg.SQLDriver, describeError(err))
-		if d.cfg.ConnectHint != nil {
-			if hint := d.cfg.ConnectHint(err); hint != "" {
-				err = &hintError{err: err, hint: hint}
-			}
-		}
-		return nil, scrubbed(sc, err)
+		return nil, d.connectFailed(full, sc, err)
 	}
 	c := &sqlConn{d: d, db: db, sc: conn, scrub: sc, log: log}
 	if err := c.init(ctx); err != nil {

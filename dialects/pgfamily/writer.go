@@ -165,6 +165,11 @@ func newWriter(ctx context.Context, c session, t dialects.Target) (dialects.Writ
 			return nil, fmt.Errorf("replace: empty %s: %w", t.Table, err)
 		}
 	}
+	if p.swap != nil {
+		if err := w.prepareSwap(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	if p.stageDDL != "" {
 		if err := c.Exec(ctx, p.stageDDL); err != nil {
 			return nil, fmt.Errorf("create staging table for %s: %w", t.Table, err)

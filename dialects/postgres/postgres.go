@@ -17,11 +17,12 @@ import (
 
 // Dialect is the postgres dialect, registered under "postgres".
 var Dialect = pgfamily.New(pgfamily.Config{
-	Name:       "postgres",
-	Product:    "PostgreSQL",
-	BinaryCopy: true,
-	Upsert:     pgfamily.OnConflict,
-	GuardCDC:   true,
+	Name:        "postgres",
+	Product:     "PostgreSQL",
+	BinaryCopy:  true,
+	Upsert:      pgfamily.OnConflict,
+	GuardCDC:    true,
+	SwapReplace: true,
 })
 
 func init() {

@@ -32,6 +32,7 @@ func TestGolden(t *testing.T) {
 			{Name: "append_binary", Target: "table: residents\ncopy_format: binary"},
 			{Name: "append_text", Target: "table: residents\ncopy_format: text"},
 			{Name: "upsert_binary", Target: "table: residents\nmode: upsert\nkey: [id]\ncopy_format: binary"},
+			{Name: "replace_swap", Target: "table: '\"My Schema\".\"订单\"'\nmode: replace\nreplace_method: swap\ncreate: never"},
 		},
 	})
 }

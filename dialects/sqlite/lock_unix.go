@@ -12,12 +12,16 @@ import (
 	"time"
 
 	"github.com/xcetl/xcetl/dialects"
+	"github.com/xcetl/xcetl/internal/safefile"
 )
 
 // lockFile takes an exclusive flock on path without waiting and writes h
-// into the file.
+// into the file. The file is opened without following a symbolic link and
+// must be a regular file of one link: a link planted at its predictable
+// name cannot make a run (as root, from cron) overwrite another file with
+// the holder's host and pid.
 func lockFile(path, name string, h dialects.LockHolder) (dialects.Lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := safefile.OpenInPlace(path, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: lock %s: %w", name, err)
 	}

@@ -24,6 +24,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
+	"github.com/xcetl/xcetl/internal/safefile"
 )
 
 // MaxParams is the most bind parameters one statement may have
@@ -302,6 +304,35 @@ func ResolvePath(dsn, baseDir string) (driverDSN, file string, err error) {
 	return path, path, nil
 }
 
+// prepareFile makes sure the database file is safe to open: a symbolic
+// link there is refused (planted, it would send the rows — personal data —
+// wherever it points), and a missing file is created with mode 0600, so
+// that the data and SQLite's journal files (which take the database's
+// mode) are the owner's only. SQLite itself opens its journal and WAL files
+// with O_NOFOLLOW.
+func prepareFile(file string) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return fmt.Errorf("sqlite: create the directory of %s: %w", file, err)
+	}
+	fi, err := os.Lstat(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := safefile.CreateNew(file, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("sqlite: create %s: %w", file, err)
+		} else if err != nil {
+			return prepareFile(file) // another run created it just now: check what is there
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("sqlite: %s: %w", file, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("sqlite: %s is a symbolic link; xcetl does not write a database through a link: give the path of the database file itself", file)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("sqlite: %s is not a regular file (%s)", file, fi.Mode().Type())
+	}
+	return nil
+}
+
 // Open implements dialects.Dialect.
 func (d dialect) Open(ctx context.Context, dsn string, env dialects.Env) (dialects.Conn, error) {
 	driverDSN, file, err := ResolvePath(dsn, env.BaseDir)
@@ -309,8 +340,8 @@ func (d dialect) Open(ctx context.Context, dsn string, env dialects.Env) (dialec
 		return nil, fmt.Errorf("sqlite: dsn: %w", err)
 	}
 	if file != "" {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			return nil, fmt.Errorf("sqlite: create the directory of %s: %w", file, err)
+		if err := prepareFile(file); err != nil {
+			return nil, err
 		}
 	}
 	db, err := sql.Open("sqlite", driverDSN)

@@ -156,18 +156,23 @@ type settings struct {
 	insecure    bool
 	baseDir     string
 
-	scrub xcetl.Scrubber
+	scrub *xcetl.Scrubber // the pipeline's (extract.Env.Secrets), which every output is scrubbed with
 }
 
 // settings makes the settings of a spec: defaults applied, names
-// canonical, secrets registered for scrubbing. n is the spec's node (nil
-// for a spec built in Go): values that came from ${VAR} are secrets too.
-// A value that does not parse is left unset; Check reports it.
-func (sp *Spec) settings(n *config.Node) settings {
+// canonical, secrets registered for scrubbing with sc (the pipeline's,
+// extract.Env.Secrets; a scrubber of its own when nil). n is the spec's
+// node (nil for a spec built in Go): values that came from ${VAR} are
+// secrets too. A value that does not parse is left unset; Check reports it.
+func (sp *Spec) settings(n *config.Node, sc *xcetl.Scrubber) settings {
+	if sc == nil {
+		sc = &xcetl.Scrubber{}
+	}
 	st := settings{method: strings.ToUpper(strings.TrimSpace(sp.Method)), caFile: sp.CAFile, insecure: sp.InsecureSkipVerify,
-		columns: sp.Columns, timeout: sp.Timeout, retries: sp.Retries, backoff: sp.Backoff, maxBackoff: sp.MaxBackoff}
+		columns: sp.Columns, timeout: sp.Timeout, retries: sp.Retries, backoff: sp.Backoff, maxBackoff: sp.MaxBackoff,
+		scrub: sc}
 	for _, k := range []string{"headers", "params", "body", "auth"} {
-		addInterpolated(&st.scrub, n.Get(k))
+		addInterpolated(st.scrub, n.Get(k))
 	}
 	if u, err := url.Parse(strings.TrimSpace(sp.URL)); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		u.Fragment, u.RawFragment = "", ""
@@ -176,16 +181,14 @@ func (sp *Spec) settings(n *config.Node) settings {
 		if un := n.Get("url"); un != nil {
 			raw = un.Raw
 		}
-		urlSecrets(&st.scrub, u, raw)
+		urlSecrets(st.scrub, u, raw)
 	}
 	for _, h := range sp.Headers {
 		v := h.Value.Reveal()
 		st.headers = append(st.headers, [2]string{h.Key, v})
-		st.scrub.Add(v)
-		// "Bearer abc…": the credential alone may be echoed back.
-		if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
-			st.scrub.Add(strings.TrimSpace(cred))
-		}
+		// "Bearer abc…", "Basic base64", an API key: the credential
+		// alone, or decoded, may be echoed back.
+		st.scrub.AddAuthorization(v)
 	}
 	for _, p := range sp.Params {
 		st.params = append(st.params, [2]string{p.Key, p.Value})
@@ -216,14 +219,17 @@ func (sp *Spec) settings(n *config.Node) settings {
 	if a := sp.Auth; a != nil {
 		st.auth, st.username, st.password = a.Type, a.Username, a.Password
 		st.tokenURL, st.clientID, st.clientSecret, st.scope, st.clientAuth = a.TokenURL, a.ClientID, a.ClientSecret, a.Scope, a.ClientAuth
-		st.scrub.Add(a.Password.Reveal())
-		st.scrub.Add(a.ClientSecret.Reveal())
+		st.scrub.AddPassword(a.Username, a.Password.Reveal())
+		// The client secret is sent as HTTP Basic (escaped, RFC 6749
+		// 2.3.1) or in the form.
+		st.scrub.AddPassword(a.ClientID, a.ClientSecret.Reveal())
+		st.scrub.AddPassword(url.QueryEscape(a.ClientID), url.QueryEscape(a.ClientSecret.Reveal()))
 		if u, err := url.Parse(a.TokenURL); err == nil && a.Type == authClientCreds {
 			raw := a.TokenURL
 			if tn := n.Get("auth").Get("token_url"); tn != nil {
 				raw = tn.Raw
 			}
-			urlSecrets(&st.scrub, u, raw)
+			urlSecrets(st.scrub, u, raw)
 		}
 	}
 	st.rateRaw = strings.TrimSpace(sp.RateLimit)
@@ -240,7 +246,7 @@ func (sp *Spec) settings(n *config.Node) settings {
 // New builds an api source from its checked spec. Nothing is requested
 // before Open.
 func New(sp *Spec, env extract.Env) (extract.Extractor, error) {
-	st := sp.settings(env.Node)
+	st := sp.settings(env.Node, env.Secrets)
 	st.baseDir, st.perBatch = env.BaseDir, env.CommitPerBatch
 	return &Extractor{st: st, log: env.Logger, wm: extract.NewWatermark(st.inc), wmCol: -1}, nil
 }
@@ -249,7 +255,7 @@ func New(sp *Spec, env extract.Env) (extract.Extractor, error) {
 // method, pagination against params, auth against headers, and the sizes
 // and rates written as text.
 func (sp *Spec) Check(c *config.Check) {
-	st := sp.settings(c.Self())
+	st := sp.settings(c.Self(), nil)
 	sp.checkURL(c, &st)
 	for _, h := range sp.Headers {
 		if !validHeaderName(h.Key) {
@@ -329,7 +335,7 @@ func (sp *Spec) checkURL(c *config.Check, st *settings) {
 		}
 		c.Errorf("url", "url is not a valid URL: %s", st.scrub.Scrub(msg))
 	case u.Scheme != "http" && u.Scheme != "https":
-		c.Errorf("url", "url must start with http:// or https://, got %q", redactURL(u, &st.scrub))
+		c.Errorf("url", "url must start with http:// or https://, got %q", redactURL(u, st.scrub))
 	case u.Host == "":
 		c.Errorf("url", "url has no host")
 	}
@@ -647,7 +653,7 @@ func formatSize(n int64) string {
 // Describe returns one line for `xcetl explain`, without secrets.
 func (e *Extractor) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "api %s %s (records %s, pagination %s", e.st.method, redactURL(e.st.url, &e.st.scrub), or(e.st.recordsRaw, defaultRecordsLabel), e.st.pag)
+	fmt.Fprintf(&b, "api %s %s (records %s, pagination %s", e.st.method, redactURL(e.st.url, e.st.scrub), or(e.st.recordsRaw, defaultRecordsLabel), e.st.pag)
 	if e.st.pag != paginationNone && e.st.size > 0 {
 		fmt.Fprintf(&b, " size %d", e.st.size)
 	}

@@ -51,7 +51,7 @@ func (e *Extractor) newClient() (*http.Client, error) {
 	if e.st.insecure {
 		tlsConf.InsecureSkipVerify = true
 		e.logger().Warn("api source: insecure_skip_verify is on: the server's TLS certificate is NOT checked, anyone on the network path can read and change the data; use ca_file to trust a private certificate authority instead",
-			"url", redactURL(e.st.url, &e.st.scrub))
+			"url", redactURL(e.st.url, e.st.scrub))
 	}
 	dialer := &net.Dialer{Timeout: e.st.timeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
@@ -82,7 +82,7 @@ func (e *Extractor) checkRedirect(req *http.Request, via []*http.Request) error 
 		}
 		req.Header.Del("Authorization")
 		e.logger().Warn("api source: redirected to another host; the configured headers and credentials are not sent there",
-			"from", redactURL(via[0].URL, &e.st.scrub), "to", redactURL(req.URL, &e.st.scrub))
+			"from", redactURL(via[0].URL, e.st.scrub), "to", redactURL(req.URL, e.st.scrub))
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ func (e *Extractor) do(ctx context.Context, r request, buf []byte) (*response, e
 			refreshed = true
 			e.token = ""
 			attempt--
-			e.logger().Info("api source: the API answered 401 Unauthorized; fetching a new oauth2 token and trying again", "url", redactURL(r.url, &e.st.scrub))
+			e.logger().Info("api source: the API answered 401 Unauthorized; fetching a new oauth2 token and trying again", "url", redactURL(r.url, e.st.scrub))
 			continue
 		}
 		var tr *transient
@@ -226,7 +226,7 @@ func (e *Extractor) waitRate(ctx context.Context) error {
 
 // once makes one attempt. Failures worth retrying come back as *transient.
 func (e *Extractor) once(ctx context.Context, r request, buf []byte) (*response, error) {
-	shown := redactURL(r.url, &e.st.scrub)
+	shown := redactURL(r.url, e.st.scrub)
 	what := r.method + " " + shown
 	if r.token {
 		what = "oauth2 token request to " + shown
@@ -280,7 +280,7 @@ func (e *Extractor) once(ctx context.Context, r request, buf []byte) (*response,
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if !ok {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
-		msg := fmt.Sprintf("%s: HTTP %s: %s", what, statusText(resp), snippet(data, &e.st.scrub))
+		msg := fmt.Sprintf("%s: HTTP %s: %s", what, statusText(resp), snippet(data, e.st.scrub))
 		herr := &httpError{status: resp.StatusCode, msg: msg}
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout,

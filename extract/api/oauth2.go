@@ -38,7 +38,7 @@ func (e *Extractor) bearer(ctx context.Context) (string, error) {
 	}
 	tok, exp, err := parseToken(resp.body)
 	if err != nil {
-		return "", fmt.Errorf("oauth2 token request to %s: %w: %s", redactURL(u, &e.st.scrub), err, snippet(resp.body, &e.st.scrub))
+		return "", fmt.Errorf("oauth2 token request to %s: %w: %s", redactURL(u, e.st.scrub), err, snippet(resp.body, e.st.scrub))
 	}
 	e.st.scrub.Add(tok)
 	e.token = tok

@@ -289,16 +289,16 @@ func (e *Extractor) fetchNext(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return extract.Errorf("api", "page %d: %w", num, scrubErr(&e.st.scrub, err))
+		return extract.Errorf("api", "page %d: %w", num, scrubErr(e.st.scrub, err))
 	}
 	e.buf = resp.body
 	data := trimBOM(resp.body)
-	shown := redactURL(r.url, &e.st.scrub)
+	shown := redactURL(r.url, e.st.scrub)
 	where := r.method + " " + shown
 	pi, err := scanPage(data, e.st.records, e.st.cursorPath)
 	if err != nil {
 		return extract.Errorf("api", "page %d: %s: HTTP %d, but the response is not valid JSON: %v; the body starts: %s",
-			num, where, resp.status, err, snippet(data, &e.st.scrub))
+			num, where, resp.status, err, snippet(data, e.st.scrub))
 	}
 	count := pi.count
 	switch pi.recKind {
@@ -308,7 +308,7 @@ func (e *Extractor) fetchNext(ctx context.Context) error {
 		count = 0
 	default:
 		return extract.Errorf("api", "page %d: %s: %v; the body starts: %s", num, where,
-			recordsError(pi, e.st.records, e.st.recordsRaw), snippet(data, &e.st.scrub))
+			recordsError(pi, e.st.records, e.st.recordsRaw), snippet(data, e.st.scrub))
 	}
 	e.pages = num
 	e.stats.pages.Add(1)
@@ -338,7 +338,7 @@ func (e *Extractor) decideMore(r request, resp *response, data []byte, pi pageIn
 		return nil
 	}
 	page := e.pages
-	where := r.method + " " + redactURL(r.url, &e.st.scrub)
+	where := r.method + " " + redactURL(r.url, e.st.scrub)
 	if count == 0 {
 		e.logger().Debug("api source: empty page, pagination ends", "page", page)
 		return nil
@@ -618,7 +618,7 @@ func (e *Extractor) record(i int, row []any, raw []string) (end int, reason stri
 		if err != nil {
 			return end, "", err
 		}
-		return end, fmt.Sprintf("the record is %s, not a JSON object: %s", kindName(kindOf(data[i])), snippet(data[i:end], &e.st.scrub)), nil
+		return end, fmt.Sprintf("the record is %s, not a JSON object: %s", kindName(kindOf(data[i])), snippet(data[i:end], e.st.scrub)), nil
 	}
 	e.vals, e.spans, e.extras, e.nExtras, e.dup = e.vals[:0], e.spans[:0], e.extras[:0], 0, ""
 	e.flat.data = data

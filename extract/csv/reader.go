@@ -63,6 +63,7 @@ type Extractor struct {
 	resumed bool       // checkpoints are attached to batches
 	runID   string     // the logical run, kept across resumes of a killed run
 	plans   []filePlan // per file of files: where to start
+	found   extract.ResumeReport
 }
 
 // file is one file to read.

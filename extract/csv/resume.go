@@ -30,7 +30,12 @@ import (
 //     any point resumes after the last committed batch, once the bytes
 //     before the offset are verified unchanged; if they changed, the file
 //     is read again from the start (with a warning: in append mode its
-//     earlier rows are then loaded twice).
+//     earlier rows are then loaded twice). Once a run has read every file
+//     (the position says Done), the files it read to their end stay
+//     loaded: later runs skip each of them while it is unchanged (size
+//     and hash of its manifest entry) and read a changed one again from
+//     the start — so a run killed after its last commit, while it writes
+//     the run history or the report, is rerun without loading anything.
 //   - `incremental: files`: a file manifest — for every file read to its
 //     end: its size, the SM3 of its content and the line count — so that
 //     a later run skips the files loaded before, loads again a file whose
@@ -92,7 +97,13 @@ type filePlan struct {
 	algo                   string
 }
 
-var _ extract.Resumer = (*Extractor)(nil)
+var (
+	_ extract.Resumer        = (*Extractor)(nil)
+	_ extract.ResumeReporter = (*Extractor)(nil)
+)
+
+// ResumeReport implements extract.ResumeReporter.
+func (e *Extractor) ResumeReport() extract.ResumeReport { return e.found }
 
 // Resumes implements extract.Resumer: with commit: batch or
 // incremental: files.
@@ -125,9 +136,11 @@ func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
 		if err := json.Unmarshal(v, pos); err != nil {
 			e.log.Warn("csv: the stored position is unreadable; reading every file from the start", "error", err)
 			pos = nil
-		} else if pos.Done {
-			pos = nil
 		}
+		// A position that says Done stays: the files that run read to
+		// their end (manifest entries of its run) are not read again while
+		// they are unchanged, so that a run killed after its last commit —
+		// or run again on the same files — loads nothing twice.
 	}
 	if pos != nil {
 		e.runID = pos.Run
@@ -176,17 +189,21 @@ func (e *Extractor) planFile(f file, cps map[string][]byte, pos *position) (plan
 		}
 	}
 	switch {
-	case pos != nil && entry != nil && entry.Run == pos.Run:
-		// Read to its end by the interrupted run this one continues.
+	case pos != nil && entry != nil && entry.Run == pos.Run && !e.st.manifest:
+		// Read to its end by the run this one continues (an interrupted
+		// one, or a complete one: pos.Done). With incremental: files the
+		// manifest case below decides, and loads only the new lines of a
+		// file that grew.
 		if same, err := sameContent(f, entry); err != nil {
 			return plan, false, err
 		} else if same {
-			e.log.Info("csv: file already loaded by the interrupted run; skipping it", "file", f.name)
+			e.log.Info("csv: file already loaded completely and unchanged since; skipping it", "file", f.name, "loaded_at", entry.LoadedAt)
+			e.found.Unchanged = append(e.found.Unchanged, f.name)
 			return plan, true, nil
 		}
-		e.log.Warn("csv: file changed since the interrupted run loaded it; loading it again (in append mode its earlier rows are loaded twice)", "file", f.name)
+		e.log.Warn("csv: file changed since an earlier run loaded it; loading it again from the start (in append mode its earlier rows are loaded twice)", "file", f.name)
 		return plan, false, nil
-	case pos != nil && pos.File == f.name:
+	case pos != nil && !pos.Done && pos.File == f.name:
 		if pos.Encoding != "" && e.st.encodingFixed() && pos.Encoding != e.st.encoding {
 			e.log.Warn("csv: the encoding changed since the interrupted run; reading the file from the start", "file", f.name)
 			return plan, false, nil
@@ -201,6 +218,7 @@ func (e *Extractor) planFile(f file, cps map[string][]byte, pos *position) (plan
 			return plan, false, nil
 		}
 		e.log.Info("csv: resuming the interrupted run", "file", f.name, "line", pos.Lines+1, "offset", pos.Offset, "records_done", pos.Records)
+		e.found.ResumedAt = "line " + xcetl.GroupDigits(pos.Lines+1) + " of " + f.name
 		return filePlan{offset: pos.Offset, lines: pos.Lines, records: pos.Records, hash: h, algo: pos.Algo}, false, nil
 	case e.st.manifest && entry != nil:
 		if f.size == entry.Size {
@@ -210,6 +228,7 @@ func (e *Extractor) planFile(f file, cps map[string][]byte, pos *position) (plan
 			}
 			if same {
 				e.log.Info("csv: file already loaded; skipping it", "file", f.name, "loaded_at", entry.LoadedAt)
+				e.found.Unchanged = append(e.found.Unchanged, f.name)
 				return plan, true, nil
 			}
 		} else if f.size > entry.Size && entry.EndsLine {

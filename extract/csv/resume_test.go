@@ -155,9 +155,11 @@ func TestResumeEveryBatch(t *testing.T) {
 					got := flat(whole[:k])
 					rest, _ := resumedRun(t, buildResumable(t, dir, tc.cfg, true), state.clone(), max)
 					if k == len(whole) {
-						// The run completed: the next one starts afresh.
-						if !slices.Equal(flat(rest), want) {
-							t.Fatalf("after a complete run the next one read\n%s\nwant everything again", strings.Join(flat(rest), "\n"))
+						// The run completed (killed after its last commit,
+						// or run again): the unchanged files are not read
+						// again.
+						if got := flat(rest); len(got) != 0 {
+							t.Fatalf("after a complete run the next one read\n%s\nwant nothing", strings.Join(got, "\n"))
 						}
 						break
 					}
@@ -395,5 +397,46 @@ func BenchmarkResumable(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestResumeReport: what Resume found is reported for the run's summary —
+// the line an interrupted run is continued at, and the files a complete
+// run loaded that are unchanged.
+func TestResumeReport(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"d/a.csv": "id\n1\n2\n3\n", "d/b.csv": "id\n4\n5\n"})
+	cfg := "path: d/*.csv"
+	_, cps := resumedRun(t, buildResumable(t, dir, cfg, true), memState{}, 2)
+	state := memState{}
+	state.apply(cps[0]) // killed after rows 1 and 2
+
+	ex := buildResumable(t, dir, cfg, true)
+	rest, more := resumedRun(t, ex, state.clone(), 2)
+	if got := ex.ResumeReport(); got.ResumedAt != "line 4 of d/a.csv" || len(got.Unchanged) != 0 {
+		t.Errorf("resumed run: report %+v", got)
+	}
+	if n := len(flat(rest)); n != 3 {
+		t.Errorf("resumed run read %d rows, want 3", n)
+	}
+	for _, c := range more {
+		state.apply(c)
+	}
+	ex = buildResumable(t, dir, cfg, true)
+	if rest, _ = resumedRun(t, ex, state.clone(), 2); len(rest) != 0 {
+		t.Errorf("run after a complete one read %q", flat(rest))
+	}
+	if got := ex.ResumeReport(); got.ResumedAt != "" || !slices.Equal(got.Unchanged, []string{"d/a.csv", "d/b.csv"}) {
+		t.Errorf("run after a complete one: report %+v", got)
+	}
+	// A changed file starts over; the unchanged one stays loaded.
+	writeFiles(t, dir, map[string]string{"d/b.csv": "id\n4\n6\n"})
+	ex = buildResumable(t, dir, cfg, true)
+	rest, _ = resumedRun(t, ex, state.clone(), 2)
+	if got := flat(rest); len(got) != 2 || !strings.Contains(got[1], `"6"`) {
+		t.Errorf("changed file: read %q, want it whole", got)
+	}
+	if got := ex.ResumeReport(); !slices.Equal(got.Unchanged, []string{"d/a.csv"}) {
+		t.Errorf("changed file: report %+v", got)
 	}
 }

@@ -53,6 +53,7 @@ type Extractor struct {
 	runID    string
 	fileSize int64
 	fileHash string
+	found    extract.ResumeReport
 }
 
 var (

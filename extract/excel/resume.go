@@ -21,7 +21,9 @@ import (
 // resumes after the last committed batch when the workbook is unchanged;
 // a changed workbook (it cannot be checked in part: it is a zip archive)
 // is read again from the start, with a warning. Once a run has read every
-// row, the next run starts from the beginning again.
+// row (the position says Done), later runs of the same, unchanged sheet
+// read nothing — so a run killed after its last commit is rerun without
+// loading a row twice — and a changed workbook is read from the start.
 
 // positionKey is the checkpoint key of the position reached.
 const positionKey = "excel/position"
@@ -65,8 +67,6 @@ func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
 		return nil
 	}
 	switch {
-	case pos.Done:
-		return nil
 	case pos.File != e.st.path || pos.Sheet != e.sheet.Name:
 		e.log.Warn("excel: the interrupted run read another workbook or sheet; reading this one from the start",
 			"file", e.st.path, "sheet", e.sheet.Name, "interrupted_file", pos.File, "interrupted_sheet", pos.Sheet)
@@ -74,6 +74,11 @@ func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
 	case pos.Size != e.fileSize || pos.Hash != e.fileHash:
 		e.log.Warn("excel: the workbook changed since the interrupted run read it; reading it again from the start (in append mode the rows loaded from it before are loaded twice)",
 			"file", e.st.path, "sheet", e.sheet.Name, "row", pos.Row)
+		return nil
+	case pos.Done:
+		e.log.Info("excel: sheet already loaded completely and unchanged since; reading nothing", "file", e.st.path, "sheet", e.sheet.Name)
+		e.eof, e.peeked, e.runID = true, nil, pos.Run
+		e.found.Unchanged = []string{e.st.path + " sheet " + e.sheet.Name}
 		return nil
 	}
 	for e.records < pos.Records {
@@ -91,8 +96,14 @@ func (e *Extractor) Resume(ctx context.Context, state xcetl.StateReader) error {
 	}
 	e.runID = pos.Run
 	e.log.Info("excel: resuming the interrupted run", "file", e.st.path, "sheet", e.sheet.Name, "row", pos.Row+1, "records_done", pos.Records)
+	e.found.ResumedAt = "row " + xcetl.GroupDigits(int64(pos.Row+1)) + " of " + e.st.path + " sheet " + e.sheet.Name
 	return nil
 }
+
+var _ extract.ResumeReporter = (*Extractor)(nil)
+
+// ResumeReport implements extract.ResumeReporter.
+func (e *Extractor) ResumeReport() extract.ResumeReport { return e.found }
 
 // fingerprint reads the workbook's size and SHA-256 for the checkpoints.
 func (e *Extractor) fingerprint() error {

@@ -133,12 +133,18 @@ func TestResume(t *testing.T) {
 		t.Fatalf("log:\n%s", log.String())
 	}
 
-	// After a finished run, or with no state, everything again.
-	for _, st := range []state{save(cps[2]), {}} {
-		lines, _ = batches(t, resumable(t, dir, cfg, &log), st)
-		if len(lines) != 6 {
-			t.Fatalf("lines %v", lines)
-		}
+	// After a finished run (killed after its last commit, or run again)
+	// the unchanged sheet is not read again and the run says so; with no
+	// state, everything is read.
+	ex = resumable(t, dir, cfg, &log)
+	if lines, _ = batches(t, ex, save(cps[2])); len(lines) != 0 {
+		t.Fatalf("after a finished run: lines %v, want none", lines)
+	}
+	if got := ex.ResumeReport().Unchanged; len(got) != 1 || got[0] != "r.xlsx sheet Sheet1" {
+		t.Fatalf("resume report %+v", ex.ResumeReport())
+	}
+	if lines, _ = batches(t, resumable(t, dir, cfg, &log), state{}); len(lines) != 6 {
+		t.Fatalf("lines %v", lines)
 	}
 
 	// A changed workbook is read from the start, with a warning.

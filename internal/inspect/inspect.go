@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
@@ -189,15 +188,6 @@ func (r *Report) csvFile(ctx context.Context, path string, head []byte, opts Opt
 		cfg += "columns: [" + strings.Join(cols, ", ") + "]\n"
 	}
 	return r.sample(ctx, cfg, opts.Sample, false)
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // delimiters are the candidates, in order of preference on a tie.

@@ -283,3 +283,33 @@ func killPostmaster(data string) error {
 
 // lastLines keeps error messages short.
 func lastLines(b []byte, n int) string { return testsrv.LastLines(b, n) }
+
+// RequirePassword makes the server ask TCP logins of user for a password
+// (scram-sha-256) and reloads its configuration; other users stay trusted.
+// Give the user a password first (ALTER ROLE … PASSWORD …).
+func (s *Server) RequirePassword(user string) error {
+	hba := filepath.Join(s.dir, "data", "pg_hba.conf")
+	old, err := os.ReadFile(hba)
+	if err != nil {
+		return fmt.Errorf("pgtest: read pg_hba.conf: %w", err)
+	}
+	// The first matching line wins.
+	line := fmt.Sprintf("host all %s 127.0.0.1/32 scram-sha-256\n", user)
+	if err := os.WriteFile(hba, append([]byte(line), old...), 0o600); err != nil {
+		return fmt.Errorf("pgtest: write pg_hba.conf: %w", err)
+	}
+	if out, err := s.run("pg_ctl", "reload", "-D", filepath.Join(s.dir, "data")); err != nil {
+		return fmt.Errorf("pgtest: pg_ctl reload: %w: %s", err, lastLines(out, 10))
+	}
+	return nil
+}
+
+// Kill stops the server at once, as a crash would (pg_ctl stop -m
+// immediate): every client's connection is closed. Stop still removes the
+// data directory afterwards.
+func (s *Server) Kill() error {
+	if out, err := s.run("pg_ctl", "stop", "-m", "immediate", "-w", "-D", filepath.Join(s.dir, "data")); err != nil {
+		return fmt.Errorf("pgtest: pg_ctl stop: %w: %s", err, lastLines(out, 10))
+	}
+	return nil
+}

@@ -310,7 +310,15 @@ func (c *Converter) fromTyped(v any) (any, error) {
 			return f, nil
 		}
 		if n, ok := asInt64(v); ok {
+			// A float holds integers exactly up to 2^53: beyond, the value
+			// would silently become a neighbour.
+			if f := float64(n); f >= 1<<63 || int64(f) != n {
+				return nil, fmt.Errorf("int %d has more digits than a float holds exactly; cast it to decimal(19,0) or keep it int", n)
+			}
 			return float64(n), nil
+		}
+		if isUint(v) {
+			return nil, fmt.Errorf("%v has more digits than a float holds exactly; cast it to decimal(20,0)", v)
 		}
 	case xcetl.KindDecimal:
 		var buf [32]byte

@@ -2,6 +2,7 @@ package cast
 
 import (
 	"bytes"
+	"math"
 	"math/big"
 	"strings"
 	"testing"
@@ -146,6 +147,10 @@ func TestConvertFloat(t *testing.T) {
 		{name: "comma", in: "1,5", typ: "float", wantErr: `"1,5" is not a float`},
 		{name: "two dots", in: "1.2.3", typ: "float", wantErr: `"1.2.3" is not a float`},
 		{name: "from int64", in: int64(3), typ: "float", want: 3.0},
+		{name: "from int64 2^53", in: int64(1 << 53), typ: "float", want: float64(1 << 53)},
+		{name: "from int64 not exact", in: int64(1<<53 + 1), typ: "float", wantErr: "int 9007199254740993 has more digits than a float holds exactly"},
+		{name: "from max int64", in: int64(math.MaxInt64), typ: "float", wantErr: "has more digits than a float holds exactly"},
+		{name: "from huge uint64", in: uint64(1<<64 - 1), typ: "float", wantErr: "has more digits than a float holds exactly"},
 		{name: "from decimal", in: xcetl.Decimal("2.50"), typ: "float", want: 2.5},
 		{name: "from float", in: 2.5, typ: "float", want: 2.5},
 		{name: "from bytes", in: []byte("1"), typ: "float", wantErr: "cannot cast bytes (1) to float"},
@@ -158,6 +163,10 @@ func TestConvertDecimal(t *testing.T) {
 		{name: "pad", in: "12.5", typ: "decimal(10,2)", want: xcetl.Decimal("12.50")},
 		{name: "int", in: "12", typ: "decimal(10,2)", want: xcetl.Decimal("12.00")},
 		{name: "plus", in: "+12.5", typ: "decimal(10,2)", want: xcetl.Decimal("12.50")},
+		{name: "precision overflow from int", in: int64(123456), typ: "decimal(5,0)", wantErr: `value "123456" does not fit decimal(5,0)`},
+		{name: "precision overflow from max int", in: int64(math.MaxInt64), typ: "decimal(18,0)", wantErr: "does not fit decimal(18,0)"},
+		{name: "precision overflow from float", in: 1e300, typ: "decimal(38,2)", wantErr: "does not fit decimal(38,2)"},
+		{name: "precision overflow by rounding", in: "999.995", typ: "decimal(5,2)", wantErr: `value "999.995" does not fit decimal(5,2)`},
 		{name: "leading zeros", in: "000012.5", typ: "decimal(10,2)", want: xcetl.Decimal("12.50")},
 		{name: "leading dot", in: ".5", typ: "decimal(10,2)", want: xcetl.Decimal("0.50")},
 		{name: "trailing dot", in: "5.", typ: "decimal(10,2)", want: xcetl.Decimal("5.00")},

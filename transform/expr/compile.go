@@ -3,6 +3,7 @@ package expr
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -124,6 +125,7 @@ func compile(src string, in *xcetl.Schema, fs *functions) (*program, error) {
 	}
 	opts := []exprlang.Option{exprlang.Env(env), exprlang.Patch(al)}
 	opts = append(opts, fs.options()...)
+	opts = append(opts, overflowOptions...)
 	prog, err := exprlang.Compile(src, opts...)
 	if err != nil {
 		return nil, errors.New(compileMessage(err, in))
@@ -213,17 +215,48 @@ func newStatePool(size int) *sync.Pool {
 	return &sync.Pool{New: func() any { return &state{env: make(map[string]any, size)} }}
 }
 
-// load puts a row's values for p into env.
-func (st *state) load(p *program, row []any) {
+// load puts a row's values for p into env. It fails for a decimal that a
+// float64 cannot hold: the expression would compute with a rounded value.
+func (st *state) load(p *program, row []any) error {
 	for _, r := range p.reads {
 		v := row[r.idx]
 		if r.decimal {
 			if d, ok := v.(xcetl.Decimal); ok {
-				v = d.Float()
+				f, err := decimalFloat(d)
+				if err != nil {
+					return err
+				}
+				v = f
 			}
 		}
 		st.env[r.key] = v
 	}
+	return nil
+}
+
+// decimalFloat is d as a float64, if that is exact to d's digits: up to 15
+// significant digits always are; longer ones only when the float's
+// shortest form gives them back.
+func decimalFloat(d xcetl.Decimal) (float64, error) {
+	f := d.Float()
+	digits := 0
+	for i := 0; i < len(d); i++ {
+		if d[i] >= '0' && d[i] <= '9' {
+			digits++
+		}
+	}
+	if digits <= 15 {
+		return f, nil
+	}
+	want := strings.TrimLeft(strings.TrimPrefix(string(d), "-"), "0")
+	if strings.Contains(want, ".") {
+		want = strings.TrimRight(strings.TrimRight(want, "0"), ".")
+	}
+	got := strings.TrimLeft(strconv.FormatFloat(math.Abs(f), 'f', -1, 64), "0")
+	if got != want {
+		return 0, fmt.Errorf("decimal %s has more significant digits than an expression keeps (it computes with float64, about 15 digits): the result would be rounded; cast the column to float before this transform if that is acceptable", d)
+	}
+	return f, nil
 }
 
 // runtimeMessage makes a runtime error one line for a reject reason.

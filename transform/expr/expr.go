@@ -113,7 +113,10 @@ func (f *Filter) Apply(ctx context.Context, b *xcetl.Batch) error {
 		if b.Marked(i) {
 			continue
 		}
-		st.load(f.prog, row)
+		if err := st.load(f.prog, row); err != nil {
+			b.Reject(i, "", prefix+err.Error())
+			continue
+		}
 		out, err := st.vm.Run(f.prog.prog, st.env)
 		if err != nil {
 			b.Reject(i, "", prefix+runtimeMessage(err))
@@ -319,7 +322,10 @@ func (d *Derive) Apply(ctx context.Context, b *xcetl.Batch) error {
 		}
 		for k := range d.steps {
 			s := &d.steps[k]
-			st.load(s.prog, row)
+			if err := st.load(s.prog, row); err != nil {
+				b.Reject(i, s.name, s.prefix+err.Error())
+				break
+			}
 			out, err := st.vm.Run(s.prog.prog, st.env)
 			if err != nil {
 				b.Reject(i, s.name, s.prefix+runtimeMessage(err))

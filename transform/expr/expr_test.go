@@ -370,7 +370,9 @@ func eval(t *testing.T, src string, s *xcetl.Schema, row []any) (any, error) {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
 	st := &state{env: map[string]any{}}
-	st.load(p, row)
+	if err := st.load(p, row); err != nil {
+		return nil, err
+	}
 	var m vm.VM
 	return m.Run(p.prog, st.env)
 }

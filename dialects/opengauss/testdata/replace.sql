@@ -7,7 +7,7 @@
 -- once at start (commit: run — the whole run is one transaction)
 BEGIN;
 
--- once at start (replace: empties the table inside the run's transaction)
+-- once at start (replace: empties the table inside the run's transaction; readers wait until the run commits)
 TRUNCATE TABLE "My Schema"."订单";
 
 -- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY text format, encoded by xcetl)

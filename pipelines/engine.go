@@ -480,10 +480,16 @@ func trimToLimit(b *xcetl.Batch, rem int64) {
 	if int64(len(b.Rows)+len(b.Rejects)) <= rem {
 		return
 	}
-	// The batch's checkpoints describe its end, which is not loaded now:
-	// drop them so that a resumed run reads the cut rows again.
-	b.Checkpoints, b.Last = nil, nil
 	keep := max(int(rem)-len(b.Rejects), 0)
+	if len(b.Checkpoints) > 0 {
+		// The batch's checkpoints describe its end, and no checkpoint
+		// describes a row in its middle: committing the first rows
+		// without them would make a resumed run read those rows again
+		// and load them twice. So a batch of a source that keeps state
+		// is loaded whole or not at all: --limit stops before it.
+		keep, rem = 0, 0
+	}
+	b.Checkpoints, b.Last = nil, nil
 	b.Rows = b.Rows[:keep]
 	if b.Origin != nil {
 		b.Origin = b.Origin[:min(keep, len(b.Origin))]

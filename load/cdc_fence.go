@@ -2,10 +2,12 @@ package load
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/change"
@@ -93,8 +95,33 @@ func (l *CDC) checkFence(ctx context.Context, cps []xcetl.Checkpoint) ([]xcetl.C
 		if ok && have > want {
 			return nil, l.errorf("batch %d: %s: the target already holds the events up to offset %d, but this batch starts at %d: %w; the batch is rolled back, and a new run continues from the target's offsets", l.batches, key, have, want, ErrFenced)
 		}
+		if !ok {
+			if err := l.claim(ctx, key, f.Value); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
+}
+
+// claim stores the first offset of a partition the target holds none of,
+// first thing in the batch's transaction. The no-op UPDATE of checkFence
+// locks nothing when there is no row, so two consumers that both start a
+// new partition (the first rebalance of a new group) would both apply it;
+// the row inserted here is that lock: the later consumer's INSERT waits for
+// the earlier to commit and then fails on the state table's primary key.
+// Any failure of this INSERT is reported as fenced, so that the run starts
+// again from the offsets the target now holds; a failure that is not a
+// rebalance (the server went away) shows again on that next run.
+func (l *CDC) claim(ctx context.Context, key string, first []byte) error {
+	_, _, ins, _, err := l.stateStatements()
+	if err != nil {
+		return l.errorf("state table: %w", err)
+	}
+	if err := l.conn.Exec(ctx, ins, l.env.Pipeline, key, hex.EncodeToString(first), time.Now()); err != nil {
+		return l.errorf("batch %d: %s: claim the partition's first offset %s: %v: %w; the batch is rolled back, and a new run continues from the target's offsets", l.batches, key, first, err, ErrFenced)
+	}
+	return nil
 }
 
 // offsets parses the stored offset of key and the batch's; ok is false when

@@ -3,13 +3,18 @@ package load_test
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/change"
+	_ "github.com/xcetl/xcetl/dialects/postgres"
 	_ "github.com/xcetl/xcetl/dialects/sqlite"
+	"github.com/xcetl/xcetl/internal/pgtest"
 	"github.com/xcetl/xcetl/load"
 )
 
@@ -159,5 +164,66 @@ func TestCDCLoaderGuard(t *testing.T) {
 	write(change.Create, "v4", 40)
 	if name() != "v4" {
 		t.Fatalf("a newer create was not applied: %q", name())
+	}
+}
+
+// TestCDCFirstOffsetRaceIntegration: two consumers that both start a
+// partition the target holds no offset of (a new group's first rebalance)
+// must not both apply it. Consumer A's transaction is played by hand: it
+// has stored the partition's offset and not committed yet; consumer B's
+// batch waits for it and is then refused as fenced (so that its run starts
+// again from A's offsets), not failed by the state table's primary key.
+func TestCDCFirstOffsetRaceIntegration(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE people (id bigint PRIMARY KEY, name text)`); err != nil {
+		t.Fatal(err)
+	}
+	l, err := load.New(parse(t, "type: postgres\ndsn: "+dsn+"\ntable: people\nmode: cdc\nkey: [id]"), load.Env{Pipeline: "p", State: true, Changes: true, Versions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := change.NewView(nil, 4)
+	if err := l.Open(ctx, view.Schema()); err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close(context.Background())
+
+	a, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Exec(`INSERT INTO xcetl_state (pipeline, state_key, state_value, updated_at) VALUES ('p', 'kafka/t/0', $1, now())`, hex.EncodeToString([]byte("2"))); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		b := eventBatch(t, view, []xcetl.Checkpoint{{Key: change.FencePrefix + "kafka/t/0", Value: []byte("0")}, {Key: "kafka/t/0", Value: []byte("2")}}, 1, 2)
+		if err := l.Prepare(b); err != nil {
+			done <- err
+			return
+		}
+		_, err := l.Write(ctx, b)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("B's batch did not wait for A's transaction: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	if !errors.Is(err, load.ErrFenced) {
+		t.Fatalf("B's batch: err = %v; want it fenced", err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM people`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows = %d, %v; want 0 (B's batch rolled back)", n, err)
 	}
 }

@@ -26,9 +26,9 @@ const maxRejoins = 20
 
 // runRejoining is run, started again after a fenced batch. earlier holds
 // the counters of the plugins of the runs before the last.
-func (p *Pipeline) runRejoining(ctx context.Context, cancel context.CancelCauseFunc, ro RunOptions, rep *Report, c *counters) (err error, earlier map[string]float64) {
+func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report, c *counters) (err error, earlier map[string]float64) {
 	p.drained.Store(false)
-	err = p.run(ctx, cancel, ro, rep, c)
+	err = p.runOnce(ctx, ro, rep, c)
 	for n := 0; n < maxRejoins && p.rejoinable(ctx, err); n++ {
 		if p.drained.Load() {
 			// Asked to stop: the refused batch was rolled back, and
@@ -68,12 +68,22 @@ func (p *Pipeline) runRejoining(ctx context.Context, cancel context.CancelCauseF
 				d.Drain()
 			}
 		}
-		err = p.run(ctx, cancel, ro, rep, c)
+		err = p.runOnce(ctx, ro, rep, c)
 		if c.committed.Load() > committed {
 			n = -1 // progress: the bound counts restarts in a row
 		}
 	}
 	return err, earlier
+}
+
+// runOnce is one run in a context of its own: a failed run cancels its
+// context (stopping its source and workers), which must not cancel the
+// runs that follow it. The pipeline's lock cancels ctx, and with it every
+// run, when its lease is lost.
+func (p *Pipeline) runOnce(ctx context.Context, ro RunOptions, rep *Report, c *counters) error {
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	return p.run(rctx, cancel, ro, rep, c)
 }
 
 // rejoinable reports a failure that a new run of the same process

@@ -31,7 +31,7 @@ FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
 WHERE c.oid = $1::text::regclass AND a.grantee <> c.relowner
 ORDER BY 2, 1;
 
--- per batch (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
+-- per batch, streamed: one COPY carries up to 4 batches and stays open between them (rows streamed in COPY binary format, encoded by xcetl; text format instead if an existing column has a type xcetl has no binary encoding for)
 COPY "My Schema"."xcetl_new_订单" ("id", "姓名", "user", "order", "mixedcase") FROM STDIN WITH (FORMAT binary);
 
 -- at end, before COMMIT: the swap (each attempt waits at most 200ms for readers, undone and tried again for up to 10m0s)

@@ -128,7 +128,7 @@ func (p *Pipeline) Run(ctx context.Context, ro RunOptions) (*Report, error) {
 		release, err = p.prepareTarget(rctx, cancel, rep)
 	}
 	if err == nil {
-		err, earlier = p.runRejoining(rctx, ro, rep, &c)
+		earlier, err = p.runRejoining(rctx, ro, rep, &c)
 	}
 	if d, ok := p.source.(extract.Describer); ok {
 		// Again: a source says after Open what it found (the encoding

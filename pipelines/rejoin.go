@@ -26,14 +26,14 @@ const maxRejoins = 20
 
 // runRejoining is run, started again after a fenced batch. earlier holds
 // the counters of the plugins of the runs before the last.
-func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report, c *counters) (err error, earlier map[string]float64) {
+func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report, c *counters) (earlier map[string]float64, err error) {
 	p.drained.Store(false)
 	err = p.runOnce(ctx, ro, rep, c)
 	for n := 0; n < maxRejoins && p.rejoinable(ctx, err); n++ {
 		if p.drained.Load() {
 			// Asked to stop: the refused batch was rolled back, and
 			// everything before it is committed — a drained run.
-			return nil, earlier
+			return earlier, nil
 		}
 		committed := c.committed.Load()
 		wait := time.Duration(n+1) * 500 * time.Millisecond
@@ -41,11 +41,11 @@ func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report,
 			"pipeline", p.spec.Name, "run_id", rep.RunID, "wait", wait.String(), "error", p.Scrub(err.Error()))
 		select {
 		case <-ctx.Done():
-			return err, earlier
+			return earlier, err
 		case <-time.After(wait):
 		}
 		if p.drained.Load() {
-			return nil, earlier
+			return earlier, nil
 		}
 		for _, st := range p.Stats() {
 			if st.Kind == xcetl.Counter {
@@ -57,7 +57,7 @@ func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report,
 		}
 		pl, errs := p.build()
 		if berr := errs.Err(); berr != nil {
-			return berr, earlier
+			return earlier, berr
 		}
 		p.mu.Lock()
 		p.source, p.transforms, p.target = pl.source, pl.transforms, pl.target
@@ -73,7 +73,7 @@ func (p *Pipeline) runRejoining(ctx context.Context, ro RunOptions, rep *Report,
 			n = -1 // progress: the bound counts restarts in a row
 		}
 	}
-	return err, earlier
+	return earlier, err
 }
 
 // runOnce is one run in a context of its own: a failed run cancels its

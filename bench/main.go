@@ -651,6 +651,7 @@ func init() {
 	addTargets(110, excelTargets)
 	addTargets(120, cdcTargets)
 	addTargets(130, mysqlTargets)
+	addTargets(140, pgsourceTargets)
 }
 
 func appendTargets(res *Results) []Target {

@@ -72,3 +72,16 @@ errors: {max_rejects: 0}
 	fmt.Fprintf(b.out, "check: %s and %s hold exactly the source table's rows\n", pgsrcPipeTable, pgsrcXcetlTable)
 	return nil
 }
+
+// pgsourceTargets are the summary's lines of the pgsource scenario: the
+// ratio against the psql pipe is shown without a goal (issue 14 asks to
+// measure a plain query against COPY TO STDOUT, not for a figure), the
+// memory against the sql source's limit.
+func pgsourceTargets(res *Results) []Target {
+	ts := speedTarget(res, "pgsource", "pg source speed", "xcetl", 0,
+		`t(psql \copy (SELECT …) TO STDOUT | psql \copy FROM STDIN) / t(xcetl sql postgres); for reference, no goal`)
+	for i := range ts {
+		ts[i].Op = "info"
+	}
+	return append(ts, memoryTarget(res, "pgsource", "pg source memory", "xcetl", mysqlRSSTargetMiB, "xcetl sql postgres peak RSS, MiB")...)
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -24,43 +23,104 @@ const (
 	maxLinger     = time.Minute
 )
 
-// spec is the YAML form of the source.
-type spec struct {
-	Type     string            `yaml:"type"`
-	Brokers  []string          `yaml:"brokers,required"`
-	Topic    string            `yaml:"topic"`
-	Topics   []string          `yaml:"topics"`
-	Group    string            `yaml:"group,required"`
-	Format   string            `yaml:"format,required"`
-	Start    string            `yaml:"start"`
-	TableMap map[string]string `yaml:"table_map"`
-	Key      []string          `yaml:"key"`
-	Columns  []string          `yaml:"columns"`
-	DDL      string            `yaml:"ddl"`
+// Spec is the configuration of a `type: kafka` source.
+type Spec struct {
+	Brokers  []string          `yaml:"brokers,required" doc:"the Kafka brokers to bootstrap from, host:port each" example:"[\"127.0.0.1:9092\"]"`
+	Topic    string            `yaml:"topic" doc:"the topic to read; or give topics"`
+	Topics   []string          `yaml:"topics" doc:"several topics, each routed by table_map or its last name segment"`
+	Group    string            `yaml:"group,required" doc:"the consumer group: processes of one pipeline in one group share the partitions"`
+	Format   string            `yaml:"format,required" enum:"debezium,debezium-flat,canal" doc:"debezium: Debezium JSON with or without the schema envelope; debezium-flat: records of ExtractNewRecordState; canal: Canal flat messages"`
+	Start    string            `yaml:"start" default:"earliest" enum:"earliest,latest" doc:"where a group with no committed offset starts"`
+	TableMap map[string]string `yaml:"table_map" doc:"target table by topic or by source table (db.table, schema.table)" example:"{dbserver1.public.residents: grid.residents}"`
+	Key      []string          `yaml:"key" doc:"key columns when messages carry none"`
+	Columns  []string          `yaml:"columns" doc:"fields exposed to transforms by name (as text)"`
+	DDL      string            `yaml:"ddl" default:"stop" enum:"stop,skip,log" doc:"what a DDL event does: stop the run naming table and statement, skip it, or log it and go on"`
 	Truncate string            `yaml:"truncate" enum:"stop,apply,skip" default:"stop" doc:"what a truncate event does: stop the run (naming source and target table), apply it (empty the target table in the batch's transaction), or skip it"`
 	// Tombstones and FieldPrefix are the options of format debezium-flat.
 	Tombstones  string         `yaml:"tombstones" enum:"delete,skip" default:"delete" doc:"debezium-flat: a tombstone deletes its key (delete) or is skipped (skip)"`
 	FieldPrefix string         `yaml:"field_prefix" default:"__" doc:"debezium-flat: the prefix of the metadata fields ExtractNewRecordState adds (its add.fields.prefix)"`
-	Versions    *bool          `yaml:"versions" doc:"keep the per-key version guard (default true): refuse a change at or below the one applied last to its key"`
-	Linger      *time.Duration `yaml:"linger"`
-	ClientID    string         `yaml:"client_id"`
-	SASL        *saslSpec      `yaml:"sasl"`
-	TLS         *tlsSpec       `yaml:"tls"`
+	Versions    *bool          `yaml:"versions" default:"true" doc:"keep the per-key version guard: refuse a change at or below the one applied last to its key; false gives it up (docs/cdc.md)"`
+	Linger      *time.Duration `yaml:"linger" default:"200ms" doc:"a batch is cut at batch_size events or this long after its first message"`
+	ClientID    string         `yaml:"client_id" default:"xcetl" doc:"the client id the brokers see"`
+	SASL        *SASLSpec      `yaml:"sasl" doc:"SASL authentication"`
+	TLS         *TLSSpec       `yaml:"tls" doc:"TLS to the brokers"`
 }
 
-type saslSpec struct {
-	Mechanism string       `yaml:"mechanism"`
-	Username  string       `yaml:"username,required"`
-	Password  xcetl.Secret `yaml:"password,required"`
+// SASLSpec is `sasl:`.
+type SASLSpec struct {
+	Mechanism string       `yaml:"mechanism" default:"plain" enum:"plain,scram-sha-256,scram-sha-512" enumalias:"PLAIN=plain,SCRAM-SHA-256=scram-sha-256,SCRAM-SHA-512=scram-sha-512" doc:"the SASL mechanism"`
+	Username  string       `yaml:"username,required" doc:"the SASL user"`
+	Password  xcetl.Secret `yaml:"password,required" doc:"the SASL password (never printed)" example:"\"${KAFKA_PASSWORD}\""`
 }
 
-type tlsSpec struct {
-	Enabled            *bool  `yaml:"enabled"`
-	CAFile             string `yaml:"ca_file"`
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	ServerName         string `yaml:"server_name"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+// TLSSpec is `tls:`.
+type TLSSpec struct {
+	Enabled            *bool  `yaml:"enabled" default:"true" doc:"false turns TLS off while keeping the other keys"`
+	CAFile             string `yaml:"ca_file" doc:"PEM file of the CA certificates to trust, relative to the pipeline file; default the system's"`
+	CertFile           string `yaml:"cert_file" doc:"PEM client certificate (with key_file)"`
+	KeyFile            string `yaml:"key_file" doc:"PEM key of the client certificate (with cert_file)"`
+	ServerName         string `yaml:"server_name" doc:"the name to verify the brokers' certificates against; default the broker's host"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify" doc:"do not verify the brokers' certificates (tests only)"`
+}
+
+// Check implements config.Checker: a client certificate needs its key.
+func (t *TLSSpec) Check(c *config.Check) {
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		c.Errorf("", "give both cert_file and key_file for a client certificate")
+	}
+}
+
+// Check implements config.Checker: the rules between keys.
+func (s *Spec) Check(c *config.Check) {
+	if c.Has("brokers") && len(s.Brokers) == 0 {
+		c.Errorf("brokers", "brokers must list at least one host:port")
+	}
+	for i, b := range s.Brokers {
+		if !strings.Contains(b, ":") || strings.TrimSpace(b) != b {
+			c.ErrorfAt(c.Item("brokers", i), "broker %q: want host:port", b)
+		}
+	}
+	switch {
+	case s.Topic != "" && len(s.Topics) > 0:
+		c.Errorf("topics", "give either topic or topics, not both")
+	case s.Topic == "" && len(s.Topics) == 0:
+		c.Errorf("", "missing required key \"topic\" (or \"topics\", a list)")
+	}
+	checkNames(c, "topics", s.Topics, "topic")
+	checkNames(c, "columns", s.Columns, "column")
+	checkNames(c, "key", s.Key, "key column")
+	if c.Has("group") && strings.TrimSpace(s.Group) == "" {
+		c.Errorf("group", "group must not be empty: it names the consumer group whose offsets Kafka keeps")
+	}
+	if s.Format != "debezium-flat" {
+		for _, k := range []string{"tombstones", "field_prefix"} {
+			if c.Has(k) {
+				c.Errorf(k, "%s applies to format debezium-flat only", k)
+			}
+		}
+	}
+	if s.Linger != nil && (*s.Linger <= 0 || *s.Linger > maxLinger) {
+		c.Errorf("linger", "linger must be more than 0 and at most %s, not %s", maxLinger, *s.Linger)
+	}
+	for k, v := range s.TableMap {
+		if strings.TrimSpace(v) == "" {
+			c.Errorf("table_map", "table_map: %q maps to an empty table name", k)
+		}
+	}
+}
+
+// checkNames reports empty and repeated names of a list key.
+func checkNames(c *config.Check, key string, names []string, what string) {
+	seen := map[string]bool{}
+	for i, n := range names {
+		switch {
+		case n == "":
+			c.ErrorfAt(c.Item(key, i), "%s name must not be empty", what)
+		case seen[n]:
+			c.ErrorfAt(c.Item(key, i), "%s %q is listed twice", what, n)
+		}
+		seen[n] = true
+	}
 }
 
 // settings is the checked configuration.
@@ -80,153 +140,47 @@ type settings struct {
 	versions                bool
 	linger                  time.Duration
 	clientID                string
-	sasl                    *saslSpec
-	tls                     *tlsSpec
+	sasl                    *SASLSpec
+	tls                     *TLSSpec
 	baseDir                 string
 	single                  bool // one topic, no table_map: every event goes to the target's table
 }
 
-var (
-	formatNames = []string{"debezium", "debezium-flat", "canal"}
-	startNames  = []string{"earliest", "latest"}
-	ddlNames    = []string{"stop", "skip", "log"}
-	saslNames   = []string{"plain", "scram-sha-256", "scram-sha-512"}
-)
-
-func parseSpec(n *config.Node, env baseEnv) (*settings, xcetl.SpecErrors) {
-	var sp spec
-	errs := config.DecodeSpec(n, &sp)
-	at := func(key string) *config.Node {
-		if v := n.Get(key); v != nil {
-			return v
-		}
-		return n
-	}
+// settingsOf turns a checked spec into the source's settings.
+func settingsOf(sp *Spec, baseDir string) *settings {
 	st := &settings{
 		brokers: sp.Brokers, group: sp.Group, format: sp.Format, tableMap: sp.TableMap,
-		key: sp.Key, columns: sp.Columns, ddl: "stop", linger: DefaultLinger,
-		clientID: sp.ClientID, sasl: sp.SASL, tls: sp.TLS, baseDir: env.dir, earliest: true,
+		key: sp.Key, columns: sp.Columns, ddl: sp.DDL, linger: DefaultLinger,
+		clientID: sp.ClientID, sasl: sp.SASL, tls: sp.TLS, baseDir: baseDir, earliest: sp.Start != "latest",
 		truncate: sp.Truncate, tombstones: sp.Tombstones, fieldPrefix: sp.FieldPrefix,
+		topics: sp.Topics, versions: true,
 	}
-	if st.clientID == "" {
-		st.clientID = "xcetl"
-	}
-	if n.Get("brokers") != nil && len(sp.Brokers) == 0 {
-		errs = append(errs, at("brokers").Errorf("brokers must list at least one host:port"))
-	}
-	for i, b := range sp.Brokers {
-		if !strings.Contains(b, ":") || strings.TrimSpace(b) != b {
-			item := at("brokers")
-			if item.Kind == config.List && i < len(item.Items) {
-				item = item.Items[i]
-			}
-			errs = append(errs, item.Errorf("broker %q: want host:port", b))
-		}
-	}
-	switch {
-	case sp.Topic != "" && len(sp.Topics) > 0:
-		errs = append(errs, at("topics").Errorf("give either topic or topics, not both"))
-	case sp.Topic != "":
+	if sp.Topic != "" {
 		st.topics = []string{sp.Topic}
-	case len(sp.Topics) > 0:
-		st.topics = sp.Topics
-	default:
-		errs = append(errs, n.Errorf("missing required key \"topic\" (or \"topics\", a list)"))
-	}
-	seen := map[string]bool{}
-	for _, t := range st.topics {
-		if t == "" {
-			errs = append(errs, at("topics").Errorf("empty topic name"))
-		}
-		if seen[t] {
-			errs = append(errs, at("topics").Errorf("topic %q is listed twice", t))
-		}
-		seen[t] = true
-	}
-	if n.Get("group") != nil && strings.TrimSpace(sp.Group) == "" {
-		errs = append(errs, at("group").Errorf("group must not be empty: it names the consumer group whose offsets Kafka keeps"))
-	}
-	if n.Get("format") != nil && !slices.Contains(formatNames, sp.Format) {
-		errs = append(errs, at("format").Errorf("unknown format %q%s; one of: %s", sp.Format, xcetl.DidYouMean(sp.Format, formatNames), strings.Join(formatNames, ", ")))
-	}
-	switch sp.Start {
-	case "", "earliest":
-	case "latest":
-		st.earliest = false
-	default:
-		errs = append(errs, at("start").Errorf("unknown start %q%s; one of: %s", sp.Start, xcetl.DidYouMean(sp.Start, startNames), strings.Join(startNames, ", ")))
-	}
-	if sp.DDL != "" {
-		if !slices.Contains(ddlNames, sp.DDL) {
-			errs = append(errs, at("ddl").Errorf("unknown ddl %q%s; one of: %s", sp.DDL, xcetl.DidYouMean(sp.DDL, ddlNames), strings.Join(ddlNames, ", ")))
-		}
-		st.ddl = sp.DDL
 	}
 	// The per-key version guard is on for every format: the offsets
 	// protect the order within a partition, not against an older event
 	// re-published later in it (a connector restarted from an older source
 	// offset, a MirrorMaker or backfill re-publishing a range, a late
 	// producer retry). versions: false gives it up (docs/cdc.md).
-	st.versions = true
 	if sp.Versions != nil {
 		st.versions = *sp.Versions
 	}
-	if sp.Format != "debezium-flat" {
-		for _, k := range []string{"tombstones", "field_prefix"} {
-			if v := n.Get(k); v != nil {
-				errs = append(errs, v.Errorf("%s applies to format debezium-flat only", k))
-			}
-		}
-	}
 	if sp.Linger != nil {
-		if *sp.Linger <= 0 || *sp.Linger > maxLinger {
-			errs = append(errs, at("linger").Errorf("linger must be more than 0 and at most %s, not %s", maxLinger, *sp.Linger))
-		}
 		st.linger = *sp.Linger
 	}
-	for k, v := range sp.TableMap {
-		if strings.TrimSpace(v) == "" {
-			errs = append(errs, at("table_map").Errorf("table_map: %q maps to an empty table name", k))
-		}
+	if st.clientID == "" {
+		st.clientID = "xcetl"
 	}
-	cols := map[string]bool{}
-	for i, c := range sp.Columns {
-		item := at("columns")
-		if item.Kind == config.List && i < len(item.Items) {
-			item = item.Items[i]
-		}
-		switch {
-		case c == "":
-			errs = append(errs, item.Errorf("column name must not be empty"))
-		case cols[c]:
-			errs = append(errs, item.Errorf("column %q is listed twice", c))
-		}
-		cols[c] = true
+	if st.ddl == "" {
+		st.ddl = "stop"
 	}
-	for i, k := range sp.Key {
-		if k == "" {
-			item := at("key")
-			if item.Kind == config.List && i < len(item.Items) {
-				item = item.Items[i]
-			}
-			errs = append(errs, item.Errorf("key column name must not be empty"))
-		}
-	}
-	if sp.SASL != nil {
-		m := strings.ToLower(sp.SASL.Mechanism)
-		if m == "" {
-			m = "plain"
-		}
-		if !slices.Contains(saslNames, m) {
-			errs = append(errs, at("sasl").Errorf("unknown sasl mechanism %q; one of: %s", sp.SASL.Mechanism, strings.Join(saslNames, ", ")))
-		}
-		st.sasl.Mechanism = m
+	if st.sasl != nil && st.sasl.Mechanism == "" {
+		st.sasl.Mechanism = "plain"
 	}
 	st.single = len(st.topics) == 1 && len(st.tableMap) == 0
-	return st, errs.Sort()
+	return st
 }
-
-type baseEnv struct{ dir string }
 
 // mechanism returns the SASL mechanism, or nil without SASL.
 func (st *settings) mechanism() (sasl.Mechanism, error) {
@@ -269,10 +223,7 @@ func (st *settings) tlsConfig() (*tls.Config, error) {
 		}
 		c.RootCAs = pool
 	}
-	if (t.CertFile == "") != (t.KeyFile == "") {
-		return nil, fmt.Errorf("tls: give both cert_file and key_file for a client certificate")
-	}
-	if t.CertFile != "" {
+	if t.CertFile != "" { // with KeyFile: TLSSpec.Check
 		cert, err := tls.LoadX509KeyPair(path(t.CertFile), path(t.KeyFile))
 		if err != nil {
 			return nil, fmt.Errorf("tls client certificate: %w", err)

@@ -52,12 +52,14 @@ tls: {ca_file: ca.pem, server_name: kafka}`, nil},
 		{"flat options need the flat format", base + "topic: t\ntombstones: skip", []string{"tombstones applies to format debezium-flat only"}},
 		{"duplicate column", base + "topic: t\ncolumns: [a, a]", []string{`column "a" is listed twice`}},
 		{"duplicate topic", base + "topics: [a, a]", []string{`topic "a" is listed twice`}},
-		{"bad sasl", base + "topic: t\nsasl: {mechanism: gssapi, username: u, password: p}", []string{`unknown sasl mechanism "gssapi"`}},
+		{"bad sasl", base + "topic: t\nsasl: {mechanism: gssapi, username: u, password: p}", []string{`sasl.mechanism: unknown mechanism "gssapi"; one of: plain, scram-sha-256, scram-sha-512`}},
 		{"sasl without password", base + "topic: t\nsasl: {username: u}", []string{`missing required key "password"`}},
 		{"unknown key", base + "topic: t\ngroupid: x", []string{`unknown key "groupid"`}},
+		{"client certificate without key", base + "topic: t\ntls: {cert_file: c.pem}", []string{"give both cert_file and key_file"}},
+		{"every problem at once", "type: kafka\nbrokers: [localhost]\ngroup: \" \"\nformat: canal\ntopics: [a, a]\nlinger: 2m", []string{`broker "localhost"`, `topic "a" is listed twice`, "group must not be empty", "at most 1m0s"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New(parse(t, tc.src), extract.Env{})
+			_, err := extract.New(parse(t, tc.src), extract.Env{})
 			if len(tc.errs) == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -115,7 +117,7 @@ func TestReadmeExamples(t *testing.T) {
 		}
 		n++
 		root := parse(t, block)
-		if _, err := New(root.Get("source"), extract.Env{}); err != nil {
+		if _, err := extract.New(root.Get("source"), extract.Env{}); err != nil {
 			t.Errorf("README example %d: %v\n%s", n, err, block)
 		}
 	}

@@ -42,7 +42,15 @@ import (
 	"github.com/xcetl/xcetl/extract"
 )
 
-func init() { extract.Register("kafka", New) }
+func init() {
+	extract.RegisterSpec("kafka", config.Doc{
+		Summary: "change events (Debezium, Debezium flattened, Canal) from Kafka topics for a target in mode: cdc, offsets kept in the target with each batch, the per-key version guard on by default",
+		Example: `brokers: ["127.0.0.1:9092"]
+topic: dbserver1.public.residents
+group: xcetl-residents
+format: debezium`,
+	}, New)
+}
 
 // Group membership timings.
 const (
@@ -129,11 +137,8 @@ var (
 
 // New builds a kafka source from its `source:` mapping, checking the
 // configuration without connecting.
-func New(n *config.Node, env extract.Env) (extract.Extractor, error) {
-	st, errs := parseSpec(n, baseEnv{dir: env.BaseDir})
-	if len(errs) > 0 {
-		return nil, errs
-	}
+func New(sp *Spec, env extract.Env) (extract.Extractor, error) {
+	st := settingsOf(sp, env.BaseDir)
 	log := env.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -216,7 +216,8 @@ func TestSummaryTable(t *testing.T) {
 	saved := targetSources
 	defer func() { targetSources = saved }()
 	addTargets(1000, func(*Results) []Target {
-		return []Target{{Name: "newcomer rate", Value: 25000, Op: ">=", Threshold: 20000, Detail: "a scenario added on merge"}}
+		return []Target{{Name: "newcomer rate", Value: 25000, Op: ">=", Threshold: 20000, Detail: "a scenario added on merge"},
+			{Name: "newcomer share", Value: 0.47, Op: "<=", Threshold: 0.2}}
 	})
 	var out strings.Builder
 	printSummary(&out, evaluate(res))
@@ -230,6 +231,7 @@ func TestSummaryTable(t *testing.T) {
 		"append speed":  {"append speed", `psql \copy 2.20 s (2.00–2.40)`, "2.00 s (1.90–2.10)", "1.10", "≥ 1.00", "PASS"},
 		"append memory": {"append memory", "-", "peak RSS 99.0 MiB", "99.0", "< 150", "PASS"},
 		"newcomer rate": {"newcomer rate", "-", "-", "25000", "≥ 20000", "PASS"},
+		"newcomer share": {"newcomer share", "-", "-", "47.0%", "≤ 20%", "FAIL"},
 	} {
 		if got := cells[name]; !slices.Equal(got, want) {
 			t.Errorf("line %q = %q, want %q\n%s", name, got, want, out.String())

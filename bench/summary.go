@@ -127,6 +127,10 @@ func printSummary(w io.Writer, ts []Target) {
 		case "<", "<=":
 			goal = fmt.Sprintf("%s %.0f", strings.Replace(t.Op, "<=", "≤", 1), t.Threshold)
 			value = fmt.Sprintf("%.1f", t.Value)
+			if t.Threshold < 1 { // a share: 0.20 is 20%, not "0"
+				goal = fmt.Sprintf("%s %.0f%%", strings.Replace(t.Op, "<=", "≤", 1), 100*t.Threshold)
+				value = fmt.Sprintf("%.1f%%", 100*t.Value)
+			}
 		default:
 			goal = fmt.Sprintf("%s %.2f", strings.Replace(t.Op, ">=", "≥", 1), t.Threshold)
 			value = fmt.Sprintf("%.2f", t.Value)

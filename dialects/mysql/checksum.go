@@ -1,0 +1,105 @@
+package mysql
+
+import (
+	"strings"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+var _ dialects.Checksummer = Dialect{}
+
+// CanonicalExpr implements dialects.Checksummer: MySQL/MariaDB SQL for
+// the canonical text of a column (dialects/checksum.go has the forms).
+// The session's time zone is UTC (OpenSource sets it), so a timestamp
+// column's text is its UTC time.
+func (Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type, o dialects.ReadOptions) (string, error) {
+	nt := parseNative(c.NativeType)
+	if nt.base == "bit" && t.Kind != xcetl.KindBytes {
+		expr = "CAST(" + expr + " AS UNSIGNED)"
+	}
+	switch t.Kind {
+	case xcetl.KindInt:
+		return "CAST(" + expr + " AS CHAR)", nil
+	case xcetl.KindDecimal:
+		if t.Scale == 0 && isExactNumber(nt.base) {
+			return "CAST(" + expr + " AS CHAR)", nil
+		}
+		return "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(" + expr + " AS CHAR)))", nil
+	case xcetl.KindFloat:
+		// MariaDB and MySQL 8 write a double's shortest round-trip digits
+		// (a float's at single precision) and exponents without "+".
+		return "CASE WHEN " + expr + " IS NULL THEN NULL WHEN " + expr + " = 0 THEN '0' ELSE CAST(" + expr + " AS CHAR) END", nil
+	case xcetl.KindBool:
+		return "CASE WHEN " + expr + " IS NULL THEN NULL WHEN " + expr + " = 0 THEN '0' ELSE '1' END", nil
+	case xcetl.KindDate:
+		return zeroDate(expr, "DATE_FORMAT("+expr+", '%Y-%m-%d')", nt, o), nil
+	case xcetl.KindTimestamp, xcetl.KindTimestampTZ:
+		return zeroDate(expr, "DATE_FORMAT("+expr+", '%Y-%m-%d %H:%i:%s.%f')", nt, o), nil
+	case xcetl.KindBytes:
+		return "LOWER(HEX(" + expr + "))", nil
+	}
+	if isText(nt.base) {
+		// latin1 and gbk columns: their text in UTF-8, so that LENGTH
+		// counts UTF-8 bytes and MD5 hashes them.
+		return "CONVERT(" + expr + " USING utf8mb4)", nil
+	}
+	return "CAST(" + expr + " AS CHAR)", nil
+}
+
+func isExactNumber(base string) bool {
+	switch base {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year", "bit":
+		return true
+	}
+	return false
+}
+
+func isText(base string) bool {
+	return strings.Contains(base, "char") || strings.Contains(base, "text") || base == "enum" || base == "set" || base == "json" || base == "long"
+}
+
+// zeroDate makes a zero date NULL when the pipeline reads them so
+// (zero_dates: null); otherwise its text stays (the row was rejected, and
+// verify reports it missing from the target).
+func zeroDate(col, text string, nt nativeType, o dialects.ReadOptions) string {
+	if o.ZeroDates != dialects.ZeroDateNull || !isDateKind(defaultKind(nt)) {
+		return text
+	}
+	return "CASE WHEN YEAR(" + col + ") = 0 OR MONTH(" + col + ") = 0 OR DAYOFMONTH(" + col + ") = 0 THEN NULL ELSE " + text + " END"
+}
+
+func defaultKind(nt nativeType) xcetl.Kind {
+	r, ok := defaultRead(nt, dialects.ReadOptions{})
+	if !ok {
+		return xcetl.KindInvalid
+	}
+	return r.Type.Kind
+}
+
+// RowText implements dialects.Checksummer.
+func (Dialect) RowText(canon []string) string {
+	parts := make([]string, len(canon))
+	for i, e := range canon {
+		parts[i] = "COALESCE(CONCAT(LENGTH(" + e + "), ':', " + e + "), 'N')"
+	}
+	if len(parts) == 0 {
+		return "''"
+	}
+	return "CONCAT(" + strings.Join(parts, ", ") + ")"
+}
+
+// Digest implements dialects.Checksummer.
+func (Dialect) Digest(text string) string { return "MD5(" + text + ")" }
+
+// DigestWord implements dialects.Checksummer.
+func (Dialect) DigestWord(d string, i int) string {
+	from := "1"
+	if i == 1 {
+		from = "9"
+	}
+	return "CAST(CONV(SUBSTRING(" + d + ", " + from + ", 8), 16, 10) AS UNSIGNED)"
+}
+
+// IntDiv implements dialects.Checksummer.
+func (Dialect) IntDiv(a, b string) string { return "(" + a + ") DIV (" + b + ")" }

@@ -1,0 +1,56 @@
+package pgfamily
+
+import (
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+var _ dialects.Checksummer = (*Dialect)(nil)
+
+// CanonicalExpr implements dialects.Checksummer for the PostgreSQL family
+// (dialects/checksum.go has the forms). The SQL is the same on
+// PostgreSQL, openGauss and KingbaseES (no trim_scale, which openGauss
+// lacks); a float's text is its shortest round-trip digits on PostgreSQL
+// 12 and later only (older servers and openGauss write 15 significant
+// digits, so float ranges are compared row by row, by value).
+func (d *Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type, o dialects.ReadOptions) (string, error) {
+	switch t.Kind {
+	case xcetl.KindInt, xcetl.KindString:
+		return "(" + expr + ")::text", nil
+	case xcetl.KindDecimal:
+		return "CASE WHEN (" + expr + ")::text LIKE '%.%' THEN rtrim(rtrim((" + expr + ")::text, '0'), '.') ELSE (" + expr + ")::text END", nil
+	case xcetl.KindFloat:
+		return "CASE WHEN " + expr + " = 0 THEN '0' ELSE regexp_replace((" + expr + ")::text, 'e\\+?(-?)0*', 'e\\1') END", nil
+	case xcetl.KindBool:
+		return "CASE WHEN " + expr + " THEN '1' WHEN NOT " + expr + " THEN '0' END", nil
+	case xcetl.KindDate:
+		return "to_char(" + expr + ", 'YYYY-MM-DD')", nil
+	case xcetl.KindTimestamp:
+		return "to_char(" + expr + ", 'YYYY-MM-DD HH24:MI:SS.US')", nil
+	case xcetl.KindTimestampTZ:
+		return "to_char(" + expr + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')", nil
+	case xcetl.KindBytes:
+		return "encode(" + expr + ", 'hex')", nil
+	}
+	return "(" + expr + ")::text", nil
+}
+
+// RowText implements dialects.Checksummer.
+func (d *Dialect) RowText(canon []string) string {
+	return dialects.ConcatRowText(canon, func(e string) string { return "octet_length(" + e + ")::text" })
+}
+
+// Digest implements dialects.Checksummer.
+func (d *Dialect) Digest(text string) string { return "md5(" + text + ")" }
+
+// DigestWord implements dialects.Checksummer.
+func (d *Dialect) DigestWord(dg string, i int) string {
+	from := "1"
+	if i == 1 {
+		from = "9"
+	}
+	return "('x' || substr(" + dg + ", " + from + ", 8))::bit(32)::bigint"
+}
+
+// IntDiv implements dialects.Checksummer.
+func (d *Dialect) IntDiv(a, b string) string { return "(" + a + ") / (" + b + ")" }

@@ -65,7 +65,14 @@ type Checksummer interface {
 	// IntDiv returns the expression of the integer division a / b of two
 	// integer expressions, rounded toward minus infinity (a ≥ 0 here).
 	IntDiv(a, b string) string
+	// Literal renders a canonical text as a literal that a column of
+	// type t accepts in an INSERT or UPDATE (--fix-sql): quoted text the
+	// database converts, bytes from their hex.
+	Literal(canon string, t xcetl.Type) string
 }
+
+// QuoteString renders s as a standard SQL string literal ('' doubled).
+func QuoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // ChecksumQuery builds the statements of verify for one table side.
 type ChecksumQuery struct {

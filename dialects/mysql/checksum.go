@@ -103,3 +103,16 @@ func (Dialect) DigestWord(d string, i int) string {
 
 // IntDiv implements dialects.Checksummer.
 func (Dialect) IntDiv(a, b string) string { return "(" + a + ") DIV (" + b + ")" }
+
+// Literal implements dialects.Checksummer: backslashes are escapes in
+// MySQL's string literals (unless NO_BACKSLASH_ESCAPES), so they are
+// doubled too.
+func (Dialect) Literal(canon string, t xcetl.Type) string {
+	switch t.Kind {
+	case xcetl.KindBytes:
+		return "X'" + canon + "'"
+	case xcetl.KindBool:
+		return canon
+	}
+	return dialects.QuoteString(strings.ReplaceAll(canon, `\`, `\\`))
+}

@@ -71,3 +71,19 @@ func (d *Dialect) DigestWord(dg string, i int) string {
 
 // IntDiv implements dialects.Checksummer.
 func (d *Dialect) IntDiv(a, b string) string { return "FLOOR((" + a + ") / (" + b + "))" }
+
+// Literal implements dialects.Checksummer: typed literals for dates and
+// timestamps (DATE '…', TIMESTAMP '…'), HEXTORAW for bytes.
+func (d *Dialect) Literal(canon string, t xcetl.Type) string {
+	switch t.Kind {
+	case xcetl.KindBytes:
+		return "HEXTORAW('" + canon + "')"
+	case xcetl.KindDate:
+		return "DATE " + dialects.QuoteString(canon)
+	case xcetl.KindTimestamp, xcetl.KindTimestampTZ:
+		return "TIMESTAMP " + dialects.QuoteString(canon)
+	case xcetl.KindInt, xcetl.KindDecimal, xcetl.KindFloat, xcetl.KindBool:
+		return canon
+	}
+	return dialects.QuoteString(canon)
+}

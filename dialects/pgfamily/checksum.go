@@ -54,3 +54,12 @@ func (d *Dialect) DigestWord(dg string, i int) string {
 
 // IntDiv implements dialects.Checksummer.
 func (d *Dialect) IntDiv(a, b string) string { return "(" + a + ") / (" + b + ")" }
+
+// Literal implements dialects.Checksummer: untyped literals, which
+// PostgreSQL converts to the column's type ('1' is true for a boolean).
+func (d *Dialect) Literal(canon string, t xcetl.Type) string {
+	if t.Kind == xcetl.KindBytes {
+		return "decode('" + canon + "', 'hex')"
+	}
+	return dialects.QuoteString(canon)
+}

@@ -118,3 +118,18 @@ func (dialect) DigestWord(d string, i int) string {
 
 // IntDiv implements dialects.Checksummer.
 func (dialect) IntDiv(a, b string) string { return "(" + a + ") / (" + b + ")" }
+
+// Literal implements dialects.Checksummer: numbers as numbers (SQLite
+// keeps a quoted one as text in a column without affinity), bytes as a
+// blob literal, the rest quoted.
+func (dialect) Literal(canon string, t xcetl.Type) string {
+	switch t.Kind {
+	case xcetl.KindInt, xcetl.KindFloat, xcetl.KindBool:
+		if _, err := strconv.ParseFloat(canon, 64); err == nil {
+			return canon
+		}
+	case xcetl.KindBytes:
+		return "X'" + canon + "'"
+	}
+	return dialects.QuoteString(canon)
+}

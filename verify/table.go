@@ -1,0 +1,286 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/xcetl/xcetl"
+	"github.com/xcetl/xcetl/dialects"
+)
+
+// side is one table of a pair, open.
+type side struct {
+	d    dialects.SourceDialect
+	cs   dialects.Checksummer
+	conn dialects.SourceConn
+	q    dialects.ChecksumQuery
+	// types are the compared columns' xcetl types; keyCanon the key
+	// columns' canonical expressions; keyExpr the single key column's
+	// read expression (integer keys).
+	types    []xcetl.Type
+	keyTypes []xcetl.Type
+	keyCanon []string
+	keyExpr  string
+}
+
+// plan is what is compared, by position: cols[i] on the source is
+// tcols[i] on the target; key[i] indexes cols.
+type plan struct {
+	cols, tcols []string
+	key         []int
+	// skipped are the target names of the columns not compared.
+	skipped []string
+}
+
+func openSide(ctx context.Context, s Side, opts Options) (*side, *dialects.SourceTable, error) {
+	d, ok := dialects.LookupSource(s.Driver)
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown driver %q (known: %s)", s.Driver, strings.Join(dialects.SourceNames(), ", "))
+	}
+	cs, ok := d.(dialects.Checksummer)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s tables cannot be verified: its dialect has no checksums", d.Product())
+	}
+	conn, err := d.OpenSource(ctx, s.DSN.Reveal(), dialects.SourceEnv{Logger: opts.Logger, BaseDir: s.BaseDir})
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := conn.DescribeSource(ctx, s.Table)
+	if err == nil && st == nil {
+		err = fmt.Errorf("table %s does not exist (%s)", s.Table, d.RedactDSN(s.DSN.Reveal()))
+	}
+	if err != nil {
+		_ = conn.Close(ctx)
+		return nil, nil, err
+	}
+	return &side{d: d, cs: cs, conn: conn}, st, nil
+}
+
+// build sets the side's expressions for the columns names (key: indexes).
+func (sd *side) build(s Side, st *dialects.SourceTable, names []string, key []int) error {
+	sd.q = dialects.ChecksumQuery{D: sd.d, CS: sd.cs, From: dialects.QualifiedSourceName(sd.d, st.Table), Where: s.Where}
+	exprs := make([]string, len(names))
+	for i, n := range names {
+		c := st.Column(n)
+		if c == nil {
+			return fmt.Errorf("table %s has no column %q", st.Table, n)
+		}
+		o := s.Read
+		if t, ok := s.Types[n]; ok {
+			o.Override = &t
+		} else if t, ok := s.Types[c.NativeType]; ok {
+			o.Override = &t
+		}
+		r, err := sd.d.ReadColumn(st.Table, *c, o)
+		if err != nil {
+			return err
+		}
+		canon, err := sd.cs.CanonicalExpr(r.Expr, *c, r.Type, o)
+		if err != nil {
+			return err
+		}
+		exprs[i] = r.Expr
+		sd.q.Canon = append(sd.q.Canon, canon)
+		sd.types = append(sd.types, r.Type)
+	}
+	for _, k := range key {
+		sd.keyCanon = append(sd.keyCanon, sd.q.Canon[k])
+		sd.keyTypes = append(sd.keyTypes, sd.types[k])
+	}
+	if len(key) == 1 {
+		sd.keyExpr = exprs[key[0]]
+	}
+	return nil
+}
+
+// planOf resolves the pair's columns and key against the source table.
+func planOf(p Pair, st *dialects.SourceTable, tr *TableResult) (plan, error) {
+	var pl plan
+	src := p.Source.Columns
+	if src == nil {
+		for _, c := range st.Columns {
+			src = append(src, c.Name)
+		}
+	}
+	tgt := p.Target.Columns
+	if tgt == nil {
+		tgt = src
+	}
+	if len(tgt) != len(src) {
+		return pl, fmt.Errorf("%d source columns but %d target columns", len(src), len(tgt))
+	}
+	for i, c := range src {
+		if why, ok := p.Skip[c]; ok {
+			if tr.NotCompared == nil {
+				tr.NotCompared = map[string]string{}
+			}
+			tr.NotCompared[c] = why
+			pl.skipped = append(pl.skipped, tgt[i])
+			continue
+		}
+		pl.cols, pl.tcols = append(pl.cols, c), append(pl.tcols, tgt[i])
+	}
+	key := p.Key
+	if key == nil {
+		key = st.PrimaryKey
+	}
+	for _, k := range key {
+		i := slices.Index(pl.cols, k)
+		if i < 0 {
+			return pl, fmt.Errorf("key column %q is not compared (it must reach the target unchanged)", k)
+		}
+		pl.key = append(pl.key, i)
+	}
+	tr.Key, tr.Compared = key, pl.cols
+	return pl, nil
+}
+
+// compareTable fills tr; its error makes the table StatusError.
+func compareTable(ctx context.Context, p Pair, opts Options, tr *TableResult) error {
+	src, st, err := openSide(ctx, p.Source, opts)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer src.conn.Close(ctx)
+	dst, dt, err := openSide(ctx, p.Target, opts)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer dst.conn.Close(ctx)
+	pl, err := planOf(p, st, tr)
+	if err != nil {
+		return err
+	}
+	if err := src.build(p.Source, st, pl.cols, pl.key); err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	if err := dst.build(p.Target, dt, pl.tcols, pl.key); err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	c := &comparer{p: p, opts: opts, src: src, dst: dst, pl: pl, tr: tr}
+	return c.run(ctx)
+}
+
+type comparer struct {
+	p        Pair
+	opts     Options
+	src, dst *side
+	pl       plan
+	tr       *TableResult
+}
+
+// sums is one range's count and checksum, as text.
+type sums [3]string
+
+// both runs f on the source and the target at once.
+func both(f func(*side) error, a, b *side) error {
+	var wg sync.WaitGroup
+	var errA error
+	wg.Add(1)
+	go func() { defer wg.Done(); errA = f(a) }()
+	errB := f(b)
+	wg.Wait()
+	if errA != nil {
+		return fmt.Errorf("source: %w", errA)
+	}
+	if errB != nil {
+		return fmt.Errorf("target: %w", errB)
+	}
+	return nil
+}
+
+// sideSQL renders a piece of SQL for one side (its expressions differ).
+type sideSQL func(*side) string
+
+func none(*side) string { return "" }
+
+// bucketSums runs Sums on both sides: bucket → sums (bucket "" without).
+func (c *comparer) bucketSums(ctx context.Context, bucket, cond sideSQL) (src, dst map[string]sums, err error) {
+	get := func(sd *side) (map[string]sums, error) {
+		b := bucket(sd)
+		rows, err := sd.conn.Query(ctx, sd.q.Sums(b, cond(sd)))
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]sums{}
+		for _, r := range rows {
+			var k string
+			if b != "" {
+				k, r = text(r[0]), r[1:]
+			}
+			out[k] = sums{text(r[0]), number(r[1]), number(r[2])}
+		}
+		return out, nil
+	}
+	err = both(func(sd *side) error {
+		m, err := get(sd)
+		if sd == c.src {
+			src = m
+		} else {
+			dst = m
+		}
+		return err
+	}, c.src, c.dst)
+	return src, dst, err
+}
+
+func text(v any) string {
+	if v == nil {
+		return ""
+	}
+	s, _ := dialects.TextOf(v)
+	return s
+}
+
+// number normalises a SUM's text (NULL over no rows is 0).
+func number(v any) string {
+	if v == nil {
+		return "0"
+	}
+	return dialects.CanonicalDecimal(text(v))
+}
+
+func (c *comparer) run(ctx context.Context) error {
+	s, d, err := c.bucketSums(ctx, none, none)
+	if err != nil {
+		return err
+	}
+	c.tr.SourceRows, _ = strconv.ParseInt(s[""][0], 10, 64)
+	c.tr.TargetRows, _ = strconv.ParseInt(d[""][0], 10, 64)
+	if s[""] == d[""] {
+		return nil
+	}
+	if len(c.pl.key) == 0 {
+		c.tr.Note = "the table has no primary key (and verify was given none): its rows differ, but cannot be told apart by key"
+		return nil
+	}
+	rows := max(c.tr.SourceRows, c.tr.TargetRows)
+	var conds []sideSQL
+	if c.intKey() {
+		conds, err = c.intRanges(ctx, rows)
+	} else {
+		conds, err = c.hashBuckets(ctx, rows)
+	}
+	if err != nil {
+		return err
+	}
+	for _, cond := range conds {
+		if c.tr.Diffs() >= c.opts.MaxDiffs {
+			c.tr.Truncated = true
+			break
+		}
+		if err := c.diffRows(ctx, cond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// intKey reports a single integer key on both sides.
+func (c *comparer) intKey() bool {
+	return len(c.pl.key) == 1 && c.src.keyTypes[0].Kind == xcetl.KindInt && c.dst.keyTypes[0].Kind == xcetl.KindInt
+}

@@ -61,7 +61,11 @@ func openSide(ctx context.Context, s Side, opts Options) (*side, *dialects.Sourc
 }
 
 // build sets the side's expressions for the columns names (key: indexes).
-func (sd *side) build(s Side, st *dialects.SourceTable, names []string, key []int) error {
+// like are the other side's types (nil for the source): a column this side
+// reads as text whose copy is typed (SQLite keeps decimals and times as
+// TEXT) is read as the other's type, so that its text is canonicalised as
+// that type's.
+func (sd *side) build(s Side, st *dialects.SourceTable, names []string, key []int, like []xcetl.Type) error {
 	sd.q = dialects.ChecksumQuery{D: sd.d, CS: sd.cs, From: dialects.QualifiedSourceName(sd.d, st.Table), Where: s.Where}
 	exprs := make([]string, len(names))
 	for i, n := range names {
@@ -78,6 +82,12 @@ func (sd *side) build(s Side, st *dialects.SourceTable, names []string, key []in
 		r, err := sd.d.ReadColumn(st.Table, *c, o)
 		if err != nil {
 			return err
+		}
+		if like != nil && o.Override == nil && r.Type.Kind == xcetl.KindString && like[i].Kind != xcetl.KindString {
+			o.Override = &like[i]
+			if r, err = sd.d.ReadColumn(st.Table, *c, o); err != nil {
+				return err
+			}
 		}
 		canon, err := sd.cs.CanonicalExpr(r.Expr, *c, r.Type, o)
 		if err != nil {
@@ -155,10 +165,10 @@ func compareTable(ctx context.Context, p Pair, opts Options, tr *TableResult) er
 	if err != nil {
 		return err
 	}
-	if err := src.build(p.Source, st, pl.cols, pl.key); err != nil {
+	if err := src.build(p.Source, st, pl.cols, pl.key, nil); err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
-	if err := dst.build(p.Target, dt, pl.tcols, pl.key); err != nil {
+	if err := dst.build(p.Target, dt, pl.tcols, pl.key, src.types); err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
 	c := &comparer{p: p, opts: opts, src: src, dst: dst, pl: pl, tr: tr}

@@ -1,6 +1,8 @@
 package pgfamily
 
 import (
+	"strings"
+
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
 )
@@ -14,6 +16,11 @@ var _ dialects.Checksummer = (*Dialect)(nil)
 // 12 and later only (older servers and openGauss write 15 significant
 // digits, so float ranges are compared row by row, by value).
 func (d *Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type, o dialects.ReadOptions) (string, error) {
+	if cast, ok := pgCasts[t.Kind]; ok && isTextType(c.NativeType) {
+		// A text column read as another type (types: override, or a copy
+		// of a typed column kept as text).
+		expr = "(" + expr + ")::" + cast
+	}
 	switch t.Kind {
 	case xcetl.KindInt, xcetl.KindString:
 		return "(" + expr + ")::text", nil
@@ -62,4 +69,14 @@ func (d *Dialect) Literal(canon string, t xcetl.Type) string {
 		return "decode('" + canon + "', 'hex')"
 	}
 	return dialects.QuoteString(canon)
+}
+
+var pgCasts = map[xcetl.Kind]string{
+	xcetl.KindInt: "numeric", xcetl.KindDecimal: "numeric", xcetl.KindFloat: "float8", xcetl.KindBool: "boolean",
+	xcetl.KindDate: "date", xcetl.KindTimestamp: "timestamp", xcetl.KindTimestampTZ: "timestamptz",
+}
+
+func isTextType(native string) bool {
+	n := strings.ToLower(native)
+	return n == "text" || strings.HasPrefix(n, "character") || strings.HasPrefix(n, "varchar") || n == "bpchar" || strings.HasPrefix(n, "char")
 }

@@ -71,7 +71,7 @@ type Checksummer interface {
 	Literal(canon string, t xcetl.Type) string
 }
 
-// QuoteString renders s as a standard SQL string literal ('' doubled).
+// QuoteString renders s as a standard SQL string literal (” doubled).
 func QuoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // ChecksumQuery builds the statements of verify for one table side.

@@ -33,9 +33,10 @@ import (
 // A row's text is the concatenation, for each column in order, of "N" for
 // NULL or "<octets>:<text>" (the text's length in UTF-8 bytes, a colon,
 // the text), which no two different rows share. Its digest is the MD5 of
-// that text; a range's checksum is the row count and the sums of the
-// digest's first two 32-bit words (sums, not XOR, so that duplicate rows
-// do not cancel out).
+// that text; a range's checksum is the row count and the sum, modulo 2⁶⁴,
+// of the digests' first 64 bits (a sum, not XOR, so that duplicate rows do
+// not cancel out; modulo 2⁶⁴, so that reading the bits signed or unsigned
+// gives the same checksum).
 //
 // Floats are the one type whose text databases do not agree on outside
 // the plain range (MariaDB writes 0.0000001 where PostgreSQL writes
@@ -62,6 +63,12 @@ type Checksummer interface {
 	// DigestWord returns the expression of the i-th (0 or 1) 32-bit word
 	// of a digest expression's hex as a non-negative integer.
 	DigestWord(digest string, i int) string
+	// Checksums returns the aggregates of a range's checksum over the row
+	// text expression, evaluating it once per row: one, the sum of the
+	// digests' first 64 bits as an integer (signed or not); or two, the
+	// sums of their first and second 32 bits, combined as hi·2³² + lo.
+	// Sums must be exact (no floating point, no overflow).
+	Checksums(rowText string) []string
 	// IntDiv returns the expression of the integer division a / b of two
 	// integer expressions, rounded toward minus infinity (a ≥ 0 here).
 	IntDiv(a, b string) string
@@ -85,24 +92,17 @@ type ChecksumQuery struct {
 	Canon []string
 }
 
-// Sums returns SELECT COUNT(*), SUM(word0), SUM(word1) over the rows that
-// match cond (and Where), grouped by bucket when bucket is not "" (the
-// bucket expression is then the first column).
+// Sums returns SELECT COUNT(*) and the Checksums aggregates over the rows
+// that match cond (and Where), grouped by bucket when bucket is not ""
+// (the bucket expression is then the first column).
 func (q ChecksumQuery) Sums(bucket, cond string) string {
-	inner := q.Digest() + " AS xcetl_d"
-	if bucket != "" {
-		inner = bucket + " AS xcetl_b, " + inner
-	}
-	s := "SELECT " + inner + " FROM " + q.From + whereOf(q.Where, cond)
-	sums := "COUNT(*), SUM(" + q.CS.DigestWord("xcetl_d", 0) + "), SUM(" + q.CS.DigestWord("xcetl_d", 1) + ")"
 	if bucket == "" {
-		return "SELECT " + sums + " FROM (" + s + ") xcetl_s"
+		return "SELECT COUNT(*), " + strings.Join(q.CS.Checksums(q.CS.RowText(q.Canon)), ", ") + " FROM " + q.From + whereOf(q.Where, cond)
 	}
+	sums := "COUNT(*), " + strings.Join(q.CS.Checksums("xcetl_t"), ", ")
+	s := "SELECT " + bucket + " AS xcetl_b, " + q.CS.RowText(q.Canon) + " AS xcetl_t FROM " + q.From + whereOf(q.Where, cond)
 	return "SELECT xcetl_b, " + sums + " FROM (" + s + ") xcetl_s GROUP BY xcetl_b"
 }
-
-// Digest is the expression of a row's digest.
-func (q ChecksumQuery) Digest() string { return q.CS.Digest(q.CS.RowText(q.Canon)) }
 
 // Rows returns SELECT of the canonical expressions of cols over the rows
 // that match cond.

@@ -3,10 +3,12 @@ package verify
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/dialects"
@@ -183,8 +185,8 @@ type comparer struct {
 	tr       *TableResult
 }
 
-// sums is one range's count and checksum, as text.
-type sums [3]string
+// sums is one range's count and checksum (modulo 2⁶⁴), as text.
+type sums [2]string
 
 // both runs f on the source and the target at once.
 func both(f func(*side) error, a, b *side) error {
@@ -212,7 +214,10 @@ func none(*side) string { return "" }
 func (c *comparer) bucketSums(ctx context.Context, bucket, cond sideSQL) (src, dst map[string]sums, err error) {
 	get := func(sd *side) (map[string]sums, error) {
 		b := bucket(sd)
-		rows, err := sd.conn.Query(ctx, sd.q.Sums(b, cond(sd)))
+		q := sd.q.Sums(b, cond(sd))
+		start := time.Now()
+		rows, err := sd.conn.Query(ctx, q)
+		c.opts.Logger.Debug("checksum", "table", sd.q.From, "sql", q, "seconds", time.Since(start).Seconds())
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +227,11 @@ func (c *comparer) bucketSums(ctx context.Context, bucket, cond sideSQL) (src, d
 			if b != "" {
 				k, r = text(r[0]), r[1:]
 			}
-			out[k] = sums{text(r[0]), number(r[1]), number(r[2])}
+			sum, err := checksumOf(r[1:])
+			if err != nil {
+				return nil, err
+			}
+			out[k] = sums{text(r[0]), sum}
 		}
 		return out, nil
 	}
@@ -246,13 +255,23 @@ func text(v any) string {
 	return s
 }
 
-// number normalises a SUM's text (NULL over no rows is 0).
-func number(v any) string {
-	if v == nil {
-		return "0"
+// checksumOf combines the Checksums aggregates of a range modulo 2⁶⁴:
+// one sum, or hi·2³² + lo (NULL over no rows is 0).
+func checksumOf(vals []any) (string, error) {
+	total := new(big.Int)
+	for _, v := range vals {
+		n := new(big.Int)
+		if v != nil {
+			if _, ok := n.SetString(dialects.CanonicalDecimal(text(v)), 10); !ok {
+				return "", fmt.Errorf("checksum %q is not an integer", text(v))
+			}
+		}
+		total.Lsh(total, 32).Add(total, n)
 	}
-	return dialects.CanonicalDecimal(text(v))
+	return total.Mod(total, two64).String(), nil
 }
+
+var two64 = new(big.Int).Lsh(big.NewInt(1), 64)
 
 func (c *comparer) run(ctx context.Context) error {
 	s, d, err := c.bucketSums(ctx, none, none)

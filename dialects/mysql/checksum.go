@@ -39,6 +39,9 @@ func (Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type,
 	case xcetl.KindBytes:
 		return "LOWER(HEX(" + expr + "))", nil
 	}
+	if isText(nt.base) && (c.Charset == "utf8mb4" || c.Charset == "utf8mb3" || c.Charset == "utf8") {
+		return expr, nil
+	}
 	if isText(nt.base) {
 		// latin1 and gbk columns: their text in UTF-8, so that LENGTH
 		// counts UTF-8 bytes and MD5 hashes them.
@@ -115,4 +118,10 @@ func (Dialect) Literal(canon string, t xcetl.Type) string {
 		return canon
 	}
 	return dialects.QuoteString(strings.ReplaceAll(canon, `\`, `\\`))
+}
+
+// Checksums implements dialects.Checksummer: one sum of the first 64 bits
+// read as a signed integer (CONV to base -10), exact as a DECIMAL.
+func (Dialect) Checksums(text string) []string {
+	return []string{"SUM(CAST(CONV(SUBSTRING(MD5(" + text + "), 1, 16), 16, -10) AS SIGNED))"}
 }

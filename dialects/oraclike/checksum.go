@@ -87,3 +87,9 @@ func (d *Dialect) Literal(canon string, t xcetl.Type) string {
 	}
 	return dialects.QuoteString(canon)
 }
+
+// Checksums implements dialects.Checksummer: the first 64 bits as an
+// unsigned NUMBER (exact: 38 digits).
+func (d *Dialect) Checksums(text string) []string {
+	return []string{"SUM(TO_NUMBER(SUBSTR(" + d.Digest(text) + ", 1, 16), 'XXXXXXXXXXXXXXXX'))"}
+}

@@ -80,3 +80,9 @@ func isTextType(native string) bool {
 	n := strings.ToLower(native)
 	return n == "text" || strings.HasPrefix(n, "character") || strings.HasPrefix(n, "varchar") || n == "bpchar" || strings.HasPrefix(n, "char")
 }
+
+// Checksums implements dialects.Checksummer: one sum of the first 64 bits
+// as a bigint (signed), exact as sum(bigint) is numeric.
+func (d *Dialect) Checksums(text string) []string {
+	return []string{"sum(('x' || substr(md5(" + text + "), 1, 16))::bit(64)::bigint)"}
+}

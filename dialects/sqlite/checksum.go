@@ -133,3 +133,9 @@ func (dialect) Literal(canon string, t xcetl.Type) string {
 	}
 	return dialects.QuoteString(canon)
 }
+
+// Checksums implements dialects.Checksummer: SQLite's sum of 64-bit
+// integers overflows, so two sums of 32-bit words (each computed by Go).
+func (dialect) Checksums(text string) []string {
+	return []string{"SUM(xcetl_word(xcetl_md5(" + text + "), 0))", "SUM(xcetl_word(xcetl_md5(" + text + "), 1))"}
+}

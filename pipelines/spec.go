@@ -75,6 +75,17 @@ func (v PluginView) Type() string {
 // left out, marked "(default)". Nil for a plugin without a declared spec.
 func (v PluginView) Settings() []string { return settings(specOf(v.kind, v.node)) }
 
+// Config returns the plugin's configuration node (a transform's: the
+// value under its name), ${VAR}s resolved and secrets included, for tools
+// that read a pipeline's settings (xcetl verify). Callers must not change
+// it.
+func (v PluginView) Config() *config.Node {
+	if v.kind == "transform" && v.node != nil && v.node.Kind == config.Map && len(v.node.Entries) == 1 {
+		return v.node.Entries[0].Value
+	}
+	return v.node
+}
+
 // String is the configuration as written, secrets redacted.
 func (v PluginView) String() string { return rawText(v.node) }
 

@@ -50,8 +50,9 @@ import (
 // test server runs.
 type Checksummer interface {
 	// CanonicalExpr returns the expression of the canonical text of the
-	// column c (expr is its quoted name) read as type t (ColumnRead.Type
-	// of the same column), NULL when the value is NULL. o are the options
+	// column c read as type t (ColumnRead.Type of the same column), NULL
+	// when the value is NULL. expr is the column's ColumnRead.Expr (the
+	// quoted name, or the expression that reads it: ST_AsText(…)). o are the options
 	// the column is read with (MySQL's zero dates read as NULL are NULL).
 	CanonicalExpr(expr string, c SourceColumn, t xcetl.Type, o ReadOptions) (string, error)
 	// RowText returns the expression of a row's text from its columns'

@@ -13,7 +13,12 @@ var _ dialects.Checksummer = (*Dialect)(nil)
 // (dialects/checksum.go has the forms). Golden-tested only: no server of
 // either runs in the tests. Oracle stores ” as NULL, so its empty
 // strings compare as NULL.
+//
+// The reads of these dialects convert values to text in SQL (TO_CHAR of
+// dates, CAST of NUMBER): the canonical text starts from the column
+// itself, not from expr.
 func (d *Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type, o dialects.ReadOptions) (string, error) {
+	expr = d.Quote(c.Name)
 	switch t.Kind {
 	case xcetl.KindInt:
 		return "TO_CHAR(" + expr + ")", nil

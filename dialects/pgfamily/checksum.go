@@ -65,8 +65,12 @@ func (d *Dialect) IntDiv(a, b string) string { return "(" + a + ") / (" + b + ")
 // Literal implements dialects.Checksummer: untyped literals, which
 // PostgreSQL converts to the column's type ('1' is true for a boolean).
 func (d *Dialect) Literal(canon string, t xcetl.Type) string {
-	if t.Kind == xcetl.KindBytes {
+	switch t.Kind {
+	case xcetl.KindBytes:
 		return "decode('" + canon + "', 'hex')"
+	case xcetl.KindTimestampTZ:
+		// The canonical text is UTC: say so, whatever the session's zone.
+		return dialects.QuoteString(canon + "+00")
 	}
 	return dialects.QuoteString(canon)
 }

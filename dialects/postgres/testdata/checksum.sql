@@ -42,7 +42,7 @@ encode("c", 'hex')
 -- bool: 'x'
 -- date: 'x'
 -- timestamp: 'x'
--- timestamptz: 'x'
+-- timestamptz: 'x+00'
 -- bytes: decode('x', 'hex')
 
 -- the whole table

@@ -30,9 +30,14 @@ import (
 //	string             the text itself (UTF-8)
 //
 // NULL has no text: a row's text marks it apart from every string, '' included.
-// A row's text is the concatenation, for each column in order, of "N" for
-// NULL or "<octets>:<text>" (the text's length in UTF-8 bytes, a colon,
-// the text), which no two different rows share. Its digest is the MD5 of
+// A row's text is the concatenation, for each column in order, of its
+// token, which no two different rows share:
+//
+//   - a column compared as a number, bool, date or timestamp on both sides
+//     (Delimited: its text is never empty and has no ";"): the text and
+//     ";", or ";" alone for NULL — one evaluation of the text per row;
+//   - any other column: "N" for NULL or "<octets>:<text>" (the text's
+//     length in UTF-8 bytes, a colon, the text). Its digest is the MD5 of
 // that text; a range's checksum is the row count and the sum, modulo 2⁶⁴,
 // of the digests' first 64 bits (a sum, not XOR, so that duplicate rows do
 // not cancel out; modulo 2⁶⁴, so that reading the bits signed or unsigned
@@ -56,8 +61,9 @@ type Checksummer interface {
 	// the column is read with (MySQL's zero dates read as NULL are NULL).
 	CanonicalExpr(expr string, c SourceColumn, t xcetl.Type, o ReadOptions) (string, error)
 	// RowText returns the expression of a row's text from its columns'
-	// canonical expressions (see above: "N" or "<octets>:<text>" each).
-	RowText(canon []string) string
+	// canonical expressions (see above: "text;" or ";" where delimited[i],
+	// else "N" or "<octets>:<text>").
+	RowText(canon []string, delimited []bool) string
 	// Digest returns the expression of the MD5 of text as 32 lowercase
 	// hex characters.
 	Digest(text string) string
@@ -89,8 +95,10 @@ type ChecksumQuery struct {
 	// From is the quoted table; Where a condition on it ("" for none),
 	// placeholders numbered from 1.
 	From, Where string
-	// Canon are the canonical expressions of the compared columns.
-	Canon []string
+	// Canon are the canonical expressions of the compared columns, and
+	// Delimited their tokens (RowText).
+	Canon     []string
+	Delimited []bool
 }
 
 // Sums returns SELECT COUNT(*) and the Checksums aggregates over the rows
@@ -98,10 +106,10 @@ type ChecksumQuery struct {
 // (the bucket expression is then the first column).
 func (q ChecksumQuery) Sums(bucket, cond string) string {
 	if bucket == "" {
-		return "SELECT COUNT(*), " + strings.Join(q.CS.Checksums(q.CS.RowText(q.Canon)), ", ") + " FROM " + q.From + whereOf(q.Where, cond)
+		return "SELECT COUNT(*), " + strings.Join(q.CS.Checksums(q.CS.RowText(q.Canon, q.Delimited)), ", ") + " FROM " + q.From + whereOf(q.Where, cond)
 	}
 	sums := "COUNT(*), " + strings.Join(q.CS.Checksums("xcetl_t"), ", ")
-	s := "SELECT " + bucket + " AS xcetl_b, " + q.CS.RowText(q.Canon) + " AS xcetl_t FROM " + q.From + whereOf(q.Where, cond)
+	s := "SELECT " + bucket + " AS xcetl_b, " + q.CS.RowText(q.Canon, q.Delimited) + " AS xcetl_t FROM " + q.From + whereOf(q.Where, cond)
 	return "SELECT xcetl_b, " + sums + " FROM (" + s + ") xcetl_s GROUP BY xcetl_b"
 }
 
@@ -124,11 +132,15 @@ func whereOf(a, b string) string {
 }
 
 // ConcatRowText is RowText for databases whose || concatenates text and
-// whose NULL || x is NULL (the PostgreSQL family, SQLite, Oracle's CONCAT
-// aside): each column becomes COALESCE(octets || ':' || text, 'N').
-func ConcatRowText(canon []string, octets func(string) string) string {
+// whose NULL || x is NULL (the PostgreSQL family): each column becomes
+// COALESCE(text || ';', ';') or COALESCE(octets || ':' || text, 'N').
+func ConcatRowText(canon []string, delimited []bool, octets func(string) string) string {
 	parts := make([]string, len(canon))
 	for i, e := range canon {
+		if i < len(delimited) && delimited[i] {
+			parts[i] = "COALESCE(" + e + " || ';', ';')"
+			continue
+		}
 		parts[i] = "COALESCE(" + octets(e) + " || ':' || " + e + ", 'N')"
 	}
 	if len(parts) == 0 {
@@ -258,4 +270,17 @@ func EqualCanonical(x, y string, a, b xcetl.Type) bool {
 		return false
 	}
 	return fx == fy
+}
+
+// Delimits reports whether a column compared as a and b has a delimited
+// token (RowText): both types' canonical text is never empty and never
+// holds ";".
+func Delimits(a, b xcetl.Type) bool { return delimitedKind(a.Kind) && delimitedKind(b.Kind) }
+
+func delimitedKind(k xcetl.Kind) bool {
+	switch k {
+	case xcetl.KindInt, xcetl.KindDecimal, xcetl.KindFloat, xcetl.KindBool, xcetl.KindDate, xcetl.KindTimestamp, xcetl.KindTimestampTZ:
+		return true
+	}
+	return false
 }

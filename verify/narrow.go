@@ -135,7 +135,7 @@ func (c *comparer) hashBuckets(ctx context.Context, rows int64) ([]sideSQL, erro
 	parts := max(1, rows/int64(c.opts.RangeRows))
 	w := strconv.FormatInt((1<<32)/parts+1, 10)
 	bucket := func(sd *side) string {
-		return sd.cs.IntDiv(sd.cs.DigestWord(sd.cs.Digest(sd.cs.RowText(sd.keyCanon)), 0), w)
+		return sd.cs.IntDiv(sd.cs.DigestWord(sd.cs.Digest(sd.cs.RowText(sd.keyCanon, c.keyDelimited())), 0), w)
 	}
 	s, d, err := c.bucketSums(ctx, bucket, none)
 	if err != nil {
@@ -150,4 +150,13 @@ func (c *comparer) hashBuckets(ctx context.Context, rows int64) ([]sideSQL, erro
 		out = append(out, func(sd *side) string { return bucket(sd) + " IN (" + in + ")" })
 	}
 	return out, nil
+}
+
+// keyDelimited are the tokens of the key columns (RowText).
+func (c *comparer) keyDelimited() []bool {
+	out := make([]bool, len(c.pl.key))
+	for i, k := range c.pl.key {
+		out[i] = c.src.q.Delimited[k]
+	}
+	return out
 }

@@ -173,6 +173,10 @@ func compareTable(ctx context.Context, p Pair, opts Options, tr *TableResult) er
 	if err := dst.build(p.Target, dt, pl.tcols, pl.key, src.types); err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
+	for i := range src.types {
+		d := dialects.Delimits(src.types[i], dst.types[i])
+		src.q.Delimited, dst.q.Delimited = append(src.q.Delimited, d), append(dst.q.Delimited, d)
+	}
 	c := &comparer{p: p, opts: opts, src: src, dst: dst, pl: pl, tr: tr}
 	return c.run(ctx)
 }

@@ -81,9 +81,13 @@ func defaultKind(nt nativeType) xcetl.Kind {
 }
 
 // RowText implements dialects.Checksummer.
-func (Dialect) RowText(canon []string) string {
+func (Dialect) RowText(canon []string, delimited []bool) string {
 	parts := make([]string, len(canon))
 	for i, e := range canon {
+		if i < len(delimited) && delimited[i] {
+			parts[i] = "COALESCE(CONCAT(" + e + ", ';'), ';')"
+			continue
+		}
 		parts[i] = "COALESCE(CONCAT(LENGTH(" + e + "), ':', " + e + "), 'N')"
 	}
 	if len(parts) == 0 {

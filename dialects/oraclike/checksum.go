@@ -45,9 +45,13 @@ func (d *Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Ty
 
 // RowText implements dialects.Checksummer: || treats NULL as ” here, so
 // NULL is tested, not propagated.
-func (d *Dialect) RowText(canon []string) string {
+func (d *Dialect) RowText(canon []string, delimited []bool) string {
 	parts := make([]string, len(canon))
 	for i, e := range canon {
+		if i < len(delimited) && delimited[i] {
+			parts[i] = e + " || ';'"
+			continue
+		}
 		parts[i] = "CASE WHEN " + e + " IS NULL THEN 'N' ELSE LENGTHB(" + e + ") || ':' || " + e + " END"
 	}
 	if len(parts) == 0 {

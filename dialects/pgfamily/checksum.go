@@ -43,8 +43,8 @@ func (d *Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Ty
 }
 
 // RowText implements dialects.Checksummer.
-func (d *Dialect) RowText(canon []string) string {
-	return dialects.ConcatRowText(canon, func(e string) string { return "octet_length(" + e + ")::text" })
+func (d *Dialect) RowText(canon []string, delimited []bool) string {
+	return dialects.ConcatRowText(canon, delimited, func(e string) string { return "octet_length(" + e + ")::text" })
 }
 
 // Digest implements dialects.Checksummer.

@@ -63,14 +63,25 @@ func canonFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, er
 
 func rowTextFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 	var b strings.Builder
-	for _, a := range args {
+	flags, _ := dialects.TextOf(args[0])
+	for i, a := range args[1:] {
+		delimited := i < len(flags) && flags[i] == 'd'
 		if a == nil {
-			b.WriteByte('N')
+			if delimited {
+				b.WriteByte(';')
+			} else {
+				b.WriteByte('N')
+			}
 			continue
 		}
 		s, err := dialects.TextOf(a)
 		if err != nil {
 			return nil, err
+		}
+		if delimited {
+			b.WriteString(s)
+			b.WriteByte(';')
+			continue
 		}
 		b.WriteString(strconv.Itoa(len(s)))
 		b.WriteByte(':')
@@ -104,8 +115,17 @@ func (dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type,
 }
 
 // RowText implements dialects.Checksummer.
-func (dialect) RowText(canon []string) string {
-	return "xcetl_rowtext(" + strings.Join(canon, ", ") + ")"
+// The first argument says which columns are delimited ("d") or length
+// prefixed ("l").
+func (dialect) RowText(canon []string, delimited []bool) string {
+	flags := make([]byte, len(canon))
+	for i := range flags {
+		flags[i] = 'l'
+		if i < len(delimited) && delimited[i] {
+			flags[i] = 'd'
+		}
+	}
+	return "xcetl_rowtext('" + string(flags) + "', " + strings.Join(canon, ", ") + ")"
 }
 
 // Digest implements dialects.Checksummer.

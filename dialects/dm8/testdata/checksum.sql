@@ -46,13 +46,13 @@ LOWER(RAWTOHEX("c"))
 -- bytes: HEXTORAW('x')
 
 -- the whole table
-SELECT COUNT(*), SUM(TO_NUMBER(SUBSTR(LOWER(MD5(CASE WHEN TO_CHAR("k") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("k")) || ':' || TO_CHAR("k") END || CASE WHEN TO_CHAR("c") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("c")) || ':' || TO_CHAR("c") END)), 1, 16), 'XXXXXXXXXXXXXXXX')) FROM "t";
+SELECT COUNT(*), SUM(TO_NUMBER(SUBSTR(LOWER(MD5(TO_CHAR("k") || ';' || CASE WHEN TO_CHAR("c") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("c")) || ':' || TO_CHAR("c") END)), 1, 16), 'XXXXXXXXXXXXXXXX')) FROM "t";
 
 -- key ranges of 1000
-SELECT xcetl_b, COUNT(*), SUM(TO_NUMBER(SUBSTR(LOWER(MD5(xcetl_t)), 1, 16), 'XXXXXXXXXXXXXXXX')) FROM (SELECT FLOOR(("k" - (1)) / (1000)) AS xcetl_b, CASE WHEN TO_CHAR("k") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("k")) || ':' || TO_CHAR("k") END || CASE WHEN TO_CHAR("c") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("c")) || ':' || TO_CHAR("c") END AS xcetl_t FROM "t" WHERE "k" >= 1 AND "k" <= 1000) xcetl_s GROUP BY xcetl_b;
+SELECT xcetl_b, COUNT(*), SUM(TO_NUMBER(SUBSTR(LOWER(MD5(xcetl_t)), 1, 16), 'XXXXXXXXXXXXXXXX')) FROM (SELECT FLOOR(("k" - (1)) / (1000)) AS xcetl_b, TO_CHAR("k") || ';' || CASE WHEN TO_CHAR("c") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("c")) || ':' || TO_CHAR("c") END AS xcetl_t FROM "t" WHERE "k" >= 1 AND "k" <= 1000) xcetl_s GROUP BY xcetl_b;
 
 -- key-hash buckets
-SELECT xcetl_b, COUNT(*), SUM(TO_NUMBER(SUBSTR(LOWER(MD5(xcetl_t)), 1, 16), 'XXXXXXXXXXXXXXXX')) FROM (SELECT FLOOR((TO_NUMBER(SUBSTR(LOWER(MD5(CASE WHEN TO_CHAR("k") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("k")) || ':' || TO_CHAR("k") END)), 1, 8), 'XXXXXXXX')) / (4294968)) AS xcetl_b, CASE WHEN TO_CHAR("k") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("k")) || ':' || TO_CHAR("k") END || CASE WHEN TO_CHAR("c") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("c")) || ':' || TO_CHAR("c") END AS xcetl_t FROM "t") xcetl_s GROUP BY xcetl_b;
+SELECT xcetl_b, COUNT(*), SUM(TO_NUMBER(SUBSTR(LOWER(MD5(xcetl_t)), 1, 16), 'XXXXXXXXXXXXXXXX')) FROM (SELECT FLOOR((TO_NUMBER(SUBSTR(LOWER(MD5(TO_CHAR("k") || ';')), 1, 8), 'XXXXXXXX')) / (4294968)) AS xcetl_b, TO_CHAR("k") || ';' || CASE WHEN TO_CHAR("c") IS NULL THEN 'N' ELSE LENGTHB(TO_CHAR("c")) || ':' || TO_CHAR("c") END AS xcetl_t FROM "t") xcetl_s GROUP BY xcetl_b;
 
 -- the rows of a range
 SELECT TO_CHAR("k"), TO_CHAR("k"), TO_CHAR("c") FROM "t" WHERE "k" >= 1 AND "k" <= 1000;

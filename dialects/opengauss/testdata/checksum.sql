@@ -46,13 +46,13 @@ encode("c", 'hex')
 -- bytes: decode('x', 'hex')
 
 -- the whole table
-SELECT COUNT(*), sum(('x' || substr(md5(COALESCE(octet_length(("k")::text)::text || ':' || ("k")::text, 'N') || COALESCE(octet_length(("c")::text)::text || ':' || ("c")::text, 'N')), 1, 16))::bit(64)::bigint) FROM "t";
+SELECT COUNT(*), sum(('x' || substr(md5(COALESCE(("k")::text || ';', ';') || COALESCE(octet_length(("c")::text)::text || ':' || ("c")::text, 'N')), 1, 16))::bit(64)::bigint) FROM "t";
 
 -- key ranges of 1000
-SELECT xcetl_b, COUNT(*), sum(('x' || substr(md5(xcetl_t), 1, 16))::bit(64)::bigint) FROM (SELECT ("k" - (1)) / (1000) AS xcetl_b, COALESCE(octet_length(("k")::text)::text || ':' || ("k")::text, 'N') || COALESCE(octet_length(("c")::text)::text || ':' || ("c")::text, 'N') AS xcetl_t FROM "t" WHERE "k" >= 1 AND "k" <= 1000) xcetl_s GROUP BY xcetl_b;
+SELECT xcetl_b, COUNT(*), sum(('x' || substr(md5(xcetl_t), 1, 16))::bit(64)::bigint) FROM (SELECT ("k" - (1)) / (1000) AS xcetl_b, COALESCE(("k")::text || ';', ';') || COALESCE(octet_length(("c")::text)::text || ':' || ("c")::text, 'N') AS xcetl_t FROM "t" WHERE "k" >= 1 AND "k" <= 1000) xcetl_s GROUP BY xcetl_b;
 
 -- key-hash buckets
-SELECT xcetl_b, COUNT(*), sum(('x' || substr(md5(xcetl_t), 1, 16))::bit(64)::bigint) FROM (SELECT (('x' || substr(md5(COALESCE(octet_length(("k")::text)::text || ':' || ("k")::text, 'N')), 1, 8))::bit(32)::bigint) / (4294968) AS xcetl_b, COALESCE(octet_length(("k")::text)::text || ':' || ("k")::text, 'N') || COALESCE(octet_length(("c")::text)::text || ':' || ("c")::text, 'N') AS xcetl_t FROM "t") xcetl_s GROUP BY xcetl_b;
+SELECT xcetl_b, COUNT(*), sum(('x' || substr(md5(xcetl_t), 1, 16))::bit(64)::bigint) FROM (SELECT (('x' || substr(md5(COALESCE(("k")::text || ';', ';')), 1, 8))::bit(32)::bigint) / (4294968) AS xcetl_b, COALESCE(("k")::text || ';', ';') || COALESCE(octet_length(("c")::text)::text || ':' || ("c")::text, 'N') AS xcetl_t FROM "t") xcetl_s GROUP BY xcetl_b;
 
 -- the rows of a range
 SELECT ("k")::text, ("k")::text, ("c")::text FROM "t" WHERE "k" >= 1 AND "k" <= 1000;

@@ -40,7 +40,6 @@ package verify
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -216,9 +215,4 @@ func verifyTable(ctx context.Context, p Pair, opts Options) TableResult {
 		tr.Status = StatusMatch
 	}
 	return tr
-}
-
-// errorf names the pair in an error.
-func errorf(p Pair, format string, args ...any) error {
-	return fmt.Errorf("verify %s: "+format, append([]any{p.Name}, args...)...)
 }

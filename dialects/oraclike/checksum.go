@@ -17,8 +17,8 @@ var _ dialects.Checksummer = (*Dialect)(nil)
 // The reads of these dialects convert values to text in SQL (TO_CHAR of
 // dates, CAST of NUMBER): the canonical text starts from the column
 // itself, not from expr.
-func (d *Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type, o dialects.ReadOptions) (string, error) {
-	expr = d.Quote(c.Name)
+func (d *Dialect) CanonicalExpr(_ string, c dialects.SourceColumn, t xcetl.Type, o dialects.ReadOptions) (string, error) {
+	expr := d.Quote(c.Name)
 	switch t.Kind {
 	case xcetl.KindInt:
 		return "TO_CHAR(" + expr + ")", nil

@@ -28,7 +28,7 @@ func sqliteExec(t *testing.T, path string, stmts ...string) {
 }
 
 // TestSQLiteToSQLite compares two SQLite tables (no server needed): a
-// text key (key-hash buckets), every kind, NULL against '', and the
+// text key (key-hash buckets), every kind, NULL against ”, and the
 // --fix-sql statements in SQLite's literals.
 func TestSQLiteToSQLite(t *testing.T) {
 	dir := t.TempDir()

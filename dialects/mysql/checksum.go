@@ -22,10 +22,15 @@ func (Dialect) CanonicalExpr(expr string, c dialects.SourceColumn, t xcetl.Type,
 	case xcetl.KindInt:
 		return "CAST(" + expr + " AS CHAR)", nil
 	case xcetl.KindDecimal:
-		if t.Scale == 0 && isExactNumber(nt.base) {
+		switch {
+		case isExactNumber(nt.base), isDecimal(nt.base) && nt.arg(1) == 0:
+			// No fraction: trailing zeros are digits (100).
 			return "CAST(" + expr + " AS CHAR)", nil
+		case isDecimal(nt.base):
+			return "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(" + expr + " AS CHAR)))", nil
 		}
-		return "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(" + expr + " AS CHAR)))", nil
+		// Text read as a decimal: trimmed only where it has a fraction.
+		return "IF(LOCATE('.', " + expr + ") > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM " + expr + ")), " + expr + ")", nil
 	case xcetl.KindFloat:
 		// MariaDB and MySQL 8 write a double's shortest round-trip digits
 		// (a float's at single precision) and exponents without "+".
@@ -56,6 +61,10 @@ func isExactNumber(base string) bool {
 		return true
 	}
 	return false
+}
+
+func isDecimal(base string) bool {
+	return base == "decimal" || base == "numeric" || base == "dec" || base == "fixed"
 }
 
 func isText(base string) bool {

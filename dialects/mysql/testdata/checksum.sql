@@ -10,7 +10,7 @@ CAST(`c` AS CHAR)
 -- decimal(12,2) (decimal(12,2)):
 TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(`c` AS CHAR)))
 -- decimal(20,0) (decimal(20,0)):
-TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(`c` AS CHAR)))
+CAST(`c` AS CHAR)
 -- float (float):
 CASE WHEN `c` IS NULL THEN NULL WHEN `c` = 0 THEN '0' ELSE CAST(`c` AS CHAR) END
 -- double (float):

@@ -12,7 +12,7 @@ import (
 
 // TestTrickyValuesIntegration: values the grid schema lacks — trailing
 // zeros that are digits (decimal(20,0) 100), -0 in a double, floats the
-// databases write differently (1e-7), 'N' and '' against NULL — give the
+// databases write differently (1e-7), 'N' and ” against NULL — give the
 // expected canonical text in MariaDB and compare equal after a copy into
 // PostgreSQL.
 func TestTrickyValuesIntegration(t *testing.T) {

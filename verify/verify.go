@@ -199,7 +199,7 @@ func Run(ctx context.Context, pairs []Pair, opts Options) (*Result, error) {
 
 func verifyTable(ctx context.Context, p Pair, opts Options) TableResult {
 	start := time.Now()
-	tr := TableResult{Name: p.Name, Source: p.Source.Table.String(), Target: p.Target.Table.String()}
+	tr := TableResult{Name: p.Name, Source: plainName(p.Source.Table), Target: plainName(p.Target.Table)}
 	err := compareTable(ctx, p, opts, &tr)
 	tr.Seconds = time.Since(start).Seconds()
 	switch {
@@ -215,4 +215,12 @@ func verifyTable(ctx context.Context, p Pair, opts Options) TableResult {
 		tr.Status = StatusMatch
 	}
 	return tr
+}
+
+// plainName is schema.table as stored, without quotes (for output).
+func plainName(t dialects.Table) string {
+	if t.Schema == "" {
+		return t.Name
+	}
+	return t.Schema + "." + t.Name
 }

@@ -145,6 +145,13 @@ func printTable(w io.Writer, t verify.TableResult) {
 		}
 		fmt.Fprintf(w, "  not compared: %s\n", strings.Join(parts, "; "))
 	}
+	if n := t.Diffs(); n > 0 {
+		more := ""
+		if t.Truncated {
+			more = " (at least: --max-diffs reached)"
+		}
+		fmt.Fprintf(w, "  %d missing in target, %d extra, %d different%s\n", len(t.Missing), len(t.Extra), len(t.Different), more)
+	}
 	printed := 0
 	line := func(format string, args ...any) {
 		if printed < verifyPrinted {
@@ -164,9 +171,6 @@ func printTable(w io.Writer, t verify.TableResult) {
 	}
 	if printed > verifyPrinted {
 		fmt.Fprintf(w, "  … and %d more (all in --report)\n", printed-verifyPrinted)
-	}
-	if t.Truncated {
-		fmt.Fprintf(w, "  more differences exist than --max-diffs collects\n")
 	}
 }
 

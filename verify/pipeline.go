@@ -126,8 +126,9 @@ func (l *lineage) apply(name string, n *config.Node) error {
 
 // FromPipeline returns the Pair of a pipeline whose source is `type: sql`
 // reading a table and whose target is an SQL table: what the source reads
-// against what the target holds, through the pipeline's transforms (see
-// above). Secrets stay in xcetl.Secret; errors name the pipeline's keys.
+// against what the target holds, through the pipeline's transforms (the
+// table on type lineage; docs/verify.md). Secrets stay in xcetl.Secret;
+// configuration errors wrap xcetl.ErrInvalid.
 //
 // Without `columns:` it connects to the source to list the table's
 // columns. The notes say what the comparison cannot see (rows a filter

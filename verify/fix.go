@@ -73,6 +73,10 @@ func (r *Result) WriteFixSQL(w io.Writer) error {
 		if len(f.notWritten) > 0 {
 			fmt.Fprintf(&b, "-- not written (not compared or hidden): %s\n", strings.Join(f.notWritten, ", "))
 		}
+		if f.hiddenKey() {
+			b.WriteString("-- a key column is hidden: no statements (they would show its values)\n")
+			continue
+		}
 		for _, k := range f.deletes {
 			fmt.Fprintf(&b, "DELETE FROM %s WHERE %s;\n", f.table, f.where(k))
 		}
@@ -114,4 +118,13 @@ func (f *fixData) where(key []string) string {
 		conds[j] = f.d.Quote(f.cols[i]) + " = " + f.cs.Literal(key[j], f.types[i])
 	}
 	return strings.Join(conds, " AND ")
+}
+
+func (f *fixData) hiddenKey() bool {
+	for _, i := range f.key {
+		if f.omit[i] {
+			return true
+		}
+	}
+	return false
 }

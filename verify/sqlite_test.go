@@ -69,6 +69,17 @@ func TestSQLiteToSQLite(t *testing.T) {
 	if res := runVerify(t, pair); !res.Match {
 		t.Fatalf("after the fix SQL:\n%s\n%+v", fix.String(), res.Tables[0])
 	}
+	sqliteExec(t, dst, "DELETE FROM t WHERE code = '甲'")
+	hidden := pair
+	hidden.Hidden = []string{"code", "note"}
+	res = runVerify(t, hidden)
+	fix.Reset()
+	if err := res.WriteFixSQL(&fix); err != nil {
+		t.Fatal(err)
+	}
+	if k := fmtKeys(res.Tables[0].Missing); k != "(hidden)" || strings.Contains(fix.String(), "甲") || strings.Contains(fix.String(), "INSERT") {
+		t.Errorf("a hidden key: missing %s, fix SQL:\n%s", k, fix.String())
+	}
 	if res, err := verify.Run(context.Background(), []verify.Pair{{Name: "x", Source: pair.Source,
 		Target: verify.Side{Driver: "sqlite", DSN: xcetl.NewSecret(dst), Table: dialects.Table{Name: "missing"}}}}, verify.Options{}); err != nil || res.Match || res.Tables[0].Status != verify.StatusError {
 		t.Errorf("a missing table: %v %+v", err, res)

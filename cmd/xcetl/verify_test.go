@@ -84,3 +84,28 @@ func TestVerifyCLIIntegration(t *testing.T) {
 		t.Errorf("--max-diffs 0: exit %d %s", code, stderr)
 	}
 }
+
+// TestVerifySQLiteTargetIntegration verifies a pipeline whose SQLite
+// target path is relative to the pipeline file, run from another
+// directory, through keep and a where: the source's where limits it.
+func TestVerifySQLiteTargetIntegration(t *testing.T) {
+	src := mytest.LoadGrid(t)
+	dir := t.TempDir()
+	p := writeFile(t, dir, "p.yaml", `version: 1
+name: grid_members
+source: {type: sql, driver: mysql, dsn: "${SRC}", table: household_members, where: "household_id = 1"}
+transforms:
+  - keep: [household_id, member_no, relation]
+target: {type: sqlite, dsn: out/grid.db, table: members}
+`)
+	if code, _, stderr := runCLI(t, "run", p, "--set", "SRC="+src, "--progress", "never"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := runCLI(t, "verify", p, "--set", "SRC="+src)
+	if code != 0 || !strings.Contains(out, "rows 2 / 2  match") {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, stderr)
+	}
+	if strings.Contains(out+stderr, src) {
+		t.Error("the DSN is printed")
+	}
+}

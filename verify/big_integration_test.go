@@ -84,13 +84,18 @@ target: {type: postgres, dsn: "${DST}", table: residents}
 	if !res.Match {
 		t.Fatalf("equal tables: %+v", res.Tables[0])
 	}
+	start = time.Now()
+	if res := runVerifyWith(t, verify.Options{Logger: quiet, Parallel: 3}, pair); !res.Match {
+		t.Fatalf("equal tables, parallel 3: %+v", res.Tables[0])
+	}
+	t.Logf("verify of equal tables, 3 sessions a side: %s", time.Since(start).Round(time.Millisecond))
 	changed, deleted := n/3, n/2
 	pgExec(t, dst,
 		fmt.Sprintf("UPDATE residents SET address = address || '!' WHERE id = %d", changed),
 		fmt.Sprintf("DELETE FROM residents WHERE id = %d", deleted),
 		"INSERT INTO residents (id, name, phone) VALUES (-7, '多余', '13900000000')")
 	start = time.Now()
-	res = runVerify(t, pair)
+	res = runVerifyWith(t, verify.Options{Logger: quiet, Parallel: 2}, pair)
 	t.Logf("verify with 3 differences: %s", time.Since(start).Round(time.Millisecond))
 	tr := res.Tables[0]
 	if res.Match || tr.Status != verify.StatusMismatch {
@@ -130,7 +135,12 @@ target: {type: postgres, dsn: "${DST}", table: residents}
 
 func runVerify(t *testing.T, pairs ...verify.Pair) *verify.Result {
 	t.Helper()
-	res, err := verify.Run(context.Background(), pairs, verify.Options{Logger: quiet})
+	return runVerifyWith(t, verify.Options{Logger: quiet}, pairs...)
+}
+
+func runVerifyWith(t *testing.T, opts verify.Options, pairs ...verify.Pair) *verify.Result {
+	t.Helper()
+	res, err := verify.Run(context.Background(), pairs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,7 +210,7 @@ func sourceColumns(ctx context.Context, s Side, opts Options) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	defer sd.conn.Close(ctx)
+	defer sd.close(ctx)
 	st, err := sd.conn.DescribeSource(ctx, s.Table)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,8 @@ type side struct {
 	d    dialects.SourceDialect
 	cs   dialects.Checksummer
 	conn dialects.SourceConn
+	// conns are the sessions of Options.Parallel (conn first).
+	conns []dialects.SourceConn
 	q    dialects.ChecksumQuery
 	// types are the compared columns' xcetl types; keyCanon the key
 	// columns' canonical expressions; keyExpr the single key column's
@@ -59,7 +61,22 @@ func openSide(ctx context.Context, s Side, opts Options) (*side, *dialects.Sourc
 		_ = conn.Close(ctx)
 		return nil, nil, err
 	}
-	return &side{d: d, cs: cs, conn: conn}, st, nil
+	sd := &side{d: d, cs: cs, conn: conn, conns: []dialects.SourceConn{conn}}
+	for len(sd.conns) < opts.Parallel {
+		more, err := d.OpenSource(ctx, s.DSN.Reveal(), dialects.SourceEnv{Logger: opts.Logger, BaseDir: s.BaseDir})
+		if err != nil {
+			sd.close(ctx)
+			return nil, nil, err
+		}
+		sd.conns = append(sd.conns, more)
+	}
+	return sd, st, nil
+}
+
+func (sd *side) close(ctx context.Context) {
+	for _, c := range sd.conns {
+		_ = c.Close(ctx)
+	}
 }
 
 // build sets the side's expressions for the columns names (key: indexes).
@@ -157,12 +174,12 @@ func compareTable(ctx context.Context, p Pair, opts Options, tr *TableResult) er
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
-	defer src.conn.Close(ctx)
+	defer src.close(ctx)
 	dst, dt, err := openSide(ctx, p.Target, opts)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
-	defer dst.conn.Close(ctx)
+	defer dst.close(ctx)
 	pl, err := planOf(p, st, tr)
 	if err != nil {
 		return err
@@ -278,7 +295,7 @@ func checksumOf(vals []any) (string, error) {
 var two64 = new(big.Int).Lsh(big.NewInt(1), 64)
 
 func (c *comparer) run(ctx context.Context) error {
-	s, d, err := c.bucketSums(ctx, none, none)
+	s, d, err := c.wholeSums(ctx)
 	if err != nil {
 		return err
 	}
@@ -316,4 +333,80 @@ func (c *comparer) run(ctx context.Context) error {
 // intKey reports a single integer key on both sides.
 func (c *comparer) intKey() bool {
 	return len(c.pl.key) == 1 && c.src.keyTypes[0].Kind == xcetl.KindInt && c.dst.keyTypes[0].Kind == xcetl.KindInt
+}
+
+// wholeSums is the whole table's count and checksum on both sides: one
+// statement per side, or, with Options.Parallel sessions and a single
+// integer key, the sums of parts of the key range read at once.
+func (c *comparer) wholeSums(ctx context.Context) (src, dst map[string]sums, err error) {
+	n := int64(c.opts.Parallel)
+	if n <= 1 || !c.intKey() {
+		return c.bucketSums(ctx, none, none)
+	}
+	lo, hi, ok, err := c.keyBounds(ctx)
+	if err != nil || !ok {
+		if err == nil {
+			return c.bucketSums(ctx, none, none)
+		}
+		return nil, nil, err
+	}
+	width := max(1, (uint64(hi-lo)+1)/uint64(n)+1)
+	var parts []sideSQL
+	for a := lo; ; {
+		b := hi
+		if uint64(hi-a) >= width {
+			b = a + int64(width) - 1
+		}
+		parts = append(parts, between(a, b))
+		if b == hi {
+			break
+		}
+		a = b + 1
+	}
+	err = both(func(sd *side) error {
+		m, err := partSums(ctx, sd, parts)
+		if sd == c.src {
+			src = m
+		} else {
+			dst = m
+		}
+		return err
+	}, c.src, c.dst)
+	return src, dst, err
+}
+
+// partSums runs the parts' checksums on a side's sessions at once and
+// adds them up.
+func partSums(ctx context.Context, sd *side, parts []sideSQL) (map[string]sums, error) {
+	res := make([][]any, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn := sd.conns[i%len(sd.conns)]
+			var rows [][]any
+			rows, errs[i] = conn.Query(ctx, sd.q.Sums("", part(sd)))
+			if errs[i] == nil && len(rows) == 1 {
+				res[i] = rows[0]
+			}
+		}()
+	}
+	wg.Wait()
+	count, sum := new(big.Int), new(big.Int)
+	for i := range parts {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		n, ok := new(big.Int).SetString(text(res[i][0]), 10)
+		s, err := checksumOf(res[i][1:])
+		if !ok || err != nil {
+			return nil, fmt.Errorf("checksum of a part: %v %v", res[i], err)
+		}
+		v, _ := new(big.Int).SetString(s, 10)
+		count.Add(count, n)
+		sum.Add(sum, v)
+	}
+	return map[string]sums{"": {count.String(), sum.Mod(sum, two64).String()}}, nil
 }

@@ -101,6 +101,10 @@ type Options struct {
 	// RangeRows is about how many rows a range holds when a mismatching
 	// table is narrowed; 0 for DefaultRangeRows.
 	RangeRows int
+	// Parallel is the sessions per side that checksum a table with a
+	// single integer key, each a part of the key range (1 or 0: one
+	// session). It helps where each database has cores to spare.
+	Parallel int
 	// Logger receives notes; nil for none.
 	Logger *slog.Logger
 	// Scrubber removes secrets from errors; nil for none.

@@ -60,7 +60,7 @@ func fileKind(path string) (string, error) {
 func verifyCmd(g *globals) *cobra.Command {
 	var (
 		reportPath, fixPath string
-		maxDiffs            int
+		maxDiffs, parallel  int
 	)
 	c := &cobra.Command{
 		Use:   "verify FILE",
@@ -69,6 +69,9 @@ func verifyCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if maxDiffs < 1 {
 				return &exitError{exitInvalid, fmt.Errorf("--max-diffs %d: must be at least 1", maxDiffs)}
+			}
+			if parallel < 1 || parallel > 64 {
+				return &exitError{exitInvalid, fmt.Errorf("--parallel %d: must be 1 to 64", parallel)}
 			}
 			log, err := g.logger()
 			if err != nil {
@@ -82,7 +85,7 @@ func verifyCmd(g *globals) *cobra.Command {
 			if !ok {
 				return &exitError{exitInvalid, fmt.Errorf("%s: verify cannot read files of kind %q", args[0], kind)}
 			}
-			opts := verify.Options{MaxDiffs: maxDiffs, Logger: log, Scrubber: g.scrub,
+			opts := verify.Options{MaxDiffs: maxDiffs, Parallel: parallel, Logger: log, Scrubber: g.scrub,
 				Progress: func(t verify.TableResult) { printTable(g.stdout, t) }}
 			pairs, notes, err := read(cmd.Context(), g, args[0], opts)
 			if err != nil {
@@ -104,6 +107,7 @@ func verifyCmd(g *globals) *cobra.Command {
 	c.Flags().StringVar(&reportPath, "report", "", "write the result as JSON to FILE: per table the counts, status and every differing key (up to --max-diffs)")
 	c.Flags().StringVar(&fixPath, "fix-sql", "", "write to FILE the SQL statements (the target's dialect) that would make each target table match its source")
 	c.Flags().IntVar(&maxDiffs, "max-diffs", verify.DefaultMaxDiffs, "differing keys collected per table at most")
+	c.Flags().IntVar(&parallel, "parallel", 1, "sessions per database that checksum parts of a table with a single integer key at once")
 	return c
 }
 

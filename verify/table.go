@@ -21,7 +21,7 @@ type side struct {
 	conn dialects.SourceConn
 	// conns are the sessions of Options.Parallel (conn first).
 	conns []dialects.SourceConn
-	q    dialects.ChecksumQuery
+	q     dialects.ChecksumQuery
 	// types are the compared columns' xcetl types; keyCanon the key
 	// columns' canonical expressions; keyExpr the single key column's
 	// read expression (integer keys).

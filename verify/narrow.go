@@ -61,12 +61,19 @@ func between(lo, hi int64) sideSQL {
 }
 
 func (c *comparer) splitRange(ctx context.Context, lo, hi, rows int64, depth int) ([]sideSQL, error) {
-	parts := max(1, rows/int64(c.opts.RangeRows))
-	span := uint64(hi-lo) + 1 // hi-lo wraps correctly into uint64
-	width := max(1, span/uint64(parts)+1)
-	if span == 0 { // the whole int64 range
-		width = 1 << 62
+	if lo < 0 && hi >= 0 && hi-lo < 0 {
+		// key - lo would overflow 64 bits in the database: the negative
+		// and the other keys apart.
+		neg, err := c.splitRange(ctx, lo, -1, rows/2+1, depth)
+		if err != nil {
+			return nil, err
+		}
+		pos, err := c.splitRange(ctx, 0, hi, rows/2+1, depth)
+		return append(neg, pos...), err
 	}
+	parts := max(1, rows/int64(c.opts.RangeRows))
+	span := uint64(hi-lo) + 1 // at most 2⁶³: the range was split at 0
+	width := max(1, span/uint64(parts)+1)
 	w := strconv.FormatUint(width, 10)
 	bucket := func(sd *side) string {
 		return sd.cs.IntDiv(sd.keyExpr+" - ("+strconv.FormatInt(lo, 10)+")", w)

@@ -351,6 +351,9 @@ func (c *comparer) wholeSums(ctx context.Context) (src, dst map[string]sums, err
 		return nil, nil, err
 	}
 	width := max(1, (uint64(hi-lo)+1)/uint64(n)+1)
+	if uint64(hi-lo)+1 == 0 { // the whole 64-bit range
+		width = 1 << 62
+	}
 	var parts []sideSQL
 	for a := lo; ; {
 		b := hi

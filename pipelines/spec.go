@@ -75,6 +75,35 @@ func (v PluginView) Type() string {
 // left out, marked "(default)". Nil for a plugin without a declared spec.
 func (v PluginView) Settings() []string { return settings(specOf(v.kind, v.node)) }
 
+// Config returns a copy of the plugin's configuration (a transform's:
+// the value under its name), ${VAR}s resolved and secrets included, for
+// tools that read a pipeline's settings (xcetl verify decodes a source's
+// keys with config.DecodeSpec). The view stays read-only: changing the
+// copy changes nothing in the pipeline.
+func (v PluginView) Config() *config.Node {
+	n := v.node
+	if v.kind == "transform" && n != nil && n.Kind == config.Map && len(n.Entries) == 1 {
+		n = n.Entries[0].Value
+	}
+	return cloneNode(n)
+}
+
+func cloneNode(n *config.Node) *config.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Entries, c.Items = nil, nil
+	for _, e := range n.Entries {
+		e.Value = cloneNode(e.Value)
+		c.Entries = append(c.Entries, e)
+	}
+	for _, it := range n.Items {
+		c.Items = append(c.Items, cloneNode(it))
+	}
+	return &c
+}
+
 // String is the configuration as written, secrets redacted.
 func (v PluginView) String() string { return rawText(v.node) }
 

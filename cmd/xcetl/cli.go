@@ -91,7 +91,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug|info|warn|error (default: warn for text, info for json)")
 	pf.StringArrayVar(&g.sets, "set", nil, "KEY=VALUE for ${KEY} in the pipeline file (repeatable; wins over the environment)")
 
-	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g), schemaCmd(g), testCmd(g))
+	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g), schemaCmd(g), testCmd(g), verifyCmd(g))
 
 	err := root.Execute()
 	if err == nil {

@@ -19,6 +19,8 @@ var Source = oraclike.New(oraclike.Config{
 	Product:     "DM8",
 	Placeholder: func(int) string { return "?" },
 	Types:       sourceTypes,
+	// DM8's MD5 returns the digest's hex.
+	Digest: func(text string) string { return "LOWER(MD5(" + text + "))" },
 	Open: func(dsn string) (*sql.DB, error) {
 		if err := (dialect{driver: DriverName}).CheckDriver(); err != nil {
 			return nil, err

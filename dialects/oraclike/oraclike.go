@@ -46,6 +46,9 @@ type Config struct {
 	// CheckDSN and RedactDSN as dialects.SourceDialect.
 	CheckDSN  func(dsn string) error
 	RedactDSN func(dsn string) string
+	// Digest renders the MD5 of a text expression as 32 lowercase hex
+	// characters (xcetl verify); nil for Oracle's STANDARD_HASH.
+	Digest func(text string) string
 }
 
 // Column is a catalog column as the type rules see it.

@@ -375,3 +375,57 @@ func Golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from what the dialect gives (-update-source rewrites it):\n%s", path, got)
 	}
 }
+
+// GoldenChecksum compares d's verify SQL (dialects.Checksummer) with
+// testdata/checksum.sql: the canonical text expression of each native
+// type (column c), a literal of each kind, and the statements of one
+// table (key k of type natives[0], and c of type natives[1]): the whole
+// table's checksum, the checksums of key ranges, of key-hash buckets, and
+// the rows of a range. Rewrite it with -update-source.
+func GoldenChecksum(t *testing.T, d dialects.SourceDialect, natives []string) {
+	t.Helper()
+	cs, ok := d.(dialects.Checksummer)
+	if !ok {
+		t.Fatalf("%s: no dialects.Checksummer", d.Product())
+	}
+	tbl := dialects.Table{Name: "t"}
+	canon := func(name, native string) (string, xcetl.Type, error) {
+		c := dialects.SourceColumn{Name: name, NativeType: native, Nullable: true}
+		r, err := d.ReadColumn(tbl, c, dialects.ReadOptions{})
+		if err != nil {
+			return "", r.Type, err
+		}
+		e, err := cs.CanonicalExpr(r.Expr, c, r.Type, dialects.ReadOptions{})
+		return e, r.Type, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- %s: the canonical text of column c by native type (xcetl verify)\n", d.Product())
+	for _, n := range natives {
+		e, typ, err := canon("c", n)
+		if err != nil {
+			fmt.Fprintf(&b, "-- %s: error: %v\n", n, err)
+			continue
+		}
+		fmt.Fprintf(&b, "-- %s (%s):\n%s\n", n, typ, e)
+	}
+	b.WriteString("\n-- literals (--fix-sql) of the canonical text 'x' by kind\n")
+	for k := xcetl.KindString; k <= xcetl.KindBytes; k++ {
+		fmt.Fprintf(&b, "-- %s: %s\n", k, cs.Literal("x", xcetl.Type{Kind: k}))
+	}
+	key, _, err := canon("k", natives[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, _, err := canon("c", natives[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := dialects.ChecksumQuery{D: d, CS: cs, From: dialects.QualifiedSourceName(d, tbl), Canon: []string{key, val}, Delimited: []bool{true, false}}
+	k := d.Quote("k")
+	rng := k + " >= 1 AND " + k + " <= 1000"
+	fmt.Fprintf(&b, "\n-- the whole table\n%s;\n", q.Sums("", ""))
+	fmt.Fprintf(&b, "\n-- key ranges of 1000\n%s;\n", q.Sums(cs.IntDiv(k+" - (1)", "1000"), rng))
+	fmt.Fprintf(&b, "\n-- key-hash buckets\n%s;\n", q.Sums(cs.IntDiv(cs.DigestWord(cs.Digest(cs.RowText([]string{key}, []bool{true})), 0), "4294968"), ""))
+	fmt.Fprintf(&b, "\n-- the rows of a range\n%s;\n", q.Rows([]string{key, key, val}, rng))
+	Golden(t, "checksum.sql", b.String())
+}

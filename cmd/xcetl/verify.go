@@ -117,7 +117,7 @@ func writeVerifyFiles(res *verify.Result, reportPath, fixPath string) error {
 		if err != nil {
 			return err
 		}
-		if err := safefile.WriteFile(reportPath, append(data, '\n'), 0o644); err != nil {
+		if err := safefile.WriteFile(reportPath, append(data, '\n'), 0o600); err != nil {
 			return fmt.Errorf("--report: %w", err)
 		}
 	}

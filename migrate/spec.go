@@ -70,7 +70,7 @@ type Override struct {
 	Where      string            `yaml:"where" doc:"an SQL condition of the source that the rows must meet" example:"\"deleted = 0\""`
 	Chunk      *sqlsrc.ChunkSpec `yaml:"chunk" doc:"the chunk column and size of this table"`
 	Transforms transformList     `yaml:"transforms" doctype:"list of mappings" doc:"transforms for this table, after the columns: rules', as in a pipeline"`
-	Mode       string            `yaml:"mode" default:"append" enum:"append,upsert" enumdoc:"append=inserts (the primary key is created after the data);upsert=inserts or updates by the primary key (created before the data)" doc:"how rows are written"`
+	Mode       string            `yaml:"mode" default:"append" enum:"append,upsert" enumdoc:"append=inserts, the primary key created after the data;upsert=inserts or updates by the primary key, created before the data" doc:"how rows are written"`
 	Skip       bool              `yaml:"skip" doc:"leave the table out"`
 }
 

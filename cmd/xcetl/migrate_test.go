@@ -138,7 +138,7 @@ tables: {parallel: 1, chunk_rows: 8}
 			defer conn.Close()
 			for tbl, want := range map[string]int{"a": 40, "b": 40, "c": 3} {
 				var n, distinct int
-				if err := conn.QueryRow(`SELECT count(*), count(DISTINCT v) FROM ` + tbl).Scan(&n, &distinct); err != nil || n != want || distinct != want {
+				if err := conn.QueryRow(`SELECT count(*), count(DISTINCT v) FROM `+tbl).Scan(&n, &distinct); err != nil || n != want || distinct != want {
 					t.Errorf("%s: %d rows (%d distinct), want %d: %v\n%s", tbl, n, distinct, want, err, stderr)
 				}
 			}

@@ -209,9 +209,11 @@ func (b *bench) pgloaderMigration(rows int) (*Contender, error) {
 	table := migrateDatabase + "." + mysqlTable
 	return &Contender{
 		Name: "pgloader", env: env,
-		prepare: func(ctx context.Context) error { return b.db.exec(ctx, "DROP SCHEMA IF EXISTS "+migrateDatabase+" CASCADE") },
-		argv:    func(int) ([]string, string) { return []string{bin, "--quiet", path}, "" },
-		verify:  func(ctx context.Context) error { return b.db.expectCount(ctx, table, rows) },
+		prepare: func(ctx context.Context) error {
+			return b.db.exec(ctx, "DROP SCHEMA IF EXISTS "+migrateDatabase+" CASCADE")
+		},
+		argv:   func(int) ([]string, string) { return []string{bin, "--quiet", path}, "" },
+		verify: func(ctx context.Context) error { return b.db.expectCount(ctx, table, rows) },
 	}, nil
 }
 

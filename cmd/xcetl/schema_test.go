@@ -10,13 +10,15 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/xcetl/xcetl/migrate"
 )
 
 // compiledSchema compiles what `xcetl schema` prints with an independent
 // validator.
-func compiledSchema(t *testing.T) *jsonschema.Schema {
+func compiledSchema(t *testing.T, kind ...string) *jsonschema.Schema {
 	t.Helper()
-	code, out, errOut := runCLI(t, "schema")
+	code, out, errOut := runCLI(t, append([]string{"schema"}, kind...)...)
 	if code != 0 {
 		t.Fatalf("xcetl schema: exit %d: %s", code, errOut)
 	}
@@ -52,9 +54,9 @@ func yamlValue(t *testing.T, src []byte) any {
 }
 
 // TestSchemaAcceptsExamples: every pipeline in examples/ is valid against
-// the schema.
+// the schema, every migration file against the migration schema.
 func TestSchemaAcceptsExamples(t *testing.T) {
-	s := compiledSchema(t)
+	s, ms := compiledSchema(t), compiledSchema(t, "--kind", "migration")
 	files, _ := filepath.Glob("../../examples/*.yaml")
 	if len(files) < 10 {
 		t.Fatalf("found %d examples", len(files))
@@ -68,7 +70,11 @@ func TestSchemaAcceptsExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Validate(yamlValue(t, src)); err != nil {
+			schema := s
+			if migrate.IsMigration(f) {
+				schema = ms
+			}
+			if err := schema.Validate(yamlValue(t, src)); err != nil {
 				t.Errorf("%s does not validate:\n%v", f, err)
 			}
 		})

@@ -23,6 +23,9 @@ tables:
   include: ["*"]
   exclude: ["tmp_*"]
   parallel: 3
+overrides:
+  districts: {mode: upsert}
+errors: {reject_dir: rejects}
 `
 
 // TestMigrateGridIntegration migrates the MariaDB grid schema into

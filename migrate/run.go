@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -126,6 +127,11 @@ func Run(ctx context.Context, p *Plan, o RunOptions) (*Report, error) {
 		return rep.fail(err)
 	}
 	defer tg.close(context.WithoutCancel(ctx))
+	if dir := f.Spec.Errors.RejectDir; dir != "" {
+		if err := os.MkdirAll(f.resolve(dir), 0o755); err != nil {
+			return rep.fail(fmt.Errorf("errors.reject_dir: %w", err))
+		}
+	}
 	rep.Tables = make([]TableReport, len(p.Tables))
 	sem := make(chan struct{}, f.Spec.Tables.Parallel)
 	var wg sync.WaitGroup

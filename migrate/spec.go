@@ -13,6 +13,7 @@ import (
 	"github.com/xcetl/xcetl/config"
 	"github.com/xcetl/xcetl/dialects"
 	sqlsrc "github.com/xcetl/xcetl/extract/sql"
+	"github.com/xcetl/xcetl/transform"
 )
 
 // Spec is a migration file, declared: config.DecodeSpec checks it (strict
@@ -222,8 +223,25 @@ func checkTransforms(c *config.Check, list transformList) {
 	for i, n := range list {
 		if n.Kind != config.Map || len(n.Entries) != 1 {
 			c.ErrorfAt(n, "transforms[%d]: each transform is a mapping with one key, its name (e.g. {encrypt: {key: \"${SM4_KEY}\"}})", i)
+			continue
+		}
+		if name := n.Entries[0].Key; !knownTransform(name) {
+			c.ErrorfAt(n, "transforms[%d]: unknown transform %q (have: %s)", i, name, strings.Join(transformNames(), ", "))
 		}
 	}
+}
+
+func knownTransform(name string) bool {
+	_, ok := transform.Lookup(name)
+	return ok
+}
+
+func transformNames() []string {
+	var out []string
+	for _, p := range transform.Plugins() {
+		out = append(out, p.Name)
+	}
+	return out
 }
 
 // Check implements config.Checker.

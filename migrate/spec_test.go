@@ -60,6 +60,7 @@ func TestSpec(t *testing.T) {
 		{"override key", "{table: RESIDENT_INFO,", "{tabel: RESIDENT_INFO,", `did you mean "table"`},
 		{"override mode", `where: "deleted = 0"}`, `mode: merge}`, "m.yaml:15:43: overrides.residents.mode"},
 		{"transform shape", "[{encrypt: {mode: cbc, key: \"${SM4_KEY}\"}}]", "[encrypt]", "each transform is a mapping with one key"},
+		{"unknown transform", "[{encrypt: {mode: cbc, key: \"${SM4_KEY}\"}}]", "[{encrypt_all: {}}]", `unknown transform "encrypt_all"`},
 		{"unset variable", "${DM_DSN}", "${NOT_SET}", "NOT_SET"},
 		{"max_rejects", "max_rejects: 0", "max_rejects: lots", `max_rejects "lots"`},
 		{"missing source", "source: {driver: mysql, dsn: \"${SRC_DSN}\", schema: grid}\n", "", "source"},

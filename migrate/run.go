@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -27,6 +28,11 @@ type RunOptions struct {
 	// Events, when set, is called as each table starts and ends (from the
 	// table's goroutine: it must be safe for concurrent use).
 	Events func(Event)
+	// Progress, when set (a terminal), receives one line redrawn in place:
+	// the progress of every table in flight. Writes to it are whole
+	// redraws; a program that writes Events lines to the same terminal
+	// starts them with "\r\033[K" and serialises the writes.
+	Progress io.Writer
 }
 
 // Event is a table starting or ending.
@@ -132,6 +138,7 @@ func Run(ctx context.Context, p *Plan, o RunOptions) (*Report, error) {
 			return rep.fail(fmt.Errorf("errors.reject_dir: %w", err))
 		}
 	}
+	lv := startLive(o.Progress)
 	rep.Tables = make([]TableReport, len(p.Tables))
 	sem := make(chan struct{}, f.Spec.Tables.Parallel)
 	var wg sync.WaitGroup
@@ -146,10 +153,11 @@ func Run(ctx context.Context, p *Plan, o RunOptions) (*Report, error) {
 				return
 			}
 			defer func() { <-sem }()
-			rep.Tables[i] = p.runTable(ctx, tg, tp, o)
+			rep.Tables[i] = p.runTable(ctx, tg, tp, o, lv)
 		}()
 	}
 	wg.Wait()
+	lv.close()
 	var errs []error
 	for _, t := range rep.Tables {
 		if t.Status == StatusFailed || t.Status == StatusNotRun {
@@ -201,7 +209,7 @@ func (r *Report) total() {
 }
 
 // runTable prepares, loads and finishes one table.
-func (p *Plan) runTable(ctx context.Context, tg *target, tp *TablePlan, o RunOptions) (tr TableReport) {
+func (p *Plan) runTable(ctx context.Context, tg *target, tp *TablePlan, o RunOptions, lv *live) (tr TableReport) {
 	start := time.Now()
 	tr = TableReport{Table: tp.Source.Table.Name, Target: tp.Target.String()}
 	emit := func(phase string, err error) {
@@ -234,7 +242,8 @@ func (p *Plan) runTable(ctx context.Context, tg *target, tp *TablePlan, o RunOpt
 	if err != nil {
 		return fail(err)
 	}
-	prep, err := pl.Run(ctx, pipelines.RunOptions{})
+	prep, err := pl.Run(ctx, pipelines.RunOptions{Progress: lv.add(tr.Table)})
+	lv.remove(tr.Table)
 	if prep != nil {
 		tr.Rows, tr.Rejects, tr.Resumed = prep.RowsCommitted, prep.RowsRejected, prep.ResumedAt
 	}

@@ -48,10 +48,15 @@ func migrateCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(g.stderr, "xcetl: warning: "+w)
 			}
 			ro := migrate.RunOptions{Logger: log, Scrubber: g.scrub}
-			// A line per table as it starts and ends, on a terminal or not
-			// (several tables load at once: a line redrawn in place would
-			// show one of them).
-			ro.Events = progressLines(g.stderr, len(plan.Tables), progress != "never")
+			// A line per table as it starts and ends, on a terminal or not;
+			// on a terminal also one line redrawn in place with the
+			// progress of every table in flight.
+			lw := &lockedWriter{w: g.stderr}
+			clear := ""
+			if progress == "always" || (progress == "auto" && isTerminal(g.terminal)) {
+				ro.Progress, clear = lw, "\r\033[K"
+			}
+			ro.Events = progressLines(lw, clear, len(plan.Tables), progress != "never")
 			rep, runErr := migrate.Run(ctx, plan, ro)
 			migrationSummary(g.stderr, rep)
 			return finishMigration(g, rep, runErr, reportPath)
@@ -90,7 +95,7 @@ func cutSet(s string) (string, string, bool) {
 }
 
 // progressLines prints a line as each table starts and ends.
-func progressLines(w io.Writer, tables int, on bool) func(migrate.Event) {
+func progressLines(w io.Writer, clear string, tables int, on bool) func(migrate.Event) {
 	var mu sync.Mutex
 	done := 0
 	return func(e migrate.Event) {
@@ -104,15 +109,28 @@ func progressLines(w io.Writer, tables int, on bool) func(migrate.Event) {
 		}
 		switch e.Phase {
 		case "start":
-			fmt.Fprintf(w, "xcetl: [%d/%d] %s → %s: loading\n", done, tables, e.Table, e.Target)
+			fmt.Fprintf(w, "%sxcetl: [%d/%d] %s → %s: loading\n", clear, done, tables, e.Table, e.Target)
 		case migrate.StatusFailed:
-			fmt.Fprintf(w, "xcetl: [%d/%d] %s: failed after %.1f s\n", done, tables, e.Table, e.Seconds)
+			fmt.Fprintf(w, "%sxcetl: [%d/%d] %s: failed after %.1f s\n", clear, done, tables, e.Table, e.Seconds)
 		case migrate.StatusSkipped:
-			fmt.Fprintf(w, "xcetl: [%d/%d] %s: complete in an earlier run, skipped\n", done, tables, e.Table)
+			fmt.Fprintf(w, "%sxcetl: [%d/%d] %s: complete in an earlier run, skipped\n", clear, done, tables, e.Table)
 		default:
-			fmt.Fprintf(w, "xcetl: [%d/%d] %s: %s, %s rows (%d rejected) in %.1f s\n", done, tables, e.Table, e.Phase, xcetl.GroupDigits(e.Rows), e.Rejects, e.Seconds)
+			fmt.Fprintf(w, "%sxcetl: [%d/%d] %s: %s, %s rows (%d rejected) in %.1f s\n", clear, done, tables, e.Table, e.Phase, xcetl.GroupDigits(e.Rows), e.Rejects, e.Seconds)
 		}
 	}
+}
+
+// lockedWriter serialises whole writes of the event lines and the
+// progress display on one terminal.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // migrationSummary prints the table of tables and the totals.

@@ -197,6 +197,12 @@ func (p *Plan) planTable(st *dialects.SourceTable, targets map[string]dialects.T
 	if tp.Override.Mode == "" {
 		tp.Override.Mode = "append"
 	}
+	var err error
+	var changed map[string]bool
+	tp.Transforms, tp.Protected, changed, err = f.transformsOf(st)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", st.Table.Name, err)
+	}
 	ro := dialects.ReadOptions{}
 	if f.Spec.Source.ZeroDates == "null" {
 		ro.ZeroDates = dialects.ZeroDateNull
@@ -212,6 +218,12 @@ func (p *Plan) planTable(st *dialects.SourceTable, targets map[string]dialects.T
 			return nil, err
 		}
 		typ, how, err := dialects.MapColumnType(p.Source.Driver(), p.Target, c, r.Type, o != nil)
+		if changed[c.Name] {
+			// encrypt, hash, mask write text of another length than the
+			// source's: the target column is the target's text
+			typ, err = p.Target.ColumnType(xcetl.Type{Kind: xcetl.KindString})
+			how = "transformed: text"
+		}
 		if err != nil {
 			return nil, fmt.Errorf("table %s: %w; map it with types: {%q: string} (or another type the target has)", st.Table.Name, err, c.NativeType)
 		}
@@ -220,11 +232,6 @@ func (p *Plan) planTable(st *dialects.SourceTable, targets map[string]dialects.T
 			return nil, fmt.Errorf("table %s column %q: %w", st.Table.Name, c.Name, err)
 		}
 		tp.Columns = append(tp.Columns, ColumnPlan{Source: c.Name, Target: name, NativeType: c.NativeType, Read: r.Type, Type: typ, Mapping: how})
-	}
-	var err error
-	tp.Transforms, tp.Protected, err = f.transformsOf(st)
-	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", st.Table.Name, err)
 	}
 	return tp, nil
 }
@@ -323,10 +330,12 @@ func fnv32(s string) uint32 {
 }
 
 // transformsOf builds a table's transforms: each columns: rule's items
-// for the columns it matches, then the override's.
-func (f *File) transformsOf(st *dialects.SourceTable) ([]pipelines.Part, map[string]string, error) {
+// for the columns it matches, then the override's; with the columns whose
+// values encrypt, mask or hash change (protected), and every column a
+// transform names (changed).
+func (f *File) transformsOf(st *dialects.SourceTable) ([]pipelines.Part, map[string]string, map[string]bool, error) {
 	var parts []pipelines.Part
-	protected := map[string]string{}
+	protected, changed := map[string]string{}, map[string]bool{}
 	for _, rule := range f.Spec.Columns {
 		var cols []string
 		for _, c := range st.Columns {
@@ -341,18 +350,24 @@ func (f *File) transformsOf(st *dialects.SourceTable) ([]pipelines.Part, map[str
 			name, val := item.Entries[0].Key, nodeValue(item.Entries[0].Value)
 			part, err := forColumns(name, val, cols)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			parts = append(parts, part)
 			markProtected(protected, name, cols)
+			for _, c := range cols {
+				changed[c] = true
+			}
 		}
 	}
 	for _, item := range f.override(st.Table.Name).Transforms {
 		name, val := item.Entries[0].Key, nodeValue(item.Entries[0].Value)
 		parts = append(parts, pipelines.Part{Type: name, Spec: val})
 		markProtected(protected, name, columnsNamed(val))
+		for _, c := range columnsNamed(val) {
+			changed[c] = true
+		}
 	}
-	return parts, protected, nil
+	return parts, protected, changed, nil
 }
 
 // protecting are the transforms whose output verify must not compare.

@@ -74,7 +74,7 @@ CREATE TABLE "grid"."resident_info" (
   "id" bigint NOT NULL,
   "district" varchar(24) NOT NULL,
   "name" varchar(160) NOT NULL,
-  "id_card" varchar(72),
+  "id_card" text,
   "updated_at" timestamp DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 -- after the table's data

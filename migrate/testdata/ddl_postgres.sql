@@ -74,7 +74,7 @@ CREATE TABLE "grid"."resident_info" (
   "id" bigint NOT NULL,
   "district" varchar(6) NOT NULL,
   "name" varchar(40) NOT NULL,
-  "id_card" varchar(18),
+  "id_card" text,
   "updated_at" timestamp DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 -- after the table's data

@@ -134,3 +134,60 @@ func checkKeys(t *testing.T, target string, c dialects.Conn) {
 		t.Errorf("visit_log has no primary key in the source, but got one:\n%s", all)
 	}
 }
+
+// TestMigrateEncryptIntegration migrates residents with its id cards under
+// SM4 (a columns: rule) into PostgreSQL: the column is created as text
+// (the ciphertext is longer than the source's char(18)), every id card is
+// encrypted, NULL stays NULL, and VerifyTables marks the column.
+func TestMigrateEncryptIntegration(t *testing.T) {
+	src, dst := mytest.LoadGrid(t), pgtest.NewDatabase(t)
+	path := writeFile(t, t.TempDir(), `version: 1
+name: enc
+kind: migration
+source: {driver: mysql, dsn: "${SRC}"}
+target: {type: postgres, dsn: "${DST}"}
+tables: {include: [residents, districts]}
+columns:
+  - match: "id_card|sfzh"
+    transforms: [{encrypt: {mode: cbc, key: "${KEY}"}}]
+`)
+	vars := map[string]string{"SRC": src, "DST": dst, "KEY": "0123456789abcdeffedcba9876543210"}
+	if rep, err := migrateFile(t, path, vars); err != nil {
+		t.Fatalf("migrate: %v %+v", err, rep)
+	}
+	d, _ := dialects.Lookup("postgres")
+	ctx := context.Background()
+	c, err := d.Open(ctx, dst, dialects.Env{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	rows, err := c.Query(ctx, `SELECT id, id_card, (SELECT data_type FROM information_schema.columns WHERE table_name = 'residents' AND column_name = 'id_card') FROM residents ORDER BY id`)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	for _, r := range rows {
+		card, _ := r[1].(string)
+		switch {
+		case fmt.Sprint(r[2]) != "text":
+			t.Errorf("id_card is %v, want text", r[2])
+		case fmt.Sprint(r[0]) == "2" && r[1] != nil:
+			t.Errorf("row 2: a NULL id card became %v", r[1])
+		case fmt.Sprint(r[0]) != "2" && (len(card) < 64 || strings.Contains(card, "1101") || strings.Contains(card, "1201")):
+			t.Errorf("row %v: id card not encrypted: %q", r[0], card)
+		}
+	}
+	f, err := migrate.Load(path, migrate.Options{Vars: vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := migrate.Connect(ctx, f, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vt := range p.VerifyTables() {
+		if vt.SourceTable.Name == "residents" && (vt.Protected["id_card"] != "encrypt" || len(vt.Protected) != 1) {
+			t.Errorf("protected: %v", vt.Protected)
+		}
+	}
+}

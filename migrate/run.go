@@ -79,6 +79,8 @@ type TableReport struct {
 	Seconds float64 `json:"seconds"`
 	Resumed string  `json:"resumed,omitempty"`
 	Error   string  `json:"error,omitempty"`
+	// err is the error itself (xcetl.ErrLocked, …), for the exit code.
+	err error
 }
 
 // Totals sums a Report's tables.
@@ -160,7 +162,10 @@ func Run(ctx context.Context, p *Plan, o RunOptions) (*Report, error) {
 	lv.close()
 	var errs []error
 	for _, t := range rep.Tables {
-		if t.Status == StatusFailed || t.Status == StatusNotRun {
+		switch {
+		case t.err != nil:
+			errs = append(errs, fmt.Errorf("table %s: %w", t.Table, t.err))
+		case t.Status == StatusFailed || t.Status == StatusNotRun:
 			errs = append(errs, fmt.Errorf("table %s: %s", t.Table, orStatus(t.Error, t.Status)))
 		}
 	}
@@ -218,7 +223,7 @@ func (p *Plan) runTable(ctx context.Context, tg *target, tp *TablePlan, o RunOpt
 		}
 	}
 	fail := func(err error) TableReport {
-		tr.Status, tr.Error, tr.Seconds = StatusFailed, err.Error(), time.Since(start).Seconds()
+		tr.Status, tr.Error, tr.err, tr.Seconds = StatusFailed, err.Error(), err, time.Since(start).Seconds()
 		emit(StatusFailed, err)
 		return tr
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xcetl/xcetl/dialects"
 	"github.com/xcetl/xcetl/migrate"
+	"github.com/xcetl/xcetl/pipelines"
 )
 
 // TestPlanTables plans a catalog built by hand (no server): names folded
@@ -69,6 +70,10 @@ overrides:
 	def2 := p.Definition(tp, 1)
 	if len(def2.Transforms) != 1 || def2.Transforms[0].Type != "mask" {
 		t.Errorf("transforms %+v", def2.Transforms)
+	}
+	// the table's pipeline is checked like a file's (it is built, not run)
+	if _, err := pipelines.Build(def2, pipelines.WithLogger(quiet)); err != nil {
+		t.Errorf("build the table's pipeline: %v", err)
 	}
 	vt := p.VerifyTables()[0]
 	if vt.Protected["phone"] != "mask" || len(vt.Protected) != 1 || vt.Key[0] != "Id" || vt.TargetKey[0] != "ID" ||

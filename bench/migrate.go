@@ -32,42 +32,17 @@ const (
 )
 
 func (b *bench) migrateScenario(ctx context.Context, data dataFile) error {
-	base := os.Getenv(mytest.EnvDSN)
-	if base == "" {
-		return broken("migrate: %s is not set (run the bench through withpg, which starts MariaDB)", mytest.EnvDSN)
-	}
-	client, err := exec.LookPath("mariadb")
+	client, conn, dsn, err := b.migrateSource(ctx, data)
 	if err != nil {
-		return broken("migrate: the mariadb client is not installed (apt-get install mariadb-client)")
-	}
-	conn, err := mysqlClient(base)
-	if err != nil {
-		return broken("migrate: %s: %v", mytest.EnvDSN, err)
-	}
-	b.scrub.AddDSN(base)
-	cfg, _ := gomysql.ParseDSN(base)
-	cfg.DBName = migrateDatabase
-	dsn := cfg.FormatDSN()
-	b.scrub.AddDSN(dsn)
-	if err := mysqlExec(base, "DROP DATABASE IF EXISTS "+migrateDatabase, "CREATE DATABASE "+migrateDatabase+" CHARACTER SET utf8mb4"); err != nil {
-		return broken("migrate: %v", b.scrub.Scrub(err.Error()))
+		return err
 	}
 	defer func() {
 		if !b.o.keep {
-			_ = mysqlExec(base, "DROP DATABASE IF EXISTS "+migrateDatabase)
+			_ = mysqlExec(os.Getenv(mytest.EnvDSN), "DROP DATABASE IF EXISTS "+migrateDatabase)
 			_ = b.db.exec(context.Background(), "DROP TABLE IF EXISTS "+migratePipeTable, "DROP SCHEMA IF EXISTS "+migrateXcetlSchema+" CASCADE",
 				"DROP SCHEMA IF EXISTS "+migrateDatabase+" CASCADE")
 		}
 	}()
-	if err := mysqlExec(dsn, mysqlDDL); err != nil {
-		return broken("migrate: %v", err)
-	}
-	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE '%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES`,
-		strings.ReplaceAll(data.path, "'", "''"), mysqlTable)
-	if _, err := runChild(ctx, append(append([]string{client, "--local-infile=1"}, conn...), migrateDatabase, "-e", load), b.env,
-		filepath.Join(b.o.dir, "logs", "migrate-load.log"), b.scrub); err != nil {
-		return broken("migrate: load the source table: %v", err)
-	}
 	rows := b.o.rows
 	sc := &Scenario{Name: "migrate", Rows: rows, File: mysqlTable, FileBytes: data.bytes,
 		Note: "MariaDB table → PostgreSQL, 10 columns: table created, loaded, primary key built"}
@@ -123,6 +98,41 @@ func (b *bench) migrateScenario(ctx context.Context, data dataFile) error {
 	}
 	fmt.Fprintf(b.out, "check: %s holds exactly the rows of %s\n", xcetlTable, migratePipeTable)
 	return nil
+}
+
+// migrateSource makes the source database and loads the CSV into its table; it returns the
+// mariadb client, its connection arguments and the database's DSN.
+func (b *bench) migrateSource(ctx context.Context, data dataFile) (client string, conn []string, dsn string, err error) {
+	base := os.Getenv(mytest.EnvDSN)
+	if base == "" {
+		return "", nil, "", broken("migrate: %s is not set (run the bench through withpg, which starts MariaDB)", mytest.EnvDSN)
+	}
+	client, err = exec.LookPath("mariadb")
+	if err != nil {
+		return "", nil, "", broken("migrate: the mariadb client is not installed (apt-get install mariadb-client)")
+	}
+	conn, err = mysqlClient(base)
+	if err != nil {
+		return "", nil, "", broken("migrate: %s: %v", mytest.EnvDSN, err)
+	}
+	b.scrub.AddDSN(base)
+	cfg, _ := gomysql.ParseDSN(base)
+	cfg.DBName = migrateDatabase
+	dsn = cfg.FormatDSN()
+	b.scrub.AddDSN(dsn)
+	if err := mysqlExec(base, "DROP DATABASE IF EXISTS "+migrateDatabase, "CREATE DATABASE "+migrateDatabase+" CHARACTER SET utf8mb4"); err != nil {
+		return "", nil, "", broken("migrate: %v", b.scrub.Scrub(err.Error()))
+	}
+	if err := mysqlExec(dsn, mysqlDDL); err != nil {
+		return "", nil, "", broken("migrate: %v", err)
+	}
+	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE '%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES`,
+		strings.ReplaceAll(data.path, "'", "''"), mysqlTable)
+	if _, err := runChild(ctx, append(append([]string{client, "--local-infile=1"}, conn...), migrateDatabase, "-e", load), b.env,
+		filepath.Join(b.o.dir, "logs", "migrate-load.log"), b.scrub); err != nil {
+		return "", nil, "", broken("migrate: load the source table: %v", err)
+	}
+	return client, conn, dsn, nil
 }
 
 // checkMigrateReport checks the newest migrate report: one table, complete, every row.

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +34,7 @@ func migrateCmd(g *globals) *cobra.Command {
 			}
 			f, err := g.loadMigration(args[0])
 			if err != nil {
+				writeFailedMigrationReport(reportPath, args[0], err, g.scrub)
 				return err
 			}
 			log, err := g.logger()
@@ -42,6 +45,7 @@ func migrateCmd(g *globals) *cobra.Command {
 			defer stop()
 			plan, err := migrate.Connect(ctx, f, log)
 			if err != nil {
+				writeFailedMigrationReport(reportPath, args[0], err, g.scrub)
 				return &exitError{codeOf(err), err}
 			}
 			for _, w := range plan.Warnings {
@@ -173,6 +177,19 @@ func finishMigration(g *globals, rep *migrate.Report, runErr error, reportPath s
 		return &exitError{exitUnreported, fmt.Errorf("the migration succeeded and its tables are complete (a rerun skips them), but: %w", outErr)}
 	}
 	return nil
+}
+
+// writeFailedMigrationReport writes the report of a migration that could
+// not start (an invalid file, an unreachable source), so that monitoring
+// that reads reports sees the failure.
+func writeFailedMigrationReport(path, file string, err error, sc *xcetl.Scrubber) {
+	if path == "" {
+		return
+	}
+	now := time.Now()
+	rep := &migrate.Report{Migration: strings.TrimSuffix(strings.TrimSuffix(baseName(file), ".yaml"), ".yml"), Status: "failed",
+		StartedAt: now, FinishedAt: now, ForeignKeys: migrate.StatusNotRun, Error: sc.Scrub(err.Error())}
+	_ = rep.WriteFile(path)
 }
 
 // validateMigration checks a migration file statically.

@@ -91,9 +91,13 @@ func TestMigrateCLIIntegration(t *testing.T) {
 	if err := conn.QueryRow(`SELECT count(*) FROM resident_info WHERE id_card = '11010119900307777X'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("an id card was copied in clear: %d %v", n, err)
 	}
-	code, _, stderr = runCLI(t, "migrate", file, "--set", "SRC_DSN="+src)
+	failed := filepath.Join(dir, "failed.json")
+	code, _, stderr = runCLI(t, "migrate", file, "--set", "SRC_DSN="+src, "--report", failed)
 	if code != exitInvalid || !strings.Contains(stderr, "DST") {
 		t.Errorf("unset variable: exit %d\n%s", code, stderr)
+	}
+	if data, err := os.ReadFile(failed); err != nil || !strings.Contains(string(data), `"status": "failed"`) || strings.Contains(string(data), "xcetl_test_pw") {
+		t.Errorf("the report of an invalid file: %s %v", data, err)
 	}
 }
 

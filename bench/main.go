@@ -131,7 +131,7 @@ func main() {
 	flag.StringVar(&o.pgloader, "pgloader", "pgloader", "pgloader binary, the peer measured in the append scenario when it is installed (\"\" to leave it out)")
 	flag.StringVar(&o.dir, "dir", "bench/out", "directory for generated data, pipelines, logs, results.json")
 	flag.StringVar(&o.dsn, "dsn", "", "PostgreSQL DSN (default $XCETL_TEST_PG_DSN; if unset a throwaway server is started)")
-	flag.StringVar(&o.only, "only", "all", "scenarios: every (all of them: what make bench runs) | append | upsert | all (append and upsert) | encrypt (xcetl with and without SM4-CBC of two columns; not part of all) | api (xcetl from a local JSON API, 200,000 records in pages of 1,000; not part of all) | cdc (xcetl applying min(rows, 300,000) Debezium events from an in-process Kafka broker, with and without per-key versions; not part of all) | excel (xcetl loading a min(rows, 500,000)-row .xlsx, types auto and text; not part of all) | pgsource (a PostgreSQL table read by a type: sql pipeline vs psql COPY TO STDOUT | COPY FROM STDIN; not part of all) | mysql (a MariaDB table of the rows read into PostgreSQL by a type: sql pipeline vs mariadb --batch | psql \\copy; needs withpg's MariaDB; not part of all) | verify (xcetl verify of that table's PostgreSQL copy vs the xcetl run that made it; needs withpg's MariaDB; not part of all) | verify (xcetl verify of that MariaDB table's PostgreSQL copy vs the xcetl run that made it; needs withpg's MariaDB; not part of all)")
+	flag.StringVar(&o.only, "only", "all", "scenarios: every (all of them: what make bench runs) | append | upsert | all (append and upsert) | encrypt (xcetl with and without SM4-CBC of two columns; not part of all) | api (xcetl from a local JSON API, 200,000 records in pages of 1,000; not part of all) | cdc (xcetl applying min(rows, 300,000) Debezium events from an in-process Kafka broker, with and without per-key versions; not part of all) | excel (xcetl loading a min(rows, 500,000)-row .xlsx, types auto and text; not part of all) | pgsource (a PostgreSQL table read by a type: sql pipeline vs psql COPY TO STDOUT | COPY FROM STDIN; not part of all) | mysql (a MariaDB table of the rows read into PostgreSQL by a type: sql pipeline vs mariadb --batch | psql \\copy; needs withpg's MariaDB; not part of all) | verify (xcetl verify of that table's PostgreSQL copy vs the xcetl run that made it; needs withpg's MariaDB; not part of all) | migrate (that MariaDB table migrated into PostgreSQL by xcetl migrate vs pgloader's MySQL migration vs the shell pipe; not part of all)")
 	flag.StringVar(&o.prefill, "prefill", "full,half", "upsert target before each run, one upsert scenario each, comma-separated: full (every row an update) | half (odd ids present: half updates, half inserts)")
 	flag.BoolVar(&o.flat, "flat", false, "also run the xcetl append at 5× rows to show peak RSS does not grow with input size")
 	flag.BoolVar(&o.skipXcetl, "skip-xcetl", false, "run only the psql baselines (to check the harness without an xcetl binary)")
@@ -287,6 +287,11 @@ func runBench(ctx context.Context, o options, out io.Writer) (res *Results, err 
 			return res, err
 		}
 	}
+	if o.runs("migrate") && !o.skipXcetl {
+		if err := b.migrateScenario(ctx, data); err != nil {
+			return res, err
+		}
+	}
 	res.Targets = evaluate(res)
 	fmt.Fprintf(out, "\nresults: %s\n", filepath.Join(o.dir, "results.json"))
 	printSummary(out, res.Targets)
@@ -315,9 +320,9 @@ func (o *options) validate() error {
 		errs = append(errs, fmt.Errorf("-rounds %d: need at least 1", o.rounds))
 	}
 	switch o.only {
-	case "append", "upsert", "all", "every", "encrypt", "api", "cdc", "excel", "mysql", "pgsource", "verify":
+	case "append", "upsert", "all", "every", "encrypt", "api", "cdc", "excel", "mysql", "pgsource", "verify", "migrate":
 	default:
-		errs = append(errs, fmt.Errorf("-only %q: want append, upsert, all, every, encrypt, api, cdc, excel, mysql, pgsource or verify", o.only))
+		errs = append(errs, fmt.Errorf("-only %q: want append, upsert, all, every, encrypt, api, cdc, excel, mysql, pgsource, verify or migrate", o.only))
 	}
 	for _, p := range strings.Split(o.prefill, ",") {
 		switch p {

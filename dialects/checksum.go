@@ -85,7 +85,8 @@ type Checksummer interface {
 	Literal(canon string, t xcetl.Type) string
 }
 
-// QuoteString renders s as a standard SQL string literal (” doubled).
+// QuoteString renders s as a standard SQL string literal (single quotes
+// doubled).
 func QuoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // ChecksumQuery builds the statements of verify for one table side.

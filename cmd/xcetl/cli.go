@@ -22,6 +22,7 @@ import (
 	_ "github.com/xcetl/xcetl/all"
 	"github.com/xcetl/xcetl/internal/failpoint"
 	"github.com/xcetl/xcetl/internal/safefile"
+	"github.com/xcetl/xcetl/migrate"
 	"github.com/xcetl/xcetl/pipelines"
 )
 
@@ -91,7 +92,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug|info|warn|error (default: warn for text, info for json)")
 	pf.StringArrayVar(&g.sets, "set", nil, "KEY=VALUE for ${KEY} in the pipeline file (repeatable; wins over the environment)")
 
-	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g), schemaCmd(g), testCmd(g), verifyCmd(g))
+	root.AddCommand(runCmd(g), validateCmd(g), explainCmd(g), inspectCmd(g), sm4Cmd(g), versionCmd(g), schemaCmd(g), testCmd(g), migrateCmd(g), verifyCmd(g))
 
 	err := root.Execute()
 	if err == nil {
@@ -313,6 +314,9 @@ func validateCmd(g *globals) *cobra.Command {
 		Short: "check FILE without touching any database, API or broker (a local CSV/XLSX header is read); print every problem",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if migrate.IsMigration(args[0]) {
+				return validateMigration(g, args[0])
+			}
 			p, _, err := g.load(args[0])
 			if err != nil {
 				return err
@@ -335,6 +339,9 @@ func explainCmd(g *globals) *cobra.Command {
 		Short: "print the resolved plan and every SQL statement the run would execute (secrets redacted)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if migrate.IsMigration(args[0]) {
+				return explainMigration(g, cmd.Context(), args[0])
+			}
 			p, _, err := g.load(args[0])
 			if err != nil {
 				return err

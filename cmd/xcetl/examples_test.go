@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xcetl/xcetl/internal/pgtest"
+	"github.com/xcetl/xcetl/migrate"
 )
 
 // Every example must stay valid: docs point at them.
@@ -26,7 +27,7 @@ func TestExamplesValidate(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			code, out, stderr := runCLI(t, "validate", f, "--set", "PG_DSN=postgres://u:p@127.0.0.1:1/db",
 				"--set", "OG_DSN=postgres://u:p@127.0.0.1:1/db", "--set", "KB_DSN=postgres://u:p@127.0.0.1:1/db",
-				"--set", "SRC_DSN=etl:pw@tcp(127.0.0.1:1)/grid",
+				"--set", "SRC_DSN=etl:pw@tcp(127.0.0.1:1)/grid", "--set", "DM_DSN=dm://SYSDBA:pw@127.0.0.1:1",
 				"--set", "XCETL_SM4_KEY=0123456789abcdeffedcba9876543210", "--set", "XCETL_HMAC_KEY=0123456789abcdef0123456789abcdef")
 			if code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, out, stderr)
@@ -41,6 +42,14 @@ func TestExampleTests(t *testing.T) {
 	files, _ := filepath.Glob("../../examples/*.yaml")
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.yaml") {
+			continue
+		}
+		if migrate.IsMigration(f) {
+			// xcetl test runs pipelines; a migration example is run and
+			// explained by TestMigrationExamplesIntegration.
+			if !migrationExamplesTested[filepath.Base(f)] {
+				t.Errorf("%s is a migration with no test in TestMigrationExamplesIntegration", f)
+			}
 			continue
 		}
 		if _, err := os.Stat(strings.TrimSuffix(f, ".yaml") + "_test.yaml"); err != nil {

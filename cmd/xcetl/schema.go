@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/xcetl/xcetl/migrate"
 	"github.com/xcetl/xcetl/pipelines"
 )
 
@@ -24,7 +25,7 @@ func schemaCmd(g *globals) *cobra.Command {
 			case "pipeline":
 				s = pipelines.JSONSchema()
 			case "migration":
-				return &exitError{exitInvalid, fmt.Errorf("--kind migration: this xcetl has no migration file format yet (xcetl migrate is not part of this build); only --kind pipeline is available")}
+				s = migrate.JSONSchema()
 			default:
 				return &exitError{exitInvalid, fmt.Errorf("--kind %q: use one of %v", kind, schemaKinds)}
 			}

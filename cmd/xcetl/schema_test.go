@@ -10,13 +10,15 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/xcetl/xcetl/migrate"
 )
 
 // compiledSchema compiles what `xcetl schema` prints with an independent
 // validator.
-func compiledSchema(t *testing.T) *jsonschema.Schema {
+func compiledSchema(t *testing.T, kind ...string) *jsonschema.Schema {
 	t.Helper()
-	code, out, errOut := runCLI(t, "schema")
+	code, out, errOut := runCLI(t, append([]string{"schema"}, kind...)...)
 	if code != 0 {
 		t.Fatalf("xcetl schema: exit %d: %s", code, errOut)
 	}
@@ -52,9 +54,9 @@ func yamlValue(t *testing.T, src []byte) any {
 }
 
 // TestSchemaAcceptsExamples: every pipeline in examples/ is valid against
-// the schema.
+// the schema, every migration file against the migration schema.
 func TestSchemaAcceptsExamples(t *testing.T) {
-	s := compiledSchema(t)
+	s, ms := compiledSchema(t), compiledSchema(t, "--kind", "migration")
 	files, _ := filepath.Glob("../../examples/*.yaml")
 	if len(files) < 10 {
 		t.Fatalf("found %d examples", len(files))
@@ -68,7 +70,11 @@ func TestSchemaAcceptsExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Validate(yamlValue(t, src)); err != nil {
+			schema := s
+			if migrate.IsMigration(f) {
+				schema = ms
+			}
+			if err := schema.Validate(yamlValue(t, src)); err != nil {
 				t.Errorf("%s does not validate:\n%v", f, err)
 			}
 		})
@@ -119,8 +125,8 @@ func TestSchemaAndValidateRejectBrokenFiles(t *testing.T) {
 }
 
 // TestSchemaCommand: the schema is draft 2020-12 JSON with descriptions,
-// defaults and enums from the specs; --kind migration says it is not
-// available.
+// defaults and enums from the specs; --kind migration is the migration
+// file's, from its spec.
 func TestSchemaCommand(t *testing.T) {
 	code, out, _ := runCLI(t, "schema", "--kind", "pipeline")
 	var s map[string]any
@@ -135,9 +141,11 @@ func TestSchemaCommand(t *testing.T) {
 			t.Errorf("schema lacks %s", want)
 		}
 	}
-	code, _, errOut := runCLI(t, "schema", "--kind", "migration")
-	if code != exitInvalid || !strings.Contains(errOut, "no migration file format") {
-		t.Errorf("--kind migration: exit %d: %s", code, errOut)
+	code, out, errOut := runCLI(t, "schema", "--kind", "migration")
+	var ms map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &ms) != nil || ms["title"] != "xcetl migration file" ||
+		!strings.Contains(out, `"overrides"`) || !strings.Contains(out, `"tables parallel"`) && !strings.Contains(out, `"parallel"`) {
+		t.Errorf("--kind migration: exit %d: %.300s%s", code, out, errOut)
 	}
 	if code, _, _ := runCLI(t, "schema", "--kind", "nope"); code != exitInvalid {
 		t.Errorf("--kind nope: exit %d", code)

@@ -32,7 +32,7 @@ const (
 )
 
 func (b *bench) migrateScenario(ctx context.Context, data dataFile) error {
-	client, conn, dsn, err := b.migrateSource(ctx, data)
+	client, conn, dsn, err := b.mariadbSource(ctx, "migrate", migrateDatabase, data)
 	if err != nil {
 		return err
 	}
@@ -98,41 +98,6 @@ func (b *bench) migrateScenario(ctx context.Context, data dataFile) error {
 	}
 	fmt.Fprintf(b.out, "check: %s holds exactly the rows of %s\n", xcetlTable, migratePipeTable)
 	return nil
-}
-
-// migrateSource makes the source database and loads the CSV into its table; it returns the
-// mariadb client, its connection arguments and the database's DSN.
-func (b *bench) migrateSource(ctx context.Context, data dataFile) (client string, conn []string, dsn string, err error) {
-	base := os.Getenv(mytest.EnvDSN)
-	if base == "" {
-		return "", nil, "", broken("migrate: %s is not set (run the bench through withpg, which starts MariaDB)", mytest.EnvDSN)
-	}
-	client, err = exec.LookPath("mariadb")
-	if err != nil {
-		return "", nil, "", broken("migrate: the mariadb client is not installed (apt-get install mariadb-client)")
-	}
-	conn, err = mysqlClient(base)
-	if err != nil {
-		return "", nil, "", broken("migrate: %s: %v", mytest.EnvDSN, err)
-	}
-	b.scrub.AddDSN(base)
-	cfg, _ := gomysql.ParseDSN(base)
-	cfg.DBName = migrateDatabase
-	dsn = cfg.FormatDSN()
-	b.scrub.AddDSN(dsn)
-	if err := mysqlExec(base, "DROP DATABASE IF EXISTS "+migrateDatabase, "CREATE DATABASE "+migrateDatabase+" CHARACTER SET utf8mb4"); err != nil {
-		return "", nil, "", broken("migrate: %v", b.scrub.Scrub(err.Error()))
-	}
-	if err := mysqlExec(dsn, mysqlDDL); err != nil {
-		return "", nil, "", broken("migrate: %v", err)
-	}
-	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE '%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES`,
-		strings.ReplaceAll(data.path, "'", "''"), mysqlTable)
-	if _, err := runChild(ctx, append(append([]string{client, "--local-infile=1"}, conn...), migrateDatabase, "-e", load), b.env,
-		filepath.Join(b.o.dir, "logs", "migrate-load.log"), b.scrub); err != nil {
-		return "", nil, "", broken("migrate: load the source table: %v", err)
-	}
-	return client, conn, dsn, nil
 }
 
 // checkMigrateReport checks the newest migrate report: one table, complete, every row.
@@ -244,4 +209,4 @@ func migrateTargets(res *Results) []Target {
 	return out
 }
 
-func init() { addTargets(140, migrateTargets) }
+func init() { addTargets(150, migrateTargets) }

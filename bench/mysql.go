@@ -48,41 +48,16 @@ func mysqlClient(dsn string) ([]string, error) {
 }
 
 func (b *bench) mysqlScenario(ctx context.Context, data dataFile) error {
-	base := os.Getenv(mytest.EnvDSN)
-	if base == "" {
-		return broken("mysql: %s is not set (run the bench through withpg, which starts MariaDB)", mytest.EnvDSN)
-	}
-	client, err := exec.LookPath("mariadb")
+	client, conn, dsn, err := b.mariadbSource(ctx, "mysql", mysqlDatabase, data)
 	if err != nil {
-		return broken("mysql: the mariadb client is not installed (apt-get install mariadb-client)")
-	}
-	conn, err := mysqlClient(base)
-	if err != nil {
-		return broken("mysql: %s: %v", mytest.EnvDSN, err)
-	}
-	b.scrub.AddDSN(base)
-	cfg, _ := gomysql.ParseDSN(base)
-	cfg.DBName = mysqlDatabase
-	dsn := cfg.FormatDSN()
-	b.scrub.AddDSN(dsn)
-	if err := mysqlExec(base, "DROP DATABASE IF EXISTS "+mysqlDatabase, "CREATE DATABASE "+mysqlDatabase+" CHARACTER SET utf8mb4"); err != nil {
-		return broken("mysql: %v", b.scrub.Scrub(err.Error()))
+		return err
 	}
 	defer func() {
 		if !b.o.keep {
-			_ = mysqlExec(base, "DROP DATABASE IF EXISTS "+mysqlDatabase)
+			_ = mysqlExec(os.Getenv(mytest.EnvDSN), "DROP DATABASE IF EXISTS "+mysqlDatabase)
 			_ = b.db.exec(context.Background(), "DROP TABLE IF EXISTS "+strings.Join([]string{mysqlPipeTable, mysqlXcetlTable, mysqlXcetl2Table, mysqlSeedTable}, ", "))
 		}
 	}()
-	if err := mysqlExec(dsn, mysqlDDL); err != nil {
-		return broken("mysql: %v", err)
-	}
-	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE '%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES`,
-		strings.ReplaceAll(data.path, "'", "''"), mysqlTable)
-	if _, err := runChild(ctx, append(append([]string{client, "--local-infile=1"}, conn...), mysqlDatabase, "-e", load), b.env,
-		filepath.Join(b.o.dir, "logs", "mysql-load.log"), b.scrub); err != nil {
-		return broken("mysql: load the source table: %v", err)
-	}
 	for _, t := range []string{mysqlPipeTable, mysqlXcetlTable, mysqlXcetl2Table, mysqlSeedTable} {
 		if err := b.db.exec(ctx, "DROP TABLE IF EXISTS "+t, createTableSQL(t, false)); err != nil {
 			return broken("mysql: %v", err)
@@ -127,6 +102,41 @@ func (b *bench) mysqlScenario(ctx context.Context, data dataFile) error {
 	}
 	fmt.Fprintf(b.out, "check: %s, %s and %s hold exactly the CSV's rows\n", mysqlPipeTable, mysqlXcetlTable, mysqlXcetl2Table)
 	return nil
+}
+
+// mariadbSource creates database in withpg's MariaDB with the bench's
+// table, loads the CSV into it (LOAD DATA LOCAL INFILE) and returns the
+// mariadb client, its connection arguments and the database's DSN.
+// scenario names the scenario in errors and logs.
+func (b *bench) mariadbSource(ctx context.Context, scenario, database string, data dataFile) (client string, conn []string, dsn string, err error) {
+	base := os.Getenv(mytest.EnvDSN)
+	if base == "" {
+		return "", nil, "", broken("%s: %s is not set (run the bench through withpg, which starts MariaDB)", scenario, mytest.EnvDSN)
+	}
+	if client, err = exec.LookPath("mariadb"); err != nil {
+		return "", nil, "", broken("%s: the mariadb client is not installed (apt-get install mariadb-client)", scenario)
+	}
+	if conn, err = mysqlClient(base); err != nil {
+		return "", nil, "", broken("%s: %s: %v", scenario, mytest.EnvDSN, err)
+	}
+	b.scrub.AddDSN(base)
+	cfg, _ := gomysql.ParseDSN(base)
+	cfg.DBName = database
+	dsn = cfg.FormatDSN()
+	b.scrub.AddDSN(dsn)
+	if err := mysqlExec(base, "DROP DATABASE IF EXISTS "+database, "CREATE DATABASE "+database+" CHARACTER SET utf8mb4"); err != nil {
+		return "", nil, "", broken("%s: %v", scenario, b.scrub.Scrub(err.Error()))
+	}
+	if err := mysqlExec(dsn, mysqlDDL); err != nil {
+		return "", nil, "", broken("%s: %v", scenario, err)
+	}
+	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE '%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES`,
+		strings.ReplaceAll(data.path, "'", "''"), mysqlTable)
+	if _, err := runChild(ctx, append(append([]string{client, "--local-infile=1"}, conn...), database, "-e", load), b.env,
+		filepath.Join(b.o.dir, "logs", scenario+"-load.log"), b.scrub); err != nil {
+		return "", nil, "", broken("%s: load the source table: %v", scenario, err)
+	}
+	return client, conn, dsn, nil
 }
 
 func mysqlPipelineYAML(table string, parallel int) string {

@@ -4,11 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-
-	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/xcetl/xcetl/internal/mytest"
 )
@@ -24,41 +20,16 @@ const (
 )
 
 func (b *bench) verifyScenario(ctx context.Context, data dataFile) error {
-	base := os.Getenv(mytest.EnvDSN)
-	if base == "" {
-		return broken("verify: %s is not set (run the bench through withpg, which starts MariaDB)", mytest.EnvDSN)
-	}
-	client, err := exec.LookPath("mariadb")
+	_, _, dsn, err := b.mariadbSource(ctx, "verify", verifyDatabase, data)
 	if err != nil {
-		return broken("verify: the mariadb client is not installed (apt-get install mariadb-client)")
-	}
-	conn, err := mysqlClient(base)
-	if err != nil {
-		return broken("verify: %s: %v", mytest.EnvDSN, err)
-	}
-	b.scrub.AddDSN(base)
-	cfg, _ := gomysql.ParseDSN(base)
-	cfg.DBName = verifyDatabase
-	dsn := cfg.FormatDSN()
-	b.scrub.AddDSN(dsn)
-	if err := mysqlExec(base, "DROP DATABASE IF EXISTS "+verifyDatabase, "CREATE DATABASE "+verifyDatabase+" CHARACTER SET utf8mb4"); err != nil {
-		return broken("verify: %v", b.scrub.Scrub(err.Error()))
+		return err
 	}
 	defer func() {
 		if !b.o.keep {
-			_ = mysqlExec(base, "DROP DATABASE IF EXISTS "+verifyDatabase)
+			_ = mysqlExec(os.Getenv(mytest.EnvDSN), "DROP DATABASE IF EXISTS "+verifyDatabase)
 			_ = b.db.exec(context.Background(), "DROP TABLE IF EXISTS "+verifyTable)
 		}
 	}()
-	if err := mysqlExec(dsn, mysqlDDL); err != nil {
-		return broken("verify: %v", err)
-	}
-	load := fmt.Sprintf(`LOAD DATA LOCAL INFILE '%s' INTO TABLE %s CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES`,
-		strings.ReplaceAll(data.path, "'", "''"), mysqlTable)
-	if _, err := runChild(ctx, append(append([]string{client, "--local-infile=1"}, conn...), verifyDatabase, "-e", load), b.env,
-		filepath.Join(b.o.dir, "logs", "verify-load.log"), b.scrub); err != nil {
-		return broken("verify: load the source table: %v", err)
-	}
 	if err := b.db.exec(ctx, "DROP TABLE IF EXISTS "+verifyTable, createTableSQL(verifyTable, false)); err != nil {
 		return broken("verify: %v", err)
 	}
@@ -116,4 +87,4 @@ func verifyTargets(res *Results) []Target {
 		Detail: "t(xcetl run, MariaDB → PostgreSQL, parallel 4) / t(xcetl verify of the copy)"}}
 }
 
-func init() { addTargets(140, verifyTargets) }
+func init() { addTargets(160, verifyTargets) }

@@ -65,8 +65,10 @@
 //
 // # Holding work back within the run's transaction
 //
-// With `commit: run` the loader sets Target.Defer: nothing a Write does is
-// visible before COMMIT anyway, so a Writer that also implements Flusher
+// With `commit: run` — or `commit: batch` with `commit_every` above 1,
+// where several batches share a transaction — the loader sets
+// Target.Defer: nothing a Write does is visible before COMMIT anyway, so a
+// Writer that also implements Flusher
 // may hold work back between Writes — stream the payloads of many batches
 // into one COPY that stays open, stage the rows of an upsert and apply
 // them with one statement for the whole run. The loader then calls Flush
@@ -78,8 +80,9 @@
 // held (or fails), and Rollback or Close discard it. Errors about rows of
 // a payload held back name it by RowError.Payload; a Flusher holds back
 // at most MaxHeldPayloads payloads, so that the loader can still say which
-// source row it was. Without Target.Defer (commit: batch) every Write is
-// complete when it returns, as each batch commits on its own.
+// source row it was. Without Target.Defer (commit: batch, one batch per
+// transaction) every Write is complete when it returns, as each batch
+// commits on its own.
 //
 // # Mode cdc and delete by key
 //
@@ -440,9 +443,10 @@ type Target struct {
 	Options any
 	// Pipeline is the pipeline's name, to name staging tables.
 	Pipeline string
-	// Defer is set when the whole run is one transaction (commit: run)
-	// and the loader calls Flush on a Writer that is a Flusher: the
-	// writer may hold work back until then.
+	// Defer is set when several Writes share one transaction (commit:
+	// run, or commit_every above 1) and the loader calls Flush on a Writer
+	// that is a Flusher before each COMMIT: the writer may hold work back
+	// until then.
 	Defer bool
 	// Guard, in mode cdc, asks for the per-key version guard in the
 	// writer's own statements (see VersionGuarder); nil otherwise.

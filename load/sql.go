@@ -66,7 +66,8 @@ type SQL struct {
 	notNull   []int // positions of columns the table declares NOT NULL
 	emptyNull string
 	stateSQL  stateSQL // the state table's statements, made once (state.go)
-	inTx      bool     // the run's transaction is open (commit: run)
+	inTx      bool     // the run's transaction is open (commit: run), or a group's (commit_every)
+	grouped   int      // batches written in the open group's transaction
 	dropTable string   // DROP TABLE to run on Rollback (DDL that auto-commits)
 	batches   int
 	def       *deferred // commit: run with a writer that holds work back (sql_defer.go)
@@ -218,7 +219,11 @@ func (l *SQL) Explain(schema *xcetl.Schema) ([]Statement, error) {
 		if err != nil {
 			return nil, l.errorf("%w", err)
 		}
-		out = append(out, Statement{When: "once at start, if the table does not exist, before BEGIN (DDL commits implicitly here; the table is dropped again if the run fails)", SQL: ddl})
+		when := "once at start, if the table does not exist, before BEGIN (DDL commits implicitly here; the table is dropped again if the run fails)"
+		if l.s.perBatch {
+			when = "once at start, if the table does not exist, before BEGIN (DDL commits implicitly here; the table stays if the run fails, with the batches that committed)"
+		}
+		out = append(out, Statement{When: when, SQL: ddl})
 	}
 	if !l.s.perBatch {
 		out = append(out, Statement{When: "once at start (commit: run — the whole run is one transaction)", SQL: "BEGIN"})
@@ -234,16 +239,21 @@ func (l *SQL) Explain(schema *xcetl.Schema) ([]Statement, error) {
 	if err != nil {
 		return nil, l.errorf("%w", err)
 	}
+	begin, commit := "per batch (commit: batch — each batch is its own transaction)", "per batch, last (ROLLBACK instead if the batch fails)"
+	if n := l.s.commitEvery; n > 1 {
+		begin = fmt.Sprintf("per %d batches (commit: batch, commit_every: %d — they share one transaction)", n, n)
+		commit = fmt.Sprintf("after every %d batches, and at end (ROLLBACK instead if one of them fails)", n)
+	}
 	perBatchOpen := false
 	for _, s := range stmts {
 		if l.s.perBatch && !perBatchOpen && strings.HasPrefix(s.When, "per batch") {
-			out = append(out, Statement{When: "per batch (commit: batch — each batch is its own transaction)", SQL: "BEGIN"})
+			out = append(out, Statement{When: begin, SQL: "BEGIN"})
 			perBatchOpen = true
 		}
 		out = append(out, Statement{When: s.When, SQL: s.SQL})
 	}
 	if l.s.perBatch {
-		out = append(out, Statement{When: "per batch, last (ROLLBACK instead if the batch fails)", SQL: "COMMIT"})
+		out = append(out, Statement{When: commit, SQL: "COMMIT"})
 	} else {
 		out = append(out, Statement{When: "at end (ROLLBACK instead if the run fails or is cancelled: the table is left as it was)", SQL: "COMMIT"})
 	}
@@ -314,7 +324,10 @@ func (l *SQL) open(ctx context.Context) error {
 		if create, err = l.createTable(ctx, create); err != nil {
 			return err
 		}
-		if create != "" {
+		// With commit: run a failed run leaves no table behind. With
+		// commit: batch the table keeps the batches that committed, whose
+		// checkpoints a rerun resumes after: dropping it would lose them.
+		if create != "" && !l.s.perBatch {
 			l.dropTable = "DROP TABLE " + dialects.QualifiedName(l.d, l.target.Table)
 		}
 	}
@@ -597,7 +610,7 @@ func (l *SQL) encode(b *xcetl.Batch) ([]int, any, error) {
 // Flush (dialects.Target.Defer): the whole run is one transaction, and the
 // mode writes rows (cdc applies each batch as it comes).
 func (l *SQL) defers() bool {
-	return !l.s.perBatch && l.s.mode != dialects.CDC
+	return (!l.s.perBatch || l.s.commitEvery > 1) && l.s.mode != dialects.CDC
 }
 
 func (l *SQL) checkRow(b *xcetl.Batch, i int, row []any) {
@@ -651,6 +664,9 @@ func (l *SQL) Write(ctx context.Context, b *xcetl.Batch) (bool, error) {
 	}
 	b.Payload = nil
 	l.batches++
+	if l.def != nil && l.s.perBatch {
+		return l.writeGrouped(ctx, b, p)
+	}
 	if l.def != nil {
 		return false, l.writeDeferred(ctx, b, p)
 	}
@@ -678,6 +694,35 @@ func (l *SQL) Write(ctx context.Context, b *xcetl.Batch) (bool, error) {
 		}
 		return false, err
 	}
+	if err := l.conn.Commit(ctx); err != nil {
+		return false, l.errorf("batch %d: %w", l.batches, err)
+	}
+	return true, nil
+}
+
+// writeGrouped is Write with commit: batch and commit_every > 1: the
+// batches of a group share one transaction, in which the writer may hold
+// work back as in a run that is one transaction (dialects.Target.Defer);
+// the group's last batch flushes, saves the checkpoints and commits.
+// Write reports the batch committed then, and the engine counts every
+// batch of the group committed with it.
+func (l *SQL) writeGrouped(ctx context.Context, b *xcetl.Batch, p *payload) (bool, error) {
+	if !l.inTx {
+		if err := l.conn.Begin(ctx); err != nil {
+			return false, l.errorf("batch %d: begin: %w", l.batches, err)
+		}
+		l.inTx, l.grouped = true, 0
+	}
+	if err := l.writeDeferred(ctx, b, p); err != nil {
+		return false, errors.Join(err, l.Rollback(context.WithoutCancel(ctx)))
+	}
+	if l.grouped++; l.grouped < l.s.commitEvery {
+		return false, nil
+	}
+	if err := l.finishDeferred(ctx); err != nil {
+		return false, errors.Join(err, l.Rollback(context.WithoutCancel(ctx)))
+	}
+	l.inTx = false
 	if err := l.conn.Commit(ctx); err != nil {
 		return false, l.errorf("batch %d: %w", l.batches, err)
 	}

@@ -111,6 +111,60 @@ func TestDeferredNotForCommitBatch(t *testing.T) {
 	}
 }
 
+// TestCommitEvery: with commit: batch and commit_every: 2 two batches share
+// a transaction in which the writer holds work back; the second flushes,
+// saves the group's checkpoints (the last of each key) and commits, and
+// Write reports it committed; Commit at the end commits an open group.
+func TestCommitEvery(t *testing.T) {
+	db := &rec{table: &dialects.TableInfo{Table: dialects.Table{Name: "t"}, Columns: []dialects.CatalogColumn{{Name: "id"}, {Name: "name"}}}}
+	l := newFlushFake(t, db, "table: t\ncommit: batch\ncommit_every: 2", load.Env{State: true, Pipeline: "p"})
+	s := schema2()
+	if err := l.Open(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	var commits []bool
+	for i := 1; i <= 3; i++ {
+		b := batchOf(s, []any{int64(i), "x"})
+		b.Checkpoints = []xcetl.Checkpoint{{Key: "csv/pos", Value: []byte(fmt.Sprint(i))}}
+		if err := l.Prepare(b); err != nil {
+			t.Fatal(err)
+		}
+		db.log = append(db.log, fmt.Sprintf("batch %d", i))
+		committed, err := l.Write(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		commits = append(commits, committed)
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(commits) != "[false true false]" {
+		t.Errorf("committed = %v, want [false true false]", commits)
+	}
+	got := strings.Join(db.log, "|")
+	want := `batch 1|begin|write 1|batch 2|write 1|flush|exec DELETE FROM "xcetl_state" WHERE "pipeline" = ? AND "state_key" = ?|save csv/pos=32|commit|` +
+		`batch 3|begin|write 1|flush|exec DELETE FROM "xcetl_state" WHERE "pipeline" = ? AND "state_key" = ?|save csv/pos=33|commit`
+	if !strings.HasSuffix(got, want) || !strings.Contains(got, "writer defer") {
+		t.Errorf("calls\n%s\nwant them to end with\n%s", got, want)
+	}
+}
+
+// TestCommitEveryChecks: commit_every groups commit: batch only, and never
+// mode cdc.
+func TestCommitEveryChecks(t *testing.T) {
+	for cfg, want := range map[string]string{
+		"table: t\ncommit_every: 4":                                      "with commit: run the whole run is one transaction already",
+		"table: t\ncommit: batch\nmode: cdc\nkey: [id]\ncommit_every: 4": "mode cdc commits every batch",
+		"table: t\ncommit: batch\ncommit_every: 0":                       "commit_every",
+	} {
+		_, err := load.NewSQL(flushDialect{fakeDialect{&rec{}}}, parse(t, "type: fake\ndsn: x\n"+cfg), load.Env{})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", cfg, err, want)
+		}
+	}
+}
+
 // TestDeferredErrorNamesHeldRow: an error the writer reports at a later
 // Write or at Flush about a row of an earlier payload names that batch and
 // its source line; one older than what is kept says so.

@@ -90,7 +90,10 @@ func (l *SQL) explainState() ([]Statement, error) {
 		return nil, l.errorf("state table: %w", err)
 	}
 	when := "per batch, in the batch's transaction"
-	if l.defers() {
+	switch {
+	case l.defers() && l.s.perBatch:
+		when = fmt.Sprintf("once per %d batches (commit_every), before their COMMIT: the last checkpoint of each key they carry", l.s.commitEvery)
+	case l.defers():
 		when = "once at end, before COMMIT (commit: run: the last checkpoint of each key the run's batches carry)"
 	}
 	return []Statement{

@@ -283,6 +283,9 @@ func (p *Plan) Definition(tp *TablePlan, tables int) pipelines.Definition {
 		ZeroDates: f.Spec.Source.ZeroDates, Types: f.Spec.Types}
 	tgt := &load.SQLSpec{DSN: f.Spec.Target.DSN, Table: tp.Target.String(), Mode: tp.Override.Mode, Create: "never",
 		Commit: tp.Commit(), BatchSize: f.Spec.Target.BatchSize}
+	if tgt.Commit == "batch" {
+		tgt.CommitEvery = max(f.Spec.Target.CommitEvery, 1)
+	}
 	if tp.Override.Mode == "upsert" {
 		for _, k := range tp.Key {
 			tgt.Key = append(tgt.Key, p.Target.Fold(k))

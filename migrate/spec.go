@@ -47,7 +47,10 @@ type TargetSpec struct {
 	Type      string       `yaml:"type,required" enum:"postgres,opengauss,kingbase,dm8,sqlite" doc:"the target database"`
 	DSN       xcetl.Secret `yaml:"dsn,required" doc:"connection string, normally \"${VAR}\"; sqlite: a file path relative to the migration file" example:"\"${DM_DSN}\""`
 	Schema    string       `yaml:"schema" doc:"the schema the tables are created in; default the connection's"`
-	BatchSize int          `yaml:"batch_size" default:"5000" min:"1" max:"1000000" doc:"rows per batch (each batch commits with its chunk's progress)"`
+	BatchSize int          `yaml:"batch_size" default:"5000" min:"1" max:"1000000" doc:"rows per batch"`
+	// CommitEvery is the target's commit_every for the tables that resume
+	// by chunk.
+	CommitEvery int `yaml:"commit_every" default:"8" min:"1" max:"1000" doc:"batches per transaction of a table that resumes by chunk: they commit together with their chunk's progress, streamed as one COPY where the target can (a killed run resumes after the last group committed)"`
 }
 
 // TablesSpec is `tables:`.

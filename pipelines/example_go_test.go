@@ -69,6 +69,7 @@ func ExampleBuild() {
 	// create: if_missing (default)
 	// batch_size: 5000 (default)
 	// commit: run (default)
+	// commit_every: 1 (default)
 	// transforms[2].mask.phone.rule: unknown rule "mobil" (did you mean "mobile"?); one of: idcard (keep 6 + 4), mobile (keep 3 + 4), name (keep the surname, a compound one whole), bankcard (keep the last 4), address (the first 6 characters, then ****); or a mapping of keep_left, keep_right, char
 	// target.mode: unknown mode "upsret" (did you mean "upsert"?); one of: append (inserts), upsert (inserts or updates by key), replace (the table holds exactly this run's rows, atomically), cdc (applies insert, update and delete events by key, exactly once)
 	// target: missing required key "dsn"

@@ -138,6 +138,10 @@ func crashSources(t *testing.T, dir, apiURL string) []crashSource {
 		{"excel", fmt.Sprintf("source: {type: excel, path: %q}\ntransforms:\n  - cast: {id: int}\n", book), "batch", all, true},
 		{"api", fmt.Sprintf("source: {type: api, url: %q, records: items, incremental: {column: updated_at, param: since, ordered: true}}\n"+
 			"transforms:\n  - cast: {id: int}\n", apiURL), "batch", all, false},
+		// commit_every: 2 — 4 batches in 2 transactions: the 1st and the
+		// 2nd commit, then the final one with nothing left.
+		{"csv-grouped", fmt.Sprintf("source: {type: csv, path: %q}\ntransforms:\n  - cast: {id: int}\n", src), "batch, commit_every: 2",
+			append([]string{failpoint.BatchCommit + ":1", failpoint.BatchCommit + ":2"}, all[2:]...), true},
 		{"files", fmt.Sprintf("source: {type: csv, path: %q, incremental: files}\ntransforms:\n  - cast: {id: int}\n", filepath.Join(dir, "files", "*.csv")),
 			"run", all[2:], true},
 	}
@@ -164,7 +168,8 @@ func crashAPI() *httptest.Server {
 // run-history row, after the unlock, after the report and after the
 // metrics file — and runs it again: the target holds every row exactly
 // once, for csv, excel, an api with an incremental watermark and csv with
-// incremental: files, on SQLite and PostgreSQL.
+// incremental: files, and csv with batches grouped in transactions
+// (commit_every), on SQLite and PostgreSQL.
 func TestCrashMatrixIntegration(t *testing.T) {
 	fp, _ := xcetlBinaries(t)
 	dir := t.TempDir()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -146,46 +147,54 @@ func TestMigrateKillIntegration(t *testing.T) {
 	}
 	stmts = append(stmts, "INSERT INTO c VALUES ('x'), ('y'), ('z')")
 	mytest.Exec(t, src, stmts...)
+	// commit_every 1: every batch commits; 3: groups of three batches
+	// commit together (the migration's default groups 8).
+	kills := []struct {
+		every  int
+		points []string
+	}{{1, []string{"batch-commit:3", "batch-commit:10", "batch-commit:17"}}, {3, []string{"batch-commit:1", "batch-commit:3", "batch-commit:5"}}}
 	for _, target := range []string{"sqlite", "postgres"} {
-		for _, point := range []string{"batch-commit:3", "batch-commit:10", "batch-commit:17"} {
-			t.Run(target+"/"+point, func(t *testing.T) {
-				dir := t.TempDir()
-				dst := filepath.Join(dir, "t.db")
-				if target == "postgres" {
-					dst = pgtest.NewDatabase(t)
-				}
-				file := writeFile(t, dir, "m.yaml", `version: 1
+		for _, k := range kills {
+			for _, point := range k.points {
+				t.Run(fmt.Sprintf("%s/every_%d/%s", target, k.every, point), func(t *testing.T) {
+					dir := t.TempDir()
+					dst := filepath.Join(dir, "t.db")
+					if target == "postgres" {
+						dst = pgtest.NewDatabase(t)
+					}
+					file := writeFile(t, dir, "m.yaml", `version: 1
 name: kill
 kind: migration
 source: {driver: mysql, dsn: "${SRC_DSN}"}
-target: {type: `+target+`, dsn: "${DST}", batch_size: 4}
+target: {type: `+target+`, dsn: "${DST}", batch_size: 4, commit_every: `+strconv.Itoa(k.every)+`}
 tables: {parallel: 1, chunk_rows: 8}
 `)
-				args := []string{"migrate", file, "--progress", "never", "--set", "SRC_DSN=" + src, "--set", "DST=" + dst}
-				cmd := exec.Command(fp, args...)
-				cmd.Env = append(os.Environ(), "XCETL_FAILPOINT="+point)
-				msg, err := cmd.CombinedOutput()
-				if err == nil || !strings.Contains(string(msg), "failpoint") {
-					t.Fatalf("not killed at %s: %v\n%s", point, err, msg)
-				}
-				code, _, stderr := runCLI(t, args...)
-				if code != 0 {
-					t.Fatalf("rerun: exit %d\n%s", code, stderr)
-				}
-				d, _ := dialects.Lookup(target)
-				ctx := context.Background()
-				conn, err := d.Open(ctx, dst, dialects.Env{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer conn.Close(ctx)
-				for tbl, want := range map[string]int{"a": 40, "b": 40, "c": 3} {
-					rows, err := conn.Query(ctx, `SELECT count(*), count(DISTINCT v) FROM `+tbl)
-					if err != nil || len(rows) != 1 || fmt.Sprint(rows[0][0]) != fmt.Sprint(want) || fmt.Sprint(rows[0][1]) != fmt.Sprint(want) {
-						t.Errorf("%s: %v, want %d rows, all distinct: %v\n%s", tbl, rows, want, err, stderr)
+					args := []string{"migrate", file, "--progress", "never", "--set", "SRC_DSN=" + src, "--set", "DST=" + dst}
+					cmd := exec.Command(fp, args...)
+					cmd.Env = append(os.Environ(), "XCETL_FAILPOINT="+point)
+					msg, err := cmd.CombinedOutput()
+					if err == nil || !strings.Contains(string(msg), "failpoint") {
+						t.Fatalf("not killed at %s: %v\n%s", point, err, msg)
 					}
-				}
-			})
+					code, _, stderr := runCLI(t, args...)
+					if code != 0 {
+						t.Fatalf("rerun: exit %d\n%s", code, stderr)
+					}
+					d, _ := dialects.Lookup(target)
+					ctx := context.Background()
+					conn, err := d.Open(ctx, dst, dialects.Env{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer conn.Close(ctx)
+					for tbl, want := range map[string]int{"a": 40, "b": 40, "c": 3} {
+						rows, err := conn.Query(ctx, `SELECT count(*), count(DISTINCT v) FROM `+tbl)
+						if err != nil || len(rows) != 1 || fmt.Sprint(rows[0][0]) != fmt.Sprint(want) || fmt.Sprint(rows[0][1]) != fmt.Sprint(want) {
+							t.Errorf("%s: %v, want %d rows, all distinct: %v\n%s", tbl, rows, want, err, stderr)
+						}
+					}
+				})
+			}
 		}
 	}
 }

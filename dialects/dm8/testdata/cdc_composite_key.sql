@@ -5,7 +5,7 @@
 --   key: [id, 姓名]
 --   commit: batch
 
--- once at start, if the table does not exist, before BEGIN (DDL commits implicitly here; the table is dropped again if the run fails)
+-- once at start, if the table does not exist, before BEGIN (DDL commits implicitly here; the table stays if the run fails, with the batches that committed)
 CREATE TABLE "RESIDENTS" (
   "ID" BIGINT NOT NULL,
   "姓名" VARCHAR(8188) NOT NULL,

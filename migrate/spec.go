@@ -148,20 +148,7 @@ func overrideNode(c *config.Check, table, key string) *config.Node {
 }
 
 // Check implements config.Checker.
-func (s *SourceSpec) Check(c *config.Check) {
-	d, ok := dialects.LookupSource(s.Driver)
-	if !ok {
-		if s.Driver != "" {
-			c.Errorf("driver", "driver %s is not in this binary (have: %s)", s.Driver, strings.Join(dialects.SourceNames(), ", "))
-		}
-		return
-	}
-	if s.DSN.IsZero() {
-		c.Errorf("dsn", "dsn is empty (is the variable it comes from set?)")
-	} else if err := d.CheckDSN(s.DSN.Reveal()); err != nil {
-		c.Errorf("dsn", "%s: %v", s.Driver, err)
-	}
-}
+func (s *SourceSpec) Check(c *config.Check) { sqlsrc.CheckSource(c, s.Driver, s.DSN) }
 
 // Check implements config.Checker.
 func (s *TargetSpec) Check(c *config.Check) {

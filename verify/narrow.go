@@ -24,24 +24,19 @@ func (c *comparer) intRanges(ctx context.Context, rows int64) ([]sideSQL, error)
 }
 
 func (c *comparer) keyBounds(ctx context.Context) (lo, hi int64, ok bool, err error) {
-	var sb, db []int64 // min, max of each side; nil for an empty side
-	err = both(func(sd *side) error {
+	// min, max of each side; nil for an empty side
+	sb, db, err := both(c, func(sd *side) ([]int64, error) {
 		r, err := sd.conn.Query(ctx, dialects.MinMaxSQL(sd.q.From, sd.keyExpr, sd.q.Where))
 		if err != nil || len(r) != 1 || r[0][0] == nil {
-			return err
+			return nil, err
 		}
 		a, err1 := strconv.ParseInt(text(r[0][0]), 10, 64)
 		b, err2 := strconv.ParseInt(text(r[0][1]), 10, 64)
 		if err1 != nil || err2 != nil {
-			return fmt.Errorf("key bounds %q, %q are not integers", text(r[0][0]), text(r[0][1]))
+			return nil, fmt.Errorf("key bounds %q, %q are not integers", text(r[0][0]), text(r[0][1]))
 		}
-		if sd == c.src {
-			sb = []int64{a, b}
-		} else {
-			db = []int64{a, b}
-		}
-		return nil
-	}, c.src, c.dst)
+		return []int64{a, b}, nil
+	})
 	switch {
 	case err != nil || (sb == nil && db == nil):
 		return 0, 0, false, err

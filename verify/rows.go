@@ -58,20 +58,18 @@ func deref(p *string) string {
 
 // diffRows compares the rows of one range on both sides.
 func (c *comparer) diffRows(ctx context.Context, cond sideSQL) error {
-	var src, dst map[string]row
-	var srcOrder, dstOrder []string
-	err := both(func(sd *side) error {
+	type fetched struct {
+		rows  map[string]row
+		order []string
+	}
+	s, d, err := both(c, func(sd *side) (fetched, error) {
 		m, o, err := c.fetch(ctx, sd, cond(sd))
-		if sd == c.src {
-			src, srcOrder = m, o
-		} else {
-			dst, dstOrder = m, o
-		}
-		return err
-	}, c.src, c.dst)
+		return fetched{m, o}, err
+	})
 	if err != nil {
 		return err
 	}
+	src, dst, srcOrder, dstOrder := s.rows, d.rows, s.order, d.order
 	slices.Sort(srcOrder)
 	slices.Sort(dstOrder)
 	for _, k := range srcOrder {

@@ -210,20 +210,20 @@ type comparer struct {
 type sums [2]string
 
 // both runs f on the source and the target at once.
-func both(f func(*side) error, a, b *side) error {
+func both[T any](c *comparer, f func(*side) (T, error)) (src, dst T, err error) {
 	var wg sync.WaitGroup
 	var errA error
 	wg.Add(1)
-	go func() { defer wg.Done(); errA = f(a) }()
-	errB := f(b)
+	go func() { defer wg.Done(); src, errA = f(c.src) }()
+	dst, errB := f(c.dst)
 	wg.Wait()
 	if errA != nil {
-		return fmt.Errorf("source: %w", errA)
+		return src, dst, fmt.Errorf("source: %w", errA)
 	}
 	if errB != nil {
-		return fmt.Errorf("target: %w", errB)
+		return src, dst, fmt.Errorf("target: %w", errB)
 	}
-	return nil
+	return src, dst, nil
 }
 
 // sideSQL renders a piece of SQL for one side (its expressions differ).
@@ -256,16 +256,7 @@ func (c *comparer) bucketSums(ctx context.Context, bucket, cond sideSQL) (src, d
 		}
 		return out, nil
 	}
-	err = both(func(sd *side) error {
-		m, err := get(sd)
-		if sd == c.src {
-			src = m
-		} else {
-			dst = m
-		}
-		return err
-	}, c.src, c.dst)
-	return src, dst, err
+	return both(c, get)
 }
 
 func text(v any) string {
@@ -366,16 +357,7 @@ func (c *comparer) wholeSums(ctx context.Context) (src, dst map[string]sums, err
 		}
 		a = b + 1
 	}
-	err = both(func(sd *side) error {
-		m, err := partSums(ctx, sd, parts)
-		if sd == c.src {
-			src = m
-		} else {
-			dst = m
-		}
-		return err
-	}, c.src, c.dst)
-	return src, dst, err
+	return both(c, func(sd *side) (map[string]sums, error) { return partSums(ctx, sd, parts) })
 }
 
 // partSums runs the parts' checksums on a side's sessions at once and

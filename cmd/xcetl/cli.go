@@ -112,6 +112,15 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 }
 
 func (g *globals) options() (pipelines.Option, error) {
+	vars, err := g.vars()
+	if err != nil {
+		return nil, err
+	}
+	return pipelines.WithVars(vars), nil
+}
+
+// vars are the --set KEY=VALUE pairs, for pipeline and migration files.
+func (g *globals) vars() (map[string]string, error) {
 	vars := map[string]string{}
 	for _, s := range g.sets {
 		k, v, ok := strings.Cut(s, "=")
@@ -120,7 +129,16 @@ func (g *globals) options() (pipelines.Option, error) {
 		}
 		vars[k] = v
 	}
-	return pipelines.WithVars(vars), nil
+	return vars, nil
+}
+
+// checkProgress checks the --progress value of run and migrate.
+func checkProgress(progress string) error {
+	switch progress {
+	case "auto", "always", "never":
+		return nil
+	}
+	return &exitError{exitInvalid, fmt.Errorf("--progress %q: use auto, always or never", progress)}
 }
 
 func (g *globals) logger() (*slog.Logger, error) {
@@ -199,10 +217,8 @@ func runCmd(g *globals) *cobra.Command {
 		Short: "run the pipeline in FILE",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch progress {
-			case "auto", "always", "never":
-			default:
-				return &exitError{exitInvalid, fmt.Errorf("--progress %q: use auto, always or never", progress)}
+			if err := checkProgress(progress); err != nil {
+				return err
 			}
 			if limit < 0 {
 				return &exitError{exitInvalid, fmt.Errorf("--limit %d: must be 0 (no limit) or more", limit)}

@@ -27,10 +27,8 @@ func migrateCmd(g *globals) *cobra.Command {
 		Short: "migrate the tables of a migration file (kind: migration): create, load, key, index; resumable (docs/migration.md)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch progress {
-			case "auto", "always", "never":
-			default:
-				return &exitError{exitInvalid, fmt.Errorf("--progress %q: use auto, always or never", progress)}
+			if err := checkProgress(progress); err != nil {
+				return err
 			}
 			f, err := g.loadMigration(args[0])
 			if err != nil {
@@ -74,28 +72,15 @@ func migrateCmd(g *globals) *cobra.Command {
 
 // loadMigration loads a migration file; problems exit with code 2.
 func (g *globals) loadMigration(path string) (*migrate.File, error) {
-	vars := map[string]string{}
-	for _, s := range g.sets {
-		k, v, ok := cutSet(s)
-		if !ok {
-			return nil, &exitError{exitInvalid, fmt.Errorf("--set %q: expected KEY=VALUE", s)}
-		}
-		vars[k] = v
+	vars, err := g.vars()
+	if err != nil {
+		return nil, err
 	}
 	f, err := migrate.Load(path, migrate.Options{Vars: vars, Scrubber: g.scrub})
 	if err != nil {
 		return nil, &exitError{codeOf(err), err}
 	}
 	return f, nil
-}
-
-func cutSet(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '=' {
-			return s[:i], s[i+1:], i > 0
-		}
-	}
-	return "", "", false
 }
 
 // progressLines prints a line as each table starts and ends.

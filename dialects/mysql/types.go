@@ -18,27 +18,9 @@ type nativeType struct {
 }
 
 func parseNative(s string) nativeType {
-	s = strings.ToLower(strings.TrimSpace(s))
-	var nt nativeType
-	for _, w := range []string{" zerofill", " unsigned", " signed"} {
-		if i := strings.Index(s, w); i >= 0 {
-			if w == " unsigned" {
-				nt.unsigned = true
-			}
-			s = s[:i] + s[i+len(w):]
-		}
-	}
-	base, rest, ok := strings.Cut(s, "(")
-	nt.base = strings.TrimSpace(base)
-	if ok {
-		rest = strings.TrimSuffix(strings.TrimSpace(rest), ")")
-		if nt.base != "enum" && nt.base != "set" {
-			for _, a := range strings.Split(rest, ",") {
-				nt.args = append(nt.args, strings.TrimSpace(a))
-			}
-		}
-	}
-	return nt
+	n := dialects.ParseNativeType(s)
+	base, unsigned := strings.CutSuffix(n.Key, " unsigned")
+	return nativeType{base: base, args: n.Args, unsigned: unsigned}
 }
 
 func (nt nativeType) arg(i int) int {

@@ -95,17 +95,9 @@ func (s *Spec) Check(c *config.Check) {
 	case !hasTable && !hasQuery:
 		c.Errorf("", "missing table (or query): what to read, e.g. table: grid.residents")
 	}
-	d, ok := dialects.LookupSource(s.Driver)
+	d, ok := CheckSource(c, s.Driver, s.DSN)
 	if !ok {
-		if s.Driver != "" && len(dialects.SourceNames()) > 0 {
-			c.Errorf("driver", "driver %s is not in this binary (have: %s)", s.Driver, strings.Join(dialects.SourceNames(), ", "))
-		}
 		return
-	}
-	if s.DSN.IsZero() {
-		c.Errorf("dsn", "dsn is empty (is the variable it comes from set?)")
-	} else if err := d.CheckDSN(s.DSN.Reveal()); err != nil {
-		c.Errorf("dsn", "%s: %v", s.Driver, err)
 	}
 	if hasTable {
 		if _, err := d.ParseTable(s.Table); err != nil {
@@ -136,6 +128,25 @@ func (s *Spec) Check(c *config.Check) {
 	if s.Incremental != nil && strings.TrimSpace(s.Incremental.Column) == "" {
 		c.Errorf("incremental", "incremental.column must name the column that grows with every change, e.g. updated_at")
 	}
+}
+
+// CheckSource checks the `driver:` and `dsn:` keys of a spec at c (the sql
+// source's, a migration's source) without connecting, and returns the
+// driver's source dialect; ok is false when the binary has no such driver.
+func CheckSource(c *config.Check, driver string, dsn xcetl.Secret) (d dialects.SourceDialect, ok bool) {
+	d, ok = dialects.LookupSource(driver)
+	if !ok {
+		if driver != "" && len(dialects.SourceNames()) > 0 {
+			c.Errorf("driver", "driver %s is not in this binary (have: %s)", driver, strings.Join(dialects.SourceNames(), ", "))
+		}
+		return nil, false
+	}
+	if dsn.IsZero() {
+		c.Errorf("dsn", "dsn is empty (is the variable it comes from set?)")
+	} else if err := d.CheckDSN(dsn.Reveal()); err != nil {
+		c.Errorf("dsn", "%s: %v", driver, err)
+	}
+	return d, true
 }
 
 // override returns the pipeline's type for a column: by column name (exact)

@@ -25,6 +25,8 @@ var sheetSeeds = []string{
 	`<row r="2"><c r="B2"><f>1</f></c></row><row r="1"></row>`,
 	`<?xml version="1.0"?><x:worksheet xmlns:x="urn:x"><x:sheetData><x:row r='4'><x:c r='B4' t='inlineStr'><x:is><x:t>a&amp;b&#x4e2d;&#20013;_x000D_</x:t></x:is></x:c><x:c r="C4"/><x:c><x:v><![CDATA[42]]></x:v></x:c></x:row><!-- c --><x:row/></x:sheetData></x:worksheet>`,
 	"<row r=\"1\"><c t=\"str\"><v>a\r\nb\rc</v></c><c t=\"inlineStr\"><is><t xml:space=\"preserve\"> x </t></is></c></row>",
+	// The shapes read without tokens (xmlScanner.simple), and near misses of them.
+	"<row r=\"6\"><c r=\"A6\"><v>7</v></c><c r=\"B6\" t=\"inlineStr\"><is><t>a&amp;b\r\n</t></is></c><c><v></v></c><c t=\"inlineStr\"><is><t></t></is></c><c><v>1</v></c ><c><v>2</v ></c><c t=\"inlineStr\"><is><t>x</t></is ></c><c><v>3</v></c></row>",
 	`<row r="5" spans="1:3"><c r="A5" s="2" t="n"><v>0.30000000000000004</v></c><c r="B5"><v>123456789012345678</v></c><c r="C5"><v>-0</v></c></row>`,
 }
 

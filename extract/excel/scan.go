@@ -466,3 +466,23 @@ func isHex4(s string) bool {
 	}
 	return true
 }
+
+// simple reads, at the scanner's position, the literal markup open, text
+// without markup, and the literal markup close, and returns the raw text
+// (valid until the next call). When the input there is anything else it
+// consumes nothing and reports false, and the caller reads it token by
+// token. It exists for the shapes nearly every cell has (<v>…</v></c>,
+// <is><t>…</t></is></c>), which cost five or more tokens otherwise. open
+// and close must balance, or the caller keeps depth.
+func (s *xmlScanner) simple(open, close []byte) ([]byte, bool) {
+	if !s.has(len(open)) || !bytes.HasPrefix(s.buf[s.pos:s.end], open) {
+		return nil, false
+	}
+	i := s.find(len(open), []byte{'<'})
+	if i < 0 || !s.has(i+len(close)) || !bytes.HasPrefix(s.buf[s.pos+i:s.end], close) {
+		return nil, false
+	}
+	text := s.buf[s.pos+len(open) : s.pos+i]
+	s.pos += i + len(close)
+	return text, true
+}

@@ -75,7 +75,8 @@ func (b *book) openSheet(si sheetInfo, minCol, maxCol int, count *atomic.Int64) 
 	if err != nil {
 		return nil, err
 	}
-	return &sheetReader{b: b, rc: rc, sc: newScanner(rc), minCol: minCol, maxCol: maxCol}, nil
+	ra := newReadAhead(rc)
+	return &sheetReader{b: b, rc: ra, sc: newScanner(ra), minCol: minCol, maxCol: maxCol}, nil
 }
 
 func (s *sheetReader) Close() error { return s.rc.Close() }
@@ -291,6 +292,16 @@ func (s *sheetReader) cellRef(r *sheetRow, ref []byte) (int, bool) {
 // are skipped: the cached value in <v> is what the user last saw.
 // Phonetic hints (<rPh>) are not part of the text.
 func (s *sheetReader) cellValue() (inline bool, err error) {
+	for _, sh := range simpleCells {
+		if raw, ok := s.sc.simple(sh.open, sh.close); ok {
+			s.sc.depth-- // the </c>
+			if s.text, err = appendText(s.text, raw); err != nil {
+				return false, s.xmlErr(err)
+			}
+			s.capText()
+			return sh.inline, nil
+		}
+	}
 	in, rph := false, 0
 	for {
 		err := s.sc.next()
@@ -343,6 +354,16 @@ func (s *sheetReader) cellValue() (inline bool, err error) {
 			}
 		}
 	}
+}
+
+// simpleCells are the contents of a <c> element read without tokens (see
+// xmlScanner.simple), after the <c> start tag up to and with its end tag.
+var simpleCells = []struct {
+	open, close []byte
+	inline      bool
+}{
+	{[]byte("<v>"), []byte("</v></c>"), false},
+	{[]byte("<is><t>"), []byte("</t></is></c>"), true},
 }
 
 // capText stops collecting a cell's text once it passes maxCellText,

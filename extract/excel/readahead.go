@@ -35,8 +35,8 @@ type readAhead struct {
 	wg   sync.WaitGroup
 	once sync.Once
 
-	cur chunk // being read by Read
-	off int
+	cur  chunk // being read by Read
+	off  int
 	err  error // the error that ended the stream, once reached
 	cerr error // the source's Close
 }

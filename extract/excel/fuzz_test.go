@@ -101,12 +101,17 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 
 // FuzzCellText checks the number and date renderers on any stored text.
 func FuzzCellText(f *testing.F) {
-	for _, s := range []string{"0", "45352.34375", "-1", "1E+308", "NaN", "60", "2958465.9999999", "2024-03-01T08:00:00Z", "12345.6789", "-0.25", "99999999.9999999", "2024-02-29 23:59:59.999", "[h]:mm AM/PM"} {
+	for _, s := range []string{"0", "45352.34375", "-1", "1E+308", "NaN", "60", "2958465.9999999", "2024-03-01T08:00:00Z", "12345.6789", "-0.25", "99999999.9999999", "2024-02-29 23:59:59.999", "[h]:mm AM/PM", "17.78", "-0.005", "0.30000000000001", "123456789012.345", "1234567890123.45", "00.5", "1.50"} {
 		f.Add(s, uint8(1), false)
 	}
 	f.Fuzz(func(t *testing.T, raw string, k uint8, date1904 bool) {
 		kind := fmtKind(k % 6) // every kind, durations and date-or-time included
 		if kind == fmtNumber {
+			if isShortDecimal([]byte(raw)) {
+				if out, ck, err := appendFloat15(nil, []byte(raw)); err != nil || ck != ckFloat || string(out) != raw {
+					t.Fatalf("isShortDecimal(%q) but appendFloat15 = %q, %d, %v", raw, out, ck, err)
+				}
+			}
 			out, ck, err := appendNumber(nil, []byte(raw))
 			if err == nil {
 				if ck != ckInt && ck != ckFloat {
@@ -146,5 +151,27 @@ func FuzzCellText(f *testing.F) {
 		_, _, _ = parseRef(raw)
 		_ = decodeXString(raw)
 		_, _ = appendText(nil, []byte(raw))
+	})
+}
+
+// FuzzDateText checks the hand-written date and time writers against
+// time.Time.AppendFormat for every instant Excel can hold and beyond.
+func FuzzDateText(f *testing.F) {
+	for _, s := range []int64{0, -2209161600, 253402300799, 951782400, 1709251199} {
+		f.Add(s, uint32(0))
+		f.Add(s, uint32(999999999))
+	}
+	f.Fuzz(func(t *testing.T, sec int64, ns uint32) {
+		tm := time.Unix(sec%(400000*86400*365), int64(ns%1e9)).UTC()
+		if got, want := string(appendDateText(nil, tm)), tm.Format("2006-01-02"); got != want {
+			t.Fatalf("appendDateText(%v) = %q, want %q", tm, got, want)
+		}
+		want := tm.Format("15:04:05")
+		if tm.Nanosecond() != 0 {
+			want = tm.Format("15:04:05.000")
+		}
+		if got := string(appendTimeText(nil, tm)); got != want {
+			t.Fatalf("appendTimeText(%v) = %q, want %q", tm, got, want)
+		}
 	})
 }

@@ -202,28 +202,9 @@ func (s *xmlScanner) next() error {
 			s.depth--
 			return nil
 		}
-		// A start tag: find its '>' outside quoted attribute values.
-		off, q := 1, byte(0)
-		for {
-			if s.pos+off >= s.end {
-				if !s.fill() {
-					return s.readErr()
-				}
-				continue
-			}
-			c := s.buf[s.pos+off]
-			if q != 0 {
-				if c == q {
-					q = 0
-				}
-			} else if c == '"' || c == '\'' {
-				q = c
-			} else if c == '>' {
-				break
-			} else if c == '<' {
-				return fmt.Errorf("malformed tag %q", clip(string(s.buf[s.pos:s.pos+off])))
-			}
-			off++
+		off, err := s.tagEnd()
+		if err != nil {
+			return err
 		}
 		tag := s.buf[s.pos+1 : s.pos+off]
 		s.pos += off + 1
@@ -247,6 +228,45 @@ func (s *xmlScanner) next() error {
 		return nil
 	}
 }
+
+// tagEnd returns the offset from pos of the '>' that ends the start tag
+// at pos: the first outside quoted attribute values.
+func (s *xmlScanner) tagEnd() (int, error) {
+	off := 1
+	for {
+		b := s.buf[s.pos+off : s.end]
+		i := 0
+		for i < len(b) && !tagByte[b[i]] {
+			i++
+		}
+		off += i
+		if i == len(b) {
+			if !s.fill() {
+				return 0, s.readErr()
+			}
+			continue
+		}
+		switch c := b[i]; c {
+		case '>':
+			return off, nil
+		case '<':
+			return 0, fmt.Errorf("malformed tag %q", clip(string(s.buf[s.pos:s.pos+off])))
+		default: // a quote: skip the value
+			for {
+				if j := bytes.IndexByte(s.buf[s.pos+off+1:s.end], c); j >= 0 {
+					off += j + 2
+					break
+				}
+				if !s.fill() {
+					return 0, s.readErr()
+				}
+			}
+		}
+	}
+}
+
+// tagByte marks the bytes tagEnd stops at.
+var tagByte = [256]bool{'"': true, '\'': true, '>': true, '<': true}
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 

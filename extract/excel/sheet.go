@@ -560,6 +560,15 @@ func appendNumber(dst, raw []byte) ([]byte, cellKind, error) {
 	if isPlainInt(raw) {
 		return append(dst, raw...), ckInt, nil
 	}
+	if isShortDecimal(raw) {
+		return append(dst, raw...), ckFloat, nil
+	}
+	return appendFloat15(dst, raw)
+}
+
+// appendFloat15 is appendNumber for any stored number: parsed, rounded to
+// 15 significant digits and written without an exponent.
+func appendFloat15(dst, raw []byte) ([]byte, cellKind, error) {
 	v, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return dst, ckEmpty, fmt.Errorf("numeric cell holds %q, not a number", clip(string(raw)))
@@ -581,6 +590,33 @@ func round15(v float64) float64 {
 	var buf [32]byte
 	r, _ := strconv.ParseFloat(string(strconv.AppendFloat(buf[:0], v, 'g', 15, 64)), 64)
 	return r
+}
+
+// isShortDecimal reports whether s is written as appendFloat15 would
+// write it, so that it needs no float round trip: an optional '-', digits
+// without a leading zero (or one 0), a point and digits not ending in 0,
+// 15 significant digits at most. Any decimal of 15 significant digits or
+// fewer survives the trip through a float64 (DBL_DIG is 15), so the
+// shortest text of its float is itself (FuzzCellText checks).
+func isShortDecimal(s []byte) bool {
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+	}
+	dot := bytes.IndexByte(s, '.')
+	if dot < 1 || dot == len(s)-1 || s[len(s)-1] == '0' || (dot > 1 && s[0] == '0') {
+		return false
+	}
+	sig := 0
+	for i, c := range s {
+		switch {
+		case i == dot:
+		case c < '0' || c > '9':
+			return false
+		case c != '0' || sig > 0:
+			sig++ // leading zeros (0.005) are not significant
+		}
+	}
+	return sig <= 15
 }
 
 // isPlainInt reports whether s is an optional '-' and 1 to 15 digits

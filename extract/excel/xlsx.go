@@ -792,9 +792,9 @@ func appendSerial(dst, raw []byte, k fmtKind, date1904 bool) ([]byte, cellKind, 
 	}
 	midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 	if (k == fmtDate || k == fmtDateOrTime) && midnight {
-		return t.AppendFormat(dst, "2006-01-02"), ckDate, nil
+		return appendDateText(dst, t), ckDate, nil
 	}
-	dst = t.AppendFormat(dst, "2006-01-02 ")
+	dst = append(appendDateText(dst, t), ' ')
 	return appendTimeText(dst, t), ckDateTime, nil
 }
 
@@ -817,11 +817,27 @@ func appendDuration(dst []byte, days float64) []byte {
 	return dst
 }
 
-func appendTimeText(dst []byte, t time.Time) []byte {
-	if t.Nanosecond() != 0 {
-		return t.AppendFormat(dst, "15:04:05.000")
+// appendDateText appends t's date as 2006-01-02, what t.AppendFormat does
+// for a year of four digits, without parsing the layout every cell.
+func appendDateText(dst []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(dst, "2006-01-02")
 	}
-	return t.AppendFormat(dst, "15:04:05")
+	return append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
+		'-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+}
+
+// appendTimeText appends t's time of day as 15:04:05, and .000 (the
+// milliseconds, truncated as AppendFormat does) when t is not on a second.
+func appendTimeText(dst []byte, t time.Time) []byte {
+	h, m, s := t.Clock()
+	dst = append(dst, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		ms := ns / 1e6
+		dst = append(dst, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	}
+	return dst
 }
 
 // appendISOCellDate appends a t="d" cell (ISO 8601 text) in xcetl's forms.
@@ -833,12 +849,12 @@ func appendISOCellDate(dst []byte, s string) ([]byte, cellKind, error) {
 		}
 		switch layout {
 		case "2006-01-02":
-			return t.AppendFormat(dst, "2006-01-02"), ckDate, nil
+			return appendDateText(dst, t), ckDate, nil
 		case "15:04:05.999999999":
 			return appendTimeText(dst, t.Round(time.Millisecond)), ckText, nil
 		}
 		t = t.Round(time.Millisecond)
-		dst = t.AppendFormat(dst, "2006-01-02 ")
+		dst = append(appendDateText(dst, t), ' ')
 		return appendTimeText(dst, t), ckDateTime, nil
 	}
 	return dst, ckEmpty, fmt.Errorf("date cell holds %q, not an ISO 8601 date", clip(s))

@@ -29,6 +29,7 @@ type Extractor struct {
 	book    *book
 	sheet   sheetInfo
 	cur     *cursor
+	feed    *rowFeed // reads cur in a goroutine once the typing sample is taken
 	schema  *xcetl.Schema
 	header  []string     // as read: the batches' RawHeader
 	kinds   []xcetl.Kind // per column of the table
@@ -515,7 +516,10 @@ func (e *Extractor) pull() (pendingRow, error) {
 		e.held = e.held[1:]
 		return pr, nil
 	}
-	return e.cur.read()
+	if e.feed == nil {
+		e.feed = startFeed(e.cur)
+	}
+	return e.feed.read()
 }
 
 // warnLostDigits logs, once per column, a number whose last digits Excel
@@ -622,6 +626,10 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 func (e *Extractor) Close() error {
 	if e.book == nil {
 		return nil
+	}
+	if e.feed != nil {
+		e.feed.close()
+		e.feed = nil
 	}
 	if e.cur != nil {
 		e.cur.sr.Close()

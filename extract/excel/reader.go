@@ -331,7 +331,7 @@ func (e *Extractor) sampleKinds(ctx context.Context) error {
 				return err
 			}
 		}
-		pr, err := e.cur.read()
+		pr, err := e.rows().read()
 		if err == io.EOF {
 			e.sampledAll = true
 			break
@@ -339,8 +339,7 @@ func (e *Extractor) sampleKinds(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		pr = pr.own()
-		e.held = append(e.held, pr)
+		e.held = append(e.held, pr) // the feed's rows are not reused
 		for _, v := range pr.vals {
 			size += int64(len(v)) + 16
 		}
@@ -356,14 +355,6 @@ func (e *Extractor) sampleKinds(ctx context.Context) error {
 		e.kinds[i] = columnKind(s)
 	}
 	return nil
-}
-
-// own returns the row with slices of its own (a cursor's rows share the
-// reader's; the strings are the row's own already).
-func (pr pendingRow) own() pendingRow {
-	pr.vals = append([]string(nil), pr.vals...)
-	pr.kinds = append([]cellKind(nil), pr.kinds...)
-	return pr
 }
 
 // place puts a row's cells into the table's columns (raw and rk, of the
@@ -491,8 +482,7 @@ func (e *Extractor) lookAhead() error {
 	case err != nil:
 		return err
 	default:
-		pr = pr.own()
-		e.peeked = &pr
+		e.peeked = &pr // the feed's rows are not reused
 	}
 	return nil
 }
@@ -516,10 +506,16 @@ func (e *Extractor) pull() (pendingRow, error) {
 		e.held = e.held[1:]
 		return pr, nil
 	}
+	return e.rows().read()
+}
+
+// rows is the feed of the data rows, started on first use (after the
+// header).
+func (e *Extractor) rows() *rowFeed {
 	if e.feed == nil {
 		e.feed = startFeed(e.cur)
 	}
-	return e.feed.read()
+	return e.feed
 }
 
 // warnLostDigits logs, once per column, a number whose last digits Excel

@@ -6,7 +6,7 @@
 // prints medians, throughput, peak RSS and PASS/FAIL against the project's targets. See
 // bench/README.md.
 //
-//	go run ./internal/pgtest/cmd/withpg -- go run ./bench -rows 1000000 -rounds 3
+//	go run ./internal/pgtest/cmd/withpg -- go run ./bench -rows 1000000 -rounds 5
 package main
 
 import (
@@ -125,7 +125,7 @@ type Target struct {
 func main() {
 	var o options
 	flag.IntVar(&o.rows, "rows", 1_000_000, "data rows in the generated CSV")
-	flag.IntVar(&o.rounds, "rounds", 3, "timed runs per contender, alternating; the median is reported")
+	flag.IntVar(&o.rounds, "rounds", 5, "timed runs per contender, alternating; the median is reported (5: on a shared 2-core machine single rounds vary by 20-45%, and the median of 3 moved goals across their line)")
 	flag.StringVar(&o.xcetl, "xcetl", "bin/xcetl", "xcetl binary to measure")
 	flag.StringVar(&o.psql, "psql", "psql", "psql binary for the baselines")
 	flag.StringVar(&o.pgloader, "pgloader", "pgloader", "pgloader binary, the peer measured in the append scenario when it is installed (\"\" to leave it out)")

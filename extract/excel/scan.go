@@ -492,9 +492,10 @@ func isHex4(s string) bool {
 // (valid until the next call). When the input there is anything else it
 // consumes nothing and reports false, and the caller reads it token by
 // token. It exists for the shapes nearly every cell has (<v>…</v></c>,
-// <is><t>…</t></is></c>), which cost five or more tokens otherwise. open
-// and close must balance, or the caller keeps depth.
-func (s *xmlScanner) simple(open, close []byte) ([]byte, bool) {
+// <is><t>…</t></is></c>), which cost five or more tokens otherwise. ends
+// is how many elements close ends beyond those open starts (1 for the
+// </c> above), so that the nesting depth stays right.
+func (s *xmlScanner) simple(open, close []byte, ends int) ([]byte, bool) {
 	if !s.has(len(open)) || !bytes.HasPrefix(s.buf[s.pos:s.end], open) {
 		return nil, false
 	}
@@ -504,5 +505,6 @@ func (s *xmlScanner) simple(open, close []byte) ([]byte, bool) {
 	}
 	text := s.buf[s.pos+len(open) : s.pos+i]
 	s.pos += i + len(close)
+	s.depth -= ends
 	return text, true
 }

@@ -293,8 +293,7 @@ func (s *sheetReader) cellRef(r *sheetRow, ref []byte) (int, bool) {
 // Phonetic hints (<rPh>) are not part of the text.
 func (s *sheetReader) cellValue() (inline bool, err error) {
 	for _, sh := range simpleCells {
-		if raw, ok := s.sc.simple(sh.open, sh.close); ok {
-			s.sc.depth-- // the </c>
+		if raw, ok := s.sc.simple(sh.open, sh.close, 1); ok { // 1: the </c>
 			if s.text, err = appendText(s.text, raw); err != nil {
 				return false, s.xmlErr(err)
 			}

@@ -127,7 +127,7 @@ func cdcShare(name string) float64 {
 
 func cdcTableSQL(name string) string {
 	return `CREATE TABLE ` + name + ` (id bigint PRIMARY KEY, name text, gender text, id_card text, phone text,
-	birth_date date, address text, community text, score numeric(10,2), registered_at timestamp)`
+	birth_date date, address text, community text, score numeric(10,2), registered_at timestamp)` + noAutovacuum
 }
 
 // cdcContender runs the cdc pipeline for table in procs processes of one consumer group; every

@@ -543,7 +543,7 @@ func (b *bench) xcetlContender(name, scenario, pipeline, table string, rows int,
 }
 
 // runScenario times the contenders round by round, rotating the starting contender each round so
-// none always runs first (cold caches) or last (after the others' autovacuum).
+// none always runs first (cold caches) or always after the same one.
 func (b *bench) runScenario(ctx context.Context, sc *Scenario, rounds int) error {
 	fmt.Fprintf(b.out, "\n== %s: %d rows, %.1f MB, %d round(s); %s\n", sc.Name, sc.Rows, float64(sc.FileBytes)/1e6, rounds, sc.Note)
 	n := len(sc.Contenders)

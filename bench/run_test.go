@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -379,6 +381,65 @@ func TestHarnessWithStandInIntegration(t *testing.T) {
 				if !names[n] {
 					t.Errorf("target %q not evaluated; got %+v", n, res.Targets)
 				}
+			}
+		})
+	}
+}
+
+// TestPairRounds: each round's ratio is against the fastest baseline of that round; the paired
+// ratio is their median, and a drift of the machine between rounds cancels out.
+func TestPairRounds(t *testing.T) {
+	runs := func(secs ...float64) []Run {
+		var rs []Run
+		for i, s := range secs {
+			rs = append(rs, Run{Round: i + 1, Seconds: s})
+		}
+		return rs
+	}
+	tests := []struct {
+		name        string
+		contenders  []*Contender
+		wantRounds  []float64
+		wantPaired  float64
+		wantByRatio float64 // the ratio of medians, for contrast
+	}{
+		{"the median of the rounds' ratios, not the ratio of the medians",
+			[]*Contender{{Name: "base", Baseline: true, Runs: runs(2.0, 1.0, 1.5, 1.1, 2.2)},
+				{Name: "xcetl", Runs: runs(1.8, 2.0, 0.9, 1.2, 1.0)}},
+			[]float64{2.0 / 1.8, 1.0 / 2.0, 1.5 / 0.9, 1.1 / 1.2, 2.2 / 1.0}, 2.0 / 1.8, 1.5 / 1.2},
+		{"two baselines: the faster of each round",
+			[]*Contender{{Name: "a", Baseline: true, Runs: runs(4, 2, 3)},
+				{Name: "b", Baseline: true, Runs: runs(3, 4, 2)},
+				{Name: "xcetl", Runs: runs(3, 2, 4)}},
+			[]float64{1, 1, 0.5}, 1, 1},
+		{"a round without a baseline run is left out",
+			[]*Contender{{Name: "base", Baseline: true, Runs: runs(2)},
+				{Name: "xcetl", Runs: runs(1, 5)}},
+			[]float64{2}, 2, 2.0 / 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := Scenario{Name: "s", Rows: 10, Contenders: tc.contenders}
+			summarize(&sc)
+			x := tc.contenders[len(tc.contenders)-1]
+			if len(x.RoundRatios) != len(tc.wantRounds) {
+				t.Fatalf("round ratios %v, want %v", x.RoundRatios, tc.wantRounds)
+			}
+			for i, w := range tc.wantRounds {
+				if math.Abs(x.RoundRatios[i]-w) > 1e-9 {
+					t.Errorf("round %d ratio %v, want %v", i+1, x.RoundRatios[i], w)
+				}
+			}
+			if math.Abs(x.PairedRatio-tc.wantPaired) > 1e-9 || math.Abs(x.Ratio-tc.wantByRatio) > 1e-9 {
+				t.Errorf("paired %v ratio %v, want %v and %v", x.PairedRatio, x.Ratio, tc.wantPaired, tc.wantByRatio)
+			}
+			for _, c := range tc.contenders[:len(tc.contenders)-1] {
+				if c.PairedRatio != 0 || c.RoundRatios != nil {
+					t.Errorf("baseline %s got paired ratios %v", c.Name, c.RoundRatios)
+				}
+			}
+			if d := paired(x); len(x.RoundRatios) > 1 && !strings.Contains(d, fmt.Sprintf("median %.2f", tc.wantPaired)) {
+				t.Errorf("detail %q does not give the paired median", d)
 			}
 		})
 	}

@@ -71,8 +71,17 @@ func speedTarget(res *Results, scenario, name, prefix string, threshold float64,
 	if c == nil || c.Ratio <= 0 {
 		return nil
 	}
-	return []Target{{Name: name, Scenario: scenario, Value: c.Ratio, Op: ">=", Threshold: threshold, Detail: detail,
+	return []Target{{Name: name, Scenario: scenario, Value: c.Ratio, Op: ">=", Threshold: threshold, Detail: detail + paired(c),
 		Baseline: timing(fastestBaseline(sc), true), Xcetl: timing(c, c.Baseline || !strings.HasPrefix(c.Name, "xcetl"))}}
+}
+
+// paired renders a contender's round-by-round ratios for a speed line's detail.
+func paired(c *Contender) string {
+	if len(c.RoundRatios) < 2 {
+		return ""
+	}
+	lo, hi := slices.Min(c.RoundRatios), slices.Max(c.RoundRatios)
+	return fmt.Sprintf("; paired by round (each round's fastest baseline / the contender in that round): median %.2f (%.2f–%.2f)", c.PairedRatio, lo, hi)
 }
 
 // memoryTarget is the line of a contender's peak RSS against limit (MiB).

@@ -19,11 +19,11 @@ import (
 //     buffered multi-insert slots, a bulk-insert state) once per stream
 //     rather than once per batch, which is about a sixth of its work for
 //     an append of narrow rows;
-//   - an upsert stages the rows of the whole run (or of a slice of it: the
-//     loader flushes earlier when a batch repeats a key already staged)
-//     and applies them with one statement at Flush, as a careful person
-//     does by hand: COPY into a temporary table, then one INSERT … ON
-//     CONFLICT or MERGE.
+//   - an upsert stages the rows of several batches (the loader flushes
+//     after dialects.MaxHeldPayloads of them, and earlier when a batch
+//     repeats a key already staged) and applies them with one statement at
+//     Flush, as a careful person does by hand: COPY into a temporary
+//     table, then one INSERT … ON CONFLICT or MERGE.
 //
 // The connection settles what is held before anything else it runs: Exec,
 // Query and Begin end an open COPY, Commit flushes (a COMMIT can never

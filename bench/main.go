@@ -100,8 +100,8 @@ type Contender struct {
 	PeakRSSMiB    float64 `json:"peak_rss_mib"`
 	// Ratio is t(reference baseline)/t(this contender): above 1 means faster than the baseline.
 	Ratio float64 `json:"ratio"`
-	// RoundRatios are, round by round, t(fastest baseline in the round)/t(this contender in the
-	// round): runs minutes apart on a shared machine differ by up to 50%, runs of one round by
+	// RoundRatios are, round by round, t(reference baseline in the round)/t(this contender in
+	// the round): runs minutes apart on a shared machine differ by up to 50%, runs of one round by
 	// much less, so their median (PairedRatio) is the comparison least moved by the machine's
 	// drift. Reported next to Ratio, which the goals are judged on.
 	RoundRatios []float64 `json:"round_ratios,omitempty"`
@@ -619,17 +619,15 @@ func summarize(sc *Scenario) {
 	pairRounds(sc)
 }
 
-// pairRounds sets RoundRatios and PairedRatio of every contender that is not a baseline.
+// pairRounds sets RoundRatios and PairedRatio of every contender that is not a baseline, against
+// the reference of Ratio (the baseline with the fastest median) round by round. Not against the
+// fastest baseline of each round: the faster of two noisy runs is biased low.
 func pairRounds(sc *Scenario) {
-	bestIn := map[int]float64{} // round → fastest baseline's seconds
-	for _, c := range sc.Contenders {
-		if !c.Baseline {
-			continue
-		}
-		for _, r := range c.Runs {
-			if b, ok := bestIn[r.Round]; r.Seconds > 0 && (!ok || r.Seconds < b) {
-				bestIn[r.Round] = r.Seconds
-			}
+	ref := fastestBaseline(sc)
+	refIn := map[int]float64{} // round → the reference's seconds
+	if ref != nil {
+		for _, r := range ref.Runs {
+			refIn[r.Round] = r.Seconds
 		}
 	}
 	for _, c := range sc.Contenders {
@@ -638,7 +636,7 @@ func pairRounds(sc *Scenario) {
 			continue
 		}
 		for _, r := range c.Runs {
-			if b, ok := bestIn[r.Round]; ok && r.Seconds > 0 {
+			if b, ok := refIn[r.Round]; ok && b > 0 && r.Seconds > 0 {
 				c.RoundRatios = append(c.RoundRatios, b/r.Seconds)
 			}
 		}

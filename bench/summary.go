@@ -81,7 +81,7 @@ func paired(c *Contender) string {
 		return ""
 	}
 	lo, hi := slices.Min(c.RoundRatios), slices.Max(c.RoundRatios)
-	return fmt.Sprintf("; paired by round (each round's fastest baseline / the contender in that round): median %.2f (%.2f–%.2f)", c.PairedRatio, lo, hi)
+	return fmt.Sprintf("; paired by round (the baseline's run / the contender's run, round by round): median %.2f (%.2f–%.2f)", c.PairedRatio, lo, hi)
 }
 
 // memoryTarget is the line of a contender's peak RSS against limit (MiB).

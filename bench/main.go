@@ -101,7 +101,7 @@ type Contender struct {
 	// Ratio is t(reference baseline)/t(this contender): above 1 means faster than the baseline.
 	Ratio float64 `json:"ratio"`
 	// RoundRatios are, round by round, t(reference baseline in the round)/t(this contender in
-	// the round): runs minutes apart on a shared machine differ by up to 50%, runs of one round by
+	// the round): runs minutes apart on a shared machine differ by up to 60%, runs of one round by
 	// much less, so their median (PairedRatio) is the comparison least moved by the machine's
 	// drift. Reported next to Ratio, which the goals are judged on.
 	RoundRatios []float64 `json:"round_ratios,omitempty"`
@@ -593,7 +593,6 @@ func (b *bench) runScenario(ctx context.Context, sc *Scenario, rounds int) error
 // summarize computes medians and ratios. The reference is the fastest baseline, so for upsert
 // xcetl is compared with the better of the two hand-written statements.
 func summarize(sc *Scenario) {
-	best := 0.0
 	for _, c := range sc.Contenders {
 		secs := make([]float64, len(c.Runs))
 		var peak int64
@@ -607,23 +606,21 @@ func summarize(sc *Scenario) {
 			c.RowsPerSec = float64(sc.Rows) / c.MedianSeconds
 			c.MBPerSec = float64(sc.FileBytes) / 1e6 / c.MedianSeconds
 		}
-		if c.Baseline && c.MedianSeconds > 0 && (best == 0 || c.MedianSeconds < best) {
-			best = c.MedianSeconds
-		}
 	}
+	ref := fastestBaseline(sc)
 	for _, c := range sc.Contenders {
-		if best > 0 && c.MedianSeconds > 0 {
-			c.Ratio = best / c.MedianSeconds
+		c.Ratio = 0
+		if ref != nil && c.MedianSeconds > 0 {
+			c.Ratio = ref.MedianSeconds / c.MedianSeconds
 		}
 	}
-	pairRounds(sc)
+	pairRounds(sc, ref)
 }
 
 // pairRounds sets RoundRatios and PairedRatio of every contender that is not a baseline, against
-// the reference of Ratio (the baseline with the fastest median) round by round. Not against the
-// fastest baseline of each round: the faster of two noisy runs is biased low.
-func pairRounds(sc *Scenario) {
-	ref := fastestBaseline(sc)
+// ref, the reference of Ratio (the baseline with the fastest median), round by round. Not against
+// the fastest baseline of each round: the faster of two noisy runs is biased low.
+func pairRounds(sc *Scenario, ref *Contender) {
 	refIn := map[int]float64{} // round → the reference's seconds
 	if ref != nil {
 		for _, r := range ref.Runs {

@@ -38,7 +38,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -381,7 +380,7 @@ func (w *writer) encodeValues(b *xcetl.Batch, rows []int, n int) (any, error) {
 			switch x := v.(type) {
 			case nil:
 			case string:
-				if strings.IndexByte(x, 0) >= 0 || !utf8.ValidString(x) ||
+				if !storable(x) ||
 					(w.numeric != nil && w.numeric[j] != 0 && !numericText(x, w.numeric[j])) {
 					return nil, dialects.ErrCheckRows
 				}

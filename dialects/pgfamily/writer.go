@@ -298,7 +298,7 @@ func (w *writer) encodeBinary(b *xcetl.Batch, rows []int, n int) (any, error) {
 				buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1: NULL
 				continue
 			}
-			if s, ok := v.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+			if s, ok := v.(string); ok && !storable(s) {
 				*bp = buf
 				bufPool.Put(bp)
 				return nil, dialects.ErrCheckRows

@@ -12,9 +12,11 @@ import (
 // values of a batch do not. With a cipher that encrypts several
 // independent blocks per call (multiBlock: 8 with AVX2), Encrypt.Apply
 // therefore lays out every value of the batch as IV ‖ padded plaintext in
-// one buffer, and encrypts the first block of many values in one call, then
-// their second blocks, and so on: the block function, most of the cost of a
-// value, runs at the cipher's full width instead of one block at a time.
+// one buffer and gives each of the cipher's lanes one value at a time
+// (encryptCBC): each call encrypts the next block of eight values, and a
+// lane whose value is done takes the next one. The block function, most of
+// the cost of a value, runs at the cipher's full width instead of one block
+// at a time. ECB's blocks are all independent and are encrypted in place.
 // The result is byte for byte what cipher.NewCBCEncrypter gives for each
 // value on its own (TestBatchMatchesPerValue).
 
@@ -22,8 +24,8 @@ import (
 type batchState struct {
 	work  []byte // every value's IV ‖ padded plaintext, in place ciphertext
 	items []batchItem
-	queue []int // offsets in work of blocks waiting to be encrypted
-	lanes []byte
+	lanes []byte     // the cipher's input and output: one block per lane
+	lane  []laneSpan // which value each lane is encrypting
 }
 
 // batchItem is one value of the batch: raw ciphertext work[off:off+n].
@@ -31,6 +33,11 @@ type batchItem struct {
 	row, col int
 	off, n   int
 }
+
+// laneSpan is the rest of the value a lane encrypts: its next plaintext
+// block at work[off:off+blockSize], up to end. A lane with off == end is
+// idle.
+type laneSpan struct{ off, end int }
 
 // batched reports whether c encrypts a batch's values together on w.
 func (c *Codec) batched(w *worker) bool {
@@ -57,64 +64,80 @@ func addValue[T string | []byte](c *Codec, w *worker, row, col int, v T) error {
 // encryptAll encrypts every value added since the last reset, in place.
 func (c *Codec) encryptAll(w *worker) {
 	bs := &w.batch
-	if c.mode == ECB {
-		// Every block is independent, and they are contiguous.
-		for off := 0; off < len(bs.work); off += blockSize {
-			w.enqueue(off)
-		}
-		w.flushQueue()
-		return
-	}
-	for r := 1; ; r++ {
-		more := false
-		for _, it := range bs.items {
-			off := it.off + r*blockSize
-			if off >= it.off+it.n {
-				continue
-			}
-			more = true
-			blk, prev := bs.work[off:off+blockSize], bs.work[off-blockSize:off]
-			for i := range blk {
-				blk[i] ^= prev[i]
-			}
-			w.enqueue(off)
-		}
-		// Round r+1 XORs with these blocks' ciphertext: finish them first.
-		w.flushQueue()
-		if !more {
-			return
-		}
-	}
-}
-
-// enqueue queues the block at off; a full queue is encrypted.
-func (w *worker) enqueue(off int) {
-	bs := &w.batch
-	bs.queue = append(bs.queue, off)
-	if len(bs.queue) == w.multi.Concurrency() {
-		w.flushQueue()
-	}
-}
-
-// flushQueue encrypts the queued blocks in one call (unused lanes carry
-// whatever they held; their output is not used).
-func (w *worker) flushQueue() {
-	bs := &w.batch
-	if len(bs.queue) == 0 {
-		return
-	}
 	width := w.multi.Concurrency() * blockSize
 	if len(bs.lanes) != width {
-		bs.lanes = make([]byte, width)
+		bs.lanes, bs.lane = make([]byte, width), make([]laneSpan, w.multi.Concurrency())
 	}
-	for i, off := range bs.queue {
-		copy(bs.lanes[i*blockSize:(i+1)*blockSize], bs.work[off:off+blockSize])
+	if c.mode == ECB {
+		// Every block is independent, and they are contiguous: encrypt
+		// them in place, a full width at a time, the rest through lanes.
+		n := len(bs.work) - len(bs.work)%width
+		for off := 0; off < n; off += width {
+			w.multi.EncryptBlocks(bs.work[off:off+width], bs.work[off:off+width])
+		}
+		if n < len(bs.work) {
+			copy(bs.lanes, bs.work[n:])
+			w.multi.EncryptBlocks(bs.lanes, bs.lanes)
+			copy(bs.work[n:], bs.lanes)
+		}
+		return
 	}
-	w.multi.EncryptBlocks(bs.lanes, bs.lanes)
-	for i, off := range bs.queue {
-		copy(bs.work[off:off+blockSize], bs.lanes[i*blockSize:(i+1)*blockSize])
+	w.encryptCBC()
+}
+
+// encryptCBC encrypts every value of the batch with CBC, one value per
+// lane: a lane holds its value's previous ciphertext block (first the IV),
+// the next plaintext block is XORed into it, and one call encrypts all
+// lanes; the result is copied out and stays in the lane for the next
+// block. A lane whose value is done takes the next value. (Lanes left
+// idle at the end carry stale blocks; their output is not used.)
+func (w *worker) encryptCBC() {
+	bs := &w.batch
+	next := 0
+	take := func(l int) {
+		bs.lane[l] = laneSpan{}
+		if next == len(bs.items) {
+			return
+		}
+		it := bs.items[next]
+		next++
+		copy(bs.lanes[l*blockSize:(l+1)*blockSize], bs.work[it.off:it.off+blockSize]) // the IV
+		bs.lane[l] = laneSpan{off: it.off + blockSize, end: it.off + it.n}
 	}
-	bs.queue = bs.queue[:0]
+	for l := range bs.lane {
+		take(l)
+	}
+	for {
+		busy := false
+		for l, sp := range bs.lane {
+			if sp.off == sp.end {
+				continue
+			}
+			busy = true
+			xor16(bs.lanes[l*blockSize:], bs.work[sp.off:])
+		}
+		if !busy {
+			return
+		}
+		w.multi.EncryptBlocks(bs.lanes, bs.lanes)
+		for l := range bs.lane {
+			sp := &bs.lane[l]
+			if sp.off == sp.end {
+				continue
+			}
+			copy(bs.work[sp.off:sp.off+blockSize], bs.lanes[l*blockSize:(l+1)*blockSize])
+			if sp.off += blockSize; sp.off == sp.end {
+				take(l)
+			}
+		}
+	}
+}
+
+// xor16 XORs the first 16 bytes of src into dst.
+func xor16(dst, src []byte) {
+	le := binary.LittleEndian
+	le.PutUint64(dst, le.Uint64(dst)^le.Uint64(src))
+	le.PutUint64(dst[8:], le.Uint64(dst[8:])^le.Uint64(src[8:]))
 }
 
 // appendEncoded appends the text of one encrypted value (key id prefix,

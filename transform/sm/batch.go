@@ -163,27 +163,36 @@ var hexPairs = func() (t [256][2]byte) {
 }()
 
 // appendHex appends the lowercase hex of src to dst, as hex.AppendEncode
-// does (TestAppendHex), four bytes at a time in a 64-bit word: the nibbles
-// are spread to one per byte, and each becomes '0'+n or 'a'+n-10 without
-// a branch or a table look-up.
+// does (TestAppendHex), eight bytes at a time: each half of the 64-bit word
+// becomes one 64-bit word of digits (hexWord), without a branch or a table
+// look-up; a tail shorter than eight bytes goes through hexPairs.
 func appendHex(dst, src []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
 	out := dst[n:]
-	i := 0
-	for ; i+4 <= len(src); i += 4 {
-		t := uint64(binary.LittleEndian.Uint32(src[i:]))
-		t = (t | t<<16) & 0x0000ffff0000ffff
-		t = (t | t<<8) & 0x00ff00ff00ff00ff // byte k of src in bits 16k..16k+7
-		u := (t>>4)&0x000f000f000f000f | (t&0x000f000f000f000f)<<8
-		letters := ((u + 0x0606060606060606) >> 4) & 0x0101010101010101
-		binary.LittleEndian.PutUint64(out[2*i:], u+0x3030303030303030+letters*('a'-'0'-10))
+	le := binary.LittleEndian
+	for len(src) >= 8 && len(out) >= 16 {
+		x := le.Uint64(src)
+		le.PutUint64(out, hexWord(x&0xffffffff))
+		le.PutUint64(out[8:], hexWord(x>>32))
+		src, out = src[8:], out[16:]
 	}
-	for ; i < len(src); i++ {
-		p := hexPairs[src[i]]
+	for i, c := range src {
+		p := hexPairs[c]
 		out[2*i], out[2*i+1] = p[0], p[1]
 	}
 	return dst
+}
+
+// hexWord returns the eight lowercase hex digits of the four bytes in the
+// low half of t, in memory order when stored little-endian: the nibbles
+// are spread to one per byte, and each becomes '0'+n or 'a'+n-10.
+func hexWord(t uint64) uint64 {
+	t = (t | t<<16) & 0x0000ffff0000ffff
+	t = (t | t<<8) & 0x00ff00ff00ff00ff // byte k in bits 16k..16k+7
+	u := (t>>4)&0x000f000f000f000f | (t&0x000f000f000f000f)<<8
+	letters := ((u + 0x0606060606060606) >> 4) & 0x0101010101010101
+	return u + 0x3030303030303030 + letters*('a'-'0'-10)
 }
 
 // stringIn returns the string that dst[start:] holds, without copying: dst

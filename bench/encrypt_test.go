@@ -1,9 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/transform/sm"
 )
 
 func TestEncryptPipelineYAML(t *testing.T) {
@@ -38,5 +46,94 @@ func TestOnlyEncryptAccepted(t *testing.T) {
 	o.only = "encryp"
 	if err := o.validate(); err == nil {
 		t.Fatal("-only encryp accepted")
+	}
+}
+
+// TestEncryptedCSV: the ciphertext copy keeps every other field, leaves empty fields empty, and
+// its id_card and phone decrypt to the original values.
+func TestEncryptedCSV(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "in.csv"), filepath.Join(dir, "out.csv")
+	in := "编号,姓名,身份证号,手机号\n1,\"赵,海涛\",31010119500530452X,13216234825\n2,李四,,13800000000\n"
+	if err := os.WriteFile(src, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key := bytes.Repeat([]byte{7}, sm.KeySize)
+	if err := encryptedCSV(src, dst, key); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := csv.NewReader(strings.NewReader(in)).ReadAll()
+	codec, _ := sm.NewCodec(key, sm.CBC, sm.Hex, "")
+	if len(got) != len(want) || !slices.Equal(got[0], want[0]) {
+		t.Fatalf("got %q", got)
+	}
+	for i := 1; i < len(want); i++ {
+		for j := range want[i] {
+			switch {
+			case j < 2 || want[i][j] == "":
+				if got[i][j] != want[i][j] {
+					t.Errorf("row %d field %d: %q, want %q", i, j, got[i][j], want[i][j])
+				}
+			default:
+				plain, err := codec.DecryptText(got[i][j])
+				if err != nil || plain != want[i][j] || len(got[i][j]) != 2*(16+(len(plain)/16+1)*16) {
+					t.Errorf("row %d field %d: %q decrypts to %q (%v)", i, j, got[i][j], plain, err)
+				}
+			}
+		}
+	}
+}
+
+// TestEncryptStorageLimit: the limit line is t(xcetl append)/t(xcetl append of the ciphertext
+// CSV), the psql line t(copy plain)/t(copy ciphertext), and the speed line says what share of the
+// limit xcetl reaches.
+func TestEncryptStorageLimit(t *testing.T) {
+	runs := func(secs ...float64) []Run {
+		var rs []Run
+		for i, s := range secs {
+			rs = append(rs, Run{Round: i + 1, Seconds: s})
+		}
+		return rs
+	}
+	sc := Scenario{Name: "encrypt", Rows: 1000, Contenders: []*Contender{
+		{Name: "xcetl append", Baseline: true, Runs: runs(1.0, 1.0, 1.0)},
+		{Name: "xcetl append+sm4-cbc", Runs: runs(1.25, 1.25, 1.25)},
+		{Name: encryptCipherLoad, Runs: runs(1.25, 1.0, 1.25)},
+		{Name: encryptCopyPlain, Runs: runs(2.0, 2.0, 2.0)},
+		{Name: encryptCopyCipher, Runs: runs(2.5, 2.5, 4.0)},
+	}}
+	summarize(&sc)
+	ts := encryptTargets(&Results{Scenarios: []Scenario{sc}})
+	var lim, peer, speed *Target
+	for i := range ts {
+		switch ts[i].Name {
+		case "encrypt storage limit":
+			lim = &ts[i]
+		case "encrypt, psql peer":
+			peer = &ts[i]
+		case "encrypt speed":
+			speed = &ts[i]
+		}
+	}
+	if lim == nil || peer == nil || speed == nil {
+		t.Fatalf("targets %+v", ts)
+	}
+	if math.Abs(lim.Value-0.8) > 1e-9 || lim.Op != "info" {
+		t.Errorf("limit %v %s, want 0.80 info", lim.Value, lim.Op)
+	}
+	if math.Abs(peer.Value-0.8) > 1e-9 || !strings.Contains(peer.Detail, "paired by round 0.80") {
+		t.Errorf("psql peer %v %q, want 0.80", peer.Value, peer.Detail)
+	}
+	if !strings.Contains(speed.Detail, "100% of the storage limit (paired by round: 100%)") {
+		t.Errorf("speed detail %q", speed.Detail)
 	}
 }

@@ -621,26 +621,33 @@ func summarize(sc *Scenario) {
 // ref, the reference of Ratio (the baseline with the fastest median), round by round. Not against
 // the fastest baseline of each round: the faster of two noisy runs is biased low.
 func pairRounds(sc *Scenario, ref *Contender) {
-	refIn := map[int]float64{} // round → the reference's seconds
-	if ref != nil {
-		for _, r := range ref.Runs {
-			refIn[r.Round] = r.Seconds
-		}
-	}
 	for _, c := range sc.Contenders {
 		c.RoundRatios, c.PairedRatio = nil, 0
-		if c.Baseline {
-			continue
-		}
-		for _, r := range c.Runs {
-			if b, ok := refIn[r.Round]; ok && b > 0 && r.Seconds > 0 {
-				c.RoundRatios = append(c.RoundRatios, b/r.Seconds)
-			}
-		}
-		if len(c.RoundRatios) > 0 {
-			c.PairedRatio = median(c.RoundRatios)
+		if !c.Baseline {
+			c.PairedRatio, c.RoundRatios = roundRatios(ref, c)
 		}
 	}
+}
+
+// roundRatios returns, round by round, t(num in the round) / t(den in the round), and their
+// median (0 where no round has both).
+func roundRatios(num, den *Contender) (med float64, ratios []float64) {
+	if num == nil || den == nil {
+		return 0, nil
+	}
+	in := map[int]float64{} // round → num's seconds
+	for _, r := range num.Runs {
+		in[r.Round] = r.Seconds
+	}
+	for _, r := range den.Runs {
+		if n, ok := in[r.Round]; ok && n > 0 && r.Seconds > 0 {
+			ratios = append(ratios, n/r.Seconds)
+		}
+	}
+	if len(ratios) == 0 {
+		return 0, nil
+	}
+	return median(ratios), ratios
 }
 
 func printScenario(w io.Writer, sc *Scenario) {

@@ -144,6 +144,11 @@ type Batch struct {
 	RawHeader []string
 	// Raw[i] is row i as read, before any transform, for reject reports.
 	// Sources of text fill it; for typed sources the engine fills it.
+	// Unlike the rest of a batch, the strings of Raw are read-only once the
+	// source made the batch: a source may make the row's values share them
+	// (the CSV source's values point at these headers), so writing one
+	// would change a value. Replacing or reordering whole rows of Raw, as
+	// Compact does, is fine.
 	Raw [][]string
 	// Last is the source position after this batch; acknowledged to the
 	// source once the target committed the batch.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/extract"
+	"github.com/xcetl/xcetl/internal/box"
 )
 
 // defaultBatch is used when Next is asked for max <= 0.
@@ -559,6 +560,10 @@ func (e *Extractor) Next(ctx context.Context, max int) (*xcetl.Batch, error) {
 // records left, and eof when r is exhausted.
 func (e *Extractor) read(ctx context.Context, r *reader, max int) (*xcetl.Batch, bool, error) {
 	n := len(e.schema.Columns)
+	// A value shared with the row before (values) points at that row's
+	// raw text: never share across batches, so that no batch keeps an
+	// earlier one's texts alive.
+	clear(r.prev)
 	var (
 		b *xcetl.Batch
 		// The values and raw texts of the next rows: rows are full slices
@@ -661,7 +666,9 @@ func (e *Extractor) values(r *reader, rec []string, kinds []fieldKind, row []any
 			// date): share its boxed value instead of allocating.
 			row[j] = r.prev[j]
 		default:
-			a := any(v)
+			// any(v) without an allocation: the value points at raw[j],
+			// which is never written again (xcetl.Batch.Raw is read-only).
+			a := box.At(&raw[j])
 			row[j], r.prev[j], r.prevText[j] = a, a, v
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xcetl/xcetl"
 	"github.com/xcetl/xcetl/config"
+	"github.com/xcetl/xcetl/internal/box"
 	"github.com/xcetl/xcetl/internal/fixediv"
 	"github.com/xcetl/xcetl/transform"
 )
@@ -423,7 +424,8 @@ func (e *Encrypt) Apply(ctx context.Context, b *xcetl.Batch) error {
 // applyBatched is Apply with a cipher that encrypts several blocks per
 // call (batch.go): every value of the batch is laid out first, then
 // encrypted together, then encoded into one buffer that the new string
-// values point into (one allocation per batch).
+// values point into (one allocation per batch), their headers into one
+// array and the interface values at those (box.At): no allocation per value.
 func (e *Encrypt) applyBatched(w *worker, b *xcetl.Batch) error {
 	c, bs := e.codec, &w.batch
 	bs.work, bs.items = bs.work[:0], bs.items[:0]
@@ -464,10 +466,12 @@ func (e *Encrypt) applyBatched(w *worker, b *xcetl.Batch) error {
 		size += c.encodedRawLen(it.n)
 	}
 	arena := make([]byte, 0, size)
-	for _, it := range bs.items {
+	texts := make([]string, len(bs.items)) // the values' headers, written once each
+	for k, it := range bs.items {
 		start := len(arena)
 		arena = c.appendEncoded(arena, bs.work[it.off:it.off+it.n])
-		b.Rows[it.row][it.col] = stringIn(arena, start)
+		texts[k] = stringIn(arena, start)
+		b.Rows[it.row][it.col] = box.At(&texts[k])
 	}
 	if cap(bs.work) > maxScratch {
 		bs.work, bs.items = nil, nil // a batch of huge values: do not keep its buffer

@@ -97,19 +97,12 @@ func TestEncryptedCSV(t *testing.T) {
 // CSV), the psql line t(copy plain)/t(copy ciphertext), and the speed line says what share of the
 // limit xcetl reaches.
 func TestEncryptStorageLimit(t *testing.T) {
-	runs := func(secs ...float64) []Run {
-		var rs []Run
-		for i, s := range secs {
-			rs = append(rs, Run{Round: i + 1, Seconds: s})
-		}
-		return rs
-	}
 	sc := Scenario{Name: "encrypt", Rows: 1000, Contenders: []*Contender{
-		{Name: "xcetl append", Baseline: true, Runs: runs(1.0, 1.0, 1.0)},
-		{Name: "xcetl append+sm4-cbc", Runs: runs(1.25, 1.25, 1.25)},
-		{Name: encryptCipherLoad, Runs: runs(1.25, 1.0, 1.25)},
-		{Name: encryptCopyPlain, Runs: runs(2.0, 2.0, 2.0)},
-		{Name: encryptCopyCipher, Runs: runs(2.5, 2.5, 4.0)},
+		{Name: "xcetl append", Baseline: true, Runs: roundRuns(1.0, 1.0, 1.0)},
+		{Name: "xcetl append+sm4-cbc", Runs: roundRuns(1.25, 1.25, 1.25)},
+		{Name: encryptCipherLoad, Runs: roundRuns(1.25, 1.0, 1.25)},
+		{Name: encryptCopyPlain, Runs: roundRuns(2.0, 2.0, 2.0)},
+		{Name: encryptCopyCipher, Runs: roundRuns(2.5, 2.5, 4.0)},
 	}}
 	summarize(&sc)
 	ts := encryptTargets(&Results{Scenarios: []Scenario{sc}})

@@ -389,13 +389,6 @@ func TestHarnessWithStandInIntegration(t *testing.T) {
 // TestPairRounds: each round's ratio is against the reference baseline's run of that round; the
 // paired ratio is their median, and a drift of the machine between rounds cancels out.
 func TestPairRounds(t *testing.T) {
-	runs := func(secs ...float64) []Run {
-		var rs []Run
-		for i, s := range secs {
-			rs = append(rs, Run{Round: i + 1, Seconds: s})
-		}
-		return rs
-	}
 	tests := []struct {
 		name        string
 		contenders  []*Contender
@@ -404,17 +397,17 @@ func TestPairRounds(t *testing.T) {
 		wantByRatio float64 // the ratio of medians, for contrast
 	}{
 		{"the median of the rounds' ratios, not the ratio of the medians",
-			[]*Contender{{Name: "base", Baseline: true, Runs: runs(2.0, 1.0, 1.5, 1.1, 2.2)},
-				{Name: "xcetl", Runs: runs(1.8, 2.0, 0.9, 1.2, 1.0)}},
+			[]*Contender{{Name: "base", Baseline: true, Runs: roundRuns(2.0, 1.0, 1.5, 1.1, 2.2)},
+				{Name: "xcetl", Runs: roundRuns(1.8, 2.0, 0.9, 1.2, 1.0)}},
 			[]float64{2.0 / 1.8, 1.0 / 2.0, 1.5 / 0.9, 1.1 / 1.2, 2.2 / 1.0}, 2.0 / 1.8, 1.5 / 1.2},
 		{"two baselines: against the one with the faster median, not each round's faster run",
-			[]*Contender{{Name: "a", Baseline: true, Runs: runs(5, 1, 4)},
-				{Name: "b", Baseline: true, Runs: runs(3, 3.5, 3.2)},
-				{Name: "xcetl", Runs: runs(3, 2, 4)}},
+			[]*Contender{{Name: "a", Baseline: true, Runs: roundRuns(5, 1, 4)},
+				{Name: "b", Baseline: true, Runs: roundRuns(3, 3.5, 3.2)},
+				{Name: "xcetl", Runs: roundRuns(3, 2, 4)}},
 			[]float64{1, 1.75, 0.8}, 1, 3.2 / 3},
 		{"a round without a baseline run is left out",
-			[]*Contender{{Name: "base", Baseline: true, Runs: runs(2)},
-				{Name: "xcetl", Runs: runs(1, 5)}},
+			[]*Contender{{Name: "base", Baseline: true, Runs: roundRuns(2)},
+				{Name: "xcetl", Runs: roundRuns(1, 5)}},
 			[]float64{2}, 2, 2.0 / 3},
 	}
 	for _, tc := range tests {
@@ -443,4 +436,13 @@ func TestPairRounds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// roundRuns makes one run per round, round 1 first, with these seconds.
+func roundRuns(secs ...float64) []Run {
+	var rs []Run
+	for i, s := range secs {
+		rs = append(rs, Run{Round: i + 1, Seconds: s})
+	}
+	return rs
 }

@@ -84,10 +84,10 @@ func (b *bench) encryptScenario(ctx context.Context, data dataFile) error {
 	if err := writeFile(cipher, pipelineYAML("bench_encrypt_cipher", filepath.Base(cipherCSV), "bench_enc_cipher", "append")); err != nil {
 		return broken("%v", err)
 	}
-	pc := b.xcetlContender("xcetl append", "encrypt-plain", plain, "bench_enc_plain", rows,
+	pc := b.xcetlContender(encryptPlainLoad, "encrypt-plain", plain, "bench_enc_plain", rows,
 		func(ctx context.Context) error { return b.db.exec(ctx, "TRUNCATE bench_enc_plain") }, nil)
 	pc.Baseline = true
-	ec := b.xcetlContender("xcetl append+sm4-cbc", "encrypt-sm4", enc, "bench_enc_sm4", rows,
+	ec := b.xcetlContender(encryptSM4Load, "encrypt-sm4", enc, "bench_enc_sm4", rows,
 		func(ctx context.Context) error { return b.db.exec(ctx, "TRUNCATE bench_enc_sm4") }, nil)
 	cc := b.xcetlContender(encryptCipherLoad, "encrypt-cipher", cipher, "bench_enc_cipher", rows,
 		func(ctx context.Context) error { return b.db.exec(ctx, "TRUNCATE bench_enc_cipher") }, nil)
@@ -108,8 +108,11 @@ func (b *bench) encryptScenario(ctx context.Context, data dataFile) error {
 	return nil
 }
 
-// The contenders that load ciphertext from a file.
+// The encrypt scenario's contenders: xcetl with and without SM4, and the loads of ciphertext
+// from a file.
 const (
+	encryptPlainLoad  = "xcetl append"
+	encryptSM4Load    = "xcetl append+sm4-cbc"
 	encryptCipherLoad = "xcetl append ciphertext"
 	encryptCopyPlain  = `psql \copy plain`
 	encryptCopyCipher = `psql \copy ciphertext`
@@ -255,44 +258,42 @@ func (b *bench) checkEncrypted(ctx context.Context, key []byte) error {
 
 // encryptTargets is the encrypt scenario's PASS/FAIL lines, and the storage limit.
 func encryptTargets(res *Results) []Target {
-	c := findContender(res, "encrypt", "xcetl append+")
+	sc := findScenario(res, "encrypt")
+	c, plain := findIn(sc, encryptSM4Load), findIn(sc, encryptPlainLoad)
 	if c == nil || c.Ratio <= 0 {
 		return nil
 	}
 	detail := "t(xcetl append) / t(xcetl append + encrypt id_card, phone with SM4-CBC)"
-	sc := findScenario(res, "encrypt")
-	if plain := findContender(res, "encrypt", "xcetl append"); plain != nil && plain != c && sc != nil && sc.Rows > 0 {
+	if plain != nil && sc.Rows > 0 {
 		perField := (c.MedianSeconds - plain.MedianSeconds) * 1e9 / float64(2*sc.Rows)
 		detail += fmt.Sprintf("; %.0f ns wall-clock per encrypted field", perField)
 	}
-	var infos []Target
-	if cl := findIn(sc, encryptCipherLoad); cl != nil && cl.MedianSeconds > 0 && plainOf(sc) != nil {
-		lim := plainOf(sc).MedianSeconds / cl.MedianSeconds
-		pairedLim, _ := roundRatios(plainOf(sc), cl)
-		detail += fmt.Sprintf("; %.0f%% of the storage limit", 100*c.Ratio/lim)
-		if pairedLim > 0 && c.PairedRatio > 0 {
-			detail += fmt.Sprintf(" (paired by round: %.0f%%)", 100*c.PairedRatio/pairedLim)
+	limit := ratioInfo("encrypt storage limit", plain, findIn(sc, encryptCipherLoad), fmt.Sprintf("t(xcetl append) / t(%s): the same plain pipeline reading a copy of the CSV with id_card and phone already encrypted as the encrypt pipeline stores them; moving and storing the ciphertext, no encryption in the client: the practical limit of the encrypt speed ratio", encryptCipherLoad))
+	if len(limit) > 0 {
+		detail += fmt.Sprintf("; %.0f%% of the storage limit", 100*c.Ratio/limit[0].Value)
+		if lim, _ := roundRatios(plain, findIn(sc, encryptCipherLoad)); lim > 0 && c.PairedRatio > 0 {
+			detail += fmt.Sprintf(" (paired by round: %.0f%%)", 100*c.PairedRatio/lim)
 		}
-		infos = append(infos, Target{Name: "encrypt storage limit", Scenario: "encrypt", Value: lim, Op: "info",
-			Baseline: timing(plainOf(sc), true), Xcetl: timing(cl, true),
-			Detail: fmt.Sprintf("t(xcetl append) / t(%s): the same plain pipeline reading a copy of the CSV with id_card and phone already encrypted as the encrypt pipeline stores them; moving and storing the ciphertext, no encryption in the client: the practical limit of the encrypt speed ratio; paired by round %.2f", encryptCipherLoad, pairedLim)})
 	}
-	if cp, cc := findIn(sc, encryptCopyPlain), findIn(sc, encryptCopyCipher); cp != nil && cc != nil && cc.MedianSeconds > 0 {
-		pairedPsql, _ := roundRatios(cp, cc)
-		infos = append(infos, Target{Name: "encrypt, psql peer", Scenario: "encrypt", Value: cp.MedianSeconds / cc.MedianSeconds, Op: "info",
-			Baseline: timing(cp, true), Xcetl: timing(cc, true),
-			Detail: fmt.Sprintf("t(%s) / t(%s): psql loading the CSV and that ciphertext copy (the server also parses the longer CSV text); paired by round %.2f", encryptCopyPlain, encryptCopyCipher, pairedPsql)})
-	}
-	ts := speedTarget(res, "encrypt", "encrypt speed", "xcetl append+", encryptRatioTarget, detail)
+	peer := ratioInfo("encrypt, psql peer", findIn(sc, encryptCopyPlain), findIn(sc, encryptCopyCipher), fmt.Sprintf("t(%s) / t(%s): psql loading the CSV and that ciphertext copy (the server also parses the longer CSV text)", encryptCopyPlain, encryptCopyCipher))
+	ts := speedTarget(res, "encrypt", "encrypt speed", encryptSM4Load, encryptRatioTarget, detail)
 	for i := range ts {
 		ts[i].Xcetl = timing(c, true)
 	}
-	ts = append(ts, infos...)
-	return append(ts, memoryTarget(res, "encrypt", "encrypt memory", "xcetl append+", rssTargetMiB, "xcetl append + SM4-CBC peak RSS, MiB")...)
+	ts = append(append(ts, limit...), peer...)
+	return append(ts, memoryTarget(res, "encrypt", "encrypt memory", encryptSM4Load, rssTargetMiB, "xcetl append + SM4-CBC peak RSS, MiB")...)
 }
 
-// plainOf is the encrypt scenario's reference, the plain xcetl append.
-func plainOf(sc *Scenario) *Contender { return findIn(sc, "xcetl append") }
+// ratioInfo is an info line t(num) / t(den) on the medians, with the paired ratio in its
+// detail; none when either did not run.
+func ratioInfo(name string, num, den *Contender, detail string) []Target {
+	if num == nil || den == nil || num.MedianSeconds <= 0 || den.MedianSeconds <= 0 {
+		return nil
+	}
+	paired, _ := roundRatios(num, den)
+	return []Target{{Name: name, Scenario: "encrypt", Value: num.MedianSeconds / den.MedianSeconds, Op: "info",
+		Baseline: timing(num, true), Xcetl: timing(den, true), Detail: fmt.Sprintf("%s; paired by round %.2f", detail, paired)}}
+}
 
 // findIn returns the contender of sc called name, or nil.
 func findIn(sc *Scenario, name string) *Contender {

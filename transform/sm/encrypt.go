@@ -379,6 +379,10 @@ func (e *Encrypt) Apply(ctx context.Context, b *xcetl.Batch) error {
 		text  []byte // a typed value's text
 		arena []byte
 		err   error
+		// The new values' headers, written once each: the values point at
+		// them (box.At), no allocation per value.
+		texts = make([]string, len(b.Rows)*len(e.idx))
+		k     int
 	)
 	for i, row := range b.Rows {
 		if b.Marked(i) {
@@ -415,7 +419,9 @@ func (e *Encrypt) Apply(ctx context.Context, b *xcetl.Batch) error {
 			if err != nil {
 				return fmt.Errorf("encrypt %s: %w", e.in.Columns[j].Name, err)
 			}
-			row[j] = stringIn(arena, start)
+			texts[k] = stringIn(arena, start)
+			row[j] = box.At(&texts[k])
+			k++
 		}
 	}
 	return nil
